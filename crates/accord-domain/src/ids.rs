@@ -1,0 +1,159 @@
+//! Small validated value types used in payloads: region and check ids, names, short texts,
+//! language tags. Each validates on construction and on deserialisation, so a payload that
+//! parsed is a payload whose strings are sane.
+
+use std::fmt;
+
+use serde::{Deserialize, Deserializer, Serialize};
+
+/// A value did not meet the rule of its type.
+#[derive(Debug, thiserror::Error)]
+#[error("{0}")]
+pub struct InvalidValue(String);
+
+macro_rules! validated_string {
+    ($(#[$doc:meta])* $name:ident, $check:expr) => {
+        $(#[$doc])*
+        #[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+        #[serde(transparent)]
+        pub struct $name(String);
+
+        impl $name {
+            /// Validates and wraps `s`.
+            pub fn new(s: impl Into<String>) -> Result<Self, InvalidValue> {
+                let s = s.into();
+                let check: fn(&str) -> Result<(), String> = $check;
+                check(&s).map_err(InvalidValue)?;
+                Ok(Self(s))
+            }
+
+            /// The string itself.
+            pub fn as_str(&self) -> &str {
+                &self.0
+            }
+        }
+
+        impl fmt::Display for $name {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str(&self.0)
+            }
+        }
+
+        impl std::str::FromStr for $name {
+            type Err = InvalidValue;
+            fn from_str(s: &str) -> Result<Self, Self::Err> {
+                Self::new(s)
+            }
+        }
+
+        impl<'de> Deserialize<'de> for $name {
+            fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+                let s = String::deserialize(d)?;
+                Self::new(s).map_err(serde::de::Error::custom)
+            }
+        }
+    };
+}
+
+fn slug(what: &str, s: &str) -> Result<(), String> {
+    let ok = !s.is_empty()
+        && s.len() <= 64
+        && s.bytes().next().is_some_and(|b| b.is_ascii_lowercase() || b.is_ascii_digit())
+        && s.bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-' || b == b'_');
+    if ok {
+        Ok(())
+    } else {
+        Err(format!(
+            "{what} `{s}` must be 1-64 characters of a-z, 0-9, '-' or '_', starting with a letter or digit"
+        ))
+    }
+}
+
+fn text(what: &str, max: usize, s: &str) -> Result<(), String> {
+    if s.trim().is_empty() {
+        return Err(format!("{what} must not be empty"));
+    }
+    if s.chars().count() > max {
+        return Err(format!("{what} is longer than {max} characters"));
+    }
+    if s.chars().any(char::is_control) {
+        return Err(format!("{what} must not contain control characters"));
+    }
+    Ok(())
+}
+
+validated_string!(
+    /// A region id, e.g. `eu`, `african-union`, `asean`.
+    RegionId,
+    |s| slug("region id", s)
+);
+
+validated_string!(
+    /// Id of a reachability check, e.g. `2026-03-technical`.
+    CheckId,
+    |s| slug("check id", s)
+);
+
+validated_string!(
+    /// A public display name (1-200 characters, no control characters).
+    DisplayName,
+    |s| text("display name", 200, s)
+);
+
+validated_string!(
+    /// A short free text such as an address or opening hours (1-200 characters).
+    ShortText,
+    |s| text("text", 200, s)
+);
+
+validated_string!(
+    /// A BCP 47 language tag such as `en`, `fr`, `pt-BR`.
+    LanguageTag,
+    |s| {
+        let ok = (2..=35).contains(&s.len())
+            && s.split('-').all(|p| {
+                (1..=8).contains(&p.len()) && p.bytes().all(|b| b.is_ascii_alphanumeric())
+            })
+            && s.bytes().take_while(|b| *b != b'-').all(|b| b.is_ascii_lowercase());
+        if ok {
+            Ok(())
+        } else {
+            Err(format!("`{s}` is not a BCP 47 language tag such as `en` or `pt-BR`"))
+        }
+    }
+);
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn slugs_are_checked() {
+        assert!(RegionId::new("eu").is_ok());
+        assert!(RegionId::new("african-union").is_ok());
+        assert!(RegionId::new("").is_err());
+        assert!(RegionId::new("EU").is_err());
+        assert!(RegionId::new("-eu").is_err());
+        assert!(RegionId::new("e u").is_err());
+        assert!(RegionId::new("x".repeat(65)).is_err());
+    }
+
+    #[test]
+    fn texts_are_checked() {
+        assert!(DisplayName::new("Republic of Examplia").is_ok());
+        assert!(DisplayName::new("  ").is_err());
+        assert!(DisplayName::new("a\nb").is_err());
+        assert!(DisplayName::new("é".repeat(201)).is_err());
+        assert!(LanguageTag::new("pt-BR").is_ok());
+        assert!(LanguageTag::new("english").is_ok());
+        assert!(LanguageTag::new("EN").is_err());
+        assert!(LanguageTag::new("e").is_err());
+    }
+
+    #[test]
+    fn deserialisation_validates() {
+        let r: Result<RegionId, _> = serde_json::from_str("\"Not A Slug\"");
+        assert!(r.is_err());
+    }
+}

@@ -1,0 +1,345 @@
+//! The typed payloads of every entry type, and their parsing from an envelope.
+//!
+//! This module owns the published shape of each entry type: the serde types here *are* the
+//! reporting format (unknown fields are refused, every field is typed). Data minimisation:
+//! there is no field for personal data — contacts are functional addresses and roles, never
+//! names of people.
+
+use accord_envelope::{Envelope, KeyId, PartyId, PublicKey};
+use serde::{Deserialize, Serialize};
+
+use crate::ids::{CheckId, DisplayName, LanguageTag, RegionId, ShortText};
+use crate::rules::Rejection;
+
+/// The kinds of participant the registry knows.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum PartyKind {
+    /// A government party.
+    State,
+    /// A regional cyber council.
+    RegionalCouncil,
+    /// A CERT or CSIRT.
+    Cert,
+    /// A company, operator or vendor.
+    Company,
+    /// A civil-society organisation or research group.
+    CivilSociety,
+    /// An auditor or peer reviewer.
+    Auditor,
+    /// The secretariat that runs the instance.
+    Secretariat,
+}
+
+impl PartyKind {
+    /// Every kind, in a stable order.
+    pub const ALL: [PartyKind; 7] = [
+        PartyKind::State,
+        PartyKind::RegionalCouncil,
+        PartyKind::Cert,
+        PartyKind::Company,
+        PartyKind::CivilSociety,
+        PartyKind::Auditor,
+        PartyKind::Secretariat,
+    ];
+
+    /// The wire name (`regional_council`, …).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            PartyKind::State => "state",
+            PartyKind::RegionalCouncil => "regional_council",
+            PartyKind::Cert => "cert",
+            PartyKind::Company => "company",
+            PartyKind::CivilSociety => "civil_society",
+            PartyKind::Auditor => "auditor",
+            PartyKind::Secretariat => "secretariat",
+        }
+    }
+}
+
+/// `instance.genesis`: the first entry, signed by the instance key, founding the instance and
+/// its secretariat.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Genesis {
+    /// The log origin (first line of every checkpoint), e.g. `accord.example/eu-council`.
+    pub origin: String,
+    /// Human name of the instance.
+    pub display_name: DisplayName,
+    /// The instance key: signs this entry and every checkpoint.
+    pub instance_key: PublicKey,
+    /// The founding secretariat.
+    pub secretariat: PartyRegistration,
+}
+
+/// `party.register`: the secretariat admits a party with its first key.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PartyRegistration {
+    /// The new party's id (unique, never reused).
+    pub party: PartyId,
+    /// What kind of participant it is; decides what it may submit.
+    pub kind: PartyKind,
+    /// The region it belongs to.
+    pub region: RegionId,
+    /// Its public name.
+    pub display_name: DisplayName,
+    /// Its first signing key.
+    pub public_key: PublicKey,
+}
+
+/// `party.rotate_key`: adds a new key for a party, optionally retiring an old one.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct KeyRotation {
+    /// Whose key.
+    pub party: PartyId,
+    /// The new key.
+    pub public_key: PublicKey,
+    /// A key that stops being valid from this entry on (entries it signed before stay valid).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub retires: Option<KeyId>,
+}
+
+/// Why a key was revoked.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum RevocationReason {
+    /// The secret key is or may be known to someone else.
+    Compromised,
+    /// Replaced by another key.
+    Superseded,
+    /// The party stopped using it.
+    CessationOfOperation,
+}
+
+/// `party.revoke_key`: a key stops being valid from this entry on.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct KeyRevocation {
+    /// Whose key.
+    pub party: PartyId,
+    /// Which key.
+    pub key: KeyId,
+    /// Why.
+    pub reason: RevocationReason,
+}
+
+/// Which level a point of contact serves.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ContactRole {
+    /// Policy or diplomatic level.
+    Policy,
+    /// Technical or operational level (CERT to CERT).
+    Technical,
+}
+
+/// How a point of contact is reached.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Channel {
+    /// A functional mailbox.
+    Email,
+    /// A duty phone line.
+    Phone,
+    /// A web form or portal.
+    Web,
+    /// An end-to-end encrypted messaging channel.
+    SecureMessaging,
+}
+
+/// One point of contact: a functional address, never a person's name.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Contact {
+    /// Policy or technical.
+    pub role: ContactRole,
+    /// How to reach it.
+    pub channel: Channel,
+    /// The functional address (mailbox, number, URL).
+    pub address: ShortText,
+    /// When it answers, e.g. `24x7` or `Mon-Fri 08:00-18:00 UTC`.
+    pub hours: ShortText,
+    /// Languages it answers in (BCP 47 tags).
+    pub languages: Vec<LanguageTag>,
+}
+
+/// `poc.declare`: a party publishes its points of contact (replacing earlier ones).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PocDeclaration {
+    /// One to eight contacts; at least one must be technical or policy as the party needs.
+    pub contacts: Vec<Contact>,
+}
+
+/// `poc.check`: the secretariat pings the points of contact of some or all parties.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ReachabilityCheck {
+    /// Id of this check, unique in the instance.
+    pub check: CheckId,
+    /// Which contact role is being checked.
+    pub role: ContactRole,
+    /// Hours the contacts have to acknowledge (1..=720).
+    pub respond_within_hours: u32,
+    /// The parties addressed; all registered parties but the secretariat when absent.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub parties: Option<Vec<PartyId>>,
+}
+
+/// `poc.ack`: a party acknowledges a reachability check.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ReachabilityAck {
+    /// The check acknowledged.
+    pub check: CheckId,
+}
+
+/// A parsed, typed payload.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Payload {
+    /// `instance.genesis` v1.
+    Genesis(Genesis),
+    /// `party.register` v1.
+    PartyRegister(PartyRegistration),
+    /// `party.rotate_key` v1.
+    KeyRotate(KeyRotation),
+    /// `party.revoke_key` v1.
+    KeyRevoke(KeyRevocation),
+    /// `poc.declare` v1.
+    PocDeclare(PocDeclaration),
+    /// `poc.check` v1.
+    PocCheck(ReachabilityCheck),
+    /// `poc.ack` v1.
+    PocAck(ReachabilityAck),
+}
+
+/// Every entry type this version accepts, with its schema version.
+pub const ENTRY_TYPES: &[(&str, u32)] = &[
+    (GENESIS, 1),
+    (PARTY_REGISTER, 1),
+    (PARTY_ROTATE_KEY, 1),
+    (PARTY_REVOKE_KEY, 1),
+    (POC_DECLARE, 1),
+    (POC_CHECK, 1),
+    (POC_ACK, 1),
+];
+
+/// Entry type of [`Genesis`].
+pub const GENESIS: &str = "instance.genesis";
+/// Entry type of [`PartyRegistration`].
+pub const PARTY_REGISTER: &str = "party.register";
+/// Entry type of [`KeyRotation`].
+pub const PARTY_ROTATE_KEY: &str = "party.rotate_key";
+/// Entry type of [`KeyRevocation`].
+pub const PARTY_REVOKE_KEY: &str = "party.revoke_key";
+/// Entry type of [`PocDeclaration`].
+pub const POC_DECLARE: &str = "poc.declare";
+/// Entry type of [`ReachabilityCheck`].
+pub const POC_CHECK: &str = "poc.check";
+/// Entry type of [`ReachabilityAck`].
+pub const POC_ACK: &str = "poc.ack";
+
+impl Payload {
+    /// Parses the payload of `envelope` into its typed form, naming the field and rule on error.
+    pub fn from_envelope(envelope: &Envelope) -> Result<Payload, Rejection> {
+        let ty = envelope.entry_type.as_str();
+        let known = ENTRY_TYPES.iter().find(|(t, _)| *t == ty);
+        match known {
+            None => {
+                return Err(Rejection::malformed(
+                    "unknown-entry-type",
+                    "/type",
+                    format!(
+                        "entry type `{ty}` is not known; known types: {}",
+                        ENTRY_TYPES
+                            .iter()
+                            .map(|(t, _)| *t)
+                            .collect::<Vec<_>>()
+                            .join(", ")
+                    ),
+                ))
+            }
+            Some((_, v)) if *v != envelope.schema => {
+                return Err(Rejection::malformed(
+                    "unsupported-schema",
+                    "/schema",
+                    format!(
+                        "`{ty}` schema version {} is not supported; this instance accepts version {v}",
+                        envelope.schema
+                    ),
+                ))
+            }
+            Some(_) => {}
+        }
+        let p = &envelope.payload;
+        let payload = match ty {
+            GENESIS => Payload::Genesis(typed(p)?),
+            PARTY_REGISTER => Payload::PartyRegister(typed(p)?),
+            PARTY_ROTATE_KEY => Payload::KeyRotate(typed(p)?),
+            PARTY_REVOKE_KEY => Payload::KeyRevoke(typed(p)?),
+            POC_DECLARE => Payload::PocDeclare(typed(p)?),
+            POC_CHECK => Payload::PocCheck(typed(p)?),
+            POC_ACK => Payload::PocAck(typed(p)?),
+            _ => unreachable!("ENTRY_TYPES and this match list the same types"),
+        };
+        Ok(payload)
+    }
+
+    /// The entry type this payload is sent as.
+    pub fn entry_type(&self) -> &'static str {
+        match self {
+            Payload::Genesis(_) => GENESIS,
+            Payload::PartyRegister(_) => PARTY_REGISTER,
+            Payload::KeyRotate(_) => PARTY_ROTATE_KEY,
+            Payload::KeyRevoke(_) => PARTY_REVOKE_KEY,
+            Payload::PocDeclare(_) => POC_DECLARE,
+            Payload::PocCheck(_) => POC_CHECK,
+            Payload::PocAck(_) => POC_ACK,
+        }
+    }
+
+    /// The payload as a JSON value, ready to sign.
+    pub fn to_value(&self) -> serde_json::Value {
+        let v = match self {
+            Payload::Genesis(p) => serde_json::to_value(p),
+            Payload::PartyRegister(p) => serde_json::to_value(p),
+            Payload::KeyRotate(p) => serde_json::to_value(p),
+            Payload::KeyRevoke(p) => serde_json::to_value(p),
+            Payload::PocDeclare(p) => serde_json::to_value(p),
+            Payload::PocCheck(p) => serde_json::to_value(p),
+            Payload::PocAck(p) => serde_json::to_value(p),
+        };
+        // Serializing these plain structs cannot fail (no maps with non-string keys).
+        v.unwrap_or(serde_json::Value::Null)
+    }
+}
+
+fn typed<T: serde::de::DeserializeOwned>(payload: &serde_json::Value) -> Result<T, Rejection> {
+    serde_path_to_error::deserialize(payload).map_err(|e| {
+        let mut pointer = "/payload".to_owned();
+        for segment in e.path().iter() {
+            use serde_path_to_error::Segment;
+            match segment {
+                Segment::Seq { index } => pointer.push_str(&format!("/{index}")),
+                Segment::Map { key } => {
+                    pointer.push('/');
+                    pointer.push_str(&key.replace('~', "~0").replace('/', "~1"));
+                }
+                Segment::Enum { .. } | Segment::Unknown => {}
+            }
+        }
+        let inner = e.into_inner().to_string();
+        let rule = if inner.starts_with("unknown field") {
+            "unknown-member"
+        } else if inner.starts_with("missing field") {
+            "missing-member"
+        } else if inner.starts_with("invalid type") {
+            "wrong-type"
+        } else {
+            "invalid-value"
+        };
+        Rejection::malformed(rule, pointer, inner)
+    })
+}

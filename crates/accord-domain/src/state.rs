@@ -1,0 +1,730 @@
+//! The projected state of an instance and the pure functions that fold entries into it.
+//!
+//! [`State::check`] decides whether an envelope may be appended (roles and domain rules);
+//! [`State::apply`] folds an accepted entry in. Neither reads a clock or does I/O: time is the
+//! entry's `sequenced_at`, so replaying the log reproduces the state bit for bit, and
+//! [`State::seal_batch`] chains a digest over it that `accord verify` recomputes.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use accord_envelope::{canonical, Envelope, KeyId, PartyId, PublicKey};
+use serde::Serialize;
+use sha2::{Digest, Sha256};
+
+use crate::ids::{CheckId, DisplayName, RegionId};
+use crate::payload::{
+    Contact, ContactRole, Genesis, KeyRevocation, KeyRotation, PartyKind, PartyRegistration,
+    Payload, ReachabilityAck, ReachabilityCheck, RevocationReason, GENESIS,
+};
+use crate::rules::Rejection;
+use crate::time::Timestamp;
+
+/// The party id the instance key signs the genesis entry as. No party may register with it.
+pub const INSTANCE_SIGNER: &str = "instance";
+
+/// A 32-byte state digest.
+pub type StateDigest = [u8; 32];
+
+/// Where and when something happened in the log.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+pub struct EntryRef {
+    /// Entry index.
+    pub index: u64,
+    /// Entry timestamp.
+    pub at: Timestamp,
+}
+
+/// The instance as founded by the genesis entry.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct Instance {
+    /// Checkpoint origin line.
+    pub origin: String,
+    /// Human name.
+    pub display_name: DisplayName,
+    /// Key that signs checkpoints.
+    pub instance_key: PublicKey,
+    /// The genesis entry.
+    pub founded: EntryRef,
+}
+
+/// Lifecycle of a party's key.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(tag = "status", rename_all = "snake_case")]
+pub enum KeyStatus {
+    /// Valid for new entries.
+    Active,
+    /// Replaced in a rotation; earlier signatures stay valid.
+    Retired {
+        /// The rotation entry.
+        since: EntryRef,
+    },
+    /// Revoked; earlier signatures stay valid, later ones are refused.
+    Revoked {
+        /// The revocation entry.
+        since: EntryRef,
+        /// Why.
+        reason: RevocationReason,
+    },
+}
+
+/// One key of a party.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct KeyRecord {
+    /// The public key.
+    pub public_key: PublicKey,
+    /// The entry that added it.
+    pub added: EntryRef,
+    /// Its current status.
+    #[serde(flatten)]
+    pub status: KeyStatus,
+}
+
+/// A party's answers to reachability checks.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize)]
+pub struct ReachabilityStats {
+    /// Checks addressed to the party.
+    pub addressed: u32,
+    /// Acknowledged by the deadline.
+    pub on_time: u32,
+    /// Acknowledged after the deadline.
+    pub late: u32,
+    /// Sum of response times in milliseconds over all acknowledgements.
+    pub total_response_ms: u64,
+}
+
+/// A party's published points of contact.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct PocDirectoryEntry {
+    /// The contacts.
+    pub contacts: Vec<Contact>,
+    /// The declaration entry.
+    pub declared: EntryRef,
+}
+
+/// A registered participant.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct Party {
+    /// Its id.
+    pub id: PartyId,
+    /// Its kind (decides what it may submit).
+    pub kind: PartyKind,
+    /// Its region.
+    pub region: RegionId,
+    /// Its public name.
+    pub display_name: DisplayName,
+    /// The registration entry.
+    pub registered: EntryRef,
+    /// Every key it ever had.
+    pub keys: BTreeMap<KeyId, KeyRecord>,
+    /// Its points of contact, once declared.
+    pub poc: Option<PocDirectoryEntry>,
+    /// Its record in reachability checks.
+    pub reachability: ReachabilityStats,
+}
+
+/// An acknowledgement of a reachability check.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+pub struct Acknowledgement {
+    /// The ack entry.
+    pub entry: EntryRef,
+    /// Whether it came by the deadline.
+    pub on_time: bool,
+}
+
+/// A reachability check and its answers.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct CheckRecord {
+    /// Its id.
+    pub id: CheckId,
+    /// The contact role checked.
+    pub role: ContactRole,
+    /// The entry that issued it.
+    pub issued: EntryRef,
+    /// Acknowledgements after this time are late.
+    pub deadline: Timestamp,
+    /// Who must answer.
+    pub addressed: BTreeSet<PartyId>,
+    /// Who answered.
+    pub acks: BTreeMap<PartyId, Acknowledgement>,
+}
+
+/// Everything projected from the log.
+#[derive(Clone, Debug, Default)]
+pub struct State {
+    instance: Option<Instance>,
+    parties: BTreeMap<PartyId, Party>,
+    key_owner: BTreeMap<KeyId, PartyId>,
+    checks: BTreeMap<CheckId, CheckRecord>,
+    size: u64,
+    last_at: Timestamp,
+    touched: BTreeSet<RecordKey>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord)]
+enum RecordKey {
+    Instance,
+    Party(PartyId),
+    Check(CheckId),
+}
+
+impl RecordKey {
+    fn name(&self) -> String {
+        match self {
+            RecordKey::Instance => "instance".to_owned(),
+            RecordKey::Party(p) => format!("party/{p}"),
+            RecordKey::Check(c) => format!("check/{c}"),
+        }
+    }
+}
+
+impl State {
+    /// The empty state before genesis.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// The instance, once founded.
+    pub fn instance(&self) -> Option<&Instance> {
+        self.instance.as_ref()
+    }
+
+    /// Number of entries folded in.
+    pub fn size(&self) -> u64 {
+        self.size
+    }
+
+    /// Timestamp of the last entry folded in (log time "now").
+    pub fn last_at(&self) -> Timestamp {
+        self.last_at
+    }
+
+    /// All parties by id.
+    pub fn parties(&self) -> &BTreeMap<PartyId, Party> {
+        &self.parties
+    }
+
+    /// One party.
+    pub fn party(&self, id: &PartyId) -> Option<&Party> {
+        self.parties.get(id)
+    }
+
+    /// All reachability checks by id.
+    pub fn checks(&self) -> &BTreeMap<CheckId, CheckRecord> {
+        &self.checks
+    }
+
+    /// The key that must have signed `env`, given the registry as it stands: the signer's key
+    /// if it exists and is active, or for the genesis entry the instance key it declares.
+    pub fn signing_key(&self, env: &Envelope) -> Result<PublicKey, Rejection> {
+        if env.entry_type == GENESIS && self.instance.is_none() {
+            let genesis: Genesis = match Payload::from_envelope(env)? {
+                Payload::Genesis(g) => g,
+                _ => unreachable!("GENESIS parses as Payload::Genesis"),
+            };
+            if env.signer.party.as_str() != INSTANCE_SIGNER {
+                return Err(Rejection::unauthorized(
+                    "genesis-signer",
+                    "/signer/party",
+                    format!("the genesis entry is signed as party `{INSTANCE_SIGNER}`"),
+                ));
+            }
+            return Ok(genesis.instance_key);
+        }
+        let party = self.parties.get(&env.signer.party).ok_or_else(|| {
+            Rejection::unauthorized(
+                "unknown-signer",
+                "/signer/party",
+                format!(
+                    "party `{}` is not registered in this instance; ask the secretariat to register it",
+                    env.signer.party
+                ),
+            )
+        })?;
+        let key = party.keys.get(&env.signer.key).ok_or_else(|| {
+            Rejection::unauthorized(
+                "unknown-key",
+                "/signer/key",
+                format!(
+                    "party `{}` has no key `{}`; list its keys with `accord log show` or ask the secretariat",
+                    party.id, env.signer.key
+                ),
+            )
+        })?;
+        match key.status {
+            KeyStatus::Active => Ok(key.public_key),
+            KeyStatus::Retired { since } => Err(Rejection::unauthorized(
+                "retired-key",
+                "/signer/key",
+                format!(
+                    "key `{}` of `{}` was retired by entry {} at {}; sign with the party's current key",
+                    env.signer.key, party.id, since.index, since.at
+                ),
+            )),
+            KeyStatus::Revoked { since, .. } => Err(Rejection::unauthorized(
+                "revoked-key",
+                "/signer/key",
+                format!(
+                    "key `{}` of `{}` was revoked by entry {} at {}; sign with a valid key",
+                    env.signer.key, party.id, since.index, since.at
+                ),
+            )),
+        }
+    }
+
+    /// Checks an envelope (whose signature the caller verified with [`State::signing_key`])
+    /// against roles and domain rules; returns its typed payload.
+    pub fn check(&self, env: &Envelope, at: Timestamp) -> Result<Payload, Rejection> {
+        let payload = Payload::from_envelope(env)?;
+        if at < self.last_at {
+            return Err(Rejection::conflict(
+                "clock-went-back",
+                "",
+                format!(
+                    "entry time {at} is before the previous entry's {}; log time never goes back",
+                    self.last_at
+                ),
+            ));
+        }
+        let Some(_) = &self.instance else {
+            return match payload {
+                Payload::Genesis(g) => check_genesis(&g),
+                _ => Err(Rejection::conflict(
+                    "no-genesis",
+                    "/type",
+                    "the log is empty: its first entry must be `instance.genesis`",
+                )),
+            };
+        };
+        // signing_key already established the signer is a registered party with an active key.
+        let signer = self.parties.get(&env.signer.party).ok_or_else(|| {
+            Rejection::unauthorized("unknown-signer", "/signer/party", "signer is not registered")
+        })?;
+        match &payload {
+            Payload::Genesis(_) => Err(Rejection::conflict(
+                "genesis-exists",
+                "/type",
+                "this instance already has its genesis entry",
+            )),
+            Payload::PartyRegister(r) => {
+                require_kind(signer, PartyKind::Secretariat, env)?;
+                self.check_registration(r, "/payload")
+            }
+            Payload::KeyRotate(r) => self.check_rotation(signer, r),
+            Payload::KeyRevoke(r) => self.check_revocation(signer, r),
+            Payload::PocDeclare(d) => {
+                if d.contacts.is_empty() || d.contacts.len() > 8 {
+                    return Err(Rejection::malformed(
+                        "contact-count",
+                        "/payload/contacts",
+                        format!(
+                            "declare between 1 and 8 points of contact, not {}",
+                            d.contacts.len()
+                        ),
+                    ));
+                }
+                Ok(())
+            }
+            Payload::PocCheck(c) => {
+                require_kind(signer, PartyKind::Secretariat, env)?;
+                self.check_reachability_check(c)
+            }
+            Payload::PocAck(a) => self.check_ack(signer, a),
+        }?;
+        Ok(payload)
+    }
+
+    fn check_registration(&self, r: &PartyRegistration, at: &str) -> Result<(), Rejection> {
+        if r.party.as_str() == INSTANCE_SIGNER {
+            return Err(Rejection::conflict(
+                "reserved-party-id",
+                format!("{at}/party"),
+                format!("party id `{INSTANCE_SIGNER}` is reserved for the instance key"),
+            ));
+        }
+        if self.parties.contains_key(&r.party) {
+            return Err(Rejection::conflict(
+                "party-exists",
+                format!("{at}/party"),
+                format!(
+                    "party `{}` is already registered; party ids are never reused",
+                    r.party
+                ),
+            ));
+        }
+        self.check_new_key(&r.public_key, &format!("{at}/public_key"))
+    }
+
+    fn check_new_key(&self, key: &PublicKey, pointer: &str) -> Result<(), Rejection> {
+        if let Some(owner) = self.key_owner.get(&key.key_id()) {
+            return Err(Rejection::conflict(
+                "key-in-use",
+                pointer,
+                format!(
+                    "key `{}` is already registered to `{owner}`; generate a new key with `accord keygen`",
+                    key.key_id()
+                ),
+            ));
+        }
+        Ok(())
+    }
+
+    fn target_party(
+        &self,
+        signer: &Party,
+        target: &PartyId,
+    ) -> Result<&Party, Rejection> {
+        if signer.kind != PartyKind::Secretariat && signer.id != *target {
+            return Err(Rejection::forbidden(
+                "not-own-key",
+                "/payload/party",
+                format!(
+                    "`{}` may manage only its own keys, not those of `{target}`",
+                    signer.id
+                ),
+            ));
+        }
+        self.parties.get(target).ok_or_else(|| {
+            Rejection::conflict(
+                "unknown-party",
+                "/payload/party",
+                format!("party `{target}` is not registered"),
+            )
+        })
+    }
+
+    fn check_rotation(&self, signer: &Party, r: &KeyRotation) -> Result<(), Rejection> {
+        let party = self.target_party(signer, &r.party)?;
+        self.check_new_key(&r.public_key, "/payload/public_key")?;
+        if let Some(old) = &r.retires {
+            match party.keys.get(old).map(|k| k.status) {
+                Some(KeyStatus::Active) => {}
+                Some(_) => {
+                    return Err(Rejection::conflict(
+                        "key-not-active",
+                        "/payload/retires",
+                        format!("key `{old}` of `{}` is already retired or revoked", party.id),
+                    ))
+                }
+                None => {
+                    return Err(Rejection::conflict(
+                        "unknown-key",
+                        "/payload/retires",
+                        format!("party `{}` has no key `{old}`", party.id),
+                    ))
+                }
+            }
+        }
+        Ok(())
+    }
+
+    fn check_revocation(&self, signer: &Party, r: &KeyRevocation) -> Result<(), Rejection> {
+        let party = self.target_party(signer, &r.party)?;
+        match party.keys.get(&r.key).map(|k| k.status) {
+            None => Err(Rejection::conflict(
+                "unknown-key",
+                "/payload/key",
+                format!("party `{}` has no key `{}`", party.id, r.key),
+            )),
+            Some(KeyStatus::Revoked { since, .. }) => Err(Rejection::conflict(
+                "already-revoked",
+                "/payload/key",
+                format!("key `{}` was already revoked by entry {}", r.key, since.index),
+            )),
+            Some(_) => Ok(()),
+        }
+    }
+
+    fn check_reachability_check(&self, c: &ReachabilityCheck) -> Result<(), Rejection> {
+        if self.checks.contains_key(&c.check) {
+            return Err(Rejection::conflict(
+                "check-exists",
+                "/payload/check",
+                format!("a reachability check `{}` was already issued", c.check),
+            ));
+        }
+        if !(1..=720).contains(&c.respond_within_hours) {
+            return Err(Rejection::malformed(
+                "deadline-range",
+                "/payload/respond_within_hours",
+                "the response window must be between 1 and 720 hours",
+            ));
+        }
+        if let Some(list) = &c.parties {
+            if list.is_empty() {
+                return Err(Rejection::malformed(
+                    "no-addressees",
+                    "/payload/parties",
+                    "name at least one party, or leave `parties` out to address all",
+                ));
+            }
+            let mut seen = BTreeSet::new();
+            for (i, p) in list.iter().enumerate() {
+                if !self.parties.contains_key(p) {
+                    return Err(Rejection::conflict(
+                        "unknown-party",
+                        format!("/payload/parties/{i}"),
+                        format!("party `{p}` is not registered"),
+                    ));
+                }
+                if !seen.insert(p) {
+                    return Err(Rejection::malformed(
+                        "duplicate-party",
+                        format!("/payload/parties/{i}"),
+                        format!("party `{p}` is listed twice"),
+                    ));
+                }
+            }
+        }
+        Ok(())
+    }
+
+    fn check_ack(&self, signer: &Party, a: &ReachabilityAck) -> Result<(), Rejection> {
+        let check = self.checks.get(&a.check).ok_or_else(|| {
+            Rejection::conflict(
+                "unknown-check",
+                "/payload/check",
+                format!("no reachability check `{}` was issued", a.check),
+            )
+        })?;
+        if !check.addressed.contains(&signer.id) {
+            return Err(Rejection::forbidden(
+                "not-addressed",
+                "/payload/check",
+                format!("check `{}` was not addressed to `{}`", a.check, signer.id),
+            ));
+        }
+        if let Some(prev) = check.acks.get(&signer.id) {
+            return Err(Rejection::conflict(
+                "already-acknowledged",
+                "/payload/check",
+                format!(
+                    "`{}` already acknowledged check `{}` in entry {}",
+                    signer.id, a.check, prev.entry.index
+                ),
+            ));
+        }
+        Ok(())
+    }
+
+    /// Folds a checked entry into the state. `payload` must come from [`State::check`] on
+    /// this same state; entries are applied in log order with `index == self.size()`.
+    pub fn apply(&mut self, index: u64, at: Timestamp, env: &Envelope, payload: Payload) {
+        let here = EntryRef { index, at };
+        self.size = index + 1;
+        self.last_at = at;
+        match payload {
+            Payload::Genesis(g) => {
+                self.instance = Some(Instance {
+                    origin: g.origin,
+                    display_name: g.display_name,
+                    instance_key: g.instance_key,
+                    founded: here,
+                });
+                self.touched.insert(RecordKey::Instance);
+                self.register(g.secretariat, here);
+            }
+            Payload::PartyRegister(r) => self.register(r, here),
+            Payload::KeyRotate(r) => {
+                self.key_owner.insert(r.public_key.key_id(), r.party.clone());
+                if let Some(party) = self.parties.get_mut(&r.party) {
+                    if let Some(old) = r.retires.and_then(|k| party.keys.get_mut(&k)) {
+                        old.status = KeyStatus::Retired { since: here };
+                    }
+                    party.keys.insert(
+                        r.public_key.key_id(),
+                        KeyRecord {
+                            public_key: r.public_key,
+                            added: here,
+                            status: KeyStatus::Active,
+                        },
+                    );
+                }
+                self.touched.insert(RecordKey::Party(r.party));
+            }
+            Payload::KeyRevoke(r) => {
+                if let Some(key) = self
+                    .parties
+                    .get_mut(&r.party)
+                    .and_then(|p| p.keys.get_mut(&r.key))
+                {
+                    key.status = KeyStatus::Revoked {
+                        since: here,
+                        reason: r.reason,
+                    };
+                }
+                self.touched.insert(RecordKey::Party(r.party));
+            }
+            Payload::PocDeclare(d) => {
+                if let Some(party) = self.parties.get_mut(&env.signer.party) {
+                    party.poc = Some(PocDirectoryEntry {
+                        contacts: d.contacts,
+                        declared: here,
+                    });
+                }
+                self.touched.insert(RecordKey::Party(env.signer.party.clone()));
+            }
+            Payload::PocCheck(c) => {
+                let addressed: BTreeSet<PartyId> = match c.parties {
+                    Some(list) => list.into_iter().collect(),
+                    None => self
+                        .parties
+                        .values()
+                        .filter(|p| p.kind != PartyKind::Secretariat)
+                        .map(|p| p.id.clone())
+                        .collect(),
+                };
+                for id in &addressed {
+                    if let Some(p) = self.parties.get_mut(id) {
+                        p.reachability.addressed += 1;
+                    }
+                    self.touched.insert(RecordKey::Party(id.clone()));
+                }
+                self.touched.insert(RecordKey::Check(c.check.clone()));
+                self.checks.insert(
+                    c.check.clone(),
+                    CheckRecord {
+                        id: c.check,
+                        role: c.role,
+                        issued: here,
+                        deadline: at.plus_hours(c.respond_within_hours),
+                        addressed,
+                        acks: BTreeMap::new(),
+                    },
+                );
+            }
+            Payload::PocAck(a) => {
+                let signer = env.signer.party.clone();
+                if let Some(check) = self.checks.get_mut(&a.check) {
+                    let on_time = at <= check.deadline;
+                    let waited = at.unix_ms().saturating_sub(check.issued.at.unix_ms());
+                    check.acks.insert(
+                        signer.clone(),
+                        Acknowledgement {
+                            entry: here,
+                            on_time,
+                        },
+                    );
+                    if let Some(p) = self.parties.get_mut(&signer) {
+                        if on_time {
+                            p.reachability.on_time += 1;
+                        } else {
+                            p.reachability.late += 1;
+                        }
+                        p.reachability.total_response_ms += waited;
+                    }
+                }
+                self.touched.insert(RecordKey::Check(a.check));
+                self.touched.insert(RecordKey::Party(signer));
+            }
+        }
+    }
+
+    fn register(&mut self, r: PartyRegistration, here: EntryRef) {
+        let key_id = r.public_key.key_id();
+        self.key_owner.insert(key_id.clone(), r.party.clone());
+        let mut keys = BTreeMap::new();
+        keys.insert(
+            key_id,
+            KeyRecord {
+                public_key: r.public_key,
+                added: here,
+                status: KeyStatus::Active,
+            },
+        );
+        self.touched.insert(RecordKey::Party(r.party.clone()));
+        self.parties.insert(
+            r.party.clone(),
+            Party {
+                id: r.party,
+                kind: r.kind,
+                region: r.region,
+                display_name: r.display_name,
+                registered: here,
+                keys,
+                poc: None,
+                reachability: ReachabilityStats::default(),
+            },
+        );
+    }
+
+    /// Closes a batch: returns the state digest after it, chained from `previous` (the digest
+    /// after the previous batch, all zeros before the first).
+    ///
+    /// The digest is SHA-256 over a domain tag, the previous digest, the log size, and the
+    /// canonical JSON of every record the batch touched, in record-key order. Because each
+    /// digest commits to the previous one, equal digests mean equal states at every batch.
+    pub fn seal_batch(&mut self, previous: &StateDigest) -> StateDigest {
+        let mut h = Sha256::new();
+        h.update(b"accord-state-digest-v1\n");
+        h.update(previous);
+        h.update(self.size.to_be_bytes());
+        for key in std::mem::take(&mut self.touched) {
+            let record = match &key {
+                RecordKey::Instance => self.instance.as_ref().map(canonical::to_canonical),
+                RecordKey::Party(p) => self.parties.get(p).map(canonical::to_canonical),
+                RecordKey::Check(c) => self.checks.get(c).map(canonical::to_canonical),
+            };
+            // Records are plain structs of strings and safe integers; canonicalisation cannot
+            // fail, and an absent record (never the case today) hashes as empty.
+            let bytes = record.and_then(Result::ok).unwrap_or_default();
+            let name = key.name();
+            h.update((name.len() as u32).to_be_bytes());
+            h.update(name.as_bytes());
+            h.update((bytes.len() as u32).to_be_bytes());
+            h.update(&bytes);
+        }
+        h.finalize().into()
+    }
+}
+
+fn require_kind(signer: &Party, kind: PartyKind, env: &Envelope) -> Result<(), Rejection> {
+    if signer.kind == kind {
+        return Ok(());
+    }
+    Err(Rejection::forbidden(
+        "role",
+        "/type",
+        format!(
+            "`{}` entries may be submitted only by a {} party; `{}` is a {}",
+            env.entry_type,
+            kind.as_str(),
+            signer.id,
+            signer.kind.as_str()
+        ),
+    ))
+}
+
+fn check_genesis(g: &Genesis) -> Result<(), Rejection> {
+    let origin_ok = !g.origin.is_empty()
+        && g.origin.len() <= 200
+        && !g.origin.chars().any(|c| c.is_whitespace() || c.is_control() || c == '+');
+    if !origin_ok {
+        return Err(Rejection::malformed(
+            "origin",
+            "/payload/origin",
+            "the origin must be 1-200 characters without spaces or '+', e.g. `accord.example/eu-council`",
+        ));
+    }
+    if g.secretariat.kind != PartyKind::Secretariat {
+        return Err(Rejection::malformed(
+            "founding-secretariat",
+            "/payload/secretariat/kind",
+            "the founding party of an instance must be of kind `secretariat`",
+        ));
+    }
+    if g.secretariat.party.as_str() == INSTANCE_SIGNER {
+        return Err(Rejection::conflict(
+            "reserved-party-id",
+            "/payload/secretariat/party",
+            format!("party id `{INSTANCE_SIGNER}` is reserved for the instance key"),
+        ));
+    }
+    if g.secretariat.public_key == g.instance_key {
+        return Err(Rejection::malformed(
+            "separate-keys",
+            "/payload/secretariat/public_key",
+            "the secretariat needs its own key, distinct from the instance key",
+        ));
+    }
+    Ok(())
+}

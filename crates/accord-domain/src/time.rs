@@ -1,0 +1,114 @@
+//! Log time: the sequencer's timestamps, the only clock a projection may read.
+//!
+//! A [`Timestamp`] is Unix milliseconds in UTC. On the wire it is always the fixed-width
+//! RFC 3339 form `YYYY-MM-DDTHH:MM:SS.mmmZ`, so that it has exactly one canonical spelling.
+
+use std::fmt;
+use std::str::FromStr;
+
+use serde::{Deserialize, Deserializer, Serialize, Serializer};
+use time::format_description::FormatItem;
+use time::macros::format_description;
+use time::{OffsetDateTime, PrimitiveDateTime};
+
+const WIRE_FORMAT: &[FormatItem<'static>] =
+    format_description!("[year]-[month]-[day]T[hour]:[minute]:[second].[subsecond digits:3]Z");
+
+/// A point in log time: Unix milliseconds, UTC.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Default)]
+pub struct Timestamp(u64);
+
+/// A timestamp that is not in the canonical `YYYY-MM-DDTHH:MM:SS.mmmZ` form.
+#[derive(Debug, thiserror::Error)]
+#[error("`{0}` is not a timestamp of the form 2026-01-31T23:59:59.000Z (UTC, milliseconds)")]
+pub struct TimestampError(String);
+
+impl Timestamp {
+    /// The timestamp `ms` milliseconds after the Unix epoch.
+    pub const fn from_unix_ms(ms: u64) -> Self {
+        Self(ms)
+    }
+
+    /// Milliseconds since the Unix epoch.
+    pub const fn unix_ms(self) -> u64 {
+        self.0
+    }
+
+    /// This timestamp plus `hours` hours (saturating).
+    pub fn plus_hours(self, hours: u32) -> Self {
+        Self(self.0.saturating_add(u64::from(hours) * 3_600_000))
+    }
+
+    /// This timestamp plus `ms` milliseconds (saturating).
+    pub fn plus_ms(self, ms: u64) -> Self {
+        Self(self.0.saturating_add(ms))
+    }
+
+    fn to_datetime(self) -> Option<OffsetDateTime> {
+        OffsetDateTime::from_unix_timestamp_nanos(i128::from(self.0) * 1_000_000).ok()
+    }
+}
+
+impl fmt::Display for Timestamp {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self.to_datetime().and_then(|dt| dt.format(WIRE_FORMAT).ok()) {
+            Some(s) => f.write_str(&s),
+            None => write!(f, "@{}ms", self.0),
+        }
+    }
+}
+
+impl FromStr for Timestamp {
+    type Err = TimestampError;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        let bad = || TimestampError(s.to_owned());
+        let dt = PrimitiveDateTime::parse(s, WIRE_FORMAT).map_err(|_| bad())?;
+        let nanos = dt.assume_utc().unix_timestamp_nanos();
+        let ms = u64::try_from(nanos / 1_000_000).map_err(|_| bad())?;
+        let ts = Timestamp(ms);
+        // Reject spellings that parse but are not the canonical one (e.g. leap seconds).
+        if ts.to_string() != s {
+            return Err(bad());
+        }
+        Ok(ts)
+    }
+}
+
+impl Serialize for Timestamp {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_str(self)
+    }
+}
+
+impl<'de> Deserialize<'de> for Timestamp {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let s = String::deserialize(d)?;
+        s.parse().map_err(serde::de::Error::custom)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn wire_form_round_trips() {
+        let ts = Timestamp::from_unix_ms(1_767_225_600_123);
+        assert_eq!(ts.to_string(), "2026-01-01T00:00:00.123Z");
+        assert_eq!("2026-01-01T00:00:00.123Z".parse::<Timestamp>().unwrap(), ts);
+    }
+
+    #[test]
+    fn non_canonical_spellings_are_rejected() {
+        for s in [
+            "2026-01-01T00:00:00Z",
+            "2026-01-01T00:00:00.1234Z",
+            "2026-01-01 00:00:00.000Z",
+            "2026-01-01T00:00:00.000+00:00",
+            "1969-12-31T23:59:59.999Z",
+        ] {
+            assert!(s.parse::<Timestamp>().is_err(), "{s} accepted");
+        }
+    }
+}

@@ -1,0 +1,543 @@
+//! The ledger: the synchronous heart of an instance. It checks submissions against the
+//! projected state, appends the accepted ones to the Merkle tree, makes the batch durable in
+//! one store transaction together with its tiles, signed checkpoint and state digest, and only
+//! then hands out receipts.
+//!
+//! Invariants: readers never see a checkpoint that is not durable; the published tree size
+//! never shrinks; entry timestamps never go backwards.
+
+use std::collections::HashMap;
+use std::sync::{Arc, RwLock, RwLockReadGuard};
+
+use accord_domain::payload::Genesis;
+use accord_domain::state::StateDigest;
+use accord_domain::{LogEntry, Payload, Rejection, State, Timestamp, MAX_ENTRY_BYTES};
+use accord_envelope::{Envelope, KeyId, KeyPair, PublicKey};
+use accord_store::{BatchWrite, Store, StoreError, StoredCheckpoint, StoredEntry, StoredTile};
+use accord_tlog::checkpoint::Checkpoint;
+use accord_tlog::note::{self, NoteSigner, NoteVerifier};
+use accord_tlog::{leaf_hash, Tree};
+
+use crate::clock::Clock;
+use crate::receipt::Receipt;
+
+/// A submission ready for the ledger: the parsed envelope, its canonical bytes and hash, and
+/// the key its signature was already verified with (if the caller verified it in parallel).
+#[derive(Clone, Debug)]
+pub struct Submission {
+    /// The envelope.
+    pub envelope: Envelope,
+    /// Its canonical bytes (what goes into the leaf).
+    pub canonical: Vec<u8>,
+    /// SHA-256 of `canonical`: the idempotency key.
+    pub hash: [u8; 32],
+    /// The key the signature was verified with before sequencing, if any.
+    pub verified_with: Option<PublicKey>,
+}
+
+impl Submission {
+    /// Wraps an envelope (the signature is checked by the ledger).
+    pub fn new(envelope: Envelope) -> Self {
+        let canonical = envelope.to_canonical_bytes();
+        let hash = envelope.hash();
+        Self {
+            envelope,
+            canonical,
+            hash,
+            verified_with: None,
+        }
+    }
+}
+
+/// The result of one accepted submission.
+#[derive(Clone, Debug)]
+pub struct Outcome {
+    /// The receipt (the first one, if this was a resubmission).
+    pub receipt: Receipt,
+    /// True if the envelope was already in the log and nothing new was stored.
+    pub duplicate: bool,
+}
+
+/// Why the ledger could not process a batch at all.
+#[derive(Debug, thiserror::Error)]
+pub enum LedgerError {
+    /// The store failed; nothing of the batch was stored.
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    /// The stored log does not replay to what its checkpoints say.
+    #[error("the stored log is inconsistent at entry {index}: {reason}; run `accord verify --data` for a full report")]
+    Inconsistent {
+        /// First entry where replay diverged.
+        index: u64,
+        /// What diverged.
+        reason: String,
+    },
+    /// The checkpoint could not be signed.
+    #[error("signing the checkpoint failed: {0}")]
+    Signing(String),
+}
+
+/// A checkpoint as published: its note and parsed body.
+#[derive(Clone, Debug)]
+pub struct Published {
+    /// The signed note.
+    pub note: String,
+    /// The parsed body.
+    pub checkpoint: Checkpoint,
+    /// State digest at this size.
+    pub state_digest: StateDigest,
+}
+
+/// The in-memory projection of the log: state, tree and latest checkpoint.
+#[derive(Debug, Default)]
+pub struct Core {
+    state: State,
+    tree: Tree,
+    published: Option<Published>,
+    digest: StateDigest,
+}
+
+impl Core {
+    /// The projected state.
+    pub fn state(&self) -> &State {
+        &self.state
+    }
+
+    /// The Merkle tree (may be ahead of the published checkpoint only while a batch commits,
+    /// which readers never observe: they hold the read lock).
+    pub fn tree(&self) -> &Tree {
+        &self.tree
+    }
+
+    /// The latest durable checkpoint.
+    pub fn published(&self) -> Option<&Published> {
+        self.published.as_ref()
+    }
+
+    /// Replays a store into a core, checking each checkpoint's root and state digest.
+    pub fn load(
+        store: &dyn Store,
+        verifier: &NoteVerifier,
+        progress: &mut dyn FnMut(u64, u64),
+    ) -> Result<Core, LedgerError> {
+        let size = store.tree_size()?;
+        let mut core = Core::default();
+        let mut checkpoints = store.checkpoints_after(0, 10_000)?.into_iter().peekable();
+        let mut last_cp: Option<StoredCheckpoint> = None;
+        const CHUNK: u64 = 10_000;
+        let mut start = 0;
+        while start < size {
+            let entries = store.entries(start, (start + CHUNK).min(size))?;
+            for stored in entries {
+                let index = stored.index;
+                let bad = |reason: String| LedgerError::Inconsistent { index, reason };
+                if leaf_hash(&stored.data) != stored.leaf_hash {
+                    return Err(bad("stored leaf hash is not the hash of the entry".into()));
+                }
+                let entry = LogEntry::from_leaf_bytes(&stored.data).map_err(|e| bad(e.to_string()))?;
+                core.state
+                    .signing_key(&entry.envelope)
+                    .and_then(|_| core.state.check(&entry.envelope, entry.sequenced_at))
+                    .map(|payload| {
+                        core.state
+                            .apply(index, entry.sequenced_at, &entry.envelope, payload)
+                    })
+                    .map_err(|r| bad(format!("entry breaks a rule on replay: {r}")))?;
+                core.tree.push(stored.leaf_hash);
+                if checkpoints.peek().is_none() {
+                    checkpoints = store.checkpoints_after(index, 10_000)?.into_iter().peekable();
+                }
+                if checkpoints.peek().is_some_and(|cp| cp.tree_size == index + 1) {
+                    let cp = checkpoints.next().expect("peeked");
+                    core.digest = core.state.seal_batch(&core.digest);
+                    if core.digest != cp.state_digest {
+                        return Err(bad(format!(
+                            "state digest after entry {index} differs from the one recorded with checkpoint {}",
+                            cp.tree_size
+                        )));
+                    }
+                    last_cp = Some(cp);
+                }
+            }
+            start += CHUNK;
+            progress(start.min(size), size);
+        }
+        if let Some(cp) = last_cp {
+            let bad = |reason: String| LedgerError::Inconsistent {
+                index: cp.tree_size.saturating_sub(1),
+                reason,
+            };
+            let opened = note::open(&cp.note, std::slice::from_ref(verifier))
+                .map_err(|e| bad(format!("stored checkpoint does not verify: {e}")))?;
+            let checkpoint = Checkpoint::parse(&opened.text)
+                .map_err(|e| bad(format!("stored checkpoint does not parse: {e}")))?;
+            if checkpoint.size != size || checkpoint.root != core.tree.root() {
+                return Err(LedgerError::Inconsistent {
+                    index: size.saturating_sub(1),
+                    reason: "the latest checkpoint does not commit to the stored entries".into(),
+                });
+            }
+            core.published = Some(Published {
+                note: cp.note,
+                checkpoint,
+                state_digest: cp.state_digest,
+            });
+        } else if size > 0 {
+            return Err(LedgerError::Inconsistent {
+                index: size - 1,
+                reason: "entries are stored but no checkpoint covers them".into(),
+            });
+        }
+        Ok(core)
+    }
+}
+
+/// One instance's log, state and signer.
+pub struct Ledger {
+    store: Arc<dyn Store>,
+    core: RwLock<Core>,
+    keys: RwLock<HashMap<KeyId, PublicKey>>,
+    signer: NoteSigner,
+    instance_key: PublicKey,
+    clock: Arc<dyn Clock>,
+}
+
+enum Pending {
+    New { index: u64, key: PublicKey },
+    Duplicate { index: u64 },
+    Rejected(Rejection),
+}
+
+impl Ledger {
+    /// Opens the ledger over a store, replaying it. `instance_key` signs checkpoints under
+    /// the log origin `origin`.
+    pub fn open(
+        store: Arc<dyn Store>,
+        origin: &str,
+        instance_key: &KeyPair,
+        clock: Arc<dyn Clock>,
+        progress: &mut dyn FnMut(u64, u64),
+    ) -> Result<Ledger, LedgerError> {
+        let signer = NoteSigner::new(origin, instance_key.as_dalek().clone())
+            .map_err(|e| LedgerError::Signing(e.to_string()))?;
+        let core = Core::load(store.as_ref(), &signer.verifier(), progress)?;
+        let keys = core
+            .state
+            .parties()
+            .values()
+            .flat_map(|p| p.keys.iter().map(|(id, k)| (id.clone(), k.public_key)))
+            .collect();
+        Ok(Ledger {
+            store,
+            core: RwLock::new(core),
+            keys: RwLock::new(keys),
+            signer,
+            instance_key: instance_key.public_key(),
+            clock,
+        })
+    }
+
+    /// The store underneath.
+    pub fn store(&self) -> &Arc<dyn Store> {
+        &self.store
+    }
+
+    /// The log origin.
+    pub fn origin(&self) -> &str {
+        self.signer.name()
+    }
+
+    /// The verifier for this instance's checkpoints.
+    pub fn verifier(&self) -> NoteVerifier {
+        self.signer.verifier()
+    }
+
+    /// The checkpoint verifier key (C2SP signed-note `name+keyid+base64`).
+    pub fn verifier_key(&self) -> String {
+        self.signer.verifier_key()
+    }
+
+    /// Read access to the durable projection.
+    pub fn read(&self) -> RwLockReadGuard<'_, Core> {
+        self.core.read().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// The public key with this id, for verifying signatures outside the sequencer lock.
+    /// Whether the key may still sign is decided by the ledger when it sequences.
+    pub fn key(&self, id: &KeyId) -> Option<PublicKey> {
+        self.keys
+            .read()
+            .unwrap_or_else(|p| p.into_inner())
+            .get(id)
+            .copied()
+    }
+
+    /// Verifies a submission's signature outside the sequencer, with the key its signer names
+    /// (when that key is known), so that the sequencer thread only does the cheap stateful
+    /// checks. Whether the key may still sign is decided when the entry is sequenced.
+    pub fn preverify(&self, submission: &mut Submission) -> Result<(), Rejection> {
+        if let Some(key) = self.key(&submission.envelope.signer.key) {
+            submission.envelope.verify(&key)?;
+            submission.verified_with = Some(key);
+        }
+        Ok(())
+    }
+
+    /// Checks, sequences and durably appends a batch. Returns one result per submission, in
+    /// order; a rejected submission changes nothing. On a store failure nothing of the batch
+    /// is kept, in memory or on disk.
+    pub fn append(
+        &self,
+        submissions: Vec<Submission>,
+    ) -> Result<Vec<Result<Outcome, Rejection>>, LedgerError> {
+        let mut core = self.core.write().unwrap_or_else(|p| p.into_inner());
+        let start = core.tree.size();
+        let mut seen: HashMap<[u8; 32], u64> = HashMap::new();
+        let mut entries: Vec<StoredEntry> = Vec::new();
+        let mut pending = Vec::with_capacity(submissions.len());
+        let mut new_keys = Vec::new();
+        for sub in &submissions {
+            if let Some(&index) = seen.get(&sub.hash) {
+                pending.push(Pending::Duplicate { index });
+                continue;
+            }
+            if let Some(index) = self.store.index_of_envelope(&sub.hash)? {
+                pending.push(Pending::Duplicate { index });
+                continue;
+            }
+            let at = self.clock.now().max(core.state.last_at());
+            let index = start + entries.len() as u64;
+            match self.sequence_one(&mut core, sub, index, at) {
+                Ok((key, stored)) => {
+                    if let Some(k) = rotated_or_registered_key(&sub.envelope) {
+                        new_keys.push(k);
+                    }
+                    seen.insert(sub.hash, index);
+                    entries.push(stored);
+                    pending.push(Pending::New { index, key });
+                }
+                Err(r) => pending.push(Pending::Rejected(r)),
+            }
+        }
+        if !entries.is_empty() {
+            if let Err(e) = self.commit(&mut core, start, entries.clone()) {
+                // Nothing was stored: rebuild the in-memory projection from the store.
+                *core = Core::load(self.store.as_ref(), &self.signer.verifier(), &mut |_, _| {})?;
+                return Err(e);
+            }
+            let mut keys = self.keys.write().unwrap_or_else(|p| p.into_inner());
+            for k in new_keys {
+                keys.insert(k.key_id(), k);
+            }
+        }
+        let Some(published) = core.published.as_ref() else {
+            // Only reachable when every submission was rejected on an empty log.
+            return Ok(pending
+                .into_iter()
+                .map(|p| match p {
+                    Pending::Rejected(r) => Err(r),
+                    _ => unreachable!("accepted entries always produce a checkpoint"),
+                })
+                .collect());
+        };
+        let size = published.checkpoint.size;
+        let mut out = Vec::with_capacity(pending.len());
+        for p in pending {
+            out.push(match p {
+                Pending::Rejected(r) => Err(r),
+                Pending::New { index, key } => {
+                    let leaf = &entries_leaf(&entries, start, index);
+                    Ok(Outcome {
+                        receipt: self.receipt(&core, index, leaf, size, &key)?,
+                        duplicate: false,
+                    })
+                }
+                Pending::Duplicate { index } => {
+                    let leaf = if index >= start {
+                        entries_leaf(&entries, start, index).to_vec()
+                    } else {
+                        self.store
+                            .entry(index)?
+                            .ok_or_else(|| LedgerError::Inconsistent {
+                                index,
+                                reason: "indexed envelope has no stored entry".into(),
+                            })?
+                            .data
+                    };
+                    let key = signer_key_of(&core.state, &leaf).ok_or_else(|| {
+                        LedgerError::Inconsistent {
+                            index,
+                            reason: "the signer of a stored entry is unknown".into(),
+                        }
+                    })?;
+                    Ok(Outcome {
+                        receipt: self.receipt(&core, index, &leaf, size, &key)?,
+                        duplicate: true,
+                    })
+                }
+            });
+        }
+        Ok(out)
+    }
+
+    fn sequence_one(
+        &self,
+        core: &mut Core,
+        sub: &Submission,
+        index: u64,
+        at: Timestamp,
+    ) -> Result<(PublicKey, StoredEntry), Rejection> {
+        let env = &sub.envelope;
+        let key = core.state.signing_key(env)?;
+        if sub.verified_with != Some(key) {
+            env.verify(&key)?;
+        }
+        let payload = core.state.check(env, at)?;
+        if let Payload::Genesis(g) = &payload {
+            self.check_genesis_matches_signer(g)?;
+        }
+        let leaf = LogEntry::leaf_bytes(&sub.canonical, at);
+        if leaf.len() > MAX_ENTRY_BYTES {
+            return Err(Rejection::malformed(
+                "entry-too-large",
+                "",
+                format!(
+                    "the logged entry would be {} bytes, over the {MAX_ENTRY_BYTES}-byte limit; store large documents beside the log and reference their hash",
+                    leaf.len()
+                ),
+            ));
+        }
+        core.state.apply(index, at, env, payload);
+        let lh = leaf_hash(&leaf);
+        core.tree.push(lh);
+        Ok((
+            key,
+            StoredEntry {
+                index,
+                leaf_hash: lh,
+                envelope_hash: sub.hash,
+                sequenced_at_ms: at.unix_ms(),
+                data: leaf,
+            },
+        ))
+    }
+
+    fn check_genesis_matches_signer(&self, g: &Genesis) -> Result<(), Rejection> {
+        if g.origin != self.signer.name() {
+            return Err(Rejection::conflict(
+                "origin-mismatch",
+                "/payload/origin",
+                format!(
+                    "genesis origin `{}` is not this instance's origin `{}`",
+                    g.origin,
+                    self.signer.name()
+                ),
+            ));
+        }
+        if g.instance_key != self.instance_key {
+            return Err(Rejection::conflict(
+                "instance-key-mismatch",
+                "/payload/instance_key",
+                "genesis names an instance key other than the one this instance signs checkpoints with",
+            ));
+        }
+        Ok(())
+    }
+
+    fn commit(
+        &self,
+        core: &mut Core,
+        start: u64,
+        entries: Vec<StoredEntry>,
+    ) -> Result<(), LedgerError> {
+        let size = core.tree.size();
+        let digest = core.state.seal_batch(&core.digest);
+        let tiles = Tree::tiles_grown(start, size)
+            .into_iter()
+            .filter_map(|(level, index, width)| {
+                core.tree.tile(level, index, width).map(|data| StoredTile {
+                    level,
+                    index,
+                    data,
+                })
+            })
+            .collect();
+        let checkpoint = Checkpoint {
+            origin: self.signer.name().to_owned(),
+            size,
+            root: core.tree.root(),
+            extensions: vec![],
+        };
+        let note = self
+            .signer
+            .sign(&checkpoint.to_body())
+            .map_err(|e| LedgerError::Signing(e.to_string()))?;
+        let batch = BatchWrite {
+            entries,
+            tiles,
+            checkpoint: Some(StoredCheckpoint {
+                tree_size: size,
+                note: note.clone(),
+                state_digest: digest,
+            }),
+        };
+        self.store.append_batch(&batch)?;
+        core.digest = digest;
+        core.published = Some(Published {
+            note,
+            checkpoint,
+            state_digest: digest,
+        });
+        Ok(())
+    }
+
+    fn receipt(
+        &self,
+        core: &Core,
+        index: u64,
+        leaf: &[u8],
+        size: u64,
+        key: &PublicKey,
+    ) -> Result<Receipt, LedgerError> {
+        let proof = core
+            .tree
+            .inclusion_proof(index, size)
+            .map_err(|e| LedgerError::Inconsistent {
+                index,
+                reason: e.to_string(),
+            })?;
+        let note = core.published.as_ref().map(|p| p.note.as_str()).unwrap_or_default();
+        Ok(Receipt::new(index, leaf, &proof, note, key))
+    }
+}
+
+fn entries_leaf(entries: &[StoredEntry], start: u64, index: u64) -> &[u8] {
+    &entries[(index - start) as usize].data
+}
+
+fn rotated_or_registered_key(env: &Envelope) -> Option<PublicKey> {
+    match Payload::from_envelope(env).ok()? {
+        Payload::PartyRegister(r) => Some(r.public_key),
+        Payload::KeyRotate(r) => Some(r.public_key),
+        Payload::Genesis(g) => Some(g.secretariat.public_key),
+        _ => None,
+    }
+}
+
+/// The public key that signed a stored entry, from the registry (keys are never forgotten).
+pub fn signer_key_of(state: &State, leaf: &[u8]) -> Option<PublicKey> {
+    let entry = LogEntry::from_leaf_bytes(leaf).ok()?;
+    let signer = &entry.envelope.signer;
+    if let Some(instance) = state.instance() {
+        if signer.party.as_str() == accord_domain::state::INSTANCE_SIGNER
+            && instance.instance_key.key_id() == signer.key
+        {
+            return Some(instance.instance_key);
+        }
+    }
+    state
+        .party(&signer.party)?
+        .keys
+        .get(&signer.key)
+        .map(|k| k.public_key)
+}

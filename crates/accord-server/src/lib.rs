@@ -1,0 +1,546 @@
+//! The *serve* box of the data flow: the HTTP face of an instance.
+//!
+//! Handlers are small: they parse, call the sequencer or read the ledger and the store, and
+//! answer. This crate knows HTTP and nothing about SQL; every error leaves as RFC 9457
+//! problem+json. The tlog-tiles endpoints follow C2SP exactly, since outsiders rely on them.
+
+pub mod metrics;
+pub mod pages;
+pub mod problem;
+
+use std::future::Future;
+use std::sync::Arc;
+
+use accord_domain::LogEntry;
+use accord_envelope::Envelope;
+use accord_sequencer::{Ledger, Receipt, Sequencer, SubmitError, Submission};
+use accord_store::Store;
+use accord_tlog::tiles::{encode_entry_bundle, TileKind, TilePath};
+use axum::body::{Body, Bytes};
+use axum::extract::{Path, Query, State};
+use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use axum::{Json, Router};
+use base64::engine::general_purpose::STANDARD as B64;
+use base64::Engine as _;
+use serde::{Deserialize, Serialize};
+use tower_http::trace::TraceLayer;
+use utoipa::OpenApi;
+
+pub use metrics::Metrics;
+pub use problem::Problem;
+
+/// The largest submission body accepted, in bytes (a logged entry is at most 65,535 bytes).
+pub const MAX_BODY_BYTES: usize = 64 * 1024;
+
+/// What every handler can reach.
+#[derive(Clone)]
+pub struct AppState {
+    /// Feeds the sequencer thread.
+    pub sequencer: Sequencer,
+    /// Reads the durable projection.
+    pub ledger: Arc<Ledger>,
+    /// Reads entries and tiles.
+    pub store: Arc<dyn Store>,
+    /// Prometheus metrics.
+    pub metrics: Arc<Metrics>,
+}
+
+/// The whole HTTP API.
+pub fn router(state: AppState) -> Router {
+    Router::new()
+        .route("/", get(pages::overview))
+        .route("/entries", post(submit))
+        .route("/entries/{index}", get(entry))
+        .route("/checkpoint", get(checkpoint))
+        .route("/checkpoints", get(checkpoints))
+        .route("/verifier-key", get(verifier_key))
+        .route("/tile/{*path}", get(tile))
+        .route("/proof/inclusion", get(inclusion_proof))
+        .route("/proof/consistency", get(consistency_proof))
+        .route("/parties", get(parties))
+        .route("/parties/{id}", get(party))
+        .route("/healthz", get(healthz))
+        .route("/metrics", get(metrics_text))
+        .route("/openapi.json", get(openapi))
+        .fallback(|| async { Problem::not_found("no such endpoint; see /openapi.json") })
+        .layer(TraceLayer::new_for_http())
+        .with_state(state)
+}
+
+/// Serves `router` on `listener` until `shutdown` resolves; requests in flight finish first.
+pub async fn serve(
+    listener: tokio::net::TcpListener,
+    state: AppState,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> std::io::Result<()> {
+    axum::serve(listener, router(state))
+        .with_graceful_shutdown(shutdown)
+        .await
+}
+
+/// The OpenAPI 3.1 description of this API, generated from the handlers.
+#[derive(OpenApi)]
+#[openapi(
+    info(
+        title = "Accord",
+        description = "Signed submissions to a cooperative cybersecurity-norms regime, on a tamper-evident transparency log (C2SP tlog-tiles)."
+    ),
+    paths(
+        submit, entry, checkpoint, checkpoints, verifier_key, tile, inclusion_proof,
+        consistency_proof, parties, party, healthz, metrics_text
+    ),
+    components(schemas(Receipt, Problem, EntryView, CheckpointView, InclusionProofView, ConsistencyProofView))
+)]
+pub struct ApiDoc;
+
+async fn openapi() -> Response {
+    let mut doc = ApiDoc::openapi();
+    doc.openapi = utoipa::openapi::OpenApiVersion::Version31;
+    Json(doc).into_response()
+}
+
+/// Submits a signed envelope.
+#[utoipa::path(
+    post, path = "/entries",
+    request_body(content = Object, content_type = "application/json",
+        description = "A signed envelope in RFC 8785 canonical form: {payload, schema, signature, signer, type}"),
+    responses(
+        (status = 201, description = "Appended durably; the receipt", body = Receipt),
+        (status = 200, description = "Already in the log; the first receipt", body = Receipt),
+        (status = 403, description = "Signer, key, signature or role not accepted", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "Conflicts with the state", body = Problem, content_type = "application/problem+json"),
+        (status = 413, description = "Body too large", body = Problem, content_type = "application/problem+json"),
+        (status = 415, description = "Not application/json", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Malformed", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+async fn submit(State(app): State<AppState>, headers: HeaderMap, body: Body) -> Response {
+    match accept_submission(&app, &headers, body).await {
+        Ok((receipt, duplicate)) => {
+            let outcome = if duplicate { "duplicate" } else { "accepted" };
+            app.metrics.submission(outcome, "");
+            app.metrics
+                .set_log_size(app.ledger.read().published().map_or(0, |p| p.checkpoint.size));
+            let status = if duplicate {
+                StatusCode::OK
+            } else {
+                StatusCode::CREATED
+            };
+            let location = format!("/entries/{}", receipt.index);
+            let mut res = (status, Json(receipt)).into_response();
+            if let Ok(v) = HeaderValue::from_str(&location) {
+                res.headers_mut().insert(header::LOCATION, v);
+            }
+            res
+        }
+        Err(p) => {
+            app.metrics.submission("rejected", &p.rule);
+            p.into_response()
+        }
+    }
+}
+
+async fn accept_submission(
+    app: &AppState,
+    headers: &HeaderMap,
+    body: Body,
+) -> Result<(Receipt, bool), Problem> {
+    let content_type = headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("");
+    let media = content_type.split(';').next().unwrap_or("").trim();
+    if !media.eq_ignore_ascii_case("application/json") {
+        return Err(Problem::new(
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            "content-type",
+            "Unsupported media type",
+            format!(
+                "submissions are `application/json`, not `{}`",
+                if content_type.is_empty() { "(none)" } else { content_type }
+            ),
+        ));
+    }
+    let too_large = || {
+        Problem::new(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            "body-too-large",
+            "Body too large",
+            format!("a submission is at most {MAX_BODY_BYTES} bytes; store large documents beside the log and reference their hash"),
+        )
+    };
+    let declared = headers
+        .get(header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<usize>().ok());
+    if declared.is_some_and(|n| n > MAX_BODY_BYTES) {
+        return Err(too_large());
+    }
+    let bytes: Bytes = axum::body::to_bytes(body, MAX_BODY_BYTES)
+        .await
+        .map_err(|_| too_large())?;
+    let envelope = Envelope::from_wire(&bytes)
+        .map_err(|e| Problem::from(accord_domain::Rejection::from(e)))?;
+    let mut submission = Submission::new(envelope);
+    app.ledger
+        .preverify(&mut submission)
+        .map_err(Problem::from)?;
+    match app.sequencer.submit(submission).await {
+        Ok(outcome) => Ok((outcome.receipt, outcome.duplicate)),
+        Err(SubmitError::Rejected(r)) => Err(r.into()),
+        Err(SubmitError::Unavailable(why)) => Err(Problem::unavailable(why)),
+    }
+}
+
+/// One log entry, as stored.
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct EntryView {
+    /// Index in the log.
+    pub index: u64,
+    /// RFC 6962 leaf hash, hex.
+    pub leaf_hash: String,
+    /// The entry (its RFC 8785 form is the leaf).
+    #[schema(value_type = Object)]
+    pub entry: serde_json::Value,
+}
+
+/// Reads one entry by index.
+#[utoipa::path(get, path = "/entries/{index}",
+    params(("index" = u64, Path, description = "Entry index")),
+    responses((status = 200, body = EntryView), (status = 404, body = Problem)))]
+async fn entry(State(app): State<AppState>, Path(index): Path<String>) -> Result<Response, Problem> {
+    let index: u64 = index
+        .parse()
+        .map_err(|_| Problem::bad_request("index", format!("`{index}` is not an entry index")))?;
+    let size = published_size(&app);
+    if index >= size {
+        return Err(Problem::not_found(format!(
+            "entry {index} does not exist; the log has {size} entries"
+        )));
+    }
+    let stored = app
+        .store
+        .entry(index)?
+        .ok_or_else(|| Problem::not_found(format!("entry {index} is missing")))?;
+    let entry = serde_json::from_slice(&stored.data)
+        .map_err(|e| Problem::internal(format!("stored entry {index} is not JSON: {e}")))?;
+    Ok(Json(EntryView {
+        index,
+        leaf_hash: hex::encode(stored.leaf_hash),
+        entry,
+    })
+    .into_response())
+}
+
+fn published_size(app: &AppState) -> u64 {
+    app.ledger
+        .read()
+        .published()
+        .map_or(0, |p| p.checkpoint.size)
+}
+
+/// The latest signed checkpoint (C2SP tlog-checkpoint in a signed note).
+#[utoipa::path(get, path = "/checkpoint",
+    responses((status = 200, content_type = "text/plain; charset=utf-8", body = String),
+              (status = 404, body = Problem)))]
+async fn checkpoint(State(app): State<AppState>) -> Result<Response, Problem> {
+    let note = app
+        .ledger
+        .read()
+        .published()
+        .map(|p| p.note.clone())
+        .ok_or_else(|| Problem::not_found("the log is empty: no checkpoint yet"))?;
+    Ok((
+        [
+            (header::CONTENT_TYPE, "text/plain; charset=utf-8"),
+            (header::CACHE_CONTROL, "no-cache"),
+        ],
+        note,
+    )
+        .into_response())
+}
+
+/// A recorded checkpoint with the state digest computed at its size.
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct CheckpointView {
+    /// Tree size.
+    pub tree_size: u64,
+    /// The signed note.
+    pub note: String,
+    /// State digest after the entries up to `tree_size`, hex.
+    pub state_digest: String,
+}
+
+#[derive(Deserialize)]
+struct CheckpointsQuery {
+    after: Option<u64>,
+    limit: Option<usize>,
+}
+
+/// Recorded checkpoints with their state digests, oldest first (for replaying verifiers).
+#[utoipa::path(get, path = "/checkpoints",
+    params(("after" = Option<u64>, Query, description = "Only checkpoints with a larger tree size"),
+           ("limit" = Option<usize>, Query, description = "At most this many (default and max 1000)")),
+    responses((status = 200, body = [CheckpointView])))]
+async fn checkpoints(
+    State(app): State<AppState>,
+    Query(q): Query<CheckpointsQuery>,
+) -> Result<Response, Problem> {
+    let limit = q.limit.unwrap_or(1000).clamp(1, 1000);
+    let size = published_size(&app);
+    let list: Vec<CheckpointView> = app
+        .store
+        .checkpoints_after(q.after.unwrap_or(0), limit)?
+        .into_iter()
+        .filter(|c| c.tree_size <= size)
+        .map(|c| CheckpointView {
+            tree_size: c.tree_size,
+            note: c.note,
+            state_digest: hex::encode(c.state_digest),
+        })
+        .collect();
+    Ok(Json(list).into_response())
+}
+
+/// The instance's checkpoint verifier key (C2SP signed-note `name+keyid+base64`).
+#[utoipa::path(get, path = "/verifier-key",
+    responses((status = 200, content_type = "text/plain; charset=utf-8", body = String)))]
+async fn verifier_key(State(app): State<AppState>) -> Response {
+    (
+        [(header::CONTENT_TYPE, "text/plain; charset=utf-8")],
+        format!("{}\n", app.ledger.verifier_key()),
+    )
+        .into_response()
+}
+
+/// A C2SP tlog-tiles hash tile or entry bundle.
+#[utoipa::path(get, path = "/tile/{path}",
+    params(("path" = String, Path, description = "`<L>/<N>[.p/<W>]` or `entries/<N>[.p/<W>]`, N in x-prefixed 3-digit groups")),
+    responses((status = 200, content_type = "application/octet-stream", body = Vec<u8>),
+              (status = 404, body = Problem)))]
+async fn tile(State(app): State<AppState>, Path(path): Path<String>) -> Result<Response, Problem> {
+    let full = format!("tile/{path}");
+    let tp = TilePath::parse(&full)
+        .map_err(|e| Problem::not_found(format!("`/{full}` is not a tile path: {e}")))?;
+    let size = published_size(&app);
+    let available = |level_shift: u32| -> u64 {
+        // Complete items at this level within the published tree, and so in this tile.
+        let items = size >> level_shift;
+        items.saturating_sub(tp.index * 256).min(256)
+    };
+    let want = u64::from(tp.width.unwrap_or(256));
+    let bytes = match tp.kind {
+        TileKind::Hashes { level } => {
+            if available(8 * u32::from(level)) < want {
+                return Err(tile_missing(&full));
+            }
+            let stored = app
+                .store
+                .tile(level, tp.index)?
+                .ok_or_else(|| tile_missing(&full))?;
+            let n = want as usize * 32;
+            if stored.data.len() < n {
+                return Err(tile_missing(&full));
+            }
+            stored.data[..n].to_vec()
+        }
+        TileKind::Entries => {
+            if available(0) < want {
+                return Err(tile_missing(&full));
+            }
+            let start = tp.index * 256;
+            let entries = app.store.entries(start, start + want)?;
+            encode_entry_bundle(entries.iter().map(|e| e.data.as_slice()))
+                .map_err(|e| Problem::internal(e.to_string()))?
+        }
+    };
+    Ok((
+        [
+            (header::CONTENT_TYPE, "application/octet-stream"),
+            (header::CACHE_CONTROL, "public, max-age=31536000, immutable"),
+        ],
+        bytes,
+    )
+        .into_response())
+}
+
+fn tile_missing(path: &str) -> Problem {
+    Problem::not_found(format!(
+        "`/{path}` does not exist (yet): the published tree does not cover it at that width"
+    ))
+}
+
+#[derive(Deserialize)]
+struct InclusionQuery {
+    index: Option<u64>,
+    leaf_hash: Option<String>,
+    tree_size: Option<u64>,
+}
+
+/// An inclusion proof.
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct InclusionProofView {
+    /// Entry index.
+    pub index: u64,
+    /// Tree size the proof is for.
+    pub tree_size: u64,
+    /// Leaf hash, hex.
+    pub leaf_hash: String,
+    /// Proof hashes, base64 (RFC 9162 §2.1.3).
+    pub proof: Vec<String>,
+}
+
+/// RFC 9162 inclusion proof for an entry (by index or leaf hash) at a tree size.
+#[utoipa::path(get, path = "/proof/inclusion",
+    params(("index" = Option<u64>, Query, description = "Entry index"),
+           ("leaf_hash" = Option<String>, Query, description = "Leaf hash, hex (instead of index)"),
+           ("tree_size" = Option<u64>, Query, description = "Tree size (default: latest checkpoint)")),
+    responses((status = 200, body = InclusionProofView), (status = 400, body = Problem), (status = 404, body = Problem)))]
+async fn inclusion_proof(
+    State(app): State<AppState>,
+    Query(q): Query<InclusionQuery>,
+) -> Result<Response, Problem> {
+    let index = match (q.index, &q.leaf_hash) {
+        (Some(i), None) => i,
+        (None, Some(h)) => {
+            let hash: [u8; 32] = hex::decode(h)
+                .ok()
+                .and_then(|b| b.try_into().ok())
+                .ok_or_else(|| {
+                    Problem::bad_request("leaf-hash", "`leaf_hash` must be 64 hex digits")
+                })?;
+            app.store
+                .index_of_leaf(&hash)?
+                .ok_or_else(|| Problem::not_found(format!("no entry has leaf hash {h}")))?
+        }
+        _ => {
+            return Err(Problem::bad_request(
+                "query",
+                "give exactly one of `index` and `leaf_hash`",
+            ))
+        }
+    };
+    let core = app.ledger.read();
+    let latest = core.published().map_or(0, |p| p.checkpoint.size);
+    let size = q.tree_size.unwrap_or(latest);
+    if size > latest || index >= size {
+        return Err(Problem::bad_request(
+            "range",
+            format!("need index < tree_size <= {latest}; got index {index}, tree_size {size}"),
+        ));
+    }
+    let proof = core
+        .tree()
+        .inclusion_proof(index, size)
+        .map_err(|e| Problem::bad_request("range", e.to_string()))?;
+    let leaf = core.tree().leaf(index).unwrap_or_default();
+    Ok(Json(InclusionProofView {
+        index,
+        tree_size: size,
+        leaf_hash: hex::encode(leaf),
+        proof: proof.iter().map(|h| B64.encode(h)).collect(),
+    })
+    .into_response())
+}
+
+#[derive(Deserialize)]
+struct ConsistencyQuery {
+    old: u64,
+    new: Option<u64>,
+}
+
+/// A consistency proof.
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct ConsistencyProofView {
+    /// Older tree size.
+    pub old: u64,
+    /// Newer tree size.
+    pub new: u64,
+    /// Proof hashes, base64 (RFC 9162 §2.1.4).
+    pub proof: Vec<String>,
+}
+
+/// RFC 9162 consistency proof between two tree sizes.
+#[utoipa::path(get, path = "/proof/consistency",
+    params(("old" = u64, Query, description = "Older tree size"),
+           ("new" = Option<u64>, Query, description = "Newer tree size (default: latest checkpoint)")),
+    responses((status = 200, body = ConsistencyProofView), (status = 400, body = Problem)))]
+async fn consistency_proof(
+    State(app): State<AppState>,
+    Query(q): Query<ConsistencyQuery>,
+) -> Result<Response, Problem> {
+    let core = app.ledger.read();
+    let latest = core.published().map_or(0, |p| p.checkpoint.size);
+    let new = q.new.unwrap_or(latest);
+    if new > latest || q.old > new {
+        return Err(Problem::bad_request(
+            "range",
+            format!("need old <= new <= {latest}; got old {}, new {new}", q.old),
+        ));
+    }
+    let proof = core
+        .tree()
+        .consistency_proof(q.old, new)
+        .map_err(|e| Problem::bad_request("range", e.to_string()))?;
+    Ok(Json(ConsistencyProofView {
+        old: q.old,
+        new,
+        proof: proof.iter().map(|h| B64.encode(h)).collect(),
+    })
+    .into_response())
+}
+
+/// The party registry.
+#[utoipa::path(get, path = "/parties", responses((status = 200, body = Object)))]
+async fn parties(State(app): State<AppState>) -> Response {
+    let core = app.ledger.read();
+    let list: Vec<_> = core.state().parties().values().collect();
+    Json(list).into_response()
+}
+
+/// One party: kind, region, keys and their status, points of contact, reachability record.
+#[utoipa::path(get, path = "/parties/{id}",
+    params(("id" = String, Path, description = "Party id")),
+    responses((status = 200, body = Object), (status = 404, body = Problem)))]
+async fn party(State(app): State<AppState>, Path(id): Path<String>) -> Result<Response, Problem> {
+    let core = app.ledger.read();
+    let party = id
+        .parse()
+        .ok()
+        .and_then(|id| core.state().party(&id))
+        .ok_or_else(|| Problem::not_found(format!("no party `{id}` is registered")))?;
+    Ok(Json(party).into_response())
+}
+
+/// Liveness: the ledger answers and the store is readable.
+#[utoipa::path(get, path = "/healthz", responses((status = 200, body = Object), (status = 503, body = Problem)))]
+async fn healthz(State(app): State<AppState>) -> Result<Response, Problem> {
+    let stored = app
+        .store
+        .tree_size()
+        .map_err(|e| Problem::unavailable(format!("store unreadable: {e}")))?;
+    let published = published_size(&app);
+    Ok(Json(serde_json::json!({"status": "ok", "tree_size": published, "stored": stored}))
+        .into_response())
+}
+
+/// Prometheus metrics (OpenMetrics text).
+#[utoipa::path(get, path = "/metrics", responses((status = 200, content_type = "application/openmetrics-text", body = String)))]
+async fn metrics_text(State(app): State<AppState>) -> Response {
+    app.metrics.set_log_size(published_size(&app));
+    (
+        [(
+            header::CONTENT_TYPE,
+            "application/openmetrics-text; version=1.0.0; charset=utf-8",
+        )],
+        app.metrics.render(),
+    )
+        .into_response()
+}
+
+/// Decodes a stored entry for display (used by pages).
+pub fn decode_entry(data: &[u8]) -> Option<LogEntry> {
+    LogEntry::from_leaf_bytes(data).ok()
+}

@@ -1,0 +1,110 @@
+//! The overview page: what the instance is, who is in it, what was logged last, and the
+//! checkpoint every number on the page was read at. (The full dashboard grows on this.)
+
+use std::fmt::Write as _;
+
+use axum::extract::State;
+use axum::response::Html;
+
+use crate::{decode_entry, AppState};
+
+/// Escapes text for HTML element content and attribute values.
+pub fn escape(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#39;"),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+/// `GET /`: the overview.
+pub async fn overview(State(app): State<AppState>) -> Html<String> {
+    let mut html = String::new();
+    let (name, origin, size, note, parties, recent_from) = {
+        let core = app.ledger.read();
+        let state = core.state();
+        let name = state
+            .instance()
+            .map(|i| i.display_name.to_string())
+            .unwrap_or_else(|| "Accord".into());
+        let size = core.published().map_or(0, |p| p.checkpoint.size);
+        let note = core.published().map(|p| p.note.clone()).unwrap_or_default();
+        let mut rows = String::new();
+        for p in state.parties().values() {
+            let r = p.reachability;
+            let answered = r.on_time + r.late;
+            let rate = if r.addressed == 0 {
+                "—".to_owned()
+            } else {
+                format!("{:.0}%", 100.0 * f64::from(r.on_time) / f64::from(r.addressed))
+            };
+            let _ = write!(
+                rows,
+                "<tr><td><a href=\"/parties/{id}\">{id}</a></td><td>{name}</td><td>{kind}</td><td>{region}</td><td>{keys}</td><td>{answered}/{addressed}</td><td>{rate}</td></tr>",
+                id = escape(p.id.as_str()),
+                name = escape(p.display_name.as_str()),
+                kind = p.kind.as_str(),
+                region = escape(p.region.as_str()),
+                keys = p.keys.len(),
+                addressed = r.addressed,
+            );
+        }
+        (
+            name,
+            ledger_origin(&app),
+            size,
+            note,
+            rows,
+            size.saturating_sub(15),
+        )
+    };
+    let mut recent = String::new();
+    if let Ok(entries) = app.store.entries(recent_from, size) {
+        for e in entries.iter().rev() {
+            if let Some(entry) = decode_entry(&e.data) {
+                let _ = write!(
+                    recent,
+                    "<tr><td><a href=\"/entries/{i}\">{i}</a></td><td>{at}</td><td><code>{ty}</code></td><td>{who}</td></tr>",
+                    i = e.index,
+                    at = entry.sequenced_at,
+                    ty = escape(&entry.envelope.entry_type),
+                    who = escape(entry.envelope.signer.party.as_str()),
+                );
+            }
+        }
+    }
+    let _ = write!(
+        html,
+        r#"<!doctype html><html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1">
+<title>{title} — Accord</title>
+<style>
+body{{font:15px/1.5 system-ui,sans-serif;margin:0;color:#1b1f24;background:#f6f7f9}}
+header{{background:#12324f;color:#fff;padding:1rem 2rem}} header h1{{margin:0;font-size:1.4rem}}
+main{{padding:1rem 2rem;max-width:72rem}} section{{background:#fff;border:1px solid #dde1e6;border-radius:8px;padding:1rem;margin:1rem 0}}
+table{{border-collapse:collapse;width:100%}} th,td{{text-align:left;padding:.3rem .6rem;border-bottom:1px solid #eceff3}}
+pre{{background:#f0f2f5;padding:.6rem;overflow:auto}} a{{color:#0b5cad}}
+</style></head><body>
+<header><h1>{title}</h1><div>log origin <code>{origin}</code> · {size} entries</div></header>
+<main>
+<section><h2>Checkpoint</h2><p>Every number on this page was read at this signed checkpoint. Check it yourself with <code>accord verify --url</code>.</p><pre>{note}</pre></section>
+<section><h2>Parties</h2><table><thead><tr><th>id</th><th>name</th><th>kind</th><th>region</th><th>keys</th><th>checks answered</th><th>on time</th></tr></thead><tbody>{parties}</tbody></table></section>
+<section><h2>Recent entries</h2><table><thead><tr><th>#</th><th>sequenced at</th><th>type</th><th>signer</th></tr></thead><tbody>{recent}</tbody></table></section>
+<section><h2>For machines</h2><p><a href="/checkpoint">/checkpoint</a> · <a href="/verifier-key">/verifier-key</a> · <a href="/openapi.json">/openapi.json</a> · <a href="/metrics">/metrics</a> · <a href="/parties">/parties</a></p></section>
+</main></body></html>"#,
+        title = escape(&name),
+        origin = escape(&origin),
+        note = escape(&note),
+    );
+    Html(html)
+}
+
+fn ledger_origin(app: &AppState) -> String {
+    app.ledger.origin().to_owned()
+}

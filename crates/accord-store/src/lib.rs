@@ -1,0 +1,126 @@
+//! The storage contract of an Accord instance.
+//!
+//! A [`Store`] keeps what the sequencer makes durable: the log entries, the tlog-tiles hash
+//! tiles, and the signed checkpoints with the state digest recorded after each batch. It knows
+//! nothing of signatures, JSON or HTTP: bytes in, bytes out. Every backend (SQLite today,
+//! PostgreSQL later) must pass the same [`conformance`] suite.
+//!
+//! Invariants every backend keeps:
+//! - the log is append-only: [`Store::append_batch`] is the only write, it is atomic (all of a
+//!   batch or none of it) and durable when it returns;
+//! - entry indexes are dense, start at 0 and follow the order of appends;
+//! - one envelope hash maps to one entry (idempotent submission relies on it).
+
+pub mod conformance;
+
+use thiserror::Error;
+
+/// A SHA-256 digest.
+pub type Hash = [u8; 32];
+
+/// One log entry as stored: the exact leaf bytes plus the values derived from them that the
+/// server looks entries up by.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct StoredEntry {
+    /// Position in the log, from 0.
+    pub index: u64,
+    /// RFC 6962 leaf hash of `data`.
+    pub leaf_hash: Hash,
+    /// SHA-256 of the canonical envelope inside the entry (the idempotency key).
+    pub envelope_hash: Hash,
+    /// Sequencer timestamp, Unix milliseconds (also inside `data`; kept for queries).
+    pub sequenced_at_ms: u64,
+    /// The leaf bytes exactly as hashed into the tree and served in entry bundles.
+    pub data: Vec<u8>,
+}
+
+/// One hash tile as in C2SP tlog-tiles: `width` hashes of level `level`, concatenated.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct StoredTile {
+    /// Tile level (0 holds leaf hashes, 1 holds hashes of height 8, …).
+    pub level: u8,
+    /// Tile index within its level.
+    pub index: u64,
+    /// Concatenated 32-byte hashes; `data.len() / 32` is the width (1..=256).
+    pub data: Vec<u8>,
+}
+
+/// A signed checkpoint as published after a batch, with the state digest of that batch.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct StoredCheckpoint {
+    /// Tree size the checkpoint commits to.
+    pub tree_size: u64,
+    /// The full signed note text (C2SP signed-note over a tlog-checkpoint body).
+    pub note: String,
+    /// Digest of the projected state after the entries up to `tree_size`.
+    pub state_digest: Hash,
+}
+
+/// Everything one batch makes durable, written in one transaction.
+#[derive(Clone, Debug, Default)]
+pub struct BatchWrite {
+    /// New entries; their indexes continue the log without gaps.
+    pub entries: Vec<StoredEntry>,
+    /// Tiles created or grown by this batch (an existing tile is replaced by a wider one).
+    pub tiles: Vec<StoredTile>,
+    /// The checkpoint signed for the log after this batch.
+    pub checkpoint: Option<StoredCheckpoint>,
+}
+
+/// Why a store operation failed.
+#[derive(Debug, Error)]
+pub enum StoreError {
+    /// The batch does not continue the log: its first index is not the current size.
+    #[error("batch starts at entry {got} but the log has {expected} entries")]
+    NotContiguous { expected: u64, got: u64 },
+    /// An envelope with this hash is already in the log.
+    #[error("envelope {} is already stored as entry {index}", hex_prefix(envelope_hash))]
+    DuplicateEnvelope { envelope_hash: Hash, index: u64 },
+    /// A tile would shrink (tiles only ever grow until full).
+    #[error("tile {level}/{index} would shrink from {stored} to {new} hashes")]
+    TileShrinks { level: u8, index: u64, stored: usize, new: usize },
+    /// A checkpoint would make the log smaller than the last one.
+    #[error("checkpoint for size {new} is older than the stored checkpoint for size {stored}")]
+    CheckpointGoesBack { stored: u64, new: u64 },
+    /// The data on disk is not what this version expects.
+    #[error("store is corrupt or from an incompatible version: {0}")]
+    Corrupt(String),
+    /// The backend failed (I/O, locking, SQL).
+    #[error("storage backend failed: {0}")]
+    Backend(String),
+}
+
+fn hex_prefix(h: &Hash) -> String {
+    h[..6].iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// The durable home of one instance's log.
+///
+/// Methods take `&self`: a backend serialises writers and lets readers run concurrently.
+pub trait Store: Send + Sync + 'static {
+    /// Appends a batch atomically and durably (fsync'd before returning).
+    fn append_batch(&self, batch: &BatchWrite) -> Result<(), StoreError>;
+    /// Number of entries in the log.
+    fn tree_size(&self) -> Result<u64, StoreError>;
+    /// Entries with `start <= index < end`, in order (fewer if the log is shorter).
+    fn entries(&self, start: u64, end: u64) -> Result<Vec<StoredEntry>, StoreError>;
+    /// The entry at `index`, if any.
+    fn entry(&self, index: u64) -> Result<Option<StoredEntry>, StoreError> {
+        Ok(self.entries(index, index.saturating_add(1))?.pop())
+    }
+    /// Index of the entry holding the envelope with this hash.
+    fn index_of_envelope(&self, envelope_hash: &Hash) -> Result<Option<u64>, StoreError>;
+    /// Index of the entry with this leaf hash.
+    fn index_of_leaf(&self, leaf_hash: &Hash) -> Result<Option<u64>, StoreError>;
+    /// The stored tile at `level`/`index` at its current width.
+    fn tile(&self, level: u8, index: u64) -> Result<Option<StoredTile>, StoreError>;
+    /// All tiles of one level with `index >= start`, in index order (used to load the tree).
+    fn tiles(&self, level: u8, start: u64, limit: usize) -> Result<Vec<StoredTile>, StoreError>;
+    /// The newest checkpoint.
+    fn latest_checkpoint(&self) -> Result<Option<StoredCheckpoint>, StoreError>;
+    /// The checkpoint for exactly this tree size.
+    fn checkpoint_at(&self, tree_size: u64) -> Result<Option<StoredCheckpoint>, StoreError>;
+    /// Checkpoints with `tree_size > after`, oldest first, at most `limit`.
+    fn checkpoints_after(&self, after: u64, limit: usize)
+        -> Result<Vec<StoredCheckpoint>, StoreError>;
+}

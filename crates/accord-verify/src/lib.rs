@@ -1,0 +1,296 @@
+//! Independent verification of an Accord log: re-reads it from entry 0, checks every
+//! signature (with the key valid at that entry), every checkpoint signature, the tree root at
+//! every checkpoint, consistency between consecutive checkpoints, the stored hash tiles, and
+//! the state digest recomputed by replaying the projections.
+//!
+//! It reads through a [`LogSource`]: a local store ([`LocalSource`]) or a server's public
+//! endpoints ([`HttpSource`]: tlog-tiles entry bundles and tiles, `/checkpoints`). It trusts
+//! neither: everything is recomputed here, and the first inconsistency is reported with the
+//! entry (or checkpoint, or tile) it was found at.
+
+mod source;
+
+use std::time::{Duration, Instant};
+
+use accord_domain::{LogEntry, State, StateDigest};
+use accord_envelope::PublicKey;
+use accord_tlog::checkpoint::Checkpoint;
+use accord_tlog::note::{self, NoteVerifier};
+use accord_tlog::{leaf_hash, verify_consistency, Hash, Tree};
+use rayon::prelude::*;
+
+pub use source::{HttpSource, LocalSource, LogSource, SourceCheckpoint, SourceEntry};
+
+/// Where verification failed.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Location {
+    /// A log entry, by index.
+    Entry(u64),
+    /// A checkpoint, by tree size.
+    Checkpoint(u64),
+    /// A hash tile.
+    Tile {
+        /// Tile level.
+        level: u8,
+        /// Tile index.
+        index: u64,
+    },
+    /// The source itself (unreachable, unreadable).
+    Source,
+}
+
+impl std::fmt::Display for Location {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Location::Entry(i) => write!(f, "entry {i}"),
+            Location::Checkpoint(s) => write!(f, "checkpoint at tree size {s}"),
+            Location::Tile { level, index } => write!(f, "tile {level}/{index}"),
+            Location::Source => write!(f, "log source"),
+        }
+    }
+}
+
+/// The first inconsistency found.
+#[derive(Clone, Debug, thiserror::Error)]
+#[error("{location}: {reason}")]
+pub struct VerifyError {
+    /// Where.
+    pub location: Location,
+    /// Why.
+    pub reason: String,
+}
+
+fn fail<T>(location: Location, reason: impl Into<String>) -> Result<T, VerifyError> {
+    Err(VerifyError {
+        location,
+        reason: reason.into(),
+    })
+}
+
+/// What a successful verification established.
+#[derive(Clone, Debug)]
+pub struct Report {
+    /// Entries replayed.
+    pub entries: u64,
+    /// Checkpoints checked.
+    pub checkpoints: u64,
+    /// Hash tiles compared.
+    pub tiles: u64,
+    /// Root of the verified tree.
+    pub root: Hash,
+    /// State digest recomputed at the latest checkpoint.
+    pub state_digest: StateDigest,
+    /// Registered parties at the end.
+    pub parties: usize,
+    /// Wall time taken.
+    pub elapsed: Duration,
+}
+
+/// Progress callback: (entries done, total).
+pub type Progress<'a> = &'a mut dyn FnMut(u64, u64);
+
+/// Verifies a whole log against the instance's checkpoint verifier key.
+pub fn verify(
+    source: &dyn LogSource,
+    verifier: &NoteVerifier,
+    progress: Progress<'_>,
+) -> Result<Report, VerifyError> {
+    let started = Instant::now();
+    let src_err = |e: source::SourceError| VerifyError {
+        location: Location::Source,
+        reason: e.to_string(),
+    };
+    let checkpoints = source.checkpoints().map_err(src_err)?;
+    let Some(latest) = checkpoints.last() else {
+        return fail(Location::Source, "the log has no checkpoint: nothing to verify");
+    };
+    let mut parsed = Vec::with_capacity(checkpoints.len());
+    let mut previous_size = 0;
+    for cp in &checkpoints {
+        let opened = note::open(&cp.note, std::slice::from_ref(verifier)).or_else(|e| {
+            fail(
+                Location::Checkpoint(cp.tree_size),
+                format!("signature does not verify with {}: {e}", verifier.to_vkey()),
+            )
+        })?;
+        let body = Checkpoint::parse(&opened.text)
+            .or_else(|e| fail(Location::Checkpoint(cp.tree_size), e.to_string()))?;
+        if body.size != cp.tree_size {
+            return fail(
+                Location::Checkpoint(cp.tree_size),
+                format!("the signed note says size {}", body.size),
+            );
+        }
+        if body.origin != verifier.name() {
+            return fail(
+                Location::Checkpoint(cp.tree_size),
+                format!("origin `{}` is not `{}`", body.origin, verifier.name()),
+            );
+        }
+        if cp.tree_size <= previous_size && previous_size != 0 {
+            return fail(
+                Location::Checkpoint(cp.tree_size),
+                "checkpoints do not grow (the log shrank or forked)",
+            );
+        }
+        previous_size = cp.tree_size;
+        parsed.push((body, cp.state_digest));
+    }
+    let size = latest.tree_size;
+    let mut state = State::new();
+    let mut tree = Tree::new();
+    let mut digest: StateDigest = [0; 32];
+    let mut next_cp = parsed.iter().peekable();
+    let mut last_root: Option<(u64, Hash)> = None;
+    let mut start = 0u64;
+    const CHUNK: u64 = 4096;
+    while start < size {
+        let end = (start + CHUNK).min(size);
+        let raw = source.entries(start, end).map_err(src_err)?;
+        if raw.len() as u64 != end - start {
+            return fail(
+                Location::Entry(start + raw.len() as u64),
+                "the source returned fewer entries than its checkpoint covers",
+            );
+        }
+        // Stage 1 (parallel): parse and hash every entry.
+        let decoded: Vec<Result<(LogEntry, Hash), VerifyError>> = raw
+            .par_iter()
+            .enumerate()
+            .map(|(i, e)| {
+                let index = start + i as u64;
+                let computed = leaf_hash(&e.data);
+                if let Some(stored) = e.stored_leaf_hash {
+                    if stored != computed {
+                        return fail(
+                            Location::Entry(index),
+                            format!(
+                                "stored leaf hash {} is not the hash of the stored entry ({})",
+                                hex::encode(stored),
+                                hex::encode(computed)
+                            ),
+                        );
+                    }
+                }
+                let entry = LogEntry::from_leaf_bytes(&e.data)
+                    .or_else(|err| fail(Location::Entry(index), err.to_string()))?;
+                Ok((entry, computed))
+            })
+            .collect();
+        // Stage 2 (in order): keys, rules, projection, tree, checkpoints.
+        let mut to_verify: Vec<(u64, PublicKey, usize)> = Vec::with_capacity(decoded.len());
+        let mut entries = Vec::with_capacity(decoded.len());
+        for (i, d) in decoded.into_iter().enumerate() {
+            let index = start + i as u64;
+            let (entry, lh) = d?;
+            let key = state.signing_key(&entry.envelope).or_else(|r| {
+                fail(Location::Entry(index), format!("signer not valid at this entry: {r}"))
+            })?;
+            let payload = state
+                .check(&entry.envelope, entry.sequenced_at)
+                .or_else(|r| fail(Location::Entry(index), format!("breaks a rule: {r}")))?;
+            state.apply(index, entry.sequenced_at, &entry.envelope, payload);
+            tree.push(lh);
+            to_verify.push((index, key, entries.len()));
+            entries.push(entry);
+            if let Some((cp, stored_digest)) = next_cp.next_if(|(cp, _)| cp.size == index + 1) {
+                let root = tree.root();
+                if root != cp.root {
+                    return fail(
+                        Location::Checkpoint(cp.size),
+                        format!(
+                            "signed root {} is not the root recomputed from the entries ({})",
+                            hex::encode(cp.root),
+                            hex::encode(root)
+                        ),
+                    );
+                }
+                if let Some((old_size, old_root)) = last_root {
+                    let proof = tree
+                        .consistency_proof(old_size, cp.size)
+                        .or_else(|e| fail(Location::Checkpoint(cp.size), e.to_string()))?;
+                    verify_consistency(old_size, cp.size, &old_root, &cp.root, &proof).or_else(
+                        |e| {
+                            fail(
+                                Location::Checkpoint(cp.size),
+                                format!("not consistent with checkpoint {old_size}: {e}"),
+                            )
+                        },
+                    )?;
+                }
+                last_root = Some((cp.size, cp.root));
+                digest = state.seal_batch(&digest);
+                if digest != *stored_digest {
+                    return fail(
+                        Location::Checkpoint(cp.size),
+                        format!(
+                            "recorded state digest {} differs from the digest recomputed by replay ({})",
+                            hex::encode(stored_digest),
+                            hex::encode(digest)
+                        ),
+                    );
+                }
+            }
+        }
+        // Stage 3 (parallel): every signature, strictly.
+        let bad = to_verify
+            .par_iter()
+            .filter_map(|(index, key, pos)| {
+                entries[*pos]
+                    .envelope
+                    .verify(key)
+                    .err()
+                    .map(|e| (*index, e.to_string()))
+            })
+            .min_by_key(|(index, _)| *index);
+        if let Some((index, why)) = bad {
+            return fail(Location::Entry(index), format!("signature: {why}"));
+        }
+        start = end;
+        progress(start, size);
+    }
+    if let Some((cp, _)) = next_cp.next() {
+        return fail(
+            Location::Checkpoint(cp.size),
+            "the checkpoint covers entries the source does not have",
+        );
+    }
+    let tiles = verify_tiles(source, &tree)?;
+    Ok(Report {
+        entries: size,
+        checkpoints: checkpoints.len() as u64,
+        tiles,
+        root: tree.root(),
+        state_digest: digest,
+        parties: state.parties().len(),
+        elapsed: started.elapsed(),
+    })
+}
+
+/// Compares every hash tile the source holds with the tile recomputed from the entries.
+fn verify_tiles(source: &dyn LogSource, tree: &Tree) -> Result<u64, VerifyError> {
+    let size = tree.size();
+    let mut checked = 0;
+    for (level, index, width) in Tree::tiles_grown(0, size) {
+        let Some(expected) = tree.tile(level, index, width) else {
+            continue;
+        };
+        let got = source.tile(level, index, width).map_err(|e| VerifyError {
+            location: Location::Tile { level, index },
+            reason: e.to_string(),
+        })?;
+        if got != expected {
+            let at = got
+                .chunks(32)
+                .zip(expected.chunks(32))
+                .position(|(a, b)| a != b)
+                .unwrap_or(got.len() / 32);
+            return fail(
+                Location::Tile { level, index },
+                format!("hash {at} of {width} differs from the hash recomputed from the entries"),
+            );
+        }
+        checked += 1;
+    }
+    Ok(checked)
+}

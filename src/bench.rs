@@ -1,0 +1,608 @@
+//! `accord bench`: measures, in one run on this machine, durable signed submissions through
+//! HTTP and through the library path against a baseline of raw batched SQLite inserts of the
+//! same bytes; `verify` throughput on a large log; and the peak memory of a server serving it.
+//!
+//! Everything runs on loopback, is bounded in count, and cleans up after itself.
+
+use std::io::{BufRead, BufReader};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, ExitCode, Stdio};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use accord_domain::ids::{DisplayName, LanguageTag, RegionId, ShortText};
+use accord_domain::payload::{
+    Channel, Contact, ContactRole, PartyKind, PartyRegistration, PocDeclaration,
+};
+use accord_domain::Payload;
+use accord_envelope::{Envelope, KeyPair, PartyId, Signer};
+use accord_sequencer::{Ledger, Sequencer, Submission, SystemClock};
+use accord_server::{AppState, Metrics};
+use accord_tlog::note::NoteVerifier;
+use accord_verify::LocalSource;
+use anyhow::{anyhow, bail, Context, Result};
+use clap::Args;
+use rayon::prelude::*;
+
+use crate::datadir::DataDir;
+use crate::init::{found, Founding};
+use crate::progress;
+use crate::serve::MAX_BATCH;
+
+/// Arguments of `accord bench`.
+#[derive(Args)]
+pub struct BenchArgs {
+    /// Entries in the log that `verify` and the memory measurement run on.
+    #[arg(long, default_value_t = 1_000_000)]
+    entries: u64,
+    /// Signed submissions sent through HTTP (and again through the library path).
+    #[arg(long, default_value_t = 20_000)]
+    submissions: u64,
+    /// Concurrent clients.
+    #[arg(long, default_value_t = 32)]
+    clients: usize,
+    /// Work in this directory (kept afterwards) instead of a temporary one.
+    #[arg(long, value_name = "DIR")]
+    dir: Option<PathBuf>,
+    /// Print machine-readable JSON instead of a table.
+    #[arg(long)]
+    json: bool,
+}
+
+struct Row {
+    what: String,
+    value: String,
+    target: String,
+    verdict: &'static str,
+}
+
+fn row(what: &str, value: String, target: &str, pass: Option<bool>) -> Row {
+    Row {
+        what: what.to_owned(),
+        value,
+        target: target.to_owned(),
+        verdict: match pass {
+            Some(true) => "met",
+            Some(false) => "MISSED",
+            None => "",
+        },
+    }
+}
+
+/// Runs `accord bench`.
+pub fn run(args: BenchArgs) -> Result<ExitCode> {
+    if args.clients == 0 || args.submissions == 0 || args.entries < 2_000 {
+        bail!("--clients and --submissions must be positive and --entries at least 2000");
+    }
+    let (root, temporary) = match &args.dir {
+        Some(d) => (d.clone(), false),
+        None => (
+            std::env::temp_dir().join(format!("accord-bench-{}", std::process::id())),
+            true,
+        ),
+    };
+    if root.exists() {
+        std::fs::remove_dir_all(&root).with_context(|| format!("clearing {}", root.display()))?;
+    }
+    std::fs::create_dir_all(&root)?;
+    let result = measure(&args, &root);
+    if temporary {
+        let _ = std::fs::remove_dir_all(&root);
+    }
+    let rows = result?;
+    if args.json {
+        let v: Vec<_> = rows
+            .iter()
+            .map(|r| serde_json::json!({"measurement": r.what, "value": r.value, "target": r.target, "verdict": r.verdict}))
+            .collect();
+        println!("{}", serde_json::to_string_pretty(&v)?);
+    } else {
+        println!(
+            "\naccord bench — {} submissions, {} clients, {}-entry log, {} cores\n",
+            args.submissions,
+            args.clients,
+            args.entries,
+            std::thread::available_parallelism().map_or(1, |n| n.get())
+        );
+        println!("| measurement | value | target | |");
+        println!("|---|---|---|---|");
+        for r in &rows {
+            println!("| {} | {} | {} | {} |", r.what, r.value, r.target, r.verdict);
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn measure(args: &BenchArgs, root: &Path) -> Result<Vec<Row>> {
+    let mut rows = Vec::new();
+    let clients = args.clients;
+
+    // 1. HTTP, concurrent clients, receipts after durability.
+    let http = Instance::new(&root.join("http"), clients)?;
+    let envelopes = http.presign(args.submissions, 0)?;
+    let leaf_bytes_sample: Vec<Vec<u8>> = envelopes.iter().map(|e| e.to_canonical_bytes()).collect();
+    let (http_rate, http_lat, batches) = http.bench_http(envelopes, clients)?;
+    rows.push(row(
+        "HTTP: durable signed submissions/s",
+        format!("{http_rate:.0}"),
+        ">= 5000",
+        Some(http_rate >= 5000.0),
+    ));
+    rows.push(row(
+        "HTTP: latency to receipt p50 / p99",
+        format!("{:.1} ms / {:.1} ms", http_lat.0, http_lat.1),
+        "",
+        None,
+    ));
+
+    // 2. The library path: the same through Sequencer::submit, no HTTP.
+    let lib = Instance::new(&root.join("lib"), clients)?;
+    let envelopes = lib.presign(args.submissions, 0)?;
+    let (lib_rate, lib_lat) = lib.bench_library(envelopes, clients)?;
+    rows.push(row(
+        "library: durable signed submissions/s",
+        format!("{lib_rate:.0}"),
+        "",
+        None,
+    ));
+    rows.push(row(
+        "library: latency to receipt p50 / p99",
+        format!("{:.1} ms / {:.1} ms", lib_lat.0, lib_lat.1),
+        "",
+        None,
+    ));
+
+    // 3. Baseline: raw batched SQLite inserts of the same bytes, same batch size, same fsync.
+    let avg_batch = (args.submissions as f64 / batches.max(1) as f64).max(1.0) as usize;
+    let raw_rate = sqlite_baseline(&root.join("baseline.db"), &leaf_bytes_sample, avg_batch)?;
+    rows.push(row(
+        &format!("baseline: raw SQLite inserts/s (batches of {avg_batch}, same bytes)"),
+        format!("{raw_rate:.0}"),
+        "",
+        None,
+    ));
+
+    // 4. verify on a large log.
+    let big_dir = root.join("big");
+    let build_started = Instant::now();
+    build_large_log(&big_dir, args.entries)?;
+    let build_secs = build_started.elapsed().as_secs_f64();
+    rows.push(row(
+        &format!("library: build a {}-entry log (batches of 1000)", args.entries),
+        format!("{build_secs:.1} s ({:.0} entries/s)", args.entries as f64 / build_secs),
+        "",
+        None,
+    ));
+    let dir = DataDir::new(&big_dir);
+    let verifier = NoteVerifier::parse(&dir.config()?.verifier_key)?;
+    let store = dir.open_store_read_only()?;
+    let bar = progress::bar(args.entries, "verify", true);
+    let report = accord_verify::verify(&LocalSource(store), &verifier, &mut |d, _| {
+        bar.set_position(d)
+    })
+    .map_err(|e| anyhow!("verify failed on the bench log: {e}"))?;
+    bar.finish_and_clear();
+    let secs = report.elapsed.as_secs_f64();
+    rows.push(row(
+        &format!("verify: {} entries", report.entries),
+        format!("{secs:.1} s ({:.0} entries/s)", report.entries as f64 / secs),
+        "<= 60 s for 1,000,000",
+        (args.entries >= 1_000_000).then_some(secs <= 60.0 * args.entries as f64 / 1e6),
+    ));
+
+    // 5. Peak memory of a real server process serving that log.
+    let (rss_mib, startup) = serve_and_measure_rss(&big_dir, args.entries)?;
+    rows.push(row(
+        &format!("serve: peak RSS with a {}-entry log", args.entries),
+        format!("{rss_mib:.0} MiB (ready in {:.1} s)", startup.as_secs_f64()),
+        "<= 300 MiB",
+        Some(rss_mib <= 300.0),
+    ));
+    rows.push(row(
+        "bench process: peak RSS",
+        format!("{:.0} MiB", peak_rss_mib(std::process::id()).unwrap_or(0.0)),
+        "",
+        None,
+    ));
+    Ok(rows)
+}
+
+/// A fresh instance with `clients` registered parties to submit as.
+struct Instance {
+    ledger: Arc<Ledger>,
+    keys: Vec<(PartyId, KeyPair)>,
+}
+
+impl Instance {
+    fn new(dir: &Path, clients: usize) -> Result<Instance> {
+        let data = DataDir::new(dir);
+        let secretariat = KeyPair::generate();
+        let ledger = found(
+            &data,
+            &Founding {
+                origin: "bench.accord.example/log".into(),
+                display_name: "Accord bench".into(),
+                secretariat: "secretariat".into(),
+                region: "global".into(),
+                instance_key: KeyPair::generate(),
+                secretariat_key: secretariat.clone(),
+            },
+            Arc::new(SystemClock),
+        )?;
+        let keys = register_parties(&ledger, &secretariat, clients)?;
+        Ok(Instance {
+            ledger: Arc::new(ledger),
+            keys,
+        })
+    }
+
+    /// `n` distinct signed `poc.declare` envelopes, round-robin over the parties.
+    fn presign(&self, n: u64, offset: u64) -> Result<Vec<Envelope>> {
+        presign(&self.keys, offset..offset + n)
+    }
+
+    fn bench_http(
+        &self,
+        envelopes: Vec<Envelope>,
+        clients: usize,
+    ) -> Result<(f64, (f64, f64), u64)> {
+        let runtime = tokio::runtime::Builder::new_multi_thread()
+            .enable_all()
+            .build()?;
+        let before = self.ledger.store().checkpoints_after(0, usize::MAX)?.len() as u64;
+        let (sequencer, thread) = Sequencer::start(self.ledger.clone(), MAX_BATCH, None);
+        let state = AppState {
+            sequencer,
+            ledger: self.ledger.clone(),
+            store: self.ledger.store().clone(),
+            metrics: Arc::new(Metrics::new()),
+        };
+        let (stop_tx, stop_rx) = tokio::sync::oneshot::channel::<()>();
+        let listener = runtime.block_on(tokio::net::TcpListener::bind("127.0.0.1:0"))?;
+        let addr = listener.local_addr()?;
+        let server = runtime.spawn(accord_server::serve(listener, state, async {
+            let _ = stop_rx.await;
+        }));
+        let bodies: Vec<Vec<u8>> = envelopes.iter().map(|e| e.to_canonical_bytes()).collect();
+        let url = format!("http://{addr}/entries");
+        let started = Instant::now();
+        let latencies = run_clients(bodies, clients, || {
+            let agent: ureq::Agent = ureq::Agent::config_builder()
+                .http_status_as_error(false)
+                .build()
+                .into();
+            move |b: &[u8]| -> Result<()> {
+                let mut res = agent
+                    .post(&url)
+                    .header("content-type", "application/json")
+                    .send(b)?;
+                let status = res.status().as_u16();
+                let _ = res.body_mut().read_to_vec();
+                if status != 201 {
+                    bail!("HTTP {status}");
+                }
+                Ok(())
+            }
+        })?;
+        let elapsed = started.elapsed();
+        let _ = stop_tx.send(());
+        runtime.block_on(server)??;
+        thread.join();
+        let after = self.ledger.store().checkpoints_after(0, usize::MAX)?.len() as u64;
+        Ok((
+            latencies.len() as f64 / elapsed.as_secs_f64(),
+            percentiles(latencies),
+            after - before,
+        ))
+    }
+
+    fn bench_library(&self, envelopes: Vec<Envelope>, clients: usize) -> Result<(f64, (f64, f64))> {
+        let runtime = tokio::runtime::Builder::new_multi_thread()
+            .enable_all()
+            .build()?;
+        let (sequencer, thread) = Sequencer::start(self.ledger.clone(), MAX_BATCH, None);
+        let per_client = envelopes.len().div_ceil(clients);
+        let mut chunks: Vec<Vec<Envelope>> = Vec::new();
+        let mut it = envelopes.into_iter().peekable();
+        while it.peek().is_some() {
+            chunks.push(it.by_ref().take(per_client).collect());
+        }
+        let started = Instant::now();
+        let latencies = runtime.block_on(async {
+            let mut tasks = Vec::new();
+            for chunk in chunks {
+                let sequencer = sequencer.clone();
+                let ledger = self.ledger.clone();
+                tasks.push(tokio::spawn(async move {
+                    let mut lat = Vec::with_capacity(chunk.len());
+                    for env in chunk {
+                        let t = Instant::now();
+                        let mut sub = Submission::new(env);
+                        ledger.preverify(&mut sub).map_err(|r| anyhow!("{r}"))?;
+                        let out = sequencer.submit(sub).await.map_err(|e| anyhow!("{e}"))?;
+                        if out.duplicate {
+                            bail!("unexpected duplicate");
+                        }
+                        lat.push(t.elapsed());
+                    }
+                    Ok::<_, anyhow::Error>(lat)
+                }));
+            }
+            let mut all = Vec::new();
+            for t in tasks {
+                all.extend(t.await??);
+            }
+            Ok::<_, anyhow::Error>(all)
+        })?;
+        let elapsed = started.elapsed();
+        drop(sequencer);
+        thread.join();
+        Ok((
+            latencies.len() as f64 / elapsed.as_secs_f64(),
+            percentiles(latencies),
+        ))
+    }
+}
+
+/// Sends every body from `clients` threads, each with its own connection; returns latencies.
+fn run_clients<F, S>(
+    bodies: Vec<Vec<u8>>,
+    clients: usize,
+    make_sender: F,
+) -> Result<Vec<Duration>>
+where
+    F: Fn() -> S + Sync,
+    S: FnMut(&[u8]) -> Result<()>,
+{
+    let per_client = bodies.len().div_ceil(clients);
+    let results: Vec<Result<Vec<Duration>>> = std::thread::scope(|scope| {
+        let handles: Vec<_> = bodies
+            .chunks(per_client)
+            .map(|chunk| {
+                let make = &make_sender;
+                scope.spawn(move || {
+                    let mut send = make();
+                    let mut lat = Vec::with_capacity(chunk.len());
+                    for b in chunk {
+                        let t = Instant::now();
+                        send(b)?;
+                        lat.push(t.elapsed());
+                    }
+                    Ok(lat)
+                })
+            })
+            .collect();
+        handles
+            .into_iter()
+            .map(|h| h.join().unwrap_or_else(|_| Err(anyhow!("a client thread panicked"))))
+            .collect()
+    });
+    let mut all = Vec::new();
+    for r in results {
+        all.extend(r?);
+    }
+    Ok(all)
+}
+
+fn percentiles(mut lat: Vec<Duration>) -> (f64, f64) {
+    if lat.is_empty() {
+        return (0.0, 0.0);
+    }
+    lat.sort();
+    let at = |q: f64| lat[((lat.len() as f64 - 1.0) * q).round() as usize].as_secs_f64() * 1e3;
+    (at(0.50), at(0.99))
+}
+
+fn register_parties(
+    ledger: &Ledger,
+    secretariat: &KeyPair,
+    n: usize,
+) -> Result<Vec<(PartyId, KeyPair)>> {
+    let keys: Vec<(PartyId, KeyPair)> = (0..n)
+        .map(|i| Ok((format!("party-{i:05}").parse()?, KeyPair::generate())))
+        .collect::<Result<_>>()?;
+    for chunk in keys.chunks(1000) {
+        let subs = chunk
+            .iter()
+            .map(|(id, key)| {
+                let payload = Payload::PartyRegister(PartyRegistration {
+                    party: id.clone(),
+                    kind: PartyKind::Company,
+                    region: RegionId::new("global")?,
+                    display_name: DisplayName::new(format!("Bench party {id}"))?,
+                    public_key: key.public_key(),
+                });
+                Ok(Submission::new(Envelope::sign(
+                    payload.entry_type(),
+                    1,
+                    payload.to_value(),
+                    Signer {
+                        party: "secretariat".parse()?,
+                        key: secretariat.key_id(),
+                    },
+                    secretariat,
+                )?))
+            })
+            .collect::<Result<Vec<_>>>()?;
+        for r in ledger.append(subs)? {
+            r.map_err(|e| anyhow!("registering a bench party: {e}"))?;
+        }
+    }
+    Ok(keys)
+}
+
+fn presign(keys: &[(PartyId, KeyPair)], range: std::ops::Range<u64>) -> Result<Vec<Envelope>> {
+    let languages = vec![LanguageTag::new("en")?];
+    range
+        .into_par_iter()
+        .map(|i| {
+            let (party, key) = &keys[(i % keys.len() as u64) as usize];
+            let payload = Payload::PocDeclare(PocDeclaration {
+                contacts: vec![Contact {
+                    role: ContactRole::Technical,
+                    channel: Channel::Email,
+                    address: ShortText::new(format!("soc@{party}.example"))?,
+                    hours: ShortText::new(format!("24x7 (revision {i})"))?,
+                    languages: languages.clone(),
+                }],
+            });
+            Ok(Envelope::sign(
+                payload.entry_type(),
+                1,
+                payload.to_value(),
+                Signer {
+                    party: party.clone(),
+                    key: key.key_id(),
+                },
+                key,
+            )?)
+        })
+        .collect()
+}
+
+fn sqlite_baseline(path: &Path, rows: &[Vec<u8>], batch: usize) -> Result<f64> {
+    let mut conn = rusqlite::Connection::open(path)?;
+    conn.execute_batch(
+        "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL;
+         CREATE TABLE entries(idx INTEGER PRIMARY KEY, data BLOB NOT NULL);",
+    )?;
+    let started = Instant::now();
+    let mut idx = 0i64;
+    for chunk in rows.chunks(batch) {
+        let tx = conn.transaction()?;
+        {
+            let mut stmt = tx.prepare_cached("INSERT INTO entries(idx, data) VALUES (?1, ?2)")?;
+            for data in chunk {
+                stmt.execute(rusqlite::params![idx, data])?;
+                idx += 1;
+            }
+        }
+        tx.commit()?;
+    }
+    Ok(rows.len() as f64 / started.elapsed().as_secs_f64())
+}
+
+/// Builds an instance with `entries` entries through the ledger (1000 parties, the rest
+/// `poc.declare` statements signed in parallel).
+fn build_large_log(dir: &Path, entries: u64) -> Result<()> {
+    let data = DataDir::new(dir);
+    let secretariat = KeyPair::generate();
+    let ledger = found(
+        &data,
+        &Founding {
+            origin: "bench.accord.example/large".into(),
+            display_name: "Accord bench (large log)".into(),
+            secretariat: "secretariat".into(),
+            region: "global".into(),
+            instance_key: KeyPair::generate(),
+            secretariat_key: secretariat.clone(),
+        },
+        Arc::new(SystemClock),
+    )?;
+    let parties = 1000.min(entries as usize / 2);
+    let keys = register_parties(&ledger, &secretariat, parties)?;
+    let mut next = 1 + parties as u64;
+    let bar = progress::bar(entries, "building the large log", true);
+    bar.set_position(next);
+    const CHUNK: u64 = 20_000;
+    while next < entries {
+        let end = (next + CHUNK).min(entries);
+        let envelopes = presign(&keys, next..end)?;
+        // The signatures were just made with these keys; check them in parallel as the HTTP
+        // handlers do, so the sequencer does only its stateful work.
+        let subs: Vec<Submission> = envelopes
+            .into_par_iter()
+            .map(|e| {
+                let mut s = Submission::new(e);
+                ledger.preverify(&mut s).map(|_| s)
+            })
+            .collect::<Result<_, _>>()
+            .map_err(|r| anyhow!("{r}"))?;
+        let mut it = subs.into_iter().peekable();
+        while it.peek().is_some() {
+            let batch: Vec<Submission> = it.by_ref().take(1000).collect();
+            for r in ledger.append(batch)? {
+                r.map_err(|e| anyhow!("building the large log: {e}"))?;
+            }
+        }
+        next = end;
+        bar.set_position(next);
+    }
+    bar.finish_and_clear();
+    Ok(())
+}
+
+/// Starts the real `accord serve` on the log, exercises it, and reads its peak RSS.
+fn serve_and_measure_rss(dir: &Path, entries: u64) -> Result<(f64, Duration)> {
+    let exe = std::env::current_exe()?;
+    let started = Instant::now();
+    let mut child = Command::new(exe)
+        .args(["serve", "--listen", "127.0.0.1:0", "--data"])
+        .arg(dir)
+        .env("ACCORD_LOG", "warn")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .context("starting `accord serve`")?;
+    let result = (|| -> Result<(f64, Duration)> {
+        let stdout = child.stdout.take().context("no stdout")?;
+        let mut lines = BufReader::new(stdout).lines();
+        let addr = loop {
+            let line = lines
+                .next()
+                .context("the server exited before listening")??;
+            if let Some(rest) = line.split("on http://").nth(1) {
+                break rest.trim_end_matches('/').to_owned();
+            }
+        };
+        let ready = started.elapsed();
+        let agent: ureq::Agent = ureq::Agent::config_builder()
+            .http_status_as_error(false)
+            .build()
+            .into();
+        let get = |path: &str| -> Result<()> {
+            let mut res = agent.get(&format!("http://{addr}{path}")).call()?;
+            let _ = res.body_mut().with_config().limit(1 << 24).read_to_vec();
+            if !res.status().is_success() {
+                bail!("GET {path}: HTTP {}", res.status());
+            }
+            Ok(())
+        };
+        get("/checkpoint")?;
+        get("/")?;
+        for i in 0..200u64 {
+            let index = (i * 7919 * 131) % entries;
+            get(&format!("/proof/inclusion?index={index}"))?;
+            let tile = accord_tlog::tiles::encode_index(index / 256);
+            get(&format!("/tile/0/{tile}"))?;
+            get(&format!("/tile/entries/{tile}"))?;
+        }
+        let rss = peak_rss_mib(child.id()).context("reading the server's peak RSS")?;
+        Ok((rss, ready))
+    })();
+    let _ = Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status();
+    let _ = wait_or_kill(&mut child);
+    result
+}
+
+fn wait_or_kill(child: &mut Child) -> Result<()> {
+    for _ in 0..100 {
+        if child.try_wait()?.is_some() {
+            return Ok(());
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    child.kill()?;
+    child.wait()?;
+    Ok(())
+}
+
+/// Peak resident set size (VmHWM) of a process, in MiB.
+fn peak_rss_mib(pid: u32) -> Option<f64> {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
+    let line = status.lines().find(|l| l.starts_with("VmHWM:"))?;
+    let kib: f64 = line.split_whitespace().nth(1)?.parse().ok()?;
+    Some(kib / 1024.0)
+}

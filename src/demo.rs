@@ -1,0 +1,491 @@
+//! `accord demo`: a living regime to look at. Seeds a world deterministically from `--seed`
+//! — regions, parties of every kind with their keys, points of contact, months of
+//! reachability checks with on-time, late and missing answers, key rotations and a revoked
+//! key — every item a signed entry appended through the ordinary ledger path under a
+//! simulated clock. Then serves it.
+
+use std::collections::BTreeMap;
+use std::net::SocketAddr;
+use std::process::ExitCode;
+use std::sync::Arc;
+
+use accord_domain::ids::{CheckId, DisplayName, LanguageTag, RegionId, ShortText};
+use accord_domain::payload::{
+    Channel, Contact, ContactRole, KeyRevocation, KeyRotation, PartyKind, PartyRegistration,
+    PocDeclaration, ReachabilityAck, ReachabilityCheck, RevocationReason,
+};
+use accord_domain::{Payload, Timestamp};
+use accord_envelope::{Envelope, KeyFile, KeyPair, PartyId, Signer};
+use accord_sequencer::{Ledger, SimulatedClock, Submission, SystemClock};
+use anyhow::{bail, Context, Result};
+use clap::Args;
+use sha2::{Digest, Sha256};
+
+use crate::datadir::DataDir;
+use crate::init::{found, Founding};
+use crate::{progress, serve, DataArg};
+
+/// Arguments of `accord demo`.
+#[derive(Args)]
+pub struct DemoArgs {
+    #[command(flatten)]
+    data: DataArg,
+    /// Address to serve on.
+    #[arg(long, value_name = "ADDR", default_value = "127.0.0.1:8080")]
+    listen: SocketAddr,
+    /// Delete the demo data directory and seed it again.
+    #[arg(long)]
+    fresh: bool,
+    /// Seed of the world (same seed, same world, same log).
+    #[arg(long, default_value_t = 2026)]
+    seed: u64,
+    /// Seed only; do not serve.
+    #[arg(long)]
+    no_serve: bool,
+}
+
+/// The demo instance's origin.
+pub const DEMO_ORIGIN: &str = "demo.accord.example/regime";
+
+/// Runs `accord demo`.
+pub fn run(args: DemoArgs) -> Result<ExitCode> {
+    let dir = DataDir::new(&args.data.data);
+    if args.fresh && dir.path().exists() {
+        let is_ours = dir.exists()
+            || std::fs::read_dir(dir.path())
+                .map(|mut d| d.next().is_none())
+                .unwrap_or(false);
+        if !is_ours {
+            bail!(
+                "refusing to delete `{}`: it is not an Accord data directory",
+                dir.path().display()
+            );
+        }
+        let _lock = dir.lock()?;
+        std::fs::remove_dir_all(dir.path())
+            .with_context(|| format!("deleting {}", dir.path().display()))?;
+    }
+    let banner = if dir.exists() {
+        "Reusing the existing demo world (use --fresh to seed it again).".to_owned()
+    } else {
+        let _lock = dir.lock()?;
+        seed_world(&dir, args.seed)?
+    };
+    let config = dir.config()?;
+    println!("{banner}");
+    println!("Checkpoint verifier key: {}", config.verifier_key);
+    if args.no_serve {
+        return Ok(ExitCode::SUCCESS);
+    }
+    let _lock = dir.lock()?;
+    let store = dir.open_store()?;
+    let ledger = Arc::new(dir.open_ledger(store, Arc::new(SystemClock))?);
+    serve::serve_ledger(&dir, ledger, args.listen, None)?;
+    Ok(ExitCode::SUCCESS)
+}
+
+/// A tiny deterministic generator (SplitMix64): the world must not depend on the platform.
+struct Rng(u64);
+
+impl Rng {
+    fn next(&mut self) -> u64 {
+        self.0 = self.0.wrapping_add(0x9e37_79b9_7f4a_7c15);
+        let mut z = self.0;
+        z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
+        z ^ (z >> 31)
+    }
+
+    /// Uniform in `0..n`.
+    fn below(&mut self, n: u64) -> u64 {
+        self.next() % n.max(1)
+    }
+
+    /// True with probability `p`.
+    fn chance(&mut self, p: f64) -> bool {
+        (self.next() >> 11) as f64 / (1u64 << 53) as f64 <= p
+    }
+}
+
+struct DemoParty {
+    id: &'static str,
+    kind: PartyKind,
+    region: &'static str,
+    name: &'static str,
+    /// Probability of answering a reachability check at all, and of answering on time.
+    reliability: f64,
+    punctuality: f64,
+    languages: &'static [&'static str],
+}
+
+const fn party(
+    id: &'static str,
+    kind: PartyKind,
+    region: &'static str,
+    name: &'static str,
+    reliability: f64,
+    punctuality: f64,
+    languages: &'static [&'static str],
+) -> DemoParty {
+    DemoParty {
+        id,
+        kind,
+        region,
+        name,
+        reliability,
+        punctuality,
+        languages,
+    }
+}
+
+/// The cast. Every name is fictional.
+const PARTIES: &[DemoParty] = &[
+    party("council-europe", PartyKind::RegionalCouncil, "europe", "European Regional Cyber Council", 0.99, 0.95, &["en", "fr", "de"]),
+    party("council-africa", PartyKind::RegionalCouncil, "africa", "African Regional Cyber Council", 0.97, 0.9, &["en", "fr", "ar", "pt"]),
+    party("council-asia-pacific", PartyKind::RegionalCouncil, "asia-pacific", "Asia-Pacific Regional Cyber Council", 0.98, 0.92, &["en", "zh", "ms"]),
+    party("council-americas", PartyKind::RegionalCouncil, "americas", "Council of the Americas on Cyberspace", 0.96, 0.9, &["es", "en", "pt"]),
+    party("state-aldoria", PartyKind::State, "europe", "Republic of Aldoria", 0.98, 0.95, &["en", "fr"]),
+    party("state-brevia", PartyKind::State, "europe", "Kingdom of Brevia", 0.85, 0.7, &["de", "en"]),
+    party("state-calandra", PartyKind::State, "africa", "Federal Republic of Calandra", 0.92, 0.8, &["en", "fr"]),
+    party("state-dunmore", PartyKind::State, "africa", "Republic of Dunmore", 0.7, 0.5, &["pt", "en"]),
+    party("state-esteria", PartyKind::State, "asia-pacific", "Union of Esteria", 0.95, 0.9, &["ms", "en"]),
+    party("state-farland", PartyKind::State, "americas", "Commonwealth of Farland", 0.9, 0.85, &["en", "es"]),
+    party("state-galvia", PartyKind::State, "americas", "United Provinces of Galvia", 0.6, 0.55, &["es"]),
+    party("cert-aldoria", PartyKind::Cert, "europe", "CERT-Aldoria", 1.0, 0.98, &["en"]),
+    party("cert-calandra", PartyKind::Cert, "africa", "Calandra National CSIRT", 0.95, 0.85, &["en", "fr"]),
+    party("cert-esteria", PartyKind::Cert, "asia-pacific", "EsCERT", 0.97, 0.93, &["en", "ms"]),
+    party("northwind-cloud", PartyKind::Company, "europe", "Northwind Cloud Services", 0.93, 0.88, &["en"]),
+    party("meridian-telecom", PartyKind::Company, "africa", "Meridian Telecom Group", 0.88, 0.75, &["en", "fr"]),
+    party("kestrel-software", PartyKind::Company, "americas", "Kestrel Software", 0.9, 0.8, &["en", "es"]),
+    party("open-net-watch", PartyKind::CivilSociety, "global", "Open Net Watch", 0.8, 0.7, &["en", "es", "fr"]),
+    party("cyberpeace-lab", PartyKind::CivilSociety, "europe", "CyberPeace Research Lab", 0.75, 0.65, &["en", "de"]),
+    party("audit-collective", PartyKind::Auditor, "global", "Independent Audit Collective", 0.99, 0.97, &["en", "fr", "es"]),
+];
+
+const DAY_MS: u64 = 86_400_000;
+const HOUR_MS: u64 = 3_600_000;
+/// 2026-01-05T09:00:00.000Z: the world's first day.
+const START: Timestamp = Timestamp::from_unix_ms(1_767_603_600_000);
+
+fn derived_key(seed: u64, who: &str) -> KeyPair {
+    let mut h = Sha256::new();
+    h.update(b"accord-demo-key-v1\n");
+    h.update(seed.to_be_bytes());
+    h.update(who.as_bytes());
+    KeyPair::from_seed(h.finalize().into())
+}
+
+/// Something that happens in the world, at a time.
+enum Action {
+    Register(usize),
+    Declare(usize, u8),
+    Check {
+        id: String,
+        role: ContactRole,
+        hours: u32,
+    },
+    Ack(usize, String),
+    Rotate {
+        party: usize,
+        generation: u8,
+        by_secretariat: bool,
+    },
+    Revoke {
+        party: usize,
+        generation: u8,
+    },
+}
+
+struct World<'a> {
+    ledger: &'a Ledger,
+    clock: SimulatedClock,
+    secretariat: KeyFile,
+    /// Current key of each party (index into PARTIES).
+    keys: BTreeMap<usize, KeyPair>,
+    seed: u64,
+    appended: u64,
+    refused: Vec<String>,
+}
+
+impl World<'_> {
+    fn submit(&mut self, at: Timestamp, payload: Payload, signer: Option<usize>) -> Result<()> {
+        self.clock.set(at);
+        let (party, key) = match signer {
+            None => (
+                self.secretariat.party.clone().context("secretariat key has no party")?,
+                self.secretariat.key.clone(),
+            ),
+            Some(i) => (
+                PARTIES[i].id.parse::<PartyId>()?,
+                self.keys.get(&i).cloned().context("party has no key yet")?,
+            ),
+        };
+        let envelope = Envelope::sign(
+            payload.entry_type(),
+            1,
+            payload.to_value(),
+            Signer {
+                party,
+                key: key.key_id(),
+            },
+            &key,
+        )?;
+        match self.ledger.append(vec![Submission::new(envelope)])?.pop() {
+            Some(Ok(_)) => self.appended += 1,
+            Some(Err(r)) => self.refused.push(r.to_string()),
+            None => {}
+        }
+        Ok(())
+    }
+
+    fn key_for(&self, i: usize, generation: u8) -> KeyPair {
+        let who = if generation == 0 {
+            PARTIES[i].id.to_owned()
+        } else {
+            format!("{}#{generation}", PARTIES[i].id)
+        };
+        derived_key(self.seed, &who)
+    }
+
+    fn run(&mut self, action: Action, at: Timestamp) -> Result<()> {
+        match action {
+            Action::Register(i) => {
+                let p = &PARTIES[i];
+                let key = self.key_for(i, 0);
+                self.keys.insert(i, key.clone());
+                let payload = Payload::PartyRegister(PartyRegistration {
+                    party: p.id.parse()?,
+                    kind: p.kind,
+                    region: RegionId::new(p.region)?,
+                    display_name: DisplayName::new(p.name)?,
+                    public_key: key.public_key(),
+                });
+                self.submit(at, payload, None)
+            }
+            Action::Declare(i, version) => {
+                let p = &PARTIES[i];
+                let languages = p
+                    .languages
+                    .iter()
+                    .map(|l| LanguageTag::new(*l))
+                    .collect::<Result<Vec<_>, _>>()?;
+                let domain = p.id.replace("state-", "gov.").replace("cert-", "cert.");
+                let mut contacts = vec![Contact {
+                    role: ContactRole::Technical,
+                    channel: Channel::Email,
+                    address: ShortText::new(format!("soc@{domain}.example"))?,
+                    hours: ShortText::new("24x7")?,
+                    languages: languages.clone(),
+                }];
+                if matches!(p.kind, PartyKind::State | PartyKind::RegionalCouncil) || version > 0 {
+                    contacts.push(Contact {
+                        role: ContactRole::Policy,
+                        channel: if version > 0 {
+                            Channel::SecureMessaging
+                        } else {
+                            Channel::Email
+                        },
+                        address: ShortText::new(format!("cyber-policy@{domain}.example"))?,
+                        hours: ShortText::new("Mon-Fri 08:00-18:00 UTC")?,
+                        languages,
+                    });
+                }
+                self.submit(at, Payload::PocDeclare(PocDeclaration { contacts }), Some(i))
+            }
+            Action::Check { id, role, hours } => {
+                let payload = Payload::PocCheck(ReachabilityCheck {
+                    check: CheckId::new(id)?,
+                    role,
+                    respond_within_hours: hours,
+                    parties: None,
+                });
+                self.submit(at, payload, None)
+            }
+            Action::Ack(i, id) => self.submit(
+                at,
+                Payload::PocAck(ReachabilityAck {
+                    check: CheckId::new(id)?,
+                }),
+                Some(i),
+            ),
+            Action::Rotate {
+                party,
+                generation,
+                by_secretariat,
+            } => {
+                let old = self.keys.get(&party).cloned().context("no key to rotate")?;
+                let new = self.key_for(party, generation);
+                let payload = Payload::KeyRotate(KeyRotation {
+                    party: PARTIES[party].id.parse()?,
+                    public_key: new.public_key(),
+                    retires: (!by_secretariat).then(|| old.key_id()),
+                });
+                self.submit(at, payload, (!by_secretariat).then_some(party))?;
+                self.keys.insert(party, new);
+                Ok(())
+            }
+            Action::Revoke { party, generation } => {
+                // The secretariat revokes the leaked key and at once installs a new one, so
+                // that the party is never left without a valid key.
+                let key = self.key_for(party, generation);
+                let payload = Payload::KeyRevoke(KeyRevocation {
+                    party: PARTIES[party].id.parse()?,
+                    key: key.key_id(),
+                    reason: RevocationReason::Compromised,
+                });
+                self.submit(at, payload, None)?;
+                self.run(
+                    Action::Rotate {
+                        party,
+                        generation: generation + 1,
+                        by_secretariat: true,
+                    },
+                    at,
+                )
+            }
+        }
+    }
+}
+
+fn index_of(id: &str) -> usize {
+    PARTIES
+        .iter()
+        .position(|p| p.id == id)
+        .expect("demo party ids are fixed")
+}
+
+/// Builds the timeline: who does what, when.
+fn timeline(rng: &mut Rng) -> Vec<(Timestamp, u32, Action)> {
+    let mut events: Vec<(Timestamp, u32, Action)> = Vec::new();
+    let mut seq = 0u32;
+    let mut push = |events: &mut Vec<_>, ms: u64, a: Action| {
+        seq += 1;
+        events.push((START.plus_ms(ms), seq, a));
+    };
+    // Weeks 1-3: admissions, each party declaring its contacts within a few days.
+    for i in 0..PARTIES.len() {
+        let registered = HOUR_MS + i as u64 * DAY_MS + rng.below(8) * HOUR_MS;
+        push(&mut events, registered, Action::Register(i));
+        push(
+            &mut events,
+            registered + DAY_MS + rng.below(72) * HOUR_MS,
+            Action::Declare(i, 0),
+        );
+    }
+    // Fortnightly reachability checks from week 4 to early November, alternating roles.
+    for n in 0..22u64 {
+        let issued = 28 * DAY_MS + n * 14 * DAY_MS + 9 * HOUR_MS;
+        let (role, hours, label) = if n % 2 == 0 {
+            (ContactRole::Technical, 48, "technical")
+        } else {
+            (ContactRole::Policy, 72, "policy")
+        };
+        let id = format!("rc-{:02}-{label}", n + 1);
+        push(
+            &mut events,
+            issued,
+            Action::Check {
+                id: id.clone(),
+                role,
+                hours,
+            },
+        );
+        for (i, p) in PARTIES.iter().enumerate() {
+            if !rng.chance(p.reliability) {
+                continue;
+            }
+            let within = u64::from(hours) * HOUR_MS;
+            let delay = if rng.chance(p.punctuality) {
+                1 + rng.below(within - 1)
+            } else {
+                within + HOUR_MS + rng.below(6 * DAY_MS)
+            };
+            push(&mut events, issued + delay, Action::Ack(i, id.clone()));
+        }
+    }
+    // Key hygiene: a company rotates in spring; a CERT's key leaks in summer, the secretariat
+    // revokes it and installs a replacement; a state updates its contacts.
+    push(
+        &mut events,
+        121 * DAY_MS + 10 * HOUR_MS,
+        Action::Rotate {
+            party: index_of("northwind-cloud"),
+            generation: 1,
+            by_secretariat: false,
+        },
+    );
+    push(
+        &mut events,
+        203 * DAY_MS + 4 * HOUR_MS,
+        Action::Revoke {
+            party: index_of("cert-calandra"),
+            generation: 0,
+        },
+    );
+    push(
+        &mut events,
+        160 * DAY_MS,
+        Action::Declare(index_of("state-aldoria"), 1),
+    );
+    events.sort_by_key(|(at, seq, _)| (*at, *seq));
+    events
+}
+
+/// Seeds the world into a new data directory; returns a summary line.
+pub fn seed_world(dir: &DataDir, seed: u64) -> Result<String> {
+    let clock = SimulatedClock::at(START);
+    let secretariat_key = derived_key(seed, "secretariat");
+    let ledger = found(
+        dir,
+        &Founding {
+            origin: DEMO_ORIGIN.to_owned(),
+            display_name: "Accord demo regime".to_owned(),
+            secretariat: "secretariat".to_owned(),
+            region: "global".to_owned(),
+            instance_key: derived_key(seed, "instance"),
+            secretariat_key: secretariat_key.clone(),
+        },
+        Arc::new(clock.clone()),
+    )?;
+    let mut world = World {
+        ledger: &ledger,
+        clock,
+        secretariat: KeyFile {
+            party: Some("secretariat".parse()?),
+            key: secretariat_key,
+        },
+        keys: BTreeMap::new(),
+        seed,
+        appended: 1,
+        refused: Vec::new(),
+    };
+    let mut rng = Rng(seed);
+    let events = timeline(&mut rng);
+    let bar = progress::bar(events.len() as u64, "seeding the demo world", true);
+    for (at, _, action) in events {
+        world.run(action, at)?;
+        bar.inc(1);
+    }
+    bar.finish_and_clear();
+    if !world.refused.is_empty() {
+        bail!(
+            "the demo world produced {} refused entries; first: {}",
+            world.refused.len(),
+            world.refused[0]
+        );
+    }
+    for (i, key) in &world.keys {
+        KeyFile {
+            party: Some(PARTIES[*i].id.parse()?),
+            key: key.clone(),
+        }
+        .save(&dir.party_key_path(PARTIES[*i].id), true)?;
+    }
+    let size = ledger.read().published().map_or(0, |p| p.checkpoint.size);
+    Ok(format!(
+        "Seeded the demo world: {} parties, {size} signed entries from {START} to {} (seed {seed}); party keys in {}",
+        PARTIES.len() + 1,
+        ledger.read().state().last_at(),
+        dir.path().join("keys").display()
+    ))
+}

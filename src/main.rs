@@ -1,0 +1,111 @@
+//! `accord`: run a cooperative cybersecurity-norms regime on a tamper-evident log.
+//!
+//! This file only parses arguments and dispatches; each command lives in its own module and
+//! the work itself in the library crates.
+
+mod bench;
+mod client;
+mod datadir;
+mod demo;
+mod init;
+mod progress;
+mod serve;
+mod verify_cmd;
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Args, Parser, Subcommand};
+
+/// Accord: signed statements, a transparency log, and a regime anyone can recompute.
+#[derive(Parser)]
+#[command(name = "accord", version, about, long_about = None)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+/// Where an instance keeps its data.
+#[derive(Args, Clone, Debug)]
+pub struct DataArg {
+    /// The instance's data directory.
+    #[arg(long = "data", value_name = "DIR", default_value = "./accord-data", env = "ACCORD_DATA")]
+    pub data: PathBuf,
+}
+
+/// Where to send a write: a running server, or the data directory directly.
+#[derive(Args, Clone, Debug)]
+pub struct TargetArgs {
+    /// Post to this running server (e.g. http://127.0.0.1:8080) instead of writing to --data.
+    #[arg(long, value_name = "URL", env = "ACCORD_SERVER")]
+    pub server: Option<String>,
+    #[command(flatten)]
+    pub data: DataArg,
+    /// Print machine-readable JSON.
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Create a new instance: data directory, instance key, secretariat key, genesis entry.
+    Init(init::InitArgs),
+    /// Serve an instance over HTTP (API, tiles, checkpoint, dashboard, metrics).
+    Serve {
+        #[command(flatten)]
+        data: DataArg,
+        /// Address to listen on.
+        #[arg(long, value_name = "ADDR", default_value = "127.0.0.1:8080")]
+        listen: SocketAddr,
+    },
+    /// Seed a living demo world (or reuse an existing one) and serve it.
+    Demo(demo::DemoArgs),
+    /// Generate an Ed25519 key pair into a key file.
+    Keygen(client::KeygenArgs),
+    /// Manage parties: register them, rotate and revoke their keys.
+    #[command(subcommand)]
+    Party(client::PartyCommand),
+    /// Sign a statement with a key file and submit it.
+    Submit(client::SubmitArgs),
+    /// Read the log.
+    #[command(subcommand)]
+    Log(client::LogCommand),
+    /// Work with receipts.
+    #[command(subcommand)]
+    Receipt(client::ReceiptCommand),
+    /// Replay a whole log and check every signature, proof, checkpoint and the state digest.
+    Verify(verify_cmd::VerifyArgs),
+    /// Measure submission throughput, verification speed and memory on this machine.
+    Bench(bench::BenchArgs),
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_env("ACCORD_LOG")
+                .unwrap_or_else(|_| "accord=info,accord_server=info,warn".into()),
+        )
+        .with_writer(std::io::stderr)
+        .init();
+    let result = match cli.command {
+        Command::Init(args) => init::run(args),
+        Command::Serve { data, listen } => serve::run(&data.data, listen),
+        Command::Demo(args) => demo::run(args),
+        Command::Keygen(args) => client::keygen(args),
+        Command::Party(cmd) => client::party(cmd),
+        Command::Submit(args) => client::submit(args),
+        Command::Log(cmd) => client::log(cmd),
+        Command::Receipt(cmd) => client::receipt(cmd),
+        Command::Verify(args) => verify_cmd::run(args),
+        Command::Bench(args) => bench::run(args),
+    };
+    match result {
+        Ok(code) => code,
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            ExitCode::FAILURE
+        }
+    }
+}

@@ -1,0 +1,93 @@
+//! `accord serve`: open an instance and serve it until SIGINT or SIGTERM, finishing the batch
+//! in flight before exiting.
+
+use std::net::SocketAddr;
+use std::path::Path;
+use std::process::ExitCode;
+use std::sync::Arc;
+
+use accord_sequencer::{Ledger, Sequencer, SystemClock};
+use accord_server::{AppState, Metrics};
+use anyhow::{Context, Result};
+
+use crate::datadir::DataDir;
+
+/// Largest batch the sequencer makes durable at once.
+pub const MAX_BATCH: usize = 2048;
+
+/// Runs `accord serve`.
+pub fn run(data: &Path, listen: SocketAddr) -> Result<ExitCode> {
+    let dir = DataDir::new(data);
+    dir.require()?;
+    let _lock = dir.lock()?;
+    let store = dir.open_store()?;
+    let ledger = Arc::new(dir.open_ledger(store, Arc::new(SystemClock))?);
+    serve_ledger(&dir, ledger, listen, None)?;
+    Ok(ExitCode::SUCCESS)
+}
+
+/// Serves an open ledger; prints the address (and `banner`) once listening.
+pub fn serve_ledger(
+    dir: &DataDir,
+    ledger: Arc<Ledger>,
+    listen: SocketAddr,
+    banner: Option<String>,
+) -> Result<()> {
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .context("starting the async runtime")?;
+    let metrics = Arc::new(Metrics::new());
+    let observer = {
+        let metrics = metrics.clone();
+        Arc::new(move |stats| metrics.batch(stats))
+    };
+    let (sequencer, thread) = Sequencer::start(ledger.clone(), MAX_BATCH, Some(observer));
+    let state = AppState {
+        sequencer,
+        store: ledger.store().clone(),
+        ledger,
+        metrics,
+    };
+    runtime.block_on(async move {
+        let listener = tokio::net::TcpListener::bind(listen)
+            .await
+            .with_context(|| format!("cannot listen on {listen}; is another server using it? choose another with --listen"))?;
+        let addr = listener.local_addr()?;
+        if let Some(b) = banner {
+            println!("{b}");
+        }
+        println!("Serving {} on http://{addr}/", dir.path().display());
+        println!("Press Ctrl-C to stop.");
+        tracing::info!(%addr, data = %dir.path().display(), "listening");
+        accord_server::serve(listener, state, shutdown_signal())
+            .await
+            .context("serving HTTP")
+    })?;
+    // Every request has finished and every sequencer handle is gone: drain the sequencer.
+    thread.join();
+    tracing::info!("stopped cleanly");
+    Ok(())
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! {
+        _ = ctrl_c => {},
+        _ = term => {},
+    }
+    tracing::info!("shutting down: finishing requests in flight");
+}

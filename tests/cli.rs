@@ -1,0 +1,173 @@
+//! End-to-end: the real binary founds an instance, registers parties, serves, takes signed
+//! submissions over HTTP, hands out receipts that verify offline, and verifies its own log
+//! from the data directory and from its URL.
+
+mod common;
+
+use common::*;
+
+fn write(path: &std::path::Path, text: &str) {
+    std::fs::write(path, text).expect("write");
+}
+
+#[test]
+fn a_user_can_run_an_instance_end_to_end() {
+    let tmp = tempdir();
+    let data = p(tmp.path(), "data");
+
+    // init prints the verifier key in signed-note form and records it.
+    let out = ok(&["init", "--data", &data, "--origin", "test.example/log", "--json"]);
+    let init: serde_json::Value = serde_json::from_str(&out).expect("init --json");
+    let vkey = init["verifier_key"].as_str().expect("verifier_key").to_owned();
+    let parts: Vec<&str> = vkey.split('+').collect();
+    assert_eq!(parts.len(), 3, "{vkey}");
+    assert_eq!(parts[0], "test.example/log");
+    assert_eq!(parts[1].len(), 8);
+    let secretariat = init["secretariat_key_file"].as_str().unwrap().to_owned();
+
+    // A second init on the same directory is refused.
+    let again = run(&["init", "--data", &data]);
+    assert!(!again.status.success());
+    assert!(String::from_utf8_lossy(&again.stderr).contains("already holds an instance"));
+
+    // Register a CERT locally (no server running).
+    let cert_key = p(tmp.path(), "cert.key");
+    ok(&["keygen", "--out", &cert_key, "--party", "cert-a"]);
+    let out = ok(&[
+        "party", "add", "--id", "cert-a", "--kind", "cert", "--region", "europe", "--name",
+        "CERT A", "--key", &cert_key, "--as", &secretariat, "--data", &data,
+    ]);
+    assert!(out.contains("Appended as entry 1"), "{out}");
+    let shown = ok(&["log", "show", "1", "--data", &data]);
+    assert!(shown.contains("party.register"), "{shown}");
+
+    let server = Server::start(std::path::Path::new(&data));
+    let (status, ct, body) = get(&format!("{}/verifier-key", server.url));
+    assert_eq!(status, 200);
+    assert!(ct.starts_with("text/plain"));
+    assert_eq!(String::from_utf8(body).unwrap().trim(), vkey);
+
+    // The CERT publishes its points of contact through the server and keeps the receipt.
+    let statement = tmp.path().join("poc.json");
+    write(
+        &statement,
+        r#"{"type":"poc.declare","schema":1,"payload":{"contacts":[{"role":"technical","channel":"email","address":"soc@cert-a.example","hours":"24x7","languages":["en","fr"]}]}}"#,
+    );
+    let receipt = p(tmp.path(), "receipt.json");
+    let out = ok(&[
+        "submit", statement.to_str().unwrap(), "--key", &cert_key, "--server", &server.url,
+        "--receipt", &receipt,
+    ]);
+    assert!(out.contains("Appended as entry 2"), "{out}");
+
+    // The receipt verifies offline with the published key, and not with another.
+    let out = ok(&["receipt", "verify", &receipt, "--verifier-key", &vkey]);
+    assert!(out.contains("valid: entry 2"), "{out}");
+    let other = p(tmp.path(), "other");
+    let other_init: serde_json::Value =
+        serde_json::from_str(&ok(&["init", "--data", &other, "--origin", "test.example/log", "--json"])).unwrap();
+    let bad = run(&["receipt", "verify", &receipt, "--verifier-key", other_init["verifier_key"].as_str().unwrap()]);
+    assert!(!bad.status.success());
+
+    // A tampered receipt fails, saying why.
+    let mut r: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&receipt).unwrap()).unwrap();
+    r["entry"]["envelope"]["payload"]["contacts"][0]["hours"] = "9-5".into();
+    let tampered = tmp.path().join("tampered.json");
+    write(&tampered, &r.to_string());
+    let out = run(&["receipt", "verify", tampered.to_str().unwrap(), "--verifier-key", &vkey]);
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("leaf hash"));
+
+    // Submitting the identical signed envelope again returns the first receipt.
+    let signed = tmp.path().join("signed.json");
+    write(&signed, &r_envelope(&receipt));
+    let out = ok(&["submit", signed.to_str().unwrap(), "--server", &server.url]);
+    assert!(out.contains("Already in the log as entry 2"), "{out}");
+
+    // Key rotation by the party itself retires its old key; the old key is then refused.
+    let new_key = p(tmp.path(), "cert2.key");
+    ok(&["keygen", "--out", &new_key, "--party", "cert-a"]);
+    let old_id = serde_json::from_str::<serde_json::Value>(&std::fs::read_to_string(&cert_key).unwrap()).unwrap()["key_id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    ok(&[
+        "party", "rotate-key", "--party", "cert-a", "--new-key", &new_key, "--retire", &old_id,
+        "--as", &cert_key, "--server", &server.url,
+    ]);
+    write(
+        &statement,
+        r#"{"type":"poc.declare","schema":1,"payload":{"contacts":[{"role":"policy","channel":"web","address":"https://cert-a.example/contact","hours":"24x7","languages":["en"]}]}}"#,
+    );
+    let refused = run(&["submit", statement.to_str().unwrap(), "--key", &cert_key, "--server", &server.url]);
+    assert_eq!(refused.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&refused.stderr).contains("retired-key"));
+    ok(&["submit", statement.to_str().unwrap(), "--key", &new_key, "--server", &server.url]);
+
+    // The secretariat revokes the new key; it is refused from then on.
+    let new_id = serde_json::from_str::<serde_json::Value>(&std::fs::read_to_string(&new_key).unwrap()).unwrap()["key_id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    ok(&[
+        "party", "revoke-key", "--party", "cert-a", "--key", &new_id, "--reason", "compromised",
+        "--as", &secretariat, "--server", &server.url,
+    ]);
+    let refused = run(&["submit", statement.to_str().unwrap(), "--key", &new_key, "--server", &server.url, "--json"]);
+    assert_eq!(refused.status.code(), Some(2));
+    let problem: serde_json::Value = serde_json::from_slice(&refused.stdout).unwrap();
+    assert_eq!(problem["rule"], "revoked-key");
+    assert_eq!(problem["pointer"], "/signer/key");
+
+    // Outsiders: verify from the URL (tiles and entry bundles only) and from the directory.
+    let out = ok(&["verify", "--url", &server.url, "--verifier-key", &vkey, "--json"]);
+    let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(v["valid"], true);
+    let entries = v["entries"].as_u64().unwrap();
+    assert!(entries >= 6, "{v}");
+    let local: serde_json::Value =
+        serde_json::from_str(&ok(&["verify", "--data", &data, "--json"])).unwrap();
+    assert_eq!(local["root"], v["root"]);
+    assert_eq!(local["state_digest"], v["state_digest"]);
+
+    // The API describes itself; metrics count what happened.
+    let (status, _, body) = get(&format!("{}/openapi.json", server.url));
+    assert_eq!(status, 200);
+    let doc: serde_json::Value = serde_json::from_slice(&body).unwrap();
+    assert!(doc["openapi"].as_str().unwrap().starts_with("3.1"));
+    assert!(doc["paths"]["/entries"]["post"].is_object());
+    let (_, _, body) = get(&format!("{}/metrics", server.url));
+    let metrics = String::from_utf8(body).unwrap();
+    assert!(metrics.contains("accord_submissions_total{outcome=\"rejected\",rule=\"revoked-key\"} 1"), "{metrics}");
+    assert!(metrics.contains("accord_log_size"), "{metrics}");
+
+    // SIGTERM stops the server cleanly.
+    assert!(server.stop().success());
+}
+
+/// The signed envelope inside a receipt, as canonical JSON.
+fn r_envelope(receipt: &str) -> String {
+    let r: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(receipt).unwrap()).unwrap();
+    r["entry"]["envelope"].to_string()
+}
+
+#[test]
+fn commands_explain_bad_input() {
+    let tmp = tempdir();
+    let missing = p(tmp.path(), "nothing-here");
+    let out = run(&["verify", "--data", &missing]);
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("no Accord instance"));
+    let out = run(&["log", "show", "0", "--data", &missing]);
+    assert!(!out.status.success());
+    let out = run(&["verify"]);
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("--data DIR or --url URL"));
+    for cmd in [
+        "init", "serve", "demo", "keygen", "party", "submit", "log", "receipt", "verify", "bench",
+    ] {
+        let out = run(&[cmd, "--help"]);
+        assert!(out.status.success(), "{cmd} --help");
+    }
+}

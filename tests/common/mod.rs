@@ -1,0 +1,135 @@
+//! Helpers for integration tests that run the real `accord` binary.
+#![allow(dead_code)]
+
+use std::io::{BufRead, BufReader};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Output, Stdio};
+use std::time::{Duration, Instant};
+
+/// The binary under test.
+pub fn accord() -> Command {
+    let mut c = Command::new(env!("CARGO_BIN_EXE_accord"));
+    c.env("ACCORD_LOG", "warn").env_remove("ACCORD_DATA").env_remove("ACCORD_SERVER");
+    c
+}
+
+/// Runs `accord ARGS`, returning its output.
+pub fn run(args: &[&str]) -> Output {
+    accord().args(args).output().expect("running accord")
+}
+
+/// Runs `accord ARGS` and requires success; returns stdout.
+pub fn ok(args: &[&str]) -> String {
+    let out = run(args);
+    assert!(
+        out.status.success(),
+        "accord {args:?} failed ({}):\nstdout: {}\nstderr: {}",
+        out.status,
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+/// A running `accord serve`, killed on drop.
+pub struct Server {
+    pub child: Child,
+    pub url: String,
+}
+
+impl Server {
+    /// Starts `accord serve --data DIR` on a free loopback port and waits until it listens.
+    pub fn start(data: &Path) -> Server {
+        let mut child = accord()
+            .args(["serve", "--listen", "127.0.0.1:0", "--data"])
+            .arg(data)
+            .stdout(Stdio::piped())
+            .stderr(Stdio::inherit())
+            .spawn()
+            .expect("starting accord serve");
+        let stdout = child.stdout.take().expect("stdout");
+        let (tx, rx) = std::sync::mpsc::channel();
+        std::thread::spawn(move || {
+            let mut sent = false;
+            for line in BufReader::new(stdout).lines().map_while(Result::ok) {
+                if !sent {
+                    if let Some(rest) = line.split("on http://").nth(1) {
+                        let _ = tx.send(format!("http://{}", rest.trim_end_matches('/')));
+                        sent = true;
+                    }
+                }
+            }
+        });
+        let url = rx
+            .recv_timeout(Duration::from_secs(60))
+            .expect("the server did not start listening within 60 s");
+        Server { child, url }
+    }
+
+    /// Sends SIGKILL and reaps the process.
+    pub fn kill9(mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+
+    /// Sends SIGTERM and waits for a clean exit.
+    pub fn stop(mut self) -> std::process::ExitStatus {
+        Command::new("kill")
+            .args(["-TERM", &self.child.id().to_string()])
+            .status()
+            .expect("kill -TERM");
+        let deadline = Instant::now() + Duration::from_secs(30);
+        loop {
+            if let Some(status) = self.child.try_wait().expect("try_wait") {
+                return status;
+            }
+            assert!(Instant::now() < deadline, "server did not stop within 30 s of SIGTERM");
+            std::thread::sleep(Duration::from_millis(50));
+        }
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// A plain HTTP agent that does not treat 4xx/5xx as errors.
+pub fn agent() -> ureq::Agent {
+    ureq::Agent::config_builder()
+        .http_status_as_error(false)
+        .timeout_global(Some(Duration::from_secs(30)))
+        .build()
+        .into()
+}
+
+/// GET returning (status, content-type, body).
+pub fn get(url: &str) -> (u16, String, Vec<u8>) {
+    let mut res = agent().get(url).call().expect("GET");
+    let status = res.status().as_u16();
+    let ct = res
+        .headers()
+        .get("content-type")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("")
+        .to_owned();
+    let body = res.body_mut().with_config().limit(1 << 26).read_to_vec().expect("body");
+    (status, ct, body)
+}
+
+/// A fresh temporary directory.
+pub fn tempdir() -> tempfile::TempDir {
+    tempfile::tempdir().expect("tempdir")
+}
+
+/// `dir/name` as a string.
+pub fn p(dir: &Path, name: &str) -> String {
+    dir.join(name).to_string_lossy().into_owned()
+}
+
+/// Path of a file inside a directory.
+pub fn file(dir: &Path, name: &str) -> PathBuf {
+    dir.join(name)
+}
