@@ -271,6 +271,7 @@ impl Instance {
                 .http_status_as_error(false)
                 .build()
                 .into();
+            let url = url.clone();
             move |b: &[u8]| -> Result<()> {
                 let mut res = agent
                     .post(&url)

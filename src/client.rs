@@ -345,9 +345,11 @@ fn send(envelope: Envelope, target: &TargetArgs) -> Result<Sent> {
                 .send(&envelope.to_canonical_bytes()[..])
                 .with_context(|| format!("posting to {url}"))?;
             let status = res.status().as_u16();
-            let body: serde_json::Value = res
+            let bytes = res
                 .body_mut()
-                .read_json()
+                .read_to_vec()
+                .with_context(|| format!("reading the answer of {url}"))?;
+            let body: serde_json::Value = serde_json::from_slice(&bytes)
                 .with_context(|| format!("{url} answered HTTP {status} without JSON"))?;
             if status == 200 || status == 201 {
                 let receipt: Receipt = serde_json::from_value(body)

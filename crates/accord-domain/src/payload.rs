@@ -331,6 +331,14 @@ fn typed<T: serde::de::DeserializeOwned>(payload: &serde_json::Value) -> Result<
             }
         }
         let inner = e.into_inner().to_string();
+        // serde names a missing member in its message and points at the object that lacks
+        // it; point at the member itself.
+        if inner.starts_with("missing field") {
+            if let Some(name) = inner.split('`').nth(1) {
+                pointer.push('/');
+                pointer.push_str(&name.replace('~', "~0").replace('/', "~1"));
+            }
+        }
         let rule = if inner.starts_with("unknown field") {
             "unknown-member"
         } else if inner.starts_with("missing field") {

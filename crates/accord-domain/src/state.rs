@@ -287,7 +287,7 @@ impl State {
         }
         let Some(_) = &self.instance else {
             return match payload {
-                Payload::Genesis(g) => check_genesis(&g),
+                Payload::Genesis(g) => check_genesis(&g).map(|()| Payload::Genesis(g)),
                 _ => Err(Rejection::conflict(
                     "no-genesis",
                     "/type",

@@ -9,7 +9,10 @@
 //! - the log is append-only: [`Store::append_batch`] is the only write, it is atomic (all of a
 //!   batch or none of it) and durable when it returns;
 //! - entry indexes are dense, start at 0 and follow the order of appends;
-//! - one envelope hash maps to one entry (idempotent submission relies on it).
+//! - one envelope hash maps to one entry (idempotent submission relies on it);
+//! - tiles only grow, and checkpoints never go back to a smaller tree size.
+
+#![warn(missing_docs)]
 
 pub mod conformance;
 
@@ -72,16 +75,44 @@ pub struct BatchWrite {
 pub enum StoreError {
     /// The batch does not continue the log: its first index is not the current size.
     #[error("batch starts at entry {got} but the log has {expected} entries")]
-    NotContiguous { expected: u64, got: u64 },
+    NotContiguous {
+        /// The index the next entry must have (the entries before it in the batch included).
+        expected: u64,
+        /// The index the batch gave it.
+        got: u64,
+    },
     /// An envelope with this hash is already in the log.
-    #[error("envelope {} is already stored as entry {index}", hex_prefix(envelope_hash))]
-    DuplicateEnvelope { envelope_hash: Hash, index: u64 },
+    #[error(
+        "envelope {} is already stored as entry {index}",
+        hex_prefix(envelope_hash)
+    )]
+    DuplicateEnvelope {
+        /// The repeated envelope hash.
+        envelope_hash: Hash,
+        /// The entry already holding it; for a repeat inside one batch, the earlier entry of
+        /// that batch (which, like the rest of the batch, was not written).
+        index: u64,
+    },
     /// A tile would shrink (tiles only ever grow until full).
     #[error("tile {level}/{index} would shrink from {stored} to {new} hashes")]
-    TileShrinks { level: u8, index: u64, stored: usize, new: usize },
+    TileShrinks {
+        /// Tile level.
+        level: u8,
+        /// Tile index within the level.
+        index: u64,
+        /// Width (hashes) of the stored tile.
+        stored: usize,
+        /// Width (hashes) of the tile the batch would replace it with.
+        new: usize,
+    },
     /// A checkpoint would make the log smaller than the last one.
     #[error("checkpoint for size {new} is older than the stored checkpoint for size {stored}")]
-    CheckpointGoesBack { stored: u64, new: u64 },
+    CheckpointGoesBack {
+        /// Tree size of the latest stored checkpoint.
+        stored: u64,
+        /// Tree size of the batch's checkpoint.
+        new: u64,
+    },
     /// The data on disk is not what this version expects.
     #[error("store is corrupt or from an incompatible version: {0}")]
     Corrupt(String),
@@ -99,6 +130,14 @@ fn hex_prefix(h: &Hash) -> String {
 /// Methods take `&self`: a backend serialises writers and lets readers run concurrently.
 pub trait Store: Send + Sync + 'static {
     /// Appends a batch atomically and durably (fsync'd before returning).
+    ///
+    /// The batch is refused, and nothing of it written, when its entries do not continue the
+    /// log ([`StoreError::NotContiguous`]), repeat an envelope hash already stored or earlier
+    /// in the batch ([`StoreError::DuplicateEnvelope`]), narrow a stored tile
+    /// ([`StoreError::TileShrinks`]; an equal or wider tile replaces it), or carry a
+    /// checkpoint for a smaller tree size than the latest stored one
+    /// ([`StoreError::CheckpointGoesBack`]; one for the same size replaces it). A batch with
+    /// no entries (only a checkpoint, say) is fine.
     fn append_batch(&self, batch: &BatchWrite) -> Result<(), StoreError>;
     /// Number of entries in the log.
     fn tree_size(&self) -> Result<u64, StoreError>;
@@ -121,6 +160,9 @@ pub trait Store: Send + Sync + 'static {
     /// The checkpoint for exactly this tree size.
     fn checkpoint_at(&self, tree_size: u64) -> Result<Option<StoredCheckpoint>, StoreError>;
     /// Checkpoints with `tree_size > after`, oldest first, at most `limit`.
-    fn checkpoints_after(&self, after: u64, limit: usize)
-        -> Result<Vec<StoredCheckpoint>, StoreError>;
+    fn checkpoints_after(
+        &self,
+        after: u64,
+        limit: usize,
+    ) -> Result<Vec<StoredCheckpoint>, StoreError>;
 }
