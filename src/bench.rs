@@ -107,7 +107,10 @@ pub fn run(args: BenchArgs) -> Result<ExitCode> {
         println!("| measurement | value | target | |");
         println!("|---|---|---|---|");
         for r in &rows {
-            println!("| {} | {} | {} | {} |", r.what, r.value, r.target, r.verdict);
+            println!(
+                "| {} | {} | {} | {} |",
+                r.what, r.value, r.target, r.verdict
+            );
         }
     }
     Ok(ExitCode::SUCCESS)
@@ -120,7 +123,8 @@ fn measure(args: &BenchArgs, root: &Path) -> Result<Vec<Row>> {
     // 1. HTTP, concurrent clients, receipts after durability.
     let http = Instance::new(&root.join("http"), clients)?;
     let envelopes = http.presign(args.submissions, 0)?;
-    let leaf_bytes_sample: Vec<Vec<u8>> = envelopes.iter().map(|e| e.to_canonical_bytes()).collect();
+    let leaf_bytes_sample: Vec<Vec<u8>> =
+        envelopes.iter().map(|e| e.to_canonical_bytes()).collect();
     let (http_rate, http_lat, batches) = http.bench_http(envelopes, clients)?;
     rows.push(row(
         "HTTP: durable signed submissions/s",
@@ -168,8 +172,14 @@ fn measure(args: &BenchArgs, root: &Path) -> Result<Vec<Row>> {
     build_large_log(&big_dir, args.entries)?;
     let build_secs = build_started.elapsed().as_secs_f64();
     rows.push(row(
-        &format!("library: build a {}-entry log (batches of 1000)", args.entries),
-        format!("{build_secs:.1} s ({:.0} entries/s)", args.entries as f64 / build_secs),
+        &format!(
+            "library: build a {}-entry log (batches of 1000)",
+            args.entries
+        ),
+        format!(
+            "{build_secs:.1} s ({:.0} entries/s)",
+            args.entries as f64 / build_secs
+        ),
         "",
         None,
     ));
@@ -185,7 +195,10 @@ fn measure(args: &BenchArgs, root: &Path) -> Result<Vec<Row>> {
     let secs = report.elapsed.as_secs_f64();
     rows.push(row(
         &format!("verify: {} entries", report.entries),
-        format!("{secs:.1} s ({:.0} entries/s)", report.entries as f64 / secs),
+        format!(
+            "{secs:.1} s ({:.0} entries/s)",
+            report.entries as f64 / secs
+        ),
         "<= 60 s for 1,000,000",
         (args.entries >= 1_000_000).then_some(secs <= 60.0 * args.entries as f64 / 1e6),
     ));
@@ -346,11 +359,7 @@ impl Instance {
 }
 
 /// Sends every body from `clients` threads, each with its own connection; returns latencies.
-fn run_clients<F, S>(
-    bodies: Vec<Vec<u8>>,
-    clients: usize,
-    make_sender: F,
-) -> Result<Vec<Duration>>
+fn run_clients<F, S>(bodies: Vec<Vec<u8>>, clients: usize, make_sender: F) -> Result<Vec<Duration>>
 where
     F: Fn() -> S + Sync,
     S: FnMut(&[u8]) -> Result<()>,
@@ -375,7 +384,10 @@ where
             .collect();
         handles
             .into_iter()
-            .map(|h| h.join().unwrap_or_else(|_| Err(anyhow!("a client thread panicked"))))
+            .map(|h| {
+                h.join()
+                    .unwrap_or_else(|_| Err(anyhow!("a client thread panicked")))
+            })
             .collect()
     });
     let mut all = Vec::new();

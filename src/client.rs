@@ -314,10 +314,10 @@ pub fn submit(args: SubmitArgs) -> Result<ExitCode> {
             .get("payload")
             .cloned()
             .ok_or_else(|| anyhow!("the statement needs an object member `payload`"))?;
-        if let Some(extra) = value
-            .as_object()
-            .and_then(|o| o.keys().find(|k| !["type", "schema", "payload"].contains(&k.as_str())))
-        {
+        if let Some(extra) = value.as_object().and_then(|o| {
+            o.keys()
+                .find(|k| !["type", "schema", "payload"].contains(&k.as_str()))
+        }) {
             bail!("unknown member `{extra}` in the statement: only `type`, `schema` and `payload` are allowed");
         }
         sign(&entry_type, schema, payload, &key, key_path)?
@@ -352,8 +352,9 @@ fn send(envelope: Envelope, target: &TargetArgs) -> Result<Sent> {
             let body: serde_json::Value = serde_json::from_slice(&bytes)
                 .with_context(|| format!("{url} answered HTTP {status} without JSON"))?;
             if status == 200 || status == 201 {
-                let receipt: Receipt = serde_json::from_value(body)
-                    .with_context(|| format!("{url} answered with something that is not a receipt"))?;
+                let receipt: Receipt = serde_json::from_value(body).with_context(|| {
+                    format!("{url} answered with something that is not a receipt")
+                })?;
                 Ok(Sent::Receipt {
                     receipt,
                     duplicate: status == 200,
@@ -463,7 +464,10 @@ pub fn log(cmd: LogCommand) -> Result<ExitCode> {
     println!("entry        {index} of {size}");
     println!("leaf hash    {}", hex::encode(stored.leaf_hash));
     println!("sequenced at {}", entry.sequenced_at);
-    println!("type         {} (schema {})", entry.envelope.entry_type, entry.envelope.schema);
+    println!(
+        "type         {} (schema {})",
+        entry.envelope.entry_type, entry.envelope.schema
+    );
     println!(
         "signer       {} (key {})",
         entry.envelope.signer.party, entry.envelope.signer.key
@@ -506,7 +510,9 @@ pub fn receipt(cmd: ReceiptCommand) -> Result<ExitCode> {
     let vkey = match (verifier_key, data) {
         (Some(k), _) => k,
         (None, Some(dir)) => DataDir::new(&dir).config()?.verifier_key,
-        (None, None) => bail!("give the instance's --verifier-key (or --data DIR to read it from instance.json)"),
+        (None, None) => bail!(
+            "give the instance's --verifier-key (or --data DIR to read it from instance.json)"
+        ),
     };
     let verifier = NoteVerifier::parse(&vkey).context("--verifier-key is not a verifier key")?;
     let text =
@@ -534,7 +540,10 @@ pub fn receipt(cmd: ReceiptCommand) -> Result<ExitCode> {
         }
         Err(e) => {
             if json {
-                println!("{}", serde_json::json!({"valid": false, "error": e.to_string()}));
+                println!(
+                    "{}",
+                    serde_json::json!({"valid": false, "error": e.to_string()})
+                );
             } else {
                 eprintln!("INVALID receipt {}: {e}", file.display());
             }

@@ -140,26 +140,186 @@ const fn party(
 
 /// The cast. Every name is fictional.
 const PARTIES: &[DemoParty] = &[
-    party("council-europe", PartyKind::RegionalCouncil, "europe", "European Regional Cyber Council", 0.99, 0.95, &["en", "fr", "de"]),
-    party("council-africa", PartyKind::RegionalCouncil, "africa", "African Regional Cyber Council", 0.97, 0.9, &["en", "fr", "ar", "pt"]),
-    party("council-asia-pacific", PartyKind::RegionalCouncil, "asia-pacific", "Asia-Pacific Regional Cyber Council", 0.98, 0.92, &["en", "zh", "ms"]),
-    party("council-americas", PartyKind::RegionalCouncil, "americas", "Council of the Americas on Cyberspace", 0.96, 0.9, &["es", "en", "pt"]),
-    party("state-aldoria", PartyKind::State, "europe", "Republic of Aldoria", 0.98, 0.95, &["en", "fr"]),
-    party("state-brevia", PartyKind::State, "europe", "Kingdom of Brevia", 0.85, 0.7, &["de", "en"]),
-    party("state-calandra", PartyKind::State, "africa", "Federal Republic of Calandra", 0.92, 0.8, &["en", "fr"]),
-    party("state-dunmore", PartyKind::State, "africa", "Republic of Dunmore", 0.7, 0.5, &["pt", "en"]),
-    party("state-esteria", PartyKind::State, "asia-pacific", "Union of Esteria", 0.95, 0.9, &["ms", "en"]),
-    party("state-farland", PartyKind::State, "americas", "Commonwealth of Farland", 0.9, 0.85, &["en", "es"]),
-    party("state-galvia", PartyKind::State, "americas", "United Provinces of Galvia", 0.6, 0.55, &["es"]),
-    party("cert-aldoria", PartyKind::Cert, "europe", "CERT-Aldoria", 1.0, 0.98, &["en"]),
-    party("cert-calandra", PartyKind::Cert, "africa", "Calandra National CSIRT", 0.95, 0.85, &["en", "fr"]),
-    party("cert-esteria", PartyKind::Cert, "asia-pacific", "EsCERT", 0.97, 0.93, &["en", "ms"]),
-    party("northwind-cloud", PartyKind::Company, "europe", "Northwind Cloud Services", 0.93, 0.88, &["en"]),
-    party("meridian-telecom", PartyKind::Company, "africa", "Meridian Telecom Group", 0.88, 0.75, &["en", "fr"]),
-    party("kestrel-software", PartyKind::Company, "americas", "Kestrel Software", 0.9, 0.8, &["en", "es"]),
-    party("open-net-watch", PartyKind::CivilSociety, "global", "Open Net Watch", 0.8, 0.7, &["en", "es", "fr"]),
-    party("cyberpeace-lab", PartyKind::CivilSociety, "europe", "CyberPeace Research Lab", 0.75, 0.65, &["en", "de"]),
-    party("audit-collective", PartyKind::Auditor, "global", "Independent Audit Collective", 0.99, 0.97, &["en", "fr", "es"]),
+    party(
+        "council-europe",
+        PartyKind::RegionalCouncil,
+        "europe",
+        "European Regional Cyber Council",
+        0.99,
+        0.95,
+        &["en", "fr", "de"],
+    ),
+    party(
+        "council-africa",
+        PartyKind::RegionalCouncil,
+        "africa",
+        "African Regional Cyber Council",
+        0.97,
+        0.9,
+        &["en", "fr", "ar", "pt"],
+    ),
+    party(
+        "council-asia-pacific",
+        PartyKind::RegionalCouncil,
+        "asia-pacific",
+        "Asia-Pacific Regional Cyber Council",
+        0.98,
+        0.92,
+        &["en", "zh", "ms"],
+    ),
+    party(
+        "council-americas",
+        PartyKind::RegionalCouncil,
+        "americas",
+        "Council of the Americas on Cyberspace",
+        0.96,
+        0.9,
+        &["es", "en", "pt"],
+    ),
+    party(
+        "state-aldoria",
+        PartyKind::State,
+        "europe",
+        "Republic of Aldoria",
+        0.98,
+        0.95,
+        &["en", "fr"],
+    ),
+    party(
+        "state-brevia",
+        PartyKind::State,
+        "europe",
+        "Kingdom of Brevia",
+        0.85,
+        0.7,
+        &["de", "en"],
+    ),
+    party(
+        "state-calandra",
+        PartyKind::State,
+        "africa",
+        "Federal Republic of Calandra",
+        0.92,
+        0.8,
+        &["en", "fr"],
+    ),
+    party(
+        "state-dunmore",
+        PartyKind::State,
+        "africa",
+        "Republic of Dunmore",
+        0.7,
+        0.5,
+        &["pt", "en"],
+    ),
+    party(
+        "state-esteria",
+        PartyKind::State,
+        "asia-pacific",
+        "Union of Esteria",
+        0.95,
+        0.9,
+        &["ms", "en"],
+    ),
+    party(
+        "state-farland",
+        PartyKind::State,
+        "americas",
+        "Commonwealth of Farland",
+        0.9,
+        0.85,
+        &["en", "es"],
+    ),
+    party(
+        "state-galvia",
+        PartyKind::State,
+        "americas",
+        "United Provinces of Galvia",
+        0.6,
+        0.55,
+        &["es"],
+    ),
+    party(
+        "cert-aldoria",
+        PartyKind::Cert,
+        "europe",
+        "CERT-Aldoria",
+        1.0,
+        0.98,
+        &["en"],
+    ),
+    party(
+        "cert-calandra",
+        PartyKind::Cert,
+        "africa",
+        "Calandra National CSIRT",
+        0.95,
+        0.85,
+        &["en", "fr"],
+    ),
+    party(
+        "cert-esteria",
+        PartyKind::Cert,
+        "asia-pacific",
+        "EsCERT",
+        0.97,
+        0.93,
+        &["en", "ms"],
+    ),
+    party(
+        "northwind-cloud",
+        PartyKind::Company,
+        "europe",
+        "Northwind Cloud Services",
+        0.93,
+        0.88,
+        &["en"],
+    ),
+    party(
+        "meridian-telecom",
+        PartyKind::Company,
+        "africa",
+        "Meridian Telecom Group",
+        0.88,
+        0.75,
+        &["en", "fr"],
+    ),
+    party(
+        "kestrel-software",
+        PartyKind::Company,
+        "americas",
+        "Kestrel Software",
+        0.9,
+        0.8,
+        &["en", "es"],
+    ),
+    party(
+        "open-net-watch",
+        PartyKind::CivilSociety,
+        "global",
+        "Open Net Watch",
+        0.8,
+        0.7,
+        &["en", "es", "fr"],
+    ),
+    party(
+        "cyberpeace-lab",
+        PartyKind::CivilSociety,
+        "europe",
+        "CyberPeace Research Lab",
+        0.75,
+        0.65,
+        &["en", "de"],
+    ),
+    party(
+        "audit-collective",
+        PartyKind::Auditor,
+        "global",
+        "Independent Audit Collective",
+        0.99,
+        0.97,
+        &["en", "fr", "es"],
+    ),
 ];
 
 const DAY_MS: u64 = 86_400_000;
@@ -212,7 +372,10 @@ impl World<'_> {
         self.clock.set(at);
         let (party, key) = match signer {
             None => (
-                self.secretariat.party.clone().context("secretariat key has no party")?,
+                self.secretariat
+                    .party
+                    .clone()
+                    .context("secretariat key has no party")?,
                 self.secretariat.key.clone(),
             ),
             Some(i) => (
@@ -290,7 +453,11 @@ impl World<'_> {
                         languages,
                     });
                 }
-                self.submit(at, Payload::PocDeclare(PocDeclaration { contacts }), Some(i))
+                self.submit(
+                    at,
+                    Payload::PocDeclare(PocDeclaration { contacts }),
+                    Some(i),
+                )
             }
             Action::Check { id, role, hours } => {
                 let payload = Payload::PocCheck(ReachabilityCheck {
@@ -479,7 +646,7 @@ pub fn seed_world(dir: &DataDir, seed: u64) -> Result<String> {
             party: Some(PARTIES[*i].id.parse()?),
             key: key.clone(),
         }
-        .save(&dir.party_key_path(PARTIES[*i].id), true)?;
+        .save(dir.party_key_path(PARTIES[*i].id), true)?;
     }
     let size = ledger.read().published().map_or(0, |p| p.checkpoint.size);
     Ok(format!(

@@ -71,7 +71,7 @@ pub fn found(dir: &DataDir, f: &Founding, clock: Arc<dyn Clock>) -> Result<Ledge
         .secretariat
         .parse()
         .context("--secretariat is not a valid party id")?;
-    let genesis = Payload::Genesis(Genesis {
+    let genesis = Payload::Genesis(Box::new(Genesis {
         origin: f.origin.clone(),
         display_name: DisplayName::new(&f.display_name).context("--name")?,
         instance_key: f.instance_key.public_key(),
@@ -83,7 +83,7 @@ pub fn found(dir: &DataDir, f: &Founding, clock: Arc<dyn Clock>) -> Result<Ledge
                 .context("--name")?,
             public_key: f.secretariat_key.public_key(),
         },
-    });
+    }));
     std::fs::create_dir_all(dir.path().join("keys"))
         .with_context(|| format!("creating {}", dir.path().display()))?;
     dir.save_instance_key(&f.instance_key)?;
@@ -91,7 +91,7 @@ pub fn found(dir: &DataDir, f: &Founding, clock: Arc<dyn Clock>) -> Result<Ledge
         party: Some(secretariat.clone()),
         key: f.secretariat_key.clone(),
     }
-    .save(&dir.party_key_path(secretariat.as_str()), true)
+    .save(dir.party_key_path(secretariat.as_str()), true)
     .context("saving the secretariat key")?;
     let store = dir.open_store()?;
     let ledger = Ledger::open(store, &f.origin, &f.instance_key, clock, &mut |_, _| {})
@@ -155,10 +155,18 @@ pub fn run(args: InitArgs) -> Result<ExitCode> {
             })
         );
     } else {
-        println!("Created instance `{}` in {}", args.origin, dir.path().display());
+        println!(
+            "Created instance `{}` in {}",
+            args.origin,
+            dir.path().display()
+        );
         println!("Checkpoint verifier key (publish it; verifiers need it):");
         println!("  {}", ledger.verifier_key());
-        println!("Secretariat `{}` key: {}", args.secretariat, key_path.display());
+        println!(
+            "Secretariat `{}` key: {}",
+            args.secretariat,
+            key_path.display()
+        );
         println!("Next: accord serve --data {}", dir.path().display());
     }
     Ok(ExitCode::SUCCESS)

@@ -30,7 +30,12 @@ struct Cli {
 #[derive(Args, Clone, Debug)]
 pub struct DataArg {
     /// The instance's data directory.
-    #[arg(long = "data", value_name = "DIR", default_value = "./accord-data", env = "ACCORD_DATA")]
+    #[arg(
+        long = "data",
+        value_name = "DIR",
+        default_value = "./accord-data",
+        env = "ACCORD_DATA"
+    )]
     pub data: PathBuf,
 }
 

@@ -16,10 +16,20 @@ fn a_user_can_run_an_instance_end_to_end() {
     let data = p(tmp.path(), "data");
 
     // init prints the verifier key in signed-note form and records it.
-    let out = ok(&["init", "--data", &data, "--origin", "test.example/log", "--json"]);
+    let out = ok(&[
+        "init",
+        "--data",
+        &data,
+        "--origin",
+        "test.example/log",
+        "--json",
+    ]);
     let init: serde_json::Value = serde_json::from_str(&out).expect("init --json");
-    let vkey = init["verifier_key"].as_str().expect("verifier_key").to_owned();
-    let parts: Vec<&str> = vkey.split('+').collect();
+    let vkey = init["verifier_key"]
+        .as_str()
+        .expect("verifier_key")
+        .to_owned();
+    let parts: Vec<&str> = vkey.splitn(3, '+').collect();
     assert_eq!(parts.len(), 3, "{vkey}");
     assert_eq!(parts[0], "test.example/log");
     assert_eq!(parts[1].len(), 8);
@@ -34,8 +44,22 @@ fn a_user_can_run_an_instance_end_to_end() {
     let cert_key = p(tmp.path(), "cert.key");
     ok(&["keygen", "--out", &cert_key, "--party", "cert-a"]);
     let out = ok(&[
-        "party", "add", "--id", "cert-a", "--kind", "cert", "--region", "europe", "--name",
-        "CERT A", "--key", &cert_key, "--as", &secretariat, "--data", &data,
+        "party",
+        "add",
+        "--id",
+        "cert-a",
+        "--kind",
+        "cert",
+        "--region",
+        "europe",
+        "--name",
+        "CERT A",
+        "--key",
+        &cert_key,
+        "--as",
+        &secretariat,
+        "--data",
+        &data,
     ]);
     assert!(out.contains("Appended as entry 1"), "{out}");
     let shown = ok(&["log", "show", "1", "--data", &data]);
@@ -55,8 +79,14 @@ fn a_user_can_run_an_instance_end_to_end() {
     );
     let receipt = p(tmp.path(), "receipt.json");
     let out = ok(&[
-        "submit", statement.to_str().unwrap(), "--key", &cert_key, "--server", &server.url,
-        "--receipt", &receipt,
+        "submit",
+        statement.to_str().unwrap(),
+        "--key",
+        &cert_key,
+        "--server",
+        &server.url,
+        "--receipt",
+        &receipt,
     ]);
     assert!(out.contains("Appended as entry 2"), "{out}");
 
@@ -64,9 +94,22 @@ fn a_user_can_run_an_instance_end_to_end() {
     let out = ok(&["receipt", "verify", &receipt, "--verifier-key", &vkey]);
     assert!(out.contains("valid: entry 2"), "{out}");
     let other = p(tmp.path(), "other");
-    let other_init: serde_json::Value =
-        serde_json::from_str(&ok(&["init", "--data", &other, "--origin", "test.example/log", "--json"])).unwrap();
-    let bad = run(&["receipt", "verify", &receipt, "--verifier-key", other_init["verifier_key"].as_str().unwrap()]);
+    let other_init: serde_json::Value = serde_json::from_str(&ok(&[
+        "init",
+        "--data",
+        &other,
+        "--origin",
+        "test.example/log",
+        "--json",
+    ]))
+    .unwrap();
+    let bad = run(&[
+        "receipt",
+        "verify",
+        &receipt,
+        "--verifier-key",
+        other_init["verifier_key"].as_str().unwrap(),
+    ]);
     assert!(!bad.status.success());
 
     // A tampered receipt fails, saying why.
@@ -75,7 +118,13 @@ fn a_user_can_run_an_instance_end_to_end() {
     r["entry"]["envelope"]["payload"]["contacts"][0]["hours"] = "9-5".into();
     let tampered = tmp.path().join("tampered.json");
     write(&tampered, &r.to_string());
-    let out = run(&["receipt", "verify", tampered.to_str().unwrap(), "--verifier-key", &vkey]);
+    let out = run(&[
+        "receipt",
+        "verify",
+        tampered.to_str().unwrap(),
+        "--verifier-key",
+        &vkey,
+    ]);
     assert!(!out.status.success());
     assert!(String::from_utf8_lossy(&out.stderr).contains("leaf hash"));
 
@@ -88,40 +137,98 @@ fn a_user_can_run_an_instance_end_to_end() {
     // Key rotation by the party itself retires its old key; the old key is then refused.
     let new_key = p(tmp.path(), "cert2.key");
     ok(&["keygen", "--out", &new_key, "--party", "cert-a"]);
-    let old_id = serde_json::from_str::<serde_json::Value>(&std::fs::read_to_string(&cert_key).unwrap()).unwrap()["key_id"]
-        .as_str()
-        .unwrap()
-        .to_owned();
+    let old_id =
+        serde_json::from_str::<serde_json::Value>(&std::fs::read_to_string(&cert_key).unwrap())
+            .unwrap()["key_id"]
+            .as_str()
+            .unwrap()
+            .to_owned();
     ok(&[
-        "party", "rotate-key", "--party", "cert-a", "--new-key", &new_key, "--retire", &old_id,
-        "--as", &cert_key, "--server", &server.url,
+        "party",
+        "rotate-key",
+        "--party",
+        "cert-a",
+        "--new-key",
+        &new_key,
+        "--retire",
+        &old_id,
+        "--as",
+        &cert_key,
+        "--server",
+        &server.url,
     ]);
     write(
         &statement,
         r#"{"type":"poc.declare","schema":1,"payload":{"contacts":[{"role":"policy","channel":"web","address":"https://cert-a.example/contact","hours":"24x7","languages":["en"]}]}}"#,
     );
-    let refused = run(&["submit", statement.to_str().unwrap(), "--key", &cert_key, "--server", &server.url]);
+    let refused = run(&[
+        "submit",
+        statement.to_str().unwrap(),
+        "--key",
+        &cert_key,
+        "--server",
+        &server.url,
+    ]);
     assert_eq!(refused.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&refused.stderr).contains("retired-key"));
-    ok(&["submit", statement.to_str().unwrap(), "--key", &new_key, "--server", &server.url]);
+    ok(&[
+        "submit",
+        statement.to_str().unwrap(),
+        "--key",
+        &new_key,
+        "--server",
+        &server.url,
+    ]);
 
     // The secretariat revokes the new key; it is refused from then on.
-    let new_id = serde_json::from_str::<serde_json::Value>(&std::fs::read_to_string(&new_key).unwrap()).unwrap()["key_id"]
-        .as_str()
-        .unwrap()
-        .to_owned();
+    let new_id =
+        serde_json::from_str::<serde_json::Value>(&std::fs::read_to_string(&new_key).unwrap())
+            .unwrap()["key_id"]
+            .as_str()
+            .unwrap()
+            .to_owned();
     ok(&[
-        "party", "revoke-key", "--party", "cert-a", "--key", &new_id, "--reason", "compromised",
-        "--as", &secretariat, "--server", &server.url,
+        "party",
+        "revoke-key",
+        "--party",
+        "cert-a",
+        "--key",
+        &new_id,
+        "--reason",
+        "compromised",
+        "--as",
+        &secretariat,
+        "--server",
+        &server.url,
     ]);
-    let refused = run(&["submit", statement.to_str().unwrap(), "--key", &new_key, "--server", &server.url, "--json"]);
+    // (A new statement: resending the identical envelope would just return its first receipt.)
+    write(
+        &statement,
+        r#"{"type":"poc.declare","schema":1,"payload":{"contacts":[{"role":"technical","channel":"phone","address":"+00 000 0000","hours":"24x7","languages":["en"]}]}}"#,
+    );
+    let refused = run(&[
+        "submit",
+        statement.to_str().unwrap(),
+        "--key",
+        &new_key,
+        "--server",
+        &server.url,
+        "--json",
+    ]);
     assert_eq!(refused.status.code(), Some(2));
     let problem: serde_json::Value = serde_json::from_slice(&refused.stdout).unwrap();
     assert_eq!(problem["rule"], "revoked-key");
     assert_eq!(problem["pointer"], "/signer/key");
 
     // Outsiders: verify from the URL (tiles and entry bundles only) and from the directory.
-    let out = ok(&["verify", "--url", &server.url, "--verifier-key", &vkey, "--json"]);
+    let out = ok(&[
+        "verify",
+        "--url",
+        &server.url,
+        "--verifier-key",
+        &vkey,
+        "--json",
+    ]);
     let v: serde_json::Value = serde_json::from_str(&out).unwrap();
     assert_eq!(v["valid"], true);
     let entries = v["entries"].as_u64().unwrap();
@@ -139,7 +246,10 @@ fn a_user_can_run_an_instance_end_to_end() {
     assert!(doc["paths"]["/entries"]["post"].is_object());
     let (_, _, body) = get(&format!("{}/metrics", server.url));
     let metrics = String::from_utf8(body).unwrap();
-    assert!(metrics.contains("accord_submissions_total{outcome=\"rejected\",rule=\"revoked-key\"} 1"), "{metrics}");
+    assert!(
+        metrics.contains("accord_submissions_total{outcome=\"rejected\",rule=\"revoked-key\"} 1"),
+        "{metrics}"
+    );
     assert!(metrics.contains("accord_log_size"), "{metrics}");
 
     // SIGTERM stops the server cleanly.
@@ -148,7 +258,8 @@ fn a_user_can_run_an_instance_end_to_end() {
 
 /// The signed envelope inside a receipt, as canonical JSON.
 fn r_envelope(receipt: &str) -> String {
-    let r: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(receipt).unwrap()).unwrap();
+    let r: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(receipt).unwrap()).unwrap();
     r["entry"]["envelope"].to_string()
 }
 

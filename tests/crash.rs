@@ -76,7 +76,10 @@ fn receipts_survive_sigkill_and_the_log_verifies() {
                     let Ok(mut res) = res else { break };
                     if res.status().as_u16() == 201 {
                         let body = res.body_mut().read_to_vec();
-                        if let Some(r) = body.ok().and_then(|b| serde_json::from_slice::<Receipt>(&b).ok()) {
+                        if let Some(r) = body
+                            .ok()
+                            .and_then(|b| serde_json::from_slice::<Receipt>(&b).ok())
+                        {
                             receipts.lock().unwrap().push(r);
                         }
                     }
@@ -91,16 +94,25 @@ fn receipts_survive_sigkill_and_the_log_verifies() {
         }
     }
     let receipts = receipts.lock().unwrap().clone();
-    assert!(receipts.len() > 100, "too few receipts under load: {}", receipts.len());
+    assert!(
+        receipts.len() > 100,
+        "too few receipts under load: {}",
+        receipts.len()
+    );
 
     // Restart: every receipt is in the log, at its index, with its leaf hash.
     let server = Server::start(std::path::Path::new(&data));
     for r in &receipts {
-        r.verify(&verifier).expect("a receipt handed out before a crash still verifies");
+        r.verify(&verifier)
+            .expect("a receipt handed out before a crash still verifies");
         let (status, _, body) = get(&format!("{}/entries/{}", server.url, r.index));
         assert_eq!(status, 200, "entry {} of a receipt is gone", r.index);
         let stored: serde_json::Value = serde_json::from_slice(&body).unwrap();
-        assert_eq!(stored["leaf_hash"], r.leaf_hash, "entry {} changed", r.index);
+        assert_eq!(
+            stored["leaf_hash"], r.leaf_hash,
+            "entry {} changed",
+            r.index
+        );
         // And it is provable in today's tree, not just in the old checkpoint.
         let (status, _, _) = get(&format!(
             "{}/proof/inclusion?leaf_hash={}",

@@ -29,17 +29,34 @@ fn the_demo_world_is_deterministic_alive_and_verifies() {
     let data = tmp.path().join("a");
     let out = ok(&["demo", "--no-serve", "--data", &data.to_string_lossy()]);
     assert!(out.contains("Reusing"), "{out}");
-    let out = ok(&["demo", "--no-serve", "--fresh", "--data", &data.to_string_lossy()]);
+    let out = ok(&[
+        "demo",
+        "--no-serve",
+        "--fresh",
+        "--data",
+        &data.to_string_lossy(),
+    ]);
     assert!(out.contains("Seeded"), "{out}");
-    let again: serde_json::Value =
-        serde_json::from_str(&ok(&["verify", "--data", &data.to_string_lossy(), "--json"])).unwrap();
+    let again: serde_json::Value = serde_json::from_str(&ok(&[
+        "verify",
+        "--data",
+        &data.to_string_lossy(),
+        "--json",
+    ]))
+    .unwrap();
     assert_eq!(again["root"], a["root"]);
 
     // --fresh refuses to delete a directory that is not an Accord data directory.
     let foreign = tmp.path().join("foreign");
     std::fs::create_dir_all(&foreign).unwrap();
     std::fs::write(foreign.join("precious.txt"), "keep me").unwrap();
-    let out = run(&["demo", "--no-serve", "--fresh", "--data", &foreign.to_string_lossy()]);
+    let out = run(&[
+        "demo",
+        "--no-serve",
+        "--fresh",
+        "--data",
+        &foreign.to_string_lossy(),
+    ]);
     assert!(!out.status.success());
     assert!(foreign.join("precious.txt").exists());
 }
@@ -85,8 +102,20 @@ fn verify_names_every_tampered_byte() {
         ("entries", "data", "idx = 57", 60, "entry 57"),
         ("entries", "leaf_hash", "idx = 120", 3, "entry 120"),
         ("tiles", "data", "level = 0 AND idx = 1", 100, "tile 0/1"),
-        ("checkpoints", "note", "tree_size = 70", 2, "checkpoint at tree size 70"),
-        ("checkpoints", "state_digest", "tree_size = 200", 0, "checkpoint at tree size 200"),
+        (
+            "checkpoints",
+            "note",
+            "tree_size = 70",
+            2,
+            "checkpoint at tree size 70",
+        ),
+        (
+            "checkpoints",
+            "state_digest",
+            "tree_size = 200",
+            0,
+            "checkpoint at tree size 200",
+        ),
     ];
     for (i, (table, column, row, byte, expect)) in cases.iter().enumerate() {
         let dest = tmp.path().join(format!("t{i}"));

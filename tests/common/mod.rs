@@ -9,7 +9,9 @@ use std::time::{Duration, Instant};
 /// The binary under test.
 pub fn accord() -> Command {
     let mut c = Command::new(env!("CARGO_BIN_EXE_accord"));
-    c.env("ACCORD_LOG", "warn").env_remove("ACCORD_DATA").env_remove("ACCORD_SERVER");
+    c.env("ACCORD_LOG", "warn")
+        .env_remove("ACCORD_DATA")
+        .env_remove("ACCORD_SERVER");
     c
 }
 
@@ -83,7 +85,10 @@ impl Server {
             if let Some(status) = self.child.try_wait().expect("try_wait") {
                 return status;
             }
-            assert!(Instant::now() < deadline, "server did not stop within 30 s of SIGTERM");
+            assert!(
+                Instant::now() < deadline,
+                "server did not stop within 30 s of SIGTERM"
+            );
             std::thread::sleep(Duration::from_millis(50));
         }
     }
@@ -115,7 +120,12 @@ pub fn get(url: &str) -> (u16, String, Vec<u8>) {
         .and_then(|v| v.to_str().ok())
         .unwrap_or("")
         .to_owned();
-    let body = res.body_mut().with_config().limit(1 << 26).read_to_vec().expect("body");
+    let body = res
+        .body_mut()
+        .with_config()
+        .limit(1 << 26)
+        .read_to_vec()
+        .expect("body");
     (status, ct, body)
 }
 

@@ -37,7 +37,9 @@ pub enum EntryError {
         detail: String,
     },
     /// The entry is larger than a tile entry can be.
-    #[error("entry is {0} bytes, more than the {MAX_ENTRY_BYTES}-byte limit of tlog-tiles entries")]
+    #[error(
+        "entry is {0} bytes, more than the {MAX_ENTRY_BYTES}-byte limit of tlog-tiles entries"
+    )]
     TooLarge(usize),
 }
 
@@ -70,9 +72,11 @@ impl LogEntry {
         let serde_json::Value::Object(mut map) = value else {
             return Err(EntryError::Shape("not an object".into()));
         };
-        let (Some(envelope), Some(at), 2) =
-            (map.remove("envelope"), map.remove("sequenced_at"), map.len() + 2)
-        else {
+        let (Some(envelope), Some(at), 2) = (
+            map.remove("envelope"),
+            map.remove("sequenced_at"),
+            map.len() + 2,
+        ) else {
             return Err(EntryError::Shape(
                 "members must be exactly `envelope` and `sequenced_at`".into(),
             ));

@@ -199,8 +199,8 @@ pub struct ReachabilityAck {
 /// A parsed, typed payload.
 #[derive(Clone, Debug, PartialEq)]
 pub enum Payload {
-    /// `instance.genesis` v1.
-    Genesis(Genesis),
+    /// `instance.genesis` v1 (boxed: it is large and occurs once).
+    Genesis(Box<Genesis>),
     /// `party.register` v1.
     PartyRegister(PartyRegistration),
     /// `party.rotate_key` v1.
@@ -266,9 +266,9 @@ impl Payload {
                     "unsupported-schema",
                     "/schema",
                     format!(
-                        "`{ty}` schema version {} is not supported; this instance accepts version {v}",
-                        envelope.schema
-                    ),
+                    "`{ty}` schema version {} is not supported; this instance accepts version {v}",
+                    envelope.schema
+                ),
                 ))
             }
             Some(_) => {}

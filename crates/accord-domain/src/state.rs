@@ -218,7 +218,7 @@ impl State {
     pub fn signing_key(&self, env: &Envelope) -> Result<PublicKey, Rejection> {
         if env.entry_type == GENESIS && self.instance.is_none() {
             let genesis: Genesis = match Payload::from_envelope(env)? {
-                Payload::Genesis(g) => g,
+                Payload::Genesis(g) => *g,
                 _ => unreachable!("GENESIS parses as Payload::Genesis"),
             };
             if env.signer.party.as_str() != INSTANCE_SIGNER {
@@ -297,7 +297,11 @@ impl State {
         };
         // signing_key already established the signer is a registered party with an active key.
         let signer = self.parties.get(&env.signer.party).ok_or_else(|| {
-            Rejection::unauthorized("unknown-signer", "/signer/party", "signer is not registered")
+            Rejection::unauthorized(
+                "unknown-signer",
+                "/signer/party",
+                "signer is not registered",
+            )
         })?;
         match &payload {
             Payload::Genesis(_) => Err(Rejection::conflict(
@@ -368,11 +372,7 @@ impl State {
         Ok(())
     }
 
-    fn target_party(
-        &self,
-        signer: &Party,
-        target: &PartyId,
-    ) -> Result<&Party, Rejection> {
+    fn target_party(&self, signer: &Party, target: &PartyId) -> Result<&Party, Rejection> {
         if signer.kind != PartyKind::Secretariat && signer.id != *target {
             return Err(Rejection::forbidden(
                 "not-own-key",
@@ -402,7 +402,10 @@ impl State {
                     return Err(Rejection::conflict(
                         "key-not-active",
                         "/payload/retires",
-                        format!("key `{old}` of `{}` is already retired or revoked", party.id),
+                        format!(
+                            "key `{old}` of `{}` is already retired or revoked",
+                            party.id
+                        ),
                     ))
                 }
                 None => {
@@ -428,7 +431,10 @@ impl State {
             Some(KeyStatus::Revoked { since, .. }) => Err(Rejection::conflict(
                 "already-revoked",
                 "/payload/key",
-                format!("key `{}` was already revoked by entry {}", r.key, since.index),
+                format!(
+                    "key `{}` was already revoked by entry {}",
+                    r.key, since.index
+                ),
             )),
             Some(_) => Ok(()),
         }
@@ -525,7 +531,8 @@ impl State {
             }
             Payload::PartyRegister(r) => self.register(r, here),
             Payload::KeyRotate(r) => {
-                self.key_owner.insert(r.public_key.key_id(), r.party.clone());
+                self.key_owner
+                    .insert(r.public_key.key_id(), r.party.clone());
                 if let Some(party) = self.parties.get_mut(&r.party) {
                     if let Some(old) = r.retires.and_then(|k| party.keys.get_mut(&k)) {
                         old.status = KeyStatus::Retired { since: here };
@@ -561,7 +568,8 @@ impl State {
                         declared: here,
                     });
                 }
-                self.touched.insert(RecordKey::Party(env.signer.party.clone()));
+                self.touched
+                    .insert(RecordKey::Party(env.signer.party.clone()));
             }
             Payload::PocCheck(c) => {
                 let addressed: BTreeSet<PartyId> = match c.parties {
@@ -621,7 +629,7 @@ impl State {
 
     fn register(&mut self, r: PartyRegistration, here: EntryRef) {
         let key_id = r.public_key.key_id();
-        self.key_owner.insert(key_id.clone(), r.party.clone());
+        self.key_owner.insert(key_id, r.party.clone());
         let mut keys = BTreeMap::new();
         keys.insert(
             key_id,
@@ -697,7 +705,10 @@ fn require_kind(signer: &Party, kind: PartyKind, env: &Envelope) -> Result<(), R
 fn check_genesis(g: &Genesis) -> Result<(), Rejection> {
     let origin_ok = !g.origin.is_empty()
         && g.origin.len() <= 200
-        && !g.origin.chars().any(|c| c.is_whitespace() || c.is_control() || c == '+');
+        && !g
+            .origin
+            .chars()
+            .any(|c| c.is_whitespace() || c.is_control() || c == '+');
     if !origin_ok {
         return Err(Rejection::malformed(
             "origin",

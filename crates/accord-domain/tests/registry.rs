@@ -42,7 +42,8 @@ impl World {
                 "display_name": "The Secretariat", "public_key": secretariat.public_key()
             }
         });
-        w.submit(envelope(GENESIS, genesis, "instance", &instance)).unwrap();
+        w.submit(envelope(GENESIS, genesis, "instance", &instance))
+            .unwrap();
         w
     }
 
@@ -91,12 +92,18 @@ fn the_first_entry_must_be_a_genesis_signed_by_the_instance_key() {
         sequenced_at: Timestamp::from_unix_ms(T0),
     };
     let r = State::new().admit(0, &forged).unwrap_err();
-    assert_eq!((r.rule, r.pointer.as_str()), ("key-mismatch", "/signer/key"));
+    assert_eq!(
+        (r.rule, r.pointer.as_str()),
+        ("key-mismatch", "/signer/key")
+    );
     // A second genesis is refused.
     let mut w = World::founded();
     let again = w.entries[0].envelope.clone();
     let (kind, rule, _) = refused(w.submit(again));
-    assert_eq!((kind, rule), (RejectionKind::Unauthorized, "unknown-signer"));
+    assert_eq!(
+        (kind, rule),
+        (RejectionKind::Unauthorized, "unknown-signer")
+    );
 }
 
 #[test]
@@ -107,9 +114,11 @@ fn only_the_secretariat_registers_parties() {
     let b = KeyPair::generate();
     let payload = json!({"party": "state-b", "kind": "state", "region": "europe",
                          "display_name": "B", "public_key": b.public_key()});
-    let (kind, rule, pointer) =
-        refused(w.submit(envelope(PARTY_REGISTER, payload, "state-a", &a)));
-    assert_eq!((kind, rule, pointer.as_str()), (RejectionKind::Forbidden, "role", "/type"));
+    let (kind, rule, pointer) = refused(w.submit(envelope(PARTY_REGISTER, payload, "state-a", &a)));
+    assert_eq!(
+        (kind, rule, pointer.as_str()),
+        (RejectionKind::Forbidden, "role", "/type")
+    );
     // Ids and keys are never reused.
     let (_, rule, pointer) = refused(w.register("state-a", "state", &KeyPair::generate()));
     assert_eq!((rule, pointer.as_str()), ("party-exists", "/payload/party"));
@@ -125,23 +134,50 @@ fn payload_errors_point_at_the_member() {
     let key = KeyPair::generate();
     let sec = w.secretariat.clone();
     let cases = [
-        (json!({"party": "x", "kind": "pirate", "region": "europe", "display_name": "X",
-                "public_key": key.public_key()}), "invalid-value", "/payload/kind"),
-        (json!({"party": "x", "kind": "state", "region": "europe", "display_name": "X",
-                "public_key": key.public_key(), "shoe_size": 42}), "unknown-member", "/payload/shoe_size"),
-        (json!({"party": "x", "kind": "state", "region": "europe",
-                "public_key": key.public_key()}), "missing-member", "/payload/display_name"),
-        (json!({"party": "x", "kind": "state", "region": "europe", "display_name": 7,
-                "public_key": key.public_key()}), "wrong-type", "/payload/display_name"),
-        (json!({"party": "x", "kind": "state", "region": "europe", "display_name": "X",
-                "public_key": "AAAA"}), "invalid-value", "/payload/public_key"),
+        (
+            json!({"party": "x", "kind": "pirate", "region": "europe", "display_name": "X",
+                "public_key": key.public_key()}),
+            "invalid-value",
+            "/payload/kind",
+        ),
+        (
+            json!({"party": "x", "kind": "state", "region": "europe", "display_name": "X",
+                "public_key": key.public_key(), "shoe_size": 42}),
+            "unknown-member",
+            "/payload/shoe_size",
+        ),
+        (
+            json!({"party": "x", "kind": "state", "region": "europe",
+                "public_key": key.public_key()}),
+            "missing-member",
+            "/payload/display_name",
+        ),
+        (
+            json!({"party": "x", "kind": "state", "region": "europe", "display_name": 7,
+                "public_key": key.public_key()}),
+            "wrong-type",
+            "/payload/display_name",
+        ),
+        (
+            json!({"party": "x", "kind": "state", "region": "europe", "display_name": "X",
+                "public_key": "AAAA"}),
+            "invalid-value",
+            "/payload/public_key",
+        ),
     ];
     for (payload, rule, pointer) in cases {
-        let r = w.submit(envelope(PARTY_REGISTER, payload, "secretariat", &sec)).unwrap_err();
+        let r = w
+            .submit(envelope(PARTY_REGISTER, payload, "secretariat", &sec))
+            .unwrap_err();
         assert_eq!((r.rule, r.pointer.as_str()), (rule, pointer), "{r}");
     }
-    let r = w.submit(envelope("party.enrol", json!({}), "secretariat", &sec)).unwrap_err();
-    assert_eq!((r.rule, r.pointer.as_str()), ("unknown-entry-type", "/type"));
+    let r = w
+        .submit(envelope("party.enrol", json!({}), "secretariat", &sec))
+        .unwrap_err();
+    assert_eq!(
+        (r.rule, r.pointer.as_str()),
+        ("unknown-entry-type", "/type")
+    );
 }
 
 #[test]
@@ -151,16 +187,19 @@ fn rotated_and_revoked_keys_stop_signing_but_their_past_stays_valid() {
     w.register("cert-a", "cert", &old).unwrap();
     let poc = json!({"contacts": [{"role": "technical", "channel": "email",
                      "address": "soc@cert-a.example", "hours": "24x7", "languages": ["en"]}]});
-    w.submit(envelope("poc.declare", poc.clone(), "cert-a", &old)).unwrap();
+    w.submit(envelope("poc.declare", poc.clone(), "cert-a", &old))
+        .unwrap();
 
     let new = KeyPair::generate();
     let rotation =
         json!({"party": "cert-a", "public_key": new.public_key(), "retires": old.key_id()});
-    w.submit(envelope("party.rotate_key", rotation, "cert-a", &old)).unwrap();
+    w.submit(envelope("party.rotate_key", rotation, "cert-a", &old))
+        .unwrap();
     let (_, rule, pointer) =
         refused(w.submit(envelope("poc.declare", poc.clone(), "cert-a", &old)));
     assert_eq!((rule, pointer.as_str()), ("retired-key", "/signer/key"));
-    w.submit(envelope("poc.declare", poc.clone(), "cert-a", &new)).unwrap();
+    w.submit(envelope("poc.declare", poc.clone(), "cert-a", &new))
+        .unwrap();
 
     // Another party may not touch cert-a's keys; the secretariat may.
     let b = KeyPair::generate();
@@ -170,7 +209,13 @@ fn rotated_and_revoked_keys_stop_signing_but_their_past_stays_valid() {
         refused(w.submit(envelope("party.revoke_key", revoke.clone(), "cert-b", &b)));
     assert_eq!((kind, rule), (RejectionKind::Forbidden, "not-own-key"));
     let sec = w.secretariat.clone();
-    w.submit(envelope("party.revoke_key", revoke.clone(), "secretariat", &sec)).unwrap();
+    w.submit(envelope(
+        "party.revoke_key",
+        revoke.clone(),
+        "secretariat",
+        &sec,
+    ))
+    .unwrap();
     let (kind, rule, _) = refused(w.submit(envelope("poc.declare", poc, "cert-a", &new)));
     assert_eq!((kind, rule), (RejectionKind::Unauthorized, "revoked-key"));
     let (_, rule, _) = refused(w.submit(envelope("party.revoke_key", revoke, "secretariat", &sec)));
@@ -193,11 +238,13 @@ fn reachability_checks_count_on_time_and_late_answers() {
     w.register("state-b", "state", &b).unwrap();
     let sec = w.secretariat.clone();
     let check = json!({"check": "2026-01", "role": "technical", "respond_within_hours": 1});
-    w.submit(envelope("poc.check", check.clone(), "secretariat", &sec)).unwrap();
+    w.submit(envelope("poc.check", check.clone(), "secretariat", &sec))
+        .unwrap();
     let (_, rule, _) = refused(w.submit(envelope("poc.check", check, "secretariat", &sec)));
     assert_eq!(rule, "check-exists");
     let ack = json!({"check": "2026-01"});
-    w.submit(envelope("poc.ack", ack.clone(), "cert-a", &a)).unwrap();
+    w.submit(envelope("poc.ack", ack.clone(), "cert-a", &a))
+        .unwrap();
     let (_, rule, _) = refused(w.submit(envelope("poc.ack", ack.clone(), "cert-a", &a)));
     assert_eq!(rule, "already-acknowledged");
     w.now += 2 * 3_600_000;
@@ -214,8 +261,12 @@ fn reachability_checks_count_on_time_and_late_answers() {
 fn the_state_digest_is_a_function_of_the_entries_and_their_batching_points() {
     let mut w = World::founded();
     for i in 0..5u8 {
-        w.register(&format!("company-{i}"), "company", &KeyPair::from_seed([10 + i; 32]))
-            .unwrap();
+        w.register(
+            &format!("company-{i}"),
+            "company",
+            &KeyPair::from_seed([10 + i; 32]),
+        )
+        .unwrap();
     }
     let digest_of = |entries: &[LogEntry], batches: &[usize]| {
         let mut s = State::new();
@@ -231,7 +282,10 @@ fn the_state_digest_is_a_function_of_the_entries_and_their_batching_points() {
         d
     };
     let all = w.entries.len();
-    assert_eq!(digest_of(&w.entries, &[1, 3, all]), digest_of(&w.entries, &[1, 3, all]));
+    assert_eq!(
+        digest_of(&w.entries, &[1, 3, all]),
+        digest_of(&w.entries, &[1, 3, all])
+    );
     assert_ne!(
         digest_of(&w.entries, &[1, 3, all]),
         digest_of(&w.entries, &[2, all]),
@@ -239,6 +293,8 @@ fn the_state_digest_is_a_function_of_the_entries_and_their_batching_points() {
     );
     // A different entry gives a different digest.
     let mut other = World::founded();
-    other.register("company-0", "company", &KeyPair::from_seed([99; 32])).unwrap();
+    other
+        .register("company-0", "company", &KeyPair::from_seed([99; 32]))
+        .unwrap();
     assert_ne!(digest_of(&other.entries, &[2]), digest_of(&w.entries, &[2]));
 }

@@ -92,11 +92,13 @@ pub fn parse_strict(bytes: &[u8]) -> Result<Value, CanonicalError> {
     .and_then(|v| de.end().map(|()| v));
     match parsed {
         Ok(v) => Ok(v),
-        Err(e) => Err(found.into_inner().unwrap_or_else(|| CanonicalError::Syntax {
-            line: e.line(),
-            column: e.column(),
-            detail: strip_position(&e.to_string()),
-        })),
+        Err(e) => Err(found
+            .into_inner()
+            .unwrap_or_else(|| CanonicalError::Syntax {
+                line: e.line(),
+                column: e.column(),
+                detail: strip_position(&e.to_string()),
+            })),
     }
 }
 
@@ -411,7 +413,10 @@ mod tests {
 
     #[test]
     fn control_characters_use_lowercase_escapes() {
-        assert_eq!(jcs(r#""\u0001\u001F\u007f\b\f""#), "\"\\u0001\\u001f\u{7f}\\b\\f\"");
+        assert_eq!(
+            jcs(r#""\u0001\u001F\u007f\b\f""#),
+            "\"\\u0001\\u001f\u{7f}\\b\\f\""
+        );
         assert_eq!(jcs(r#""\u2028 <>&""#), "\"\u{2028} <>&\"");
     }
 
@@ -427,7 +432,10 @@ mod tests {
     #[test]
     fn syntax_errors_say_where() {
         let err = parse_strict(b"{\"a\":\n  tru}").unwrap_err();
-        assert!(matches!(err, CanonicalError::Syntax { line: 2, .. }), "{err:?}");
+        assert!(
+            matches!(err, CanonicalError::Syntax { line: 2, .. }),
+            "{err:?}"
+        );
         assert_eq!(err.rule(), "malformed-json");
         assert!(parse_strict(b"{} {}").is_err(), "trailing data");
         assert!(parse_strict(br#""\ud800""#).is_err(), "lone surrogate");
@@ -438,7 +446,10 @@ mod tests {
     fn non_canonical_input_names_the_first_difference() {
         let err = require_canonical(br#"{"b":1, "a":2}"#).unwrap_err();
         assert_eq!(err.rule(), "canonical-json");
-        assert!(matches!(err, CanonicalError::NotCanonical { offset: 2, .. }), "{err:?}");
+        assert!(
+            matches!(err, CanonicalError::NotCanonical { offset: 2, .. }),
+            "{err:?}"
+        );
         assert!(require_canonical(br#"{"a":2,"b":1}"#).is_ok());
         assert!(require_canonical(b"1.0").is_err());
         assert!(require_canonical(br#""\u0041""#).is_err());

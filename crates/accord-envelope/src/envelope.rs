@@ -56,7 +56,10 @@ pub enum EnvelopeError {
     #[error(transparent)]
     Json(#[from] CanonicalError),
     /// A member that the envelope does not define.
-    #[error("unknown member `{}`: an envelope has only type, schema, payload, signer and signature", last_token(pointer))]
+    #[error(
+        "unknown member `{}`: an envelope has only type, schema, payload, signer and signature",
+        last_token(pointer)
+    )]
     UnknownMember {
         /// Where.
         pointer: String,
@@ -233,11 +236,17 @@ impl Envelope {
         let Value::Object(mut map) = value else {
             return Err(wrong_type("", "an object"));
         };
-        only_members(&map, "", &["payload", "schema", "signature", "signer", "type"])?;
+        only_members(
+            &map,
+            "",
+            &["payload", "schema", "signature", "signer", "type"],
+        )?;
         let entry_type = take_string(&mut map, "", "type")?;
         check_type(&entry_type)?;
         let schema = match take(&mut map, "", "schema")? {
-            Value::Number(n) => n.as_u64().ok_or_else(|| wrong_type("/schema", "a whole number"))?,
+            Value::Number(n) => n
+                .as_u64()
+                .ok_or_else(|| wrong_type("/schema", "a whole number"))?,
             _ => return Err(wrong_type("/schema", "a whole number")),
         };
         check_schema(schema)?;
@@ -292,12 +301,17 @@ fn only_members(map: &Map<String, Value>, at: &str, allowed: &[&str]) -> Result<
 }
 
 fn take(map: &mut Map<String, Value>, at: &str, name: &str) -> Result<Value, EnvelopeError> {
-    map.remove(name).ok_or_else(|| EnvelopeError::MissingMember {
-        pointer: format!("{at}/{name}"),
-    })
+    map.remove(name)
+        .ok_or_else(|| EnvelopeError::MissingMember {
+            pointer: format!("{at}/{name}"),
+        })
 }
 
-fn take_string(map: &mut Map<String, Value>, at: &str, name: &str) -> Result<String, EnvelopeError> {
+fn take_string(
+    map: &mut Map<String, Value>,
+    at: &str,
+    name: &str,
+) -> Result<String, EnvelopeError> {
     match take(map, at, name)? {
         Value::String(s) => Ok(s),
         _ => Err(wrong_type(&format!("{at}/{name}"), "a string")),
@@ -308,7 +322,8 @@ fn check_type(t: &str) -> Result<(), EnvelopeError> {
     let ok = !t.is_empty()
         && t.len() <= MAX_TYPE_LEN
         && t.starts_with(|c: char| c.is_ascii_lowercase())
-        && t.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'.' || b == b'_');
+        && t.bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'.' || b == b'_');
     if ok {
         Ok(())
     } else {
@@ -323,7 +338,10 @@ fn check_schema(schema: u64) -> Result<(), EnvelopeError> {
     if (1..=u64::from(u32::MAX)).contains(&schema) {
         Ok(())
     } else {
-        Err(invalid("/schema", format!("schema version {schema} is out of range 1..=4294967295")))
+        Err(invalid(
+            "/schema",
+            format!("schema version {schema} is out of range 1..=4294967295"),
+        ))
     }
 }
 
@@ -387,20 +405,73 @@ mod tests {
     fn malformed_envelopes_name_the_member_and_rule() {
         let key = KeyPair::generate();
         let good: Value = serde_json::to_value(signed(&key)).unwrap();
-        let cases: Vec<(Box<dyn Fn(&mut Value)>, &str, &str)> = vec![
-            (Box::new(|v| v["extra"] = json!(1)), "unknown-member", "/extra"),
-            (Box::new(|v| v["signer"]["role"] = json!("x")), "unknown-member", "/signer/role"),
-            (Box::new(|v| drop(v.as_object_mut().unwrap().remove("type"))), "missing-member", "/type"),
-            (Box::new(|v| drop(v["signer"].as_object_mut().unwrap().remove("key"))), "missing-member", "/signer/key"),
-            (Box::new(|v| v["schema"] = json!("1")), "wrong-type", "/schema"),
-            (Box::new(|v| v["schema"] = json!(0)), "invalid-value", "/schema"),
-            (Box::new(|v| v["schema"] = json!(1.5)), "wrong-type", "/schema"),
-            (Box::new(|v| v["payload"] = json!([])), "wrong-type", "/payload"),
-            (Box::new(|v| v["type"] = json!("Party Register")), "invalid-value", "/type"),
-            (Box::new(|v| v["signer"]["party"] = json!("Nope!")), "invalid-value", "/signer/party"),
-            (Box::new(|v| v["signer"]["key"] = json!("xyz")), "invalid-value", "/signer/key"),
-            (Box::new(|v| v["signature"] = json!("AAAA")), "invalid-value", "/signature"),
-            (Box::new(|v| v["signer"] = json!(null)), "wrong-type", "/signer"),
+        type Mutation = Box<dyn Fn(&mut Value)>;
+        let cases: Vec<(Mutation, &str, &str)> = vec![
+            (
+                Box::new(|v| v["extra"] = json!(1)),
+                "unknown-member",
+                "/extra",
+            ),
+            (
+                Box::new(|v| v["signer"]["role"] = json!("x")),
+                "unknown-member",
+                "/signer/role",
+            ),
+            (
+                Box::new(|v| drop(v.as_object_mut().unwrap().remove("type"))),
+                "missing-member",
+                "/type",
+            ),
+            (
+                Box::new(|v| drop(v["signer"].as_object_mut().unwrap().remove("key"))),
+                "missing-member",
+                "/signer/key",
+            ),
+            (
+                Box::new(|v| v["schema"] = json!("1")),
+                "wrong-type",
+                "/schema",
+            ),
+            (
+                Box::new(|v| v["schema"] = json!(0)),
+                "invalid-value",
+                "/schema",
+            ),
+            (
+                Box::new(|v| v["schema"] = json!(1.5)),
+                "wrong-type",
+                "/schema",
+            ),
+            (
+                Box::new(|v| v["payload"] = json!([])),
+                "wrong-type",
+                "/payload",
+            ),
+            (
+                Box::new(|v| v["type"] = json!("Party Register")),
+                "invalid-value",
+                "/type",
+            ),
+            (
+                Box::new(|v| v["signer"]["party"] = json!("Nope!")),
+                "invalid-value",
+                "/signer/party",
+            ),
+            (
+                Box::new(|v| v["signer"]["key"] = json!("xyz")),
+                "invalid-value",
+                "/signer/key",
+            ),
+            (
+                Box::new(|v| v["signature"] = json!("AAAA")),
+                "invalid-value",
+                "/signature",
+            ),
+            (
+                Box::new(|v| v["signer"] = json!(null)),
+                "wrong-type",
+                "/signer",
+            ),
         ];
         for (mutate, rule, pointer) in cases {
             let mut v = good.clone();
@@ -417,10 +488,19 @@ mod tests {
         let key = KeyPair::generate();
         let wire = String::from_utf8(signed(&key).to_canonical_bytes()).unwrap();
         let spaced = wire.replacen(':', ": ", 1);
-        assert_eq!(Envelope::from_wire(spaced.as_bytes()).unwrap_err().rule(), "canonical-json");
+        assert_eq!(
+            Envelope::from_wire(spaced.as_bytes()).unwrap_err().rule(),
+            "canonical-json"
+        );
         let dup = wire.replacen("{\"payload\"", "{\"payload\":{},\"payload\"", 1);
-        assert_eq!(Envelope::from_wire(dup.as_bytes()).unwrap_err().rule(), "duplicate-member");
-        assert_eq!(Envelope::from_wire(b"{").unwrap_err().rule(), "malformed-json");
+        assert_eq!(
+            Envelope::from_wire(dup.as_bytes()).unwrap_err().rule(),
+            "duplicate-member"
+        );
+        assert_eq!(
+            Envelope::from_wire(b"{").unwrap_err().rule(),
+            "malformed-json"
+        );
         assert_eq!(Envelope::from_wire(b"[]").unwrap_err().rule(), "wrong-type");
     }
 

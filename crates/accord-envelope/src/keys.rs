@@ -28,7 +28,8 @@ macro_rules! string_serde {
         impl<'de> Deserialize<'de> for $t {
             fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
                 let s = <std::borrow::Cow<'de, str>>::deserialize(d)?;
-                s.parse().map_err(|e: ParseError| serde::de::Error::custom(e.0))
+                s.parse()
+                    .map_err(|e: ParseError| serde::de::Error::custom(e.0))
             }
         }
     };
@@ -50,7 +51,10 @@ impl FromStr for PartyId {
     type Err = ParseError;
     fn from_str(s: &str) -> Result<Self, ParseError> {
         let ok_char = |c: char| c.is_ascii_lowercase() || c.is_ascii_digit() || "-_.".contains(c);
-        let first_ok = s.chars().next().is_some_and(|c| c.is_ascii_lowercase() || c.is_ascii_digit());
+        let first_ok = s
+            .chars()
+            .next()
+            .is_some_and(|c| c.is_ascii_lowercase() || c.is_ascii_digit());
         if s.is_empty() || s.len() > 64 || !first_ok || !s.chars().all(ok_char) {
             return Err(ParseError(format!(
                 "`{s}` is not a party id: use 1–64 characters of a-z, 0-9, `-`, `_` and `.`, \
@@ -79,7 +83,11 @@ pub struct KeyId(pub [u8; 8]);
 impl FromStr for KeyId {
     type Err = ParseError;
     fn from_str(s: &str) -> Result<Self, ParseError> {
-        let bad = || ParseError(format!("`{s}` is not a key id: expected 16 lowercase hex digits"));
+        let bad = || {
+            ParseError(format!(
+                "`{s}` is not a key id: expected 16 lowercase hex digits"
+            ))
+        };
         if s.len() != 16 || s.bytes().any(|b| b.is_ascii_uppercase()) {
             return Err(bad());
         }
@@ -106,7 +114,9 @@ impl PublicKey {
         let key = VerifyingKey::from_bytes(bytes)
             .map_err(|_| ParseError("not a valid Ed25519 public key (not a curve point)".into()))?;
         if key.is_weak() {
-            return Err(ParseError("Ed25519 public key is a small-order (weak) point".into()));
+            return Err(ParseError(
+                "Ed25519 public key is a small-order (weak) point".into(),
+            ));
         }
         Ok(PublicKey(key))
     }
@@ -327,7 +337,9 @@ impl KeyFile {
             .ok_or_else(|| format("`secret_key` must be standard base64 of 32 bytes".into()))?;
         let key = KeyPair::from_seed(seed);
         if key.public_key() != json.public_key {
-            return Err(format("`public_key` does not belong to `secret_key`".into()));
+            return Err(format(
+                "`public_key` does not belong to `secret_key`".into(),
+            ));
         }
         if key.key_id() != json.key_id {
             return Err(format(format!(
@@ -371,13 +383,17 @@ impl KeyFile {
                     io(e)
                 }
             })?;
-            file.write_all(&text).and_then(|()| file.sync_all()).map_err(io)?;
+            file.write_all(&text)
+                .and_then(|()| file.sync_all())
+                .map_err(io)?;
             return Ok(());
         }
         let tmp = path.with_extension("key.tmp");
         let _ = std::fs::remove_file(&tmp);
         let mut file = private_file(&tmp, true).map_err(io)?;
-        file.write_all(&text).and_then(|()| file.sync_all()).map_err(io)?;
+        file.write_all(&text)
+            .and_then(|()| file.sync_all())
+            .map_err(io)?;
         std::fs::rename(&tmp, path).map_err(io)
     }
 }
@@ -451,7 +467,10 @@ mod tests {
         let back = KeyFile::load(&path).unwrap();
         assert_eq!(back.party, file.party);
         assert_eq!(back.key.public_key(), file.key.public_key());
-        assert!(matches!(file.save(&path, false), Err(KeyFileError::Exists { .. })));
+        assert!(matches!(
+            file.save(&path, false),
+            Err(KeyFileError::Exists { .. })
+        ));
         file.save(&path, true).unwrap();
     }
 

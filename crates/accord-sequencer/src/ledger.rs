@@ -134,7 +134,8 @@ impl Core {
                 if leaf_hash(&stored.data) != stored.leaf_hash {
                     return Err(bad("stored leaf hash is not the hash of the entry".into()));
                 }
-                let entry = LogEntry::from_leaf_bytes(&stored.data).map_err(|e| bad(e.to_string()))?;
+                let entry =
+                    LogEntry::from_leaf_bytes(&stored.data).map_err(|e| bad(e.to_string()))?;
                 core.state
                     .signing_key(&entry.envelope)
                     .and_then(|_| core.state.check(&entry.envelope, entry.sequenced_at))
@@ -145,9 +146,15 @@ impl Core {
                     .map_err(|r| bad(format!("entry breaks a rule on replay: {r}")))?;
                 core.tree.push(stored.leaf_hash);
                 if checkpoints.peek().is_none() {
-                    checkpoints = store.checkpoints_after(index, 10_000)?.into_iter().peekable();
+                    checkpoints = store
+                        .checkpoints_after(index, 10_000)?
+                        .into_iter()
+                        .peekable();
                 }
-                if checkpoints.peek().is_some_and(|cp| cp.tree_size == index + 1) {
+                if checkpoints
+                    .peek()
+                    .is_some_and(|cp| cp.tree_size == index + 1)
+                {
                     let cp = checkpoints.next().expect("peeked");
                     core.digest = core.state.seal_batch(&core.digest);
                     if core.digest != cp.state_digest {
@@ -225,7 +232,7 @@ impl Ledger {
             .state
             .parties()
             .values()
-            .flat_map(|p| p.keys.iter().map(|(id, k)| (id.clone(), k.public_key)))
+            .flat_map(|p| p.keys.iter().map(|(id, k)| (*id, k.public_key)))
             .collect();
         Ok(Ledger {
             store,
@@ -455,11 +462,9 @@ impl Ledger {
         let tiles = Tree::tiles_grown(start, size)
             .into_iter()
             .filter_map(|(level, index, width)| {
-                core.tree.tile(level, index, width).map(|data| StoredTile {
-                    level,
-                    index,
-                    data,
-                })
+                core.tree
+                    .tile(level, index, width)
+                    .map(|data| StoredTile { level, index, data })
             })
             .collect();
         let checkpoint = Checkpoint {
@@ -499,14 +504,18 @@ impl Ledger {
         size: u64,
         key: &PublicKey,
     ) -> Result<Receipt, LedgerError> {
-        let proof = core
-            .tree
-            .inclusion_proof(index, size)
-            .map_err(|e| LedgerError::Inconsistent {
-                index,
-                reason: e.to_string(),
-            })?;
-        let note = core.published.as_ref().map(|p| p.note.as_str()).unwrap_or_default();
+        let proof =
+            core.tree
+                .inclusion_proof(index, size)
+                .map_err(|e| LedgerError::Inconsistent {
+                    index,
+                    reason: e.to_string(),
+                })?;
+        let note = core
+            .published
+            .as_ref()
+            .map(|p| p.note.as_str())
+            .unwrap_or_default();
         Ok(Receipt::new(index, leaf, &proof, note, key))
     }
 }

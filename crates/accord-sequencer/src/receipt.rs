@@ -96,8 +96,8 @@ impl Receipt {
 
     /// Checks the receipt offline against the instance's checkpoint verifier key.
     pub fn verify(&self, verifier: &NoteVerifier) -> Result<VerifiedReceipt, ReceiptError> {
-        let leaf = canonical::canonicalize(&self.entry)
-            .map_err(|e| ReceiptError::Entry(e.to_string()))?;
+        let leaf =
+            canonical::canonicalize(&self.entry).map_err(|e| ReceiptError::Entry(e.to_string()))?;
         let entry =
             LogEntry::from_leaf_bytes(&leaf).map_err(|e| ReceiptError::Entry(e.to_string()))?;
         let computed = leaf_hash(&leaf);
@@ -109,8 +109,8 @@ impl Receipt {
         }
         let opened = note::open(&self.checkpoint, std::slice::from_ref(verifier))
             .map_err(|e| ReceiptError::Checkpoint(e.to_string()))?;
-        let checkpoint = Checkpoint::parse(&opened.text)
-            .map_err(|e| ReceiptError::Checkpoint(e.to_string()))?;
+        let checkpoint =
+            Checkpoint::parse(&opened.text).map_err(|e| ReceiptError::Checkpoint(e.to_string()))?;
         let proof = self
             .inclusion_proof
             .iter()

@@ -13,7 +13,7 @@ use std::sync::Arc;
 
 use accord_domain::LogEntry;
 use accord_envelope::Envelope;
-use accord_sequencer::{Ledger, Receipt, Sequencer, SubmitError, Submission};
+use accord_sequencer::{Ledger, Receipt, Sequencer, Submission, SubmitError};
 use accord_store::Store;
 use accord_tlog::tiles::{encode_entry_bundle, TileKind, TilePath};
 use axum::body::{Body, Bytes};
@@ -88,10 +88,27 @@ pub async fn serve(
         description = "Signed submissions to a cooperative cybersecurity-norms regime, on a tamper-evident transparency log (C2SP tlog-tiles)."
     ),
     paths(
-        submit, entry, checkpoint, checkpoints, verifier_key, tile, inclusion_proof,
-        consistency_proof, parties, party, healthz, metrics_text
+        submit,
+        entry,
+        checkpoint,
+        checkpoints,
+        verifier_key,
+        tile,
+        inclusion_proof,
+        consistency_proof,
+        parties,
+        party,
+        healthz,
+        metrics_text
     ),
-    components(schemas(Receipt, Problem, EntryView, CheckpointView, InclusionProofView, ConsistencyProofView))
+    components(schemas(
+        Receipt,
+        Problem,
+        EntryView,
+        CheckpointView,
+        InclusionProofView,
+        ConsistencyProofView
+    ))
 )]
 pub struct ApiDoc;
 
@@ -121,8 +138,12 @@ async fn submit(State(app): State<AppState>, headers: HeaderMap, body: Body) -> 
         Ok((receipt, duplicate)) => {
             let outcome = if duplicate { "duplicate" } else { "accepted" };
             app.metrics.submission(outcome, "");
-            app.metrics
-                .set_log_size(app.ledger.read().published().map_or(0, |p| p.checkpoint.size));
+            app.metrics.set_log_size(
+                app.ledger
+                    .read()
+                    .published()
+                    .map_or(0, |p| p.checkpoint.size),
+            );
             let status = if duplicate {
                 StatusCode::OK
             } else {
@@ -159,7 +180,11 @@ async fn accept_submission(
             "Unsupported media type",
             format!(
                 "submissions are `application/json`, not `{}`",
-                if content_type.is_empty() { "(none)" } else { content_type }
+                if content_type.is_empty() {
+                    "(none)"
+                } else {
+                    content_type
+                }
             ),
         ));
     }
@@ -210,7 +235,10 @@ pub struct EntryView {
 #[utoipa::path(get, path = "/entries/{index}",
     params(("index" = u64, Path, description = "Entry index")),
     responses((status = 200, body = EntryView), (status = 404, body = Problem)))]
-async fn entry(State(app): State<AppState>, Path(index): Path<String>) -> Result<Response, Problem> {
+async fn entry(
+    State(app): State<AppState>,
+    Path(index): Path<String>,
+) -> Result<Response, Problem> {
     let index: u64 = index
         .parse()
         .map_err(|_| Problem::bad_request("index", format!("`{index}` is not an entry index")))?;
@@ -522,8 +550,10 @@ async fn healthz(State(app): State<AppState>) -> Result<Response, Problem> {
         .tree_size()
         .map_err(|e| Problem::unavailable(format!("store unreadable: {e}")))?;
     let published = published_size(&app);
-    Ok(Json(serde_json::json!({"status": "ok", "tree_size": published, "stored": stored}))
-        .into_response())
+    Ok(
+        Json(serde_json::json!({"status": "ok", "tree_size": published, "stored": stored}))
+            .into_response(),
+    )
 }
 
 /// Prometheus metrics (OpenMetrics text).

@@ -43,7 +43,10 @@ pub async fn overview(State(app): State<AppState>) -> Html<String> {
             let rate = if r.addressed == 0 {
                 "—".to_owned()
             } else {
-                format!("{:.0}%", 100.0 * f64::from(r.on_time) / f64::from(r.addressed))
+                format!(
+                    "{:.0}%",
+                    100.0 * f64::from(r.on_time) / f64::from(r.addressed)
+                )
             };
             let _ = write!(
                 rows,

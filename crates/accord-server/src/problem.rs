@@ -77,10 +77,9 @@ impl Problem {
 impl From<Rejection> for Problem {
     fn from(r: Rejection) -> Self {
         let (status, title) = match r.kind {
-            RejectionKind::Malformed => (
-                StatusCode::UNPROCESSABLE_ENTITY,
-                "Submission is malformed",
-            ),
+            RejectionKind::Malformed => {
+                (StatusCode::UNPROCESSABLE_ENTITY, "Submission is malformed")
+            }
             RejectionKind::Unauthorized => (
                 StatusCode::FORBIDDEN,
                 "Signer, key or signature not accepted",
@@ -102,8 +101,7 @@ impl From<accord_store::StoreError> for Problem {
 
 impl IntoResponse for Problem {
     fn into_response(self) -> Response {
-        let status =
-            StatusCode::from_u16(self.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+        let status = StatusCode::from_u16(self.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
         let body = serde_json::to_vec(&self).unwrap_or_default();
         let mut res = (status, body).into_response();
         res.headers_mut().insert(

@@ -7,7 +7,9 @@
 use std::sync::Arc;
 
 use accord_domain::ids::{DisplayName, RegionId};
-use accord_domain::payload::{Genesis, KeyRevocation, PartyKind, PartyRegistration, RevocationReason};
+use accord_domain::payload::{
+    Genesis, KeyRevocation, PartyKind, PartyRegistration, RevocationReason,
+};
 use accord_domain::Payload;
 use accord_envelope::{Envelope, KeyPair, Signer};
 use accord_sequencer::{Ledger, Sequencer, SimulatedClock, Submission};
@@ -31,7 +33,10 @@ fn sign(kind_payload: &Payload, party: &str, key: &KeyPair) -> Envelope {
         kind_payload.entry_type(),
         1,
         kind_payload.to_value(),
-        Signer { party: party.parse().unwrap(), key: key.key_id() },
+        Signer {
+            party: party.parse().unwrap(),
+            key: key.key_id(),
+        },
         key,
     )
     .unwrap()
@@ -49,17 +54,23 @@ fn register(id: &str, key: &KeyPair) -> Payload {
 
 fn fixture() -> Fixture {
     let dir = tempfile::tempdir().unwrap();
-    let store = Arc::new(SqliteStore::open(&dir.path().join("accord.db")).unwrap());
+    let store = Arc::new(SqliteStore::open(dir.path().join("accord.db")).unwrap());
     let instance = KeyPair::generate();
     let secretariat = KeyPair::generate();
     let cert = KeyPair::generate();
     let revoked = KeyPair::generate();
     let clock = SimulatedClock::at(accord_domain::Timestamp::from_unix_ms(1_767_225_600_000));
     let ledger = Arc::new(
-        Ledger::open(store.clone(), "test.example/log", &instance, Arc::new(clock), &mut |_, _| {})
-            .unwrap(),
+        Ledger::open(
+            store.clone(),
+            "test.example/log",
+            &instance,
+            Arc::new(clock),
+            &mut |_, _| {},
+        )
+        .unwrap(),
     );
-    let genesis = Payload::Genesis(Genesis {
+    let genesis = Payload::Genesis(Box::new(Genesis {
         origin: "test.example/log".into(),
         display_name: DisplayName::new("Test").unwrap(),
         instance_key: instance.public_key(),
@@ -70,11 +81,19 @@ fn fixture() -> Fixture {
             display_name: DisplayName::new("Secretariat").unwrap(),
             public_key: secretariat.public_key(),
         },
-    });
+    }));
     let subs = vec![
         Submission::new(sign(&genesis, "instance", &instance)),
-        Submission::new(sign(&register("cert-a", &cert), "secretariat", &secretariat)),
-        Submission::new(sign(&register("cert-b", &revoked), "secretariat", &secretariat)),
+        Submission::new(sign(
+            &register("cert-a", &cert),
+            "secretariat",
+            &secretariat,
+        )),
+        Submission::new(sign(
+            &register("cert-b", &revoked),
+            "secretariat",
+            &secretariat,
+        )),
         Submission::new(sign(
             &Payload::KeyRevoke(KeyRevocation {
                 party: "cert-b".parse().unwrap(),
@@ -95,7 +114,14 @@ fn fixture() -> Fixture {
         store,
         metrics: Arc::new(Metrics::new()),
     });
-    Fixture { _dir: dir, app, ledger, secretariat, cert, revoked }
+    Fixture {
+        _dir: dir,
+        app,
+        ledger,
+        secretariat,
+        cert,
+        revoked,
+    }
 }
 
 fn poc(address: &str) -> Payload {
@@ -107,19 +133,39 @@ fn poc(address: &str) -> Payload {
     .unwrap()
 }
 
-async fn post(app: &axum::Router, content_type: Option<&str>, body: Vec<u8>) -> (StatusCode, String, serde_json::Value) {
+/// (name, content type, body, expected status, expected rule, expected pointer)
+type Case<'a> = (
+    &'a str,
+    Option<&'a str>,
+    Vec<u8>,
+    StatusCode,
+    &'a str,
+    Option<&'a str>,
+);
+
+async fn post(
+    app: &axum::Router,
+    content_type: Option<&str>,
+    body: Vec<u8>,
+) -> (StatusCode, String, serde_json::Value) {
     let mut req = Request::post("/entries");
     if let Some(ct) = content_type {
         req = req.header("content-type", ct);
     }
-    let res = app.clone().oneshot(req.body(Body::from(body)).unwrap()).await.unwrap();
+    let res = app
+        .clone()
+        .oneshot(req.body(Body::from(body)).unwrap())
+        .await
+        .unwrap();
     let status = res.status();
     let ct = res
         .headers()
         .get("content-type")
         .map(|v| v.to_str().unwrap().to_owned())
         .unwrap_or_default();
-    let bytes = axum::body::to_bytes(res.into_body(), 1 << 20).await.unwrap();
+    let bytes = axum::body::to_bytes(res.into_body(), 1 << 20)
+        .await
+        .unwrap();
     let json = serde_json::from_slice(&bytes).unwrap_or(serde_json::Value::Null);
     (status, ct, json)
 }
@@ -145,27 +191,112 @@ async fn every_bad_submission_gets_a_precise_problem_and_changes_nothing() {
     let unknown_signer = KeyPair::generate();
     let by_unknown = sign(&poc("x@y.example"), "nobody", &unknown_signer).to_canonical_bytes();
     let by_revoked = sign(&poc("soc@cert-b.example"), "cert-b", &f.revoked).to_canonical_bytes();
-    let by_wrong_role = sign(&register("cert-c", &KeyPair::generate()), "cert-a", &f.cert).to_canonical_bytes();
+    let by_wrong_role =
+        sign(&register("cert-c", &KeyPair::generate()), "cert-a", &f.cert).to_canonical_bytes();
     let mut unknown_member: serde_json::Value = serde_json::from_slice(&canonical).unwrap();
     unknown_member["extra"] = 1.into();
     let unknown_member = accord_envelope::canonical::canonicalize(&unknown_member).unwrap();
-    let mut bad_payload: serde_json::Value = serde_json::from_slice(&canonical).unwrap();
-    bad_payload["payload"]["contacts"][0]["channel"] = "carrier-pigeon".into();
-    let bad_payload = accord_envelope::canonical::canonicalize(&bad_payload).unwrap();
+    // A correctly signed envelope whose payload breaks the schema.
+    let mut pigeon = poc("soc@cert-a.example").to_value();
+    pigeon["contacts"][0]["channel"] = "carrier-pigeon".into();
+    let signer = Signer {
+        party: "cert-a".parse().unwrap(),
+        key: f.cert.key_id(),
+    };
+    let bad_payload = Envelope::sign("poc.declare", 1, pigeon, signer, &f.cert)
+        .unwrap()
+        .to_canonical_bytes();
     let _ = &f.secretariat;
 
-    let cases: Vec<(&str, Option<&str>, Vec<u8>, StatusCode, &str, Option<&str>)> = vec![
-        ("malformed JSON", Some("application/json"), b"{\"payload\":".to_vec(), StatusCode::UNPROCESSABLE_ENTITY, "", None),
-        ("non-canonical JSON", Some("application/json"), text.replacen(':', ": ", 1).into_bytes(), StatusCode::UNPROCESSABLE_ENTITY, "canonical-json", None),
-        ("forged signature", Some("application/json"), forged, StatusCode::FORBIDDEN, "bad-signature", Some("/signature")),
-        ("unknown signer", Some("application/json"), by_unknown, StatusCode::FORBIDDEN, "unknown-signer", Some("/signer/party")),
-        ("revoked key", Some("application/json"), by_revoked, StatusCode::FORBIDDEN, "revoked-key", Some("/signer/key")),
-        ("wrong role", Some("application/json"), by_wrong_role, StatusCode::FORBIDDEN, "role", Some("/type")),
-        ("unknown member", Some("application/json"), unknown_member, StatusCode::UNPROCESSABLE_ENTITY, "unknown-member", None),
-        ("bad enum value", Some("application/json"), bad_payload, StatusCode::UNPROCESSABLE_ENTITY, "invalid-value", Some("/payload/contacts/0/channel")),
-        ("oversize body", Some("application/json"), vec![b' '; 70 * 1024], StatusCode::PAYLOAD_TOO_LARGE, "body-too-large", None),
-        ("wrong content type", Some("text/plain"), canonical.clone(), StatusCode::UNSUPPORTED_MEDIA_TYPE, "content-type", None),
-        ("no content type", None, canonical.clone(), StatusCode::UNSUPPORTED_MEDIA_TYPE, "content-type", None),
+    let cases: Vec<Case> = vec![
+        (
+            "malformed JSON",
+            Some("application/json"),
+            b"{\"payload\":".to_vec(),
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "",
+            None,
+        ),
+        (
+            "non-canonical JSON",
+            Some("application/json"),
+            text.replacen(':', ": ", 1).into_bytes(),
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "canonical-json",
+            None,
+        ),
+        (
+            "forged signature",
+            Some("application/json"),
+            forged,
+            StatusCode::FORBIDDEN,
+            "bad-signature",
+            Some("/signature"),
+        ),
+        (
+            "unknown signer",
+            Some("application/json"),
+            by_unknown,
+            StatusCode::FORBIDDEN,
+            "unknown-signer",
+            Some("/signer/party"),
+        ),
+        (
+            "revoked key",
+            Some("application/json"),
+            by_revoked,
+            StatusCode::FORBIDDEN,
+            "revoked-key",
+            Some("/signer/key"),
+        ),
+        (
+            "wrong role",
+            Some("application/json"),
+            by_wrong_role,
+            StatusCode::FORBIDDEN,
+            "role",
+            Some("/type"),
+        ),
+        (
+            "unknown member",
+            Some("application/json"),
+            unknown_member,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "unknown-member",
+            None,
+        ),
+        (
+            "bad enum value",
+            Some("application/json"),
+            bad_payload,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "invalid-value",
+            Some("/payload/contacts/0/channel"),
+        ),
+        (
+            "oversize body",
+            Some("application/json"),
+            vec![b' '; 70 * 1024],
+            StatusCode::PAYLOAD_TOO_LARGE,
+            "body-too-large",
+            None,
+        ),
+        (
+            "wrong content type",
+            Some("text/plain"),
+            canonical.clone(),
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            "content-type",
+            None,
+        ),
+        (
+            "no content type",
+            None,
+            canonical.clone(),
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            "content-type",
+            None,
+        ),
     ];
     let before = snapshot(&f.ledger);
     for (name, ct, body, status, rule, pointer) in cases {
@@ -173,8 +304,16 @@ async fn every_bad_submission_gets_a_precise_problem_and_changes_nothing() {
         assert_eq!(got, status, "{name}: {problem}");
         assert_eq!(content_type, "application/problem+json", "{name}");
         assert_eq!(problem["status"], status.as_u16(), "{name}");
-        assert!(problem["detail"].as_str().is_some_and(|d| !d.is_empty()), "{name}: {problem}");
-        assert!(problem["type"].as_str().is_some_and(|t| t.starts_with("/problems/")), "{name}");
+        assert!(
+            problem["detail"].as_str().is_some_and(|d| !d.is_empty()),
+            "{name}: {problem}"
+        );
+        assert!(
+            problem["type"]
+                .as_str()
+                .is_some_and(|t| t.starts_with("/problems/")),
+            "{name}"
+        );
         if !rule.is_empty() {
             assert_eq!(problem["rule"], rule, "{name}: {problem}");
         }
@@ -192,7 +331,11 @@ async fn every_bad_submission_gets_a_precise_problem_and_changes_nothing() {
     assert_eq!(s2, StatusCode::OK);
     assert_eq!(r1["index"], r2["index"]);
     assert_eq!(r1["leaf_hash"], r2["leaf_hash"]);
-    assert_eq!(snapshot(&f.ledger).0, after_one.0, "a resubmission stored something");
+    assert_eq!(
+        snapshot(&f.ledger).0,
+        after_one.0,
+        "a resubmission stored something"
+    );
 }
 
 #[tokio::test]
@@ -202,16 +345,24 @@ async fn tiles_and_checkpoint_follow_tlog_tiles() {
         let app = f.app.clone();
         let uri = uri.to_owned();
         async move {
-            let res = app.oneshot(Request::get(&uri).body(Body::empty()).unwrap()).await.unwrap();
+            let res = app
+                .oneshot(Request::get(&uri).body(Body::empty()).unwrap())
+                .await
+                .unwrap();
             let status = res.status();
             let headers = res.headers().clone();
-            let body = axum::body::to_bytes(res.into_body(), 1 << 20).await.unwrap();
+            let body = axum::body::to_bytes(res.into_body(), 1 << 20)
+                .await
+                .unwrap();
             (status, headers, body)
         }
     };
     let (s, h, body) = get("/checkpoint").await;
     assert_eq!(s, StatusCode::OK);
-    assert!(h["content-type"].to_str().unwrap().starts_with("text/plain"));
+    assert!(h["content-type"]
+        .to_str()
+        .unwrap()
+        .starts_with("text/plain"));
     let text = String::from_utf8(body.to_vec()).unwrap();
     assert!(text.starts_with("test.example/log\n4\n"), "{text}");
     // Four entries: a partial tile of width 4 exists; widths beyond the tree do not.

@@ -688,7 +688,7 @@ pub fn check_concurrent_readers_see_whole_batches<S: Store>(store: &S) {
             ok(store.latest_checkpoint(), "latest_checkpoint").map_or(0, |c| c.tree_size);
         let size = ok(store.tree_size(), "tree_size");
         assert!(
-            size % B == 0,
+            size.is_multiple_of(B),
             "reader {reader} saw tree_size {size}, inside a batch of {B}"
         );
         assert!(
@@ -711,7 +711,7 @@ pub fn check_concurrent_readers_see_whole_batches<S: Store>(store: &S) {
         let (from, to) = (size.saturating_sub(B), size + 3 * B);
         let got = ok(store.entries(from, to), "entries").len() as u64;
         assert!(
-            got % B == 0 && got >= B.min(size),
+            got.is_multiple_of(B) && got >= B.min(size),
             "reader {reader}: entries({from}, {to}) returned {got}, not whole batches"
         );
         if finished {

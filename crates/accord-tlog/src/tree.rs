@@ -93,7 +93,7 @@ impl Tree {
         }
         self.levels[0].push(leaf);
         let mut height = 0;
-        while self.levels[height].len() % 2 == 0 {
+        while self.levels[height].len().is_multiple_of(2) {
             let level = &self.levels[height];
             let parent = node_hash(&level[level.len() - 2], &level[level.len() - 1]);
             if self.levels.len() == height + 1 {

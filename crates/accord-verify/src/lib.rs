@@ -102,7 +102,10 @@ pub fn verify(
     };
     let checkpoints = source.checkpoints().map_err(src_err)?;
     let Some(latest) = checkpoints.last() else {
-        return fail(Location::Source, "the log has no checkpoint: nothing to verify");
+        return fail(
+            Location::Source,
+            "the log has no checkpoint: nothing to verify",
+        );
     };
     let mut parsed = Vec::with_capacity(checkpoints.len());
     let mut previous_size = 0;
@@ -184,7 +187,10 @@ pub fn verify(
             let index = start + i as u64;
             let (entry, lh) = d?;
             let key = state.signing_key(&entry.envelope).or_else(|r| {
-                fail(Location::Entry(index), format!("signer not valid at this entry: {r}"))
+                fail(
+                    Location::Entry(index),
+                    format!("signer not valid at this entry: {r}"),
+                )
             })?;
             let payload = state
                 .check(&entry.envelope, entry.sequenced_at)

@@ -132,7 +132,10 @@ impl HttpSource {
         if !status.is_success() {
             return Err(SourceError(format!(
                 "GET {url}: HTTP {status}: {}",
-                String::from_utf8_lossy(&body).chars().take(300).collect::<String>()
+                String::from_utf8_lossy(&body)
+                    .chars()
+                    .take(300)
+                    .collect::<String>()
             )));
         }
         Ok(body)
