@@ -2,7 +2,6 @@
 //! tampered with on disk, the reader pool, and insert speed.
 
 use std::path::{Path, PathBuf};
-use std::time::Instant;
 
 use accord_store::conformance::{test_checkpoint, test_entries, test_entry, test_tile};
 use accord_store::{BatchWrite, Store, StoreError};
@@ -313,43 +312,4 @@ fn many_more_readers_than_pooled_connections() {
             });
         }
     });
-}
-
-/// Batches of 2000 entries of 300 bytes, as the benchmark writes them. Run with
-/// `cargo test --release -p accord-store-sqlite --test sqlite insert_rate -- --ignored --nocapture`.
-#[test]
-#[ignore = "a measurement, not a check"]
-fn insert_rate() {
-    const BATCH: u64 = 2_000;
-    const BATCHES: u64 = 50;
-    let dir = tempfile::tempdir().unwrap();
-    let store = SqliteStore::open(db(&dir)).unwrap();
-    let batches: Vec<BatchWrite> = (0..BATCHES)
-        .map(|n| {
-            let mut entries = test_entries(n * BATCH, BATCH);
-            for e in &mut entries {
-                e.data = vec![e.index as u8; 300];
-            }
-            let size = (n + 1) * BATCH;
-            let tiles = (n * BATCH / 256..size.div_ceil(256))
-                .map(|t| test_tile(0, t, (size - t * 256).min(256) as usize))
-                .collect();
-            BatchWrite {
-                entries,
-                tiles,
-                checkpoint: Some(test_checkpoint(size, 0)),
-            }
-        })
-        .collect();
-    let started = Instant::now();
-    for b in &batches {
-        store.append_batch(b).unwrap();
-    }
-    let secs = started.elapsed().as_secs_f64();
-    let rate = (BATCH * BATCHES) as f64 / secs;
-    println!(
-        "{} entries in {secs:.2}s: {rate:.0} entries/s",
-        BATCH * BATCHES
-    );
-    assert_eq!(store.tree_size().unwrap(), BATCH * BATCHES);
 }
