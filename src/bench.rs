@@ -220,6 +220,24 @@ fn measure(args: &BenchArgs, root: &Path) -> Result<Vec<Row>> {
     Ok(rows)
 }
 
+/// Founds a bench instance with fresh keys; returns its ledger and the secretariat's key.
+fn found_bench_instance(dir: &Path, log: &str, name: &str) -> Result<(Ledger, KeyPair)> {
+    let secretariat = KeyPair::generate();
+    let ledger = found(
+        &DataDir::new(dir),
+        &Founding {
+            origin: format!("bench.accord.example/{log}"),
+            display_name: name.into(),
+            secretariat: "secretariat".into(),
+            region: "global".into(),
+            instance_key: KeyPair::generate(),
+            secretariat_key: secretariat.clone(),
+        },
+        Arc::new(SystemClock),
+    )?;
+    Ok((ledger, secretariat))
+}
+
 /// A fresh instance with `clients` registered parties to submit as.
 struct Instance {
     ledger: Arc<Ledger>,
@@ -228,20 +246,7 @@ struct Instance {
 
 impl Instance {
     fn new(dir: &Path, clients: usize) -> Result<Instance> {
-        let data = DataDir::new(dir);
-        let secretariat = KeyPair::generate();
-        let ledger = found(
-            &data,
-            &Founding {
-                origin: "bench.accord.example/log".into(),
-                display_name: "Accord bench".into(),
-                secretariat: "secretariat".into(),
-                region: "global".into(),
-                instance_key: KeyPair::generate(),
-                secretariat_key: secretariat.clone(),
-            },
-            Arc::new(SystemClock),
-        )?;
+        let (ledger, secretariat) = found_bench_instance(dir, "log", "Accord bench")?;
         let keys = register_parties(&ledger, &secretariat, clients)?;
         Ok(Instance {
             ledger: Arc::new(ledger),
@@ -498,20 +503,7 @@ fn sqlite_baseline(path: &Path, rows: &[Vec<u8>], batch: usize) -> Result<f64> {
 /// Builds an instance with `entries` entries through the ledger (1000 parties, the rest
 /// `poc.declare` statements signed in parallel).
 fn build_large_log(dir: &Path, entries: u64) -> Result<()> {
-    let data = DataDir::new(dir);
-    let secretariat = KeyPair::generate();
-    let ledger = found(
-        &data,
-        &Founding {
-            origin: "bench.accord.example/large".into(),
-            display_name: "Accord bench (large log)".into(),
-            secretariat: "secretariat".into(),
-            region: "global".into(),
-            instance_key: KeyPair::generate(),
-            secretariat_key: secretariat.clone(),
-        },
-        Arc::new(SystemClock),
-    )?;
+    let (ledger, secretariat) = found_bench_instance(dir, "large", "Accord bench (large log)")?;
     let parties = 1000.min(entries as usize / 2);
     let keys = register_parties(&ledger, &secretariat, parties)?;
     let mut next = 1 + parties as u64;
