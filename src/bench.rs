@@ -208,8 +208,8 @@ fn measure(args: &BenchArgs, root: &Path) -> Result<Vec<Row>> {
     rows.push(row(
         &format!("serve: peak RSS with a {}-entry log", args.entries),
         format!("{rss_mib:.0} MiB (ready in {:.1} s)", startup.as_secs_f64()),
-        "<= 300 MiB",
-        Some(rss_mib <= 300.0),
+        "<= 300 MiB for 1,000,000",
+        (args.entries >= 1_000_000).then_some(rss_mib <= 300.0),
     ));
     rows.push(row(
         "bench process: peak RSS",
@@ -578,9 +578,15 @@ fn serve_and_measure_rss(dir: &Path, entries: u64) -> Result<(f64, Duration)> {
         for i in 0..200u64 {
             let index = (i * 7919 * 131) % entries;
             get(&format!("/proof/inclusion?index={index}"))?;
-            let tile = accord_tlog::tiles::encode_index(index / 256);
-            get(&format!("/tile/0/{tile}"))?;
-            get(&format!("/tile/entries/{tile}"))?;
+            // The last tile may be partial: ask for the width the tree has.
+            let tile = index / 256;
+            let width = (entries - tile * 256).min(256);
+            let mut path = accord_tlog::tiles::encode_index(tile);
+            if width < 256 {
+                path.push_str(&format!(".p/{width}"));
+            }
+            get(&format!("/tile/0/{path}"))?;
+            get(&format!("/tile/entries/{path}"))?;
         }
         let rss = peak_rss_mib(child.id()).context("reading the server's peak RSS")?;
         Ok((rss, ready))

@@ -282,3 +282,40 @@ fn commands_explain_bad_input() {
         assert!(out.status.success(), "{cmd} --help");
     }
 }
+
+#[test]
+fn bench_runs_end_to_end_at_a_small_scale() {
+    // A smoke run so the command keeps working; the real numbers come from a release run.
+    let out = ok(&[
+        "bench",
+        "--entries",
+        "2300",
+        "--submissions",
+        "200",
+        "--clients",
+        "4",
+        "--json",
+    ]);
+    let rows: Vec<serde_json::Value> = serde_json::from_str(&out).expect("bench --json");
+    let names: Vec<&str> = rows
+        .iter()
+        .filter_map(|r| r["measurement"].as_str())
+        .collect();
+    for want in [
+        "HTTP: durable signed submissions/s",
+        "baseline: raw SQLite",
+        "verify: 2300 entries",
+        "serve: peak RSS",
+    ] {
+        assert!(
+            names.iter().any(|n| n.starts_with(want)),
+            "no row {want:?} in {names:?}"
+        );
+    }
+    // Targets are judged only at the scale they are set for.
+    let verify = rows
+        .iter()
+        .find(|r| r["measurement"] == "verify: 2300 entries")
+        .unwrap();
+    assert_eq!(verify["verdict"], "");
+}
