@@ -126,6 +126,48 @@ validated_string!(
     }
 );
 
+validated_string!(
+    /// A stable norm id, e.g. `gge-a` or `vulnerability-disclosure`.
+    NormId,
+    |s| slug("norm id", s)
+);
+
+validated_string!(
+    /// Id of an instrument under negotiation, e.g. `2026-profile-europe`.
+    InstrumentId,
+    |s| slug("instrument id", s)
+);
+
+validated_string!(
+    /// Id of an amendment within its instrument, e.g. `a1`.
+    AmendmentId,
+    |s| slug("amendment id", s)
+);
+
+validated_string!(
+    /// Name of a regime parameter, e.g. `disclosure_window_days`.
+    ParamName,
+    |s| slug("parameter name", s)
+);
+
+validated_string!(
+    /// A longer free text such as a norm's text, a comment or a reason (1-4000 characters;
+    /// line breaks and tabs allowed).
+    LongText,
+    |s| {
+        if s.trim().is_empty() {
+            return Err("text must not be empty".into());
+        }
+        if s.chars().count() > 4000 {
+            return Err("text is longer than 4000 characters".into());
+        }
+        if s.chars().any(|c| c.is_control() && c != '\n' && c != '\t') {
+            return Err("text must not contain control characters other than line breaks and tabs".into());
+        }
+        Ok(())
+    }
+);
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -9,6 +9,10 @@ use accord_envelope::{Envelope, KeyId, PartyId, PublicKey};
 use serde::{Deserialize, Serialize};
 
 use crate::ids::{CheckId, DisplayName, LanguageTag, RegionId, ShortText};
+use crate::norms::charter::Charter;
+use crate::norms::negotiation::{
+    Amendment, AmendmentAcceptance, Closing, Comment, Position, Proposal, Signature,
+};
 use crate::rules::Rejection;
 
 /// The kinds of participant the registry knows.
@@ -213,6 +217,22 @@ pub enum Payload {
     PocCheck(ReachabilityCheck),
     /// `poc.ack` v1.
     PocAck(ReachabilityAck),
+    /// `regime.establish` v1 (boxed: large, once per instance).
+    RegimeEstablish(Box<Charter>),
+    /// `instrument.propose` v1.
+    InstrumentPropose(Box<Proposal>),
+    /// `instrument.comment` v1.
+    InstrumentComment(Comment),
+    /// `instrument.amend` v1.
+    InstrumentAmend(Box<Amendment>),
+    /// `instrument.accept_amendment` v1.
+    InstrumentAccept(AmendmentAcceptance),
+    /// `instrument.position` v1.
+    InstrumentPosition(Position),
+    /// `instrument.decide` v1.
+    InstrumentDecide(Closing),
+    /// `instrument.sign` v1.
+    InstrumentSign(Signature),
 }
 
 /// Every entry type this version accepts, with its schema version.
@@ -224,6 +244,14 @@ pub const ENTRY_TYPES: &[(&str, u32)] = &[
     (POC_DECLARE, 1),
     (POC_CHECK, 1),
     (POC_ACK, 1),
+    (REGIME_ESTABLISH, 1),
+    (INSTRUMENT_PROPOSE, 1),
+    (INSTRUMENT_COMMENT, 1),
+    (INSTRUMENT_AMEND, 1),
+    (INSTRUMENT_ACCEPT, 1),
+    (INSTRUMENT_POSITION, 1),
+    (INSTRUMENT_DECIDE, 1),
+    (INSTRUMENT_SIGN, 1),
 ];
 
 /// Entry type of [`Genesis`].
@@ -240,6 +268,22 @@ pub const POC_DECLARE: &str = "poc.declare";
 pub const POC_CHECK: &str = "poc.check";
 /// Entry type of [`ReachabilityAck`].
 pub const POC_ACK: &str = "poc.ack";
+/// Entry type of [`Charter`].
+pub const REGIME_ESTABLISH: &str = "regime.establish";
+/// Entry type of [`Proposal`].
+pub const INSTRUMENT_PROPOSE: &str = "instrument.propose";
+/// Entry type of [`Comment`].
+pub const INSTRUMENT_COMMENT: &str = "instrument.comment";
+/// Entry type of [`Amendment`].
+pub const INSTRUMENT_AMEND: &str = "instrument.amend";
+/// Entry type of [`AmendmentAcceptance`].
+pub const INSTRUMENT_ACCEPT: &str = "instrument.accept_amendment";
+/// Entry type of [`Position`].
+pub const INSTRUMENT_POSITION: &str = "instrument.position";
+/// Entry type of [`Closing`].
+pub const INSTRUMENT_DECIDE: &str = "instrument.decide";
+/// Entry type of [`Signature`].
+pub const INSTRUMENT_SIGN: &str = "instrument.sign";
 
 impl Payload {
     /// Parses the payload of `envelope` into its typed form, naming the field and rule on error.
@@ -282,6 +326,14 @@ impl Payload {
             POC_DECLARE => Payload::PocDeclare(typed(p)?),
             POC_CHECK => Payload::PocCheck(typed(p)?),
             POC_ACK => Payload::PocAck(typed(p)?),
+            REGIME_ESTABLISH => Payload::RegimeEstablish(typed(p)?),
+            INSTRUMENT_PROPOSE => Payload::InstrumentPropose(typed(p)?),
+            INSTRUMENT_COMMENT => Payload::InstrumentComment(typed(p)?),
+            INSTRUMENT_AMEND => Payload::InstrumentAmend(typed(p)?),
+            INSTRUMENT_ACCEPT => Payload::InstrumentAccept(typed(p)?),
+            INSTRUMENT_POSITION => Payload::InstrumentPosition(typed(p)?),
+            INSTRUMENT_DECIDE => Payload::InstrumentDecide(typed(p)?),
+            INSTRUMENT_SIGN => Payload::InstrumentSign(typed(p)?),
             _ => unreachable!("ENTRY_TYPES and this match list the same types"),
         };
         Ok(payload)
@@ -297,6 +349,14 @@ impl Payload {
             Payload::PocDeclare(_) => POC_DECLARE,
             Payload::PocCheck(_) => POC_CHECK,
             Payload::PocAck(_) => POC_ACK,
+            Payload::RegimeEstablish(_) => REGIME_ESTABLISH,
+            Payload::InstrumentPropose(_) => INSTRUMENT_PROPOSE,
+            Payload::InstrumentComment(_) => INSTRUMENT_COMMENT,
+            Payload::InstrumentAmend(_) => INSTRUMENT_AMEND,
+            Payload::InstrumentAccept(_) => INSTRUMENT_ACCEPT,
+            Payload::InstrumentPosition(_) => INSTRUMENT_POSITION,
+            Payload::InstrumentDecide(_) => INSTRUMENT_DECIDE,
+            Payload::InstrumentSign(_) => INSTRUMENT_SIGN,
         }
     }
 
@@ -310,6 +370,14 @@ impl Payload {
             Payload::PocDeclare(p) => serde_json::to_value(p),
             Payload::PocCheck(p) => serde_json::to_value(p),
             Payload::PocAck(p) => serde_json::to_value(p),
+            Payload::RegimeEstablish(p) => serde_json::to_value(p),
+            Payload::InstrumentPropose(p) => serde_json::to_value(p),
+            Payload::InstrumentComment(p) => serde_json::to_value(p),
+            Payload::InstrumentAmend(p) => serde_json::to_value(p),
+            Payload::InstrumentAccept(p) => serde_json::to_value(p),
+            Payload::InstrumentPosition(p) => serde_json::to_value(p),
+            Payload::InstrumentDecide(p) => serde_json::to_value(p),
+            Payload::InstrumentSign(p) => serde_json::to_value(p),
         };
         // Serializing these plain structs cannot fail (no maps with non-string keys).
         v.unwrap_or(serde_json::Value::Null)

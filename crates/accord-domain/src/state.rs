@@ -12,6 +12,7 @@ use serde::Serialize;
 use sha2::{Digest, Sha256};
 
 use crate::ids::{CheckId, DisplayName, RegionId};
+use crate::norms::negotiation::{Regime, Step, Touched};
 use crate::payload::{
     Contact, ContactRole, Genesis, KeyRevocation, KeyRotation, PartyKind, PartyRegistration,
     Payload, ReachabilityAck, ReachabilityCheck, RevocationReason, GENESIS,
@@ -155,6 +156,7 @@ pub struct State {
     parties: BTreeMap<PartyId, Party>,
     key_owner: BTreeMap<KeyId, PartyId>,
     checks: BTreeMap<CheckId, CheckRecord>,
+    regime: Option<Regime>,
     size: u64,
     last_at: Timestamp,
     touched: BTreeSet<RecordKey>,
@@ -165,6 +167,7 @@ enum RecordKey {
     Instance,
     Party(PartyId),
     Check(CheckId),
+    Regime(Touched),
 }
 
 impl RecordKey {
@@ -173,6 +176,11 @@ impl RecordKey {
             RecordKey::Instance => "instance".to_owned(),
             RecordKey::Party(p) => format!("party/{p}"),
             RecordKey::Check(c) => format!("check/{c}"),
+            RecordKey::Regime(Touched::Charter) => "charter".to_owned(),
+            RecordKey::Regime(Touched::Norm(n)) => format!("norm/{n}"),
+            RecordKey::Regime(Touched::Catalog(v)) => format!("catalog/{v}"),
+            RecordKey::Regime(Touched::Profile(r)) => format!("profile/{r}"),
+            RecordKey::Regime(Touched::Instrument(i)) => format!("instrument/{i}"),
         }
     }
 }
@@ -206,6 +214,11 @@ impl State {
     /// One party.
     pub fn party(&self, id: &PartyId) -> Option<&Party> {
         self.parties.get(id)
+    }
+
+    /// The negotiated regime (catalog, profiles, instruments), once established.
+    pub fn regime(&self) -> Option<&Regime> {
+        self.regime.as_ref()
     }
 
     /// All reachability checks by id.
@@ -333,6 +346,28 @@ impl State {
                 self.check_reachability_check(c)
             }
             Payload::PocAck(a) => self.check_ack(signer, a),
+            Payload::RegimeEstablish(charter) => {
+                require_kind(signer, PartyKind::Secretariat, env)?;
+                if self.regime.is_some() {
+                    return Err(Rejection::conflict(
+                        "regime-exists",
+                        "/type",
+                        "this instance already has its charter; change it through instruments",
+                    ));
+                }
+                charter.validate()
+            }
+            other => {
+                let step = negotiation_step(other).expect("the remaining payloads are steps");
+                let regime = self.regime.as_ref().ok_or_else(|| {
+                    Rejection::conflict(
+                        "no-regime",
+                        "/type",
+                        "no charter yet: the secretariat submits `regime.establish` first",
+                    )
+                })?;
+                regime.check(&step, signer, &self.parties, at)
+            }
         }?;
         Ok(payload)
     }
@@ -624,6 +659,28 @@ impl State {
                 self.touched.insert(RecordKey::Check(a.check));
                 self.touched.insert(RecordKey::Party(signer));
             }
+            Payload::RegimeEstablish(charter) => {
+                let regime = Regime::establish(*charter, here);
+                self.touched.insert(RecordKey::Regime(Touched::Charter));
+                self.touched.insert(RecordKey::Regime(Touched::Catalog(1)));
+                for id in regime.norms.keys() {
+                    self.touched
+                        .insert(RecordKey::Regime(Touched::Norm(id.clone())));
+                }
+                self.regime = Some(regime);
+            }
+            other => {
+                let (Some(step), Some(signer), Some(regime)) = (
+                    negotiation_step(&other),
+                    self.parties.get(&env.signer.party),
+                    self.regime.as_mut(),
+                ) else {
+                    return;
+                };
+                for t in regime.apply(&step, signer, &self.parties, here) {
+                    self.touched.insert(RecordKey::Regime(t));
+                }
+            }
         }
     }
 
@@ -671,6 +728,7 @@ impl State {
                 RecordKey::Instance => self.instance.as_ref().map(canonical::to_canonical),
                 RecordKey::Party(p) => self.parties.get(p).map(canonical::to_canonical),
                 RecordKey::Check(c) => self.checks.get(c).map(canonical::to_canonical),
+                RecordKey::Regime(t) => self.regime.as_ref().and_then(|r| regime_record(r, t)),
             };
             // Records are plain structs of strings and safe integers; canonicalisation cannot
             // fail, and an absent record (never the case today) hashes as empty.
@@ -682,6 +740,39 @@ impl State {
             h.update(&bytes);
         }
         h.finalize().into()
+    }
+}
+
+/// The negotiation step a payload is, if it is one.
+fn negotiation_step(payload: &Payload) -> Option<Step<'_>> {
+    Some(match payload {
+        Payload::InstrumentPropose(p) => Step::Propose(p),
+        Payload::InstrumentComment(c) => Step::Comment(c),
+        Payload::InstrumentAmend(a) => Step::Amend(a),
+        Payload::InstrumentAccept(a) => Step::Accept(a),
+        Payload::InstrumentPosition(p) => Step::Position(p),
+        Payload::InstrumentDecide(d) => Step::Decide(d),
+        Payload::InstrumentSign(s) => Step::Sign(s),
+        _ => return None,
+    })
+}
+
+/// Canonical JSON of one regime record, for the state digest.
+fn regime_record(r: &Regime, t: &Touched) -> Option<Result<Vec<u8>, canonical::CanonicalError>> {
+    match t {
+        Touched::Charter => Some(canonical::to_canonical(&serde_json::json!({
+            "title": r.title,
+            "established": r.established,
+            "parameters": r.parameters,
+            "procedure": r.procedure,
+        }))),
+        Touched::Norm(n) => r.norms.get(n).map(canonical::to_canonical),
+        Touched::Catalog(v) => r
+            .catalog
+            .get((*v as usize).checked_sub(1)?)
+            .map(canonical::to_canonical),
+        Touched::Profile(p) => r.profiles.get(p).map(canonical::to_canonical),
+        Touched::Instrument(i) => r.instruments.get(i).map(canonical::to_canonical),
     }
 }
 

@@ -44,6 +44,31 @@ impl Timestamp {
         Self(self.0.saturating_add(ms))
     }
 
+    /// This timestamp plus `months` calendar months, at the same time of day; a day that the
+    /// target month lacks is clamped to its last day (31 January + 1 month = 28/29 February).
+    pub fn plus_months(self, months: u32) -> Self {
+        let Some(dt) = self.to_datetime() else {
+            return self;
+        };
+        let total =
+            i64::from(dt.year()) * 12 + i64::from(u8::from(dt.month())) - 1 + i64::from(months);
+        let (year, month0) = (total.div_euclid(12), total.rem_euclid(12));
+        let Ok(year) = i32::try_from(year) else {
+            return Self(u64::MAX);
+        };
+        let Ok(month) = time::Month::try_from(month0 as u8 + 1) else {
+            return self;
+        };
+        let day = dt.day().min(month.length(year));
+        match time::Date::from_calendar_date(year, month, day) {
+            Ok(date) => {
+                let moved = dt.replace_date(date);
+                Self(u64::try_from(moved.unix_timestamp_nanos() / 1_000_000).unwrap_or(u64::MAX))
+            }
+            Err(_) => Self(u64::MAX),
+        }
+    }
+
     fn to_datetime(self) -> Option<OffsetDateTime> {
         OffsetDateTime::from_unix_timestamp_nanos(i128::from(self.0) * 1_000_000).ok()
     }
@@ -94,6 +119,23 @@ impl<'de> Deserialize<'de> for Timestamp {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn months_are_calendar_months() {
+        let t = |s: &str| s.parse::<Timestamp>().unwrap();
+        assert_eq!(
+            t("2026-01-31T10:00:00.000Z").plus_months(1),
+            t("2026-02-28T10:00:00.000Z")
+        );
+        assert_eq!(
+            t("2027-12-15T00:00:00.500Z").plus_months(26),
+            t("2030-02-15T00:00:00.500Z")
+        );
+        assert_eq!(
+            t("2028-01-31T00:00:00.000Z").plus_months(1),
+            t("2028-02-29T00:00:00.000Z")
+        );
+    }
 
     #[test]
     fn wire_form_round_trips() {

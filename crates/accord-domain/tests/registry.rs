@@ -1,78 +1,13 @@
 //! The registry rules: genesis, registration, roles, key rotation and revocation, points of
 //! contact and reachability checks, each admitted or refused through `State::admit`.
 
+mod common;
+
 use accord_domain::payload::{GENESIS, PARTY_REGISTER};
-use accord_domain::{LogEntry, Rejection, RejectionKind, State, Timestamp};
-use accord_envelope::{Envelope, KeyPair, Signer};
-use serde_json::{json, Value};
-
-const T0: u64 = 1_767_600_000_000; // 2026-01-05T08:00:00Z
-
-struct World {
-    state: State,
-    entries: Vec<LogEntry>,
-    now: u64,
-    secretariat: KeyPair,
-}
-
-fn envelope(ty: &str, payload: Value, party: &str, key: &KeyPair) -> Envelope {
-    let signer = Signer {
-        party: party.parse().unwrap(),
-        key: key.key_id(),
-    };
-    Envelope::sign(ty, 1, payload, signer, key).unwrap()
-}
-
-impl World {
-    fn founded() -> World {
-        let instance = KeyPair::from_seed([1; 32]);
-        let secretariat = KeyPair::from_seed([2; 32]);
-        let mut w = World {
-            state: State::new(),
-            entries: Vec::new(),
-            now: T0,
-            secretariat: secretariat.clone(),
-        };
-        let genesis = json!({
-            "origin": "test.example/regime",
-            "display_name": "Test regime",
-            "instance_key": instance.public_key(),
-            "secretariat": {
-                "party": "secretariat", "kind": "secretariat", "region": "global",
-                "display_name": "The Secretariat", "public_key": secretariat.public_key()
-            }
-        });
-        w.submit(envelope(GENESIS, genesis, "instance", &instance))
-            .unwrap();
-        w
-    }
-
-    fn submit(&mut self, envelope: Envelope) -> Result<(), Rejection> {
-        self.now += 60_000;
-        let entry = LogEntry {
-            envelope,
-            sequenced_at: Timestamp::from_unix_ms(self.now),
-        };
-        self.state.admit(self.entries.len() as u64, &entry)?;
-        self.entries.push(entry);
-        Ok(())
-    }
-
-    fn register(&mut self, id: &str, kind: &str, key: &KeyPair) -> Result<(), Rejection> {
-        let payload = json!({
-            "party": id, "kind": kind, "region": "europe",
-            "display_name": format!("Party {id}"), "public_key": key.public_key()
-        });
-        let sec = self.secretariat.clone();
-        self.submit(envelope(PARTY_REGISTER, payload, "secretariat", &sec))
-    }
-}
-
-fn refused(result: Result<(), Rejection>) -> (RejectionKind, &'static str, String) {
-    let r = result.expect_err("the entry should have been refused");
-    assert!(!r.detail.is_empty());
-    (r.kind, r.rule, r.pointer)
-}
+use accord_domain::{LogEntry, RejectionKind, State, Timestamp};
+use accord_envelope::KeyPair;
+use common::*;
+use serde_json::json;
 
 #[test]
 fn the_first_entry_must_be_a_genesis_signed_by_the_instance_key() {

@@ -1,0 +1,1318 @@
+//! Instruments and their negotiation: proposal → comment period and amendments → positions →
+//! decision under the rules of procedure → signature with reservations; and the projection of
+//! what was adopted: the norms catalog and its versions, regional profiles, the rules in force,
+//! and each norm's review and sunset dates.
+//!
+//! Every step is a signed entry; [`Regime::check`] refuses an illegal step before it gets an
+//! index, and [`Regime::apply`] folds a legal one in. Time is log time only.
+
+use std::collections::BTreeMap;
+
+use accord_envelope::PartyId;
+use serde::{Deserialize, Serialize};
+
+use crate::decision::{decide, tally, Chamber, Decision, Stance, Standing};
+use crate::ids::{
+    AmendmentId, DisplayName, InstrumentId, LanguageTag, LongText, NormId, ParamName, RegionId,
+};
+use crate::norms::charter::{Charter, KindRules, NormText, ParameterBound, RulesOfProcedure};
+use crate::payload::PartyKind;
+use crate::rules::Rejection;
+use crate::state::{EntryRef, Party};
+use crate::time::Timestamp;
+
+/// What an instrument proposes, by kind.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case", deny_unknown_fields)]
+pub enum Draft {
+    /// A new norm for the catalog.
+    Norm {
+        /// Its first text.
+        norm: NormText,
+    },
+    /// A new version of an adopted norm.
+    NormAmendment {
+        /// The new text (same id).
+        norm: NormText,
+    },
+    /// A region's tailoring of the baseline parameters.
+    RegionalProfile {
+        /// The region.
+        region: RegionId,
+        /// Parameter values that differ from the baseline (each within its bounds).
+        tailoring: BTreeMap<ParamName, i64>,
+        /// Working languages of the region.
+        languages: Vec<LanguageTag>,
+    },
+    /// The outcome of a norm's periodic review.
+    Review {
+        /// The norm under review.
+        norm: NormId,
+        /// Renew as is, amend, or retire.
+        outcome: ReviewOutcome,
+        /// The new text when the outcome is `amend`.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        amended: Option<NormText>,
+    },
+    /// New rules of procedure.
+    RulesOfProcedure {
+        /// The rules.
+        procedure: Box<RulesOfProcedure>,
+    },
+}
+
+impl Draft {
+    /// The instrument kind, as named in the rules of procedure.
+    pub fn kind(&self) -> &'static str {
+        match self {
+            Draft::Norm { .. } => "norm",
+            Draft::NormAmendment { .. } => "norm_amendment",
+            Draft::RegionalProfile { .. } => "regional_profile",
+            Draft::Review { .. } => "review",
+            Draft::RulesOfProcedure { .. } => "rules_of_procedure",
+        }
+    }
+}
+
+/// What a review decides.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ReviewOutcome {
+    /// Keep the norm for another period.
+    Renew,
+    /// Replace its text and start a new period.
+    Amend,
+    /// Take it out of force.
+    Retire,
+}
+
+/// `instrument.propose`.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Proposal {
+    /// Id of the new instrument.
+    pub instrument: InstrumentId,
+    /// Its public title.
+    pub title: DisplayName,
+    /// What it proposes.
+    pub draft: Draft,
+    /// Comments and amendments are taken until this time.
+    pub comment_until: Timestamp,
+    /// Positions are taken until this time; the decision comes after it.
+    pub positions_until: Timestamp,
+}
+
+/// `instrument.comment`.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Comment {
+    /// The instrument.
+    pub instrument: InstrumentId,
+    /// The text version commented on.
+    pub version: u32,
+    /// The comment.
+    pub text: LongText,
+}
+
+/// `instrument.amend`.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Amendment {
+    /// The instrument.
+    pub instrument: InstrumentId,
+    /// Id of this amendment within the instrument.
+    pub amendment: AmendmentId,
+    /// The version it amends (must be the current one).
+    pub against: u32,
+    /// The amended draft (same kind as the instrument).
+    pub draft: Draft,
+    /// Why.
+    pub rationale: LongText,
+}
+
+/// `instrument.accept_amendment`: the proposer or the secretariat folds an amendment into the
+/// text, which becomes the next version; other amendments against the old version lapse.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AmendmentAcceptance {
+    /// The instrument.
+    pub instrument: InstrumentId,
+    /// The amendment accepted.
+    pub amendment: AmendmentId,
+}
+
+/// `instrument.position`.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Position {
+    /// The instrument.
+    pub instrument: InstrumentId,
+    /// The version the position is on (must be the current one).
+    pub version: u32,
+    /// Support, object or abstain.
+    pub stance: Stance,
+    /// Reasons; required for an objection.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reason: Option<LongText>,
+}
+
+/// The outcome a decision entry states.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Outcome {
+    /// The instrument is adopted.
+    Adopted,
+    /// The instrument is rejected.
+    Rejected,
+}
+
+/// `instrument.decide`: closes the negotiation. The stated outcome must be the one the decision
+/// rule gives on the positions: the entry records it, the rule decides it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Closing {
+    /// The instrument.
+    pub instrument: InstrumentId,
+    /// The outcome, as the rule of procedure computes it.
+    pub outcome: Outcome,
+}
+
+/// `instrument.sign`: signature or accession, with reservations.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Signature {
+    /// The adopted instrument.
+    pub instrument: InstrumentId,
+    /// Reservations the signer records (at most 10).
+    #[serde(default)]
+    pub reservations: Vec<LongText>,
+}
+
+/// One adopted version of a norm.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct NormVersion {
+    /// 1, 2, …
+    pub version: u32,
+    /// The text.
+    pub text: NormText,
+    /// The entry that adopted it.
+    pub adopted: EntryRef,
+    /// The instrument that adopted it (none for the charter).
+    pub instrument: Option<InstrumentId>,
+}
+
+/// A norm as the log has made it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct NormRecord {
+    /// Its id.
+    pub id: NormId,
+    /// Every adopted version, oldest first.
+    pub versions: Vec<NormVersion>,
+    /// From this log time the norm is under review.
+    pub review_at: Timestamp,
+    /// From this log time the norm is out of force unless renewed before.
+    pub sunset_at: Timestamp,
+    /// Set when a review retired it.
+    pub retired: Option<EntryRef>,
+}
+
+/// Where a norm stands at a given log time.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum NormStatus {
+    /// Adopted and in force.
+    InForce,
+    /// In force, past its review date: a review outcome is due.
+    UnderReview,
+    /// Past its sunset date without renewal: no longer in force.
+    Sunset,
+    /// Retired by a review.
+    Retired,
+}
+
+impl NormRecord {
+    /// The current text.
+    pub fn current(&self) -> &NormVersion {
+        self.versions
+            .last()
+            .expect("a norm has at least one version")
+    }
+
+    /// Its status at log time `now`.
+    pub fn status(&self, now: Timestamp) -> NormStatus {
+        if self.retired.is_some() {
+            NormStatus::Retired
+        } else if now >= self.sunset_at {
+            NormStatus::Sunset
+        } else if now >= self.review_at {
+            NormStatus::UnderReview
+        } else {
+            NormStatus::InForce
+        }
+    }
+
+    /// Whether commitments to it count at log time `now`.
+    pub fn in_force(&self, now: Timestamp) -> bool {
+        matches!(
+            self.status(now),
+            NormStatus::InForce | NormStatus::UnderReview
+        )
+    }
+
+    fn start_period(&mut self, from: Timestamp) {
+        let t = &self.current().text;
+        let (review, sunset) = (t.review_after_months, t.sunset_after_months);
+        self.review_at = from.plus_months(review);
+        self.sunset_at = from.plus_months(sunset);
+    }
+}
+
+/// An immutable catalog version: which version of which norm it holds.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct CatalogVersion {
+    /// 1 for the charter, then one more per adopted change.
+    pub number: u32,
+    /// The entry that made it.
+    pub made: EntryRef,
+    /// What made it (`charter` or an instrument id).
+    pub cause: String,
+    /// Norm id → norm version.
+    pub norms: BTreeMap<NormId, u32>,
+}
+
+/// A region's adopted profile.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct ProfileRecord {
+    /// The region.
+    pub region: RegionId,
+    /// Values that differ from the baseline.
+    pub tailoring: BTreeMap<ParamName, i64>,
+    /// Working languages.
+    pub languages: Vec<LanguageTag>,
+    /// The adopting instrument.
+    pub instrument: InstrumentId,
+    /// The decision entry.
+    pub adopted: EntryRef,
+}
+
+/// An amendment's fate.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum AmendmentStatus {
+    /// Open.
+    Pending,
+    /// Folded into the text.
+    Accepted,
+    /// The text moved on without it.
+    Superseded,
+}
+
+/// An amendment as recorded.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct AmendmentRecord {
+    /// Who proposed it.
+    pub by: PartyId,
+    /// The version it amends.
+    pub against: u32,
+    /// The amended draft.
+    pub draft: Draft,
+    /// Why.
+    pub rationale: LongText,
+    /// When.
+    pub entry: EntryRef,
+    /// Its fate.
+    pub status: AmendmentStatus,
+}
+
+/// A recorded position.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct PositionRecord {
+    /// The party's chamber.
+    pub chamber: Chamber,
+    /// The stance.
+    pub stance: Stance,
+    /// Its reasons.
+    pub reason: Option<LongText>,
+    /// The version it was taken on.
+    pub version: u32,
+    /// The entry.
+    pub entry: EntryRef,
+}
+
+/// A recorded signature.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct SignatureRecord {
+    /// The entry.
+    pub entry: EntryRef,
+    /// Reservations.
+    pub reservations: Vec<LongText>,
+}
+
+/// A recorded decision.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct DecisionRecord {
+    /// The decision entry.
+    pub entry: EntryRef,
+    /// The outcome with its tally and explanation.
+    pub decision: Decision,
+}
+
+/// An instrument and everything that happened to it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct InstrumentRecord {
+    /// Its id.
+    pub id: InstrumentId,
+    /// Its title.
+    pub title: DisplayName,
+    /// Its kind (`norm`, `regional_profile`, …).
+    pub kind: &'static str,
+    /// Who proposed it.
+    pub proposer: PartyId,
+    /// The proposal entry.
+    pub proposed: EntryRef,
+    /// End of comments and amendments.
+    pub comment_until: Timestamp,
+    /// End of positions.
+    pub positions_until: Timestamp,
+    /// The rules it is negotiated under (those in force when proposed).
+    pub rules: KindRules,
+    /// Who may take a position that counts, and their chamber (fixed at proposal).
+    pub eligible: BTreeMap<PartyId, Chamber>,
+    /// Text versions, oldest first (version n is `versions[n - 1]`).
+    pub versions: Vec<Draft>,
+    /// Amendments by id.
+    pub amendments: BTreeMap<AmendmentId, AmendmentRecord>,
+    /// Number of comments per version.
+    pub comments: BTreeMap<u32, u32>,
+    /// The latest position of each party.
+    pub positions: BTreeMap<PartyId, PositionRecord>,
+    /// The decision, once taken.
+    pub decision: Option<DecisionRecord>,
+    /// Signatures and accessions.
+    pub signatures: BTreeMap<PartyId, SignatureRecord>,
+}
+
+/// Where an instrument stands at a given log time.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum InstrumentStatus {
+    /// Taking comments and amendments (and early positions).
+    CommentPeriod,
+    /// Text frozen; taking positions.
+    Positions,
+    /// Positions closed; waiting for the decision entry.
+    AwaitingDecision,
+    /// Adopted.
+    Adopted,
+    /// Rejected.
+    Rejected,
+}
+
+impl InstrumentRecord {
+    /// The current version number.
+    pub fn version(&self) -> u32 {
+        self.versions.len() as u32
+    }
+
+    /// The current text.
+    pub fn draft(&self) -> &Draft {
+        self.versions
+            .last()
+            .expect("an instrument has a first version")
+    }
+
+    /// Its status at log time `now`.
+    pub fn status(&self, now: Timestamp) -> InstrumentStatus {
+        match &self.decision {
+            Some(d) if d.decision.adopted => InstrumentStatus::Adopted,
+            Some(_) => InstrumentStatus::Rejected,
+            None if now < self.comment_until => InstrumentStatus::CommentPeriod,
+            None if now <= self.positions_until => InstrumentStatus::Positions,
+            None => InstrumentStatus::AwaitingDecision,
+        }
+    }
+
+    /// The decision the rule gives on the positions taken on the current version.
+    pub fn compute_decision(&self) -> Decision {
+        let current = self.version();
+        let positions = self
+            .positions
+            .iter()
+            .filter(|(_, p)| p.version == current)
+            .map(|(id, p)| (id.clone(), p.stance))
+            .collect();
+        let t = tally(&self.rules.procedure, &self.eligible, &positions);
+        decide(&self.rules.procedure, &t)
+    }
+}
+
+/// The negotiated part of the state: everything that follows from the charter.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct Regime {
+    /// The catalog title.
+    pub title: DisplayName,
+    /// The charter entry.
+    pub established: EntryRef,
+    /// Parameters with bounds.
+    pub parameters: BTreeMap<ParamName, ParameterBound>,
+    /// The rules of procedure in force.
+    pub procedure: RulesOfProcedure,
+    /// Norms by id.
+    pub norms: BTreeMap<NormId, NormRecord>,
+    /// Catalog versions, oldest first.
+    pub catalog: Vec<CatalogVersion>,
+    /// Adopted regional profiles.
+    pub profiles: BTreeMap<RegionId, ProfileRecord>,
+    /// Instruments by id.
+    pub instruments: BTreeMap<InstrumentId, InstrumentRecord>,
+}
+
+/// A parameter's effective value and where it comes from.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct EffectiveParameter {
+    /// The value.
+    pub value: i64,
+    /// `baseline`, or `region:<id>` when the region's profile set it.
+    pub origin: String,
+    /// The unit.
+    pub unit: String,
+}
+
+/// Records of the regime a step touched (for the state digest).
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Touched {
+    /// The charter-level record (title, parameters, rules of procedure).
+    Charter,
+    /// A norm.
+    Norm(NormId),
+    /// A catalog version.
+    Catalog(u32),
+    /// A regional profile.
+    Profile(RegionId),
+    /// An instrument.
+    Instrument(InstrumentId),
+}
+
+/// One step of a negotiation, typed.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Step<'a> {
+    /// `instrument.propose`.
+    Propose(&'a Proposal),
+    /// `instrument.comment`.
+    Comment(&'a Comment),
+    /// `instrument.amend`.
+    Amend(&'a Amendment),
+    /// `instrument.accept_amendment`.
+    Accept(&'a AmendmentAcceptance),
+    /// `instrument.position`.
+    Position(&'a Position),
+    /// `instrument.decide`.
+    Decide(&'a Closing),
+    /// `instrument.sign`.
+    Sign(&'a Signature),
+}
+
+fn conflict(rule: &'static str, pointer: &str, detail: impl Into<String>) -> Rejection {
+    Rejection::conflict(rule, pointer, detail)
+}
+
+fn forbidden(rule: &'static str, pointer: &str, detail: impl Into<String>) -> Rejection {
+    Rejection::forbidden(rule, pointer, detail)
+}
+
+impl Regime {
+    /// The regime a charter founds, at `here`.
+    pub fn establish(charter: Charter, here: EntryRef) -> Regime {
+        let mut norms = BTreeMap::new();
+        for text in charter.norms {
+            let mut record = NormRecord {
+                id: text.id.clone(),
+                versions: vec![NormVersion {
+                    version: 1,
+                    text,
+                    adopted: here,
+                    instrument: None,
+                }],
+                review_at: here.at,
+                sunset_at: here.at,
+                retired: None,
+            };
+            record.start_period(here.at);
+            norms.insert(record.id.clone(), record);
+        }
+        let mut regime = Regime {
+            title: charter.title,
+            established: here,
+            parameters: charter.parameters,
+            procedure: charter.procedure,
+            norms,
+            catalog: Vec::new(),
+            profiles: BTreeMap::new(),
+            instruments: BTreeMap::new(),
+        };
+        regime.new_catalog_version(here, "charter".into());
+        regime
+    }
+
+    fn new_catalog_version(&mut self, here: EntryRef, cause: String) -> u32 {
+        let number = self.catalog.len() as u32 + 1;
+        let norms = self
+            .norms
+            .values()
+            .filter(|n| n.retired.is_none())
+            .map(|n| (n.id.clone(), n.current().version))
+            .collect();
+        self.catalog.push(CatalogVersion {
+            number,
+            made: here,
+            cause,
+            norms,
+        });
+        number
+    }
+
+    /// The parameters in effect for a party of `region`, each with its origin.
+    pub fn effective_parameters(
+        &self,
+        region: &RegionId,
+    ) -> BTreeMap<ParamName, EffectiveParameter> {
+        let profile = self.profiles.get(region);
+        self.parameters
+            .iter()
+            .map(|(name, bound)| {
+                let tailored = profile.and_then(|p| p.tailoring.get(name));
+                let (value, origin) = match tailored {
+                    Some(v) => (*v, format!("region:{region}")),
+                    None => (bound.default, "baseline".to_owned()),
+                };
+                let unit = bound.unit.as_str().to_owned();
+                (
+                    name.clone(),
+                    EffectiveParameter {
+                        value,
+                        origin,
+                        unit,
+                    },
+                )
+            })
+            .collect()
+    }
+
+    fn instrument(&self, id: &InstrumentId) -> Result<&InstrumentRecord, Rejection> {
+        self.instruments.get(id).ok_or_else(|| {
+            conflict(
+                "unknown-instrument",
+                "/payload/instrument",
+                format!("no instrument `{id}` was proposed"),
+            )
+        })
+    }
+
+    fn check_draft(&self, draft: &Draft, proposer: &Party, at: &str) -> Result<(), Rejection> {
+        match draft {
+            Draft::Norm { norm } => {
+                if self.norms.contains_key(&norm.id) {
+                    return Err(conflict(
+                        "norm-exists",
+                        &format!("{at}/norm/id"),
+                        format!("norm `{}` is already in the catalog; propose a `norm_amendment` instead", norm.id),
+                    ));
+                }
+                norm.validate(&format!("{at}/norm"))
+            }
+            Draft::NormAmendment { norm } => {
+                self.live_norm(&norm.id, &format!("{at}/norm/id"))?;
+                norm.validate(&format!("{at}/norm"))
+            }
+            Draft::RegionalProfile {
+                region,
+                tailoring,
+                languages,
+            } => {
+                if proposer.kind != PartyKind::RegionalCouncil || proposer.region != *region {
+                    return Err(forbidden(
+                        "profile-proposer",
+                        &format!("{at}/region"),
+                        format!(
+                            "a profile for `{region}` is proposed by that region's council; `{}` is a {} of `{}`",
+                            proposer.id,
+                            proposer.kind.as_str(),
+                            proposer.region
+                        ),
+                    ));
+                }
+                if languages.is_empty() {
+                    return Err(Rejection::malformed(
+                        "no-languages",
+                        format!("{at}/languages"),
+                        "name at least one working language",
+                    ));
+                }
+                for (name, value) in tailoring {
+                    let pointer = format!("{at}/tailoring/{name}");
+                    let bound = self.parameters.get(name).ok_or_else(|| {
+                        Rejection::malformed(
+                            "unknown-parameter",
+                            pointer.clone(),
+                            format!(
+                                "`{name}` is not a regime parameter; known: {}",
+                                self.parameters
+                                    .keys()
+                                    .map(|k| k.as_str())
+                                    .collect::<Vec<_>>()
+                                    .join(", ")
+                            ),
+                        )
+                    })?;
+                    if *value < bound.min || *value > bound.max {
+                        return Err(Rejection::malformed(
+                            "out-of-bounds",
+                            pointer,
+                            format!(
+                                "{name} = {value} {unit} is outside the baseline bounds {}-{} {unit}",
+                                bound.min,
+                                bound.max,
+                                unit = bound.unit
+                            ),
+                        ));
+                    }
+                }
+                Ok(())
+            }
+            Draft::Review {
+                norm,
+                outcome,
+                amended,
+            } => {
+                self.live_norm(norm, &format!("{at}/norm"))?;
+                match (outcome, amended) {
+                    (ReviewOutcome::Amend, Some(text)) if text.id == *norm => {
+                        text.validate(&format!("{at}/amended"))
+                    }
+                    (ReviewOutcome::Amend, _) => Err(Rejection::malformed(
+                        "review-text",
+                        format!("{at}/amended"),
+                        format!("an `amend` outcome carries the new text of `{norm}` (same id)"),
+                    )),
+                    (_, Some(_)) => Err(Rejection::malformed(
+                        "review-text",
+                        format!("{at}/amended"),
+                        "only an `amend` outcome carries a new text",
+                    )),
+                    _ => Ok(()),
+                }
+            }
+            Draft::RulesOfProcedure { procedure } => procedure.validate(&format!("{at}/procedure")),
+        }
+    }
+
+    fn live_norm(&self, id: &NormId, pointer: &str) -> Result<&NormRecord, Rejection> {
+        match self.norms.get(id) {
+            None => Err(conflict(
+                "unknown-norm",
+                pointer,
+                format!("norm `{id}` is not in the catalog"),
+            )),
+            Some(n) if n.retired.is_some() => Err(conflict(
+                "norm-retired",
+                pointer,
+                format!("norm `{id}` was retired"),
+            )),
+            Some(n) => Ok(n),
+        }
+    }
+
+    /// Checks a negotiation step by `signer` at log time `at` against the regime.
+    pub fn check(
+        &self,
+        step: &Step,
+        signer: &Party,
+        parties: &BTreeMap<PartyId, Party>,
+        at: Timestamp,
+    ) -> Result<(), Rejection> {
+        match step {
+            Step::Propose(p) => {
+                if signer.kind == PartyKind::Auditor {
+                    return Err(forbidden(
+                        "role",
+                        "/type",
+                        "auditors take no part in negotiations; they verify",
+                    ));
+                }
+                if self.instruments.contains_key(&p.instrument) {
+                    return Err(conflict(
+                        "instrument-exists",
+                        "/payload/instrument",
+                        format!(
+                            "instrument `{}` already exists; ids are never reused",
+                            p.instrument
+                        ),
+                    ));
+                }
+                if p.comment_until <= at || p.positions_until < p.comment_until {
+                    return Err(Rejection::malformed(
+                        "deadlines",
+                        "/payload/comment_until",
+                        format!(
+                            "the comment period must end after the proposal ({at}) and positions close no earlier than comments; got {} and {}",
+                            p.comment_until, p.positions_until
+                        ),
+                    ));
+                }
+                self.check_draft(&p.draft, signer, "/payload/draft")?;
+                let eligible =
+                    self.eligible(&p.draft, parties, &self.rules_for(&p.draft).procedure);
+                if eligible.is_empty() {
+                    return Err(conflict(
+                        "no-voters",
+                        "/payload/draft",
+                        "no registered party could take a position that counts on this instrument",
+                    ));
+                }
+                Ok(())
+            }
+            Step::Comment(c) => {
+                let i = self.instrument(&c.instrument)?;
+                open_for_text(i, at, "comment")?;
+                same_version(i, c.version, "/payload/version")
+            }
+            Step::Amend(a) => {
+                let i = self.instrument(&a.instrument)?;
+                open_for_text(i, at, "amendment")?;
+                if i.amendments.contains_key(&a.amendment) {
+                    return Err(conflict(
+                        "amendment-exists",
+                        "/payload/amendment",
+                        format!("amendment `{}` already exists in `{}`", a.amendment, i.id),
+                    ));
+                }
+                same_version(i, a.against, "/payload/against")?;
+                if a.draft.kind() != i.kind {
+                    return Err(Rejection::malformed(
+                        "draft-kind",
+                        "/payload/draft/kind",
+                        format!(
+                            "an amendment to a `{}` instrument must be a `{}` draft",
+                            i.kind, i.kind
+                        ),
+                    ));
+                }
+                same_subject(i.draft(), &a.draft)?;
+                self.check_draft(
+                    &a.draft,
+                    parties.get(&i.proposer).unwrap_or(signer),
+                    "/payload/draft",
+                )
+            }
+            Step::Accept(a) => {
+                let i = self.instrument(&a.instrument)?;
+                open_for_text(i, at, "amendment")?;
+                if signer.id != i.proposer && signer.kind != PartyKind::Secretariat {
+                    return Err(forbidden(
+                        "not-chair",
+                        "/signer/party",
+                        format!("only the proposer `{}` or the secretariat folds amendments into the text", i.proposer),
+                    ));
+                }
+                let amendment = i.amendments.get(&a.amendment).ok_or_else(|| {
+                    conflict(
+                        "unknown-amendment",
+                        "/payload/amendment",
+                        format!("`{}` has no amendment `{}`", i.id, a.amendment),
+                    )
+                })?;
+                if amendment.status != AmendmentStatus::Pending || amendment.against != i.version()
+                {
+                    return Err(conflict(
+                        "amendment-superseded",
+                        "/payload/amendment",
+                        format!(
+                            "amendment `{}` was made against version {}; the text is at version {} — amend the current version",
+                            a.amendment, amendment.against, i.version()
+                        ),
+                    ));
+                }
+                Ok(())
+            }
+            Step::Position(p) => {
+                let i = self.instrument(&p.instrument)?;
+                if i.decision.is_some() || at > i.positions_until {
+                    return Err(conflict(
+                        "position-deadline",
+                        "/payload/instrument",
+                        format!("positions on `{}` closed at {}", i.id, i.positions_until),
+                    ));
+                }
+                same_version(i, p.version, "/payload/version")?;
+                let chamber = chamber_of(signer.kind).ok_or_else(|| {
+                    forbidden(
+                        "no-chamber",
+                        "/signer/party",
+                        format!(
+                            "a {} belongs to no chamber and takes no positions",
+                            signer.kind.as_str()
+                        ),
+                    )
+                })?;
+                if i.rules.procedure.standing.get(&chamber) != Some(&Standing::Voting) {
+                    return Err(forbidden(
+                        "advisory-chamber",
+                        "/payload/stance",
+                        format!(
+                            "the {} chamber is advisory on `{}` instruments: comment instead of taking a position",
+                            chamber.as_str(),
+                            i.kind
+                        ),
+                    ));
+                }
+                if !i.eligible.contains_key(&signer.id) {
+                    return Err(forbidden(
+                        "not-eligible",
+                        "/signer/party",
+                        format!("`{}` was not among the parties entitled to a position when `{}` was proposed", signer.id, i.id),
+                    ));
+                }
+                if p.stance == Stance::Object && p.reason.is_none() {
+                    return Err(Rejection::malformed(
+                        "objection-reason",
+                        "/payload/reason",
+                        "an objection must give its reasons",
+                    ));
+                }
+                Ok(())
+            }
+            Step::Decide(d) => {
+                let i = self.instrument(&d.instrument)?;
+                if signer.kind != PartyKind::Secretariat {
+                    return Err(forbidden(
+                        "role",
+                        "/type",
+                        "decisions are recorded by the secretariat",
+                    ));
+                }
+                if i.decision.is_some() {
+                    return Err(conflict(
+                        "already-decided",
+                        "/payload/instrument",
+                        format!("`{}` was already decided", i.id),
+                    ));
+                }
+                if at <= i.positions_until {
+                    return Err(conflict(
+                        "positions-open",
+                        "/payload/instrument",
+                        format!(
+                            "positions on `{}` are open until {}; decide after that",
+                            i.id, i.positions_until
+                        ),
+                    ));
+                }
+                let decision = i.compute_decision();
+                let computed = if decision.adopted {
+                    Outcome::Adopted
+                } else {
+                    Outcome::Rejected
+                };
+                if computed != d.outcome {
+                    return Err(conflict(
+                        "wrong-outcome",
+                        "/payload/outcome",
+                        format!(
+                            "the rule of procedure gives {computed:?}, not {:?}: {}",
+                            d.outcome, decision.explanation
+                        ),
+                    ));
+                }
+                if decision.adopted {
+                    self.check_effect(i)?;
+                }
+                Ok(())
+            }
+            Step::Sign(s) => {
+                let i = self.instrument(&s.instrument)?;
+                if !i.decision.as_ref().is_some_and(|d| d.decision.adopted) {
+                    return Err(conflict(
+                        "not-adopted",
+                        "/payload/instrument",
+                        format!(
+                            "`{}` is not adopted; only adopted instruments are signed",
+                            i.id
+                        ),
+                    ));
+                }
+                if !i.rules.signatories.contains(&signer.kind) {
+                    return Err(forbidden(
+                        "signatory-kind",
+                        "/signer/party",
+                        format!(
+                            "`{}` instruments are signed by {}; `{}` is a {}",
+                            i.kind,
+                            i.rules
+                                .signatories
+                                .iter()
+                                .map(|k| k.as_str())
+                                .collect::<Vec<_>>()
+                                .join(", "),
+                            signer.id,
+                            signer.kind.as_str()
+                        ),
+                    ));
+                }
+                if let Draft::RegionalProfile { region, .. } = i.draft() {
+                    if signer.region != *region {
+                        return Err(forbidden(
+                            "signatory-region",
+                            "/signer/party",
+                            format!("the profile of `{region}` is signed by its parties; `{}` is in `{}`", signer.id, signer.region),
+                        ));
+                    }
+                }
+                if i.signatures.contains_key(&signer.id) {
+                    return Err(conflict(
+                        "already-signed",
+                        "/payload/instrument",
+                        format!("`{}` already signed `{}`", signer.id, i.id),
+                    ));
+                }
+                if s.reservations.len() > 10 {
+                    return Err(Rejection::malformed(
+                        "reservations",
+                        "/payload/reservations",
+                        "at most 10 reservations",
+                    ));
+                }
+                Ok(())
+            }
+        }
+    }
+
+    /// What adoption would do must still be possible (e.g. the norm still exists).
+    fn check_effect(&self, i: &InstrumentRecord) -> Result<(), Rejection> {
+        match i.draft() {
+            Draft::Norm { norm } if self.norms.contains_key(&norm.id) => Err(conflict(
+                "norm-exists",
+                "/payload/instrument",
+                format!("norm `{}` was adopted by another instrument meanwhile; record this one as rejected", norm.id),
+            )),
+            Draft::NormAmendment { norm } => self.live_norm(&norm.id, "/payload/instrument").map(|_| ()),
+            Draft::Review { norm, .. } => self.live_norm(norm, "/payload/instrument").map(|_| ()),
+            _ => Ok(()),
+        }
+    }
+
+    fn rules_for(&self, draft: &Draft) -> KindRules {
+        let p = &self.procedure;
+        match draft {
+            Draft::Norm { .. } => p.norm.clone(),
+            Draft::NormAmendment { .. } => p.norm_amendment.clone(),
+            Draft::RegionalProfile { .. } => p.regional_profile.clone(),
+            Draft::Review { .. } => p.review.clone(),
+            Draft::RulesOfProcedure { .. } => p.rules_of_procedure.clone(),
+        }
+    }
+
+    /// Parties whose position counts: members of voting chambers (of the region, for a profile).
+    fn eligible(
+        &self,
+        draft: &Draft,
+        parties: &BTreeMap<PartyId, Party>,
+        procedure: &crate::decision::Procedure,
+    ) -> BTreeMap<PartyId, Chamber> {
+        let region = match draft {
+            Draft::RegionalProfile { region, .. } => Some(region),
+            _ => None,
+        };
+        parties
+            .values()
+            .filter(|p| region.is_none_or(|r| p.region == *r))
+            .filter_map(|p| chamber_of(p.kind).map(|c| (p, c)))
+            .filter(|(_, c)| procedure.standing.get(c) == Some(&Standing::Voting))
+            .map(|(p, c)| (p.id.clone(), c))
+            .collect()
+    }
+
+    /// Folds a checked step in; returns the records it touched.
+    pub fn apply(
+        &mut self,
+        step: &Step,
+        signer: &Party,
+        parties: &BTreeMap<PartyId, Party>,
+        here: EntryRef,
+    ) -> Vec<Touched> {
+        let mut touched = Vec::new();
+        match step {
+            Step::Propose(p) => {
+                let rules = self.rules_for(&p.draft);
+                let eligible = self.eligible(&p.draft, parties, &rules.procedure);
+                self.instruments.insert(
+                    p.instrument.clone(),
+                    InstrumentRecord {
+                        id: p.instrument.clone(),
+                        title: p.title.clone(),
+                        kind: p.draft.kind(),
+                        proposer: signer.id.clone(),
+                        proposed: here,
+                        comment_until: p.comment_until,
+                        positions_until: p.positions_until,
+                        rules,
+                        eligible,
+                        versions: vec![p.draft.clone()],
+                        amendments: BTreeMap::new(),
+                        comments: BTreeMap::new(),
+                        positions: BTreeMap::new(),
+                        decision: None,
+                        signatures: BTreeMap::new(),
+                    },
+                );
+                touched.push(Touched::Instrument(p.instrument.clone()));
+            }
+            Step::Comment(c) => {
+                if let Some(i) = self.instruments.get_mut(&c.instrument) {
+                    *i.comments.entry(c.version).or_default() += 1;
+                }
+                touched.push(Touched::Instrument(c.instrument.clone()));
+            }
+            Step::Amend(a) => {
+                if let Some(i) = self.instruments.get_mut(&a.instrument) {
+                    i.amendments.insert(
+                        a.amendment.clone(),
+                        AmendmentRecord {
+                            by: signer.id.clone(),
+                            against: a.against,
+                            draft: a.draft.clone(),
+                            rationale: a.rationale.clone(),
+                            entry: here,
+                            status: AmendmentStatus::Pending,
+                        },
+                    );
+                }
+                touched.push(Touched::Instrument(a.instrument.clone()));
+            }
+            Step::Accept(a) => {
+                if let Some(i) = self.instruments.get_mut(&a.instrument) {
+                    let old = i.version();
+                    if let Some(draft) = i.amendments.get(&a.amendment).map(|r| r.draft.clone()) {
+                        i.versions.push(draft);
+                    }
+                    for (id, rec) in i.amendments.iter_mut() {
+                        if *id == a.amendment {
+                            rec.status = AmendmentStatus::Accepted;
+                        } else if rec.status == AmendmentStatus::Pending && rec.against == old {
+                            rec.status = AmendmentStatus::Superseded;
+                        }
+                    }
+                }
+                touched.push(Touched::Instrument(a.instrument.clone()));
+            }
+            Step::Position(p) => {
+                if let (Some(i), Some(chamber)) = (
+                    self.instruments.get_mut(&p.instrument),
+                    chamber_of(signer.kind),
+                ) {
+                    i.positions.insert(
+                        signer.id.clone(),
+                        PositionRecord {
+                            chamber,
+                            stance: p.stance,
+                            reason: p.reason.clone(),
+                            version: p.version,
+                            entry: here,
+                        },
+                    );
+                }
+                touched.push(Touched::Instrument(p.instrument.clone()));
+            }
+            Step::Decide(d) => {
+                let Some(i) = self.instruments.get(&d.instrument) else {
+                    return touched;
+                };
+                let decision = i.compute_decision();
+                let adopted = decision.adopted;
+                let draft = i.draft().clone();
+                let id = i.id.clone();
+                if let Some(i) = self.instruments.get_mut(&d.instrument) {
+                    i.decision = Some(DecisionRecord {
+                        entry: here,
+                        decision,
+                    });
+                }
+                touched.push(Touched::Instrument(id.clone()));
+                if adopted {
+                    self.adopt(&id, draft, here, &mut touched);
+                }
+            }
+            Step::Sign(s) => {
+                if let Some(i) = self.instruments.get_mut(&s.instrument) {
+                    i.signatures.insert(
+                        signer.id.clone(),
+                        SignatureRecord {
+                            entry: here,
+                            reservations: s.reservations.clone(),
+                        },
+                    );
+                }
+                touched.push(Touched::Instrument(s.instrument.clone()));
+            }
+        }
+        touched
+    }
+
+    fn adopt(
+        &mut self,
+        id: &InstrumentId,
+        draft: Draft,
+        here: EntryRef,
+        touched: &mut Vec<Touched>,
+    ) {
+        let mut catalog_changed = false;
+        match draft {
+            Draft::Norm { norm } => {
+                let mut record = NormRecord {
+                    id: norm.id.clone(),
+                    versions: vec![NormVersion {
+                        version: 1,
+                        text: norm,
+                        adopted: here,
+                        instrument: Some(id.clone()),
+                    }],
+                    review_at: here.at,
+                    sunset_at: here.at,
+                    retired: None,
+                };
+                record.start_period(here.at);
+                touched.push(Touched::Norm(record.id.clone()));
+                self.norms.insert(record.id.clone(), record);
+                catalog_changed = true;
+            }
+            Draft::NormAmendment { norm }
+            | Draft::Review {
+                outcome: ReviewOutcome::Amend,
+                amended: Some(norm),
+                ..
+            } => {
+                if let Some(record) = self.norms.get_mut(&norm.id) {
+                    let version = record.current().version + 1;
+                    record.versions.push(NormVersion {
+                        version,
+                        text: norm,
+                        adopted: here,
+                        instrument: Some(id.clone()),
+                    });
+                    record.start_period(here.at);
+                    touched.push(Touched::Norm(record.id.clone()));
+                    catalog_changed = true;
+                }
+            }
+            Draft::Review {
+                norm,
+                outcome: ReviewOutcome::Renew,
+                ..
+            } => {
+                if let Some(record) = self.norms.get_mut(&norm) {
+                    record.start_period(here.at);
+                    touched.push(Touched::Norm(norm));
+                }
+            }
+            Draft::Review {
+                norm,
+                outcome: ReviewOutcome::Retire,
+                ..
+            } => {
+                if let Some(record) = self.norms.get_mut(&norm) {
+                    record.retired = Some(here);
+                    touched.push(Touched::Norm(norm));
+                    catalog_changed = true;
+                }
+            }
+            Draft::Review { .. } => {}
+            Draft::RegionalProfile {
+                region,
+                tailoring,
+                languages,
+            } => {
+                touched.push(Touched::Profile(region.clone()));
+                self.profiles.insert(
+                    region.clone(),
+                    ProfileRecord {
+                        region,
+                        tailoring,
+                        languages,
+                        instrument: id.clone(),
+                        adopted: here,
+                    },
+                );
+            }
+            Draft::RulesOfProcedure { procedure } => {
+                self.procedure = *procedure;
+                touched.push(Touched::Charter);
+            }
+        }
+        if catalog_changed {
+            let n = self.new_catalog_version(here, id.to_string());
+            touched.push(Touched::Catalog(n));
+        }
+    }
+}
+
+/// The chamber a kind of party sits in (the secretariat sits in none).
+pub fn chamber_of(kind: PartyKind) -> Option<Chamber> {
+    match kind {
+        PartyKind::State | PartyKind::RegionalCouncil => Some(Chamber::States),
+        PartyKind::Company => Some(Chamber::PrivateSector),
+        PartyKind::CivilSociety => Some(Chamber::CivilSociety),
+        PartyKind::Cert | PartyKind::Auditor => Some(Chamber::TechnicalCommunity),
+        PartyKind::Secretariat => None,
+    }
+}
+
+fn open_for_text(i: &InstrumentRecord, at: Timestamp, what: &str) -> Result<(), Rejection> {
+    if i.decision.is_some() || at >= i.comment_until {
+        return Err(conflict(
+            "comment-period-closed",
+            "/payload/instrument",
+            format!(
+                "the comment period of `{}` ended at {}; no {what} is taken after it",
+                i.id, i.comment_until
+            ),
+        ));
+    }
+    Ok(())
+}
+
+fn same_version(i: &InstrumentRecord, version: u32, pointer: &str) -> Result<(), Rejection> {
+    if version != i.version() {
+        return Err(conflict(
+            "superseded-version",
+            pointer,
+            format!(
+                "`{}` is at version {}, not {version}: read the current text and refer to it",
+                i.id,
+                i.version()
+            ),
+        ));
+    }
+    Ok(())
+}
+
+/// An amendment changes the text, not the subject (the same norm, the same region).
+fn same_subject(current: &Draft, amended: &Draft) -> Result<(), Rejection> {
+    let same = match (current, amended) {
+        (Draft::Norm { norm: a }, Draft::Norm { norm: b })
+        | (Draft::NormAmendment { norm: a }, Draft::NormAmendment { norm: b }) => a.id == b.id,
+        (Draft::RegionalProfile { region: a, .. }, Draft::RegionalProfile { region: b, .. }) => {
+            a == b
+        }
+        (Draft::Review { norm: a, .. }, Draft::Review { norm: b, .. }) => a == b,
+        (Draft::RulesOfProcedure { .. }, Draft::RulesOfProcedure { .. }) => true,
+        _ => false,
+    };
+    if same {
+        Ok(())
+    } else {
+        Err(Rejection::malformed(
+            "amendment-subject",
+            "/payload/draft",
+            "an amendment changes the text of the same norm or region, not its subject",
+        ))
+    }
+}
