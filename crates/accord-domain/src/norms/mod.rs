@@ -6,3 +6,4 @@ pub mod negotiation;
 
 pub use charter::{Charter, NormText, RulesOfProcedure};
 pub use negotiation::{Draft, InstrumentRecord, NormRecord, NormStatus, Regime, Step};
+pub mod oscal;
