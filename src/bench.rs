@@ -11,6 +11,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use accord_domain::ids::{DisplayName, LanguageTag, RegionId, ShortText};
+use accord_domain::norms::Charter;
 use accord_domain::payload::{
     Channel, Contact, ContactRole, PartyKind, PartyRegistration, PocDeclaration,
 };
@@ -232,6 +233,7 @@ fn found_bench_instance(dir: &Path, log: &str, name: &str) -> Result<(Ledger, Ke
             region: "global".into(),
             instance_key: KeyPair::generate(),
             secretariat_key: secretariat.clone(),
+            charter: Charter::baseline(),
         },
         Arc::new(SystemClock),
     )?;
@@ -506,7 +508,7 @@ fn build_large_log(dir: &Path, entries: u64) -> Result<()> {
     let (ledger, secretariat) = found_bench_instance(dir, "large", "Accord bench (large log)")?;
     let parties = 1000.min(entries as usize / 2);
     let keys = register_parties(&ledger, &secretariat, parties)?;
-    let mut next = 1 + parties as u64;
+    let mut next = ledger.read().state().size();
     let bar = progress::bar(entries, "building the large log", true);
     bar.set_position(next);
     const CHUNK: u64 = 20_000;

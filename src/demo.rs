@@ -10,6 +10,7 @@ use std::process::ExitCode;
 use std::sync::Arc;
 
 use accord_domain::ids::{CheckId, DisplayName, LanguageTag, RegionId, ShortText};
+use accord_domain::norms::Charter;
 use accord_domain::payload::{
     Channel, Contact, ContactRole, KeyRevocation, KeyRotation, PartyKind, PartyRegistration,
     PocDeclaration, ReachabilityAck, ReachabilityCheck, RevocationReason,
@@ -612,6 +613,7 @@ pub fn seed_world(dir: &DataDir, seed: u64) -> Result<String> {
             region: "global".to_owned(),
             instance_key: derived_key(seed, "instance"),
             secretariat_key: secretariat_key.clone(),
+            charter: Charter::baseline(),
         },
         Arc::new(clock.clone()),
     )?;

@@ -6,6 +6,7 @@ use std::process::ExitCode;
 use std::sync::Arc;
 
 use accord_domain::ids::{DisplayName, RegionId};
+use accord_domain::norms::Charter;
 use accord_domain::payload::{Genesis, PartyKind, PartyRegistration};
 use accord_domain::state::INSTANCE_SIGNER;
 use accord_domain::Payload;
@@ -34,6 +35,10 @@ pub struct InitArgs {
     /// Region of the secretariat.
     #[arg(long, default_value = "global")]
     region: String,
+    /// Found the regime on this charter (JSON: title, norms, parameters, procedure) instead of
+    /// the built-in baseline.
+    #[arg(long, value_name = "FILE")]
+    charter: Option<PathBuf>,
     /// Use this key file for the secretariat instead of generating one.
     #[arg(long, value_name = "FILE")]
     secretariat_key: Option<PathBuf>,
@@ -56,6 +61,8 @@ pub struct Founding {
     pub instance_key: KeyPair,
     /// Secretariat key.
     pub secretariat_key: KeyPair,
+    /// The charter the secretariat establishes right after genesis.
+    pub charter: Charter,
 }
 
 /// Creates the instance in `dir` and returns its ledger (holding the write lock is the
@@ -106,9 +113,23 @@ pub fn found(dir: &DataDir, f: &Founding, clock: Arc<dyn Clock>) -> Result<Ledge
         },
         &f.instance_key,
     )?;
-    let mut results = ledger.append(vec![Submission::new(envelope)])?;
-    if let Some(Err(rejection)) = results.pop() {
-        bail!("the genesis entry was refused: {rejection}");
+    let charter = Payload::RegimeEstablish(Box::new(f.charter.clone()));
+    let charter = Envelope::sign(
+        charter.entry_type(),
+        1,
+        charter.to_value(),
+        Signer {
+            party: secretariat.clone(),
+            key: f.secretariat_key.key_id(),
+        },
+        &f.secretariat_key,
+    )?;
+    // Genesis and charter in one batch: an instance never exists without its charter.
+    let results = ledger.append(vec![Submission::new(envelope), Submission::new(charter)])?;
+    for (what, result) in ["genesis entry", "charter"].iter().zip(results) {
+        if let Err(rejection) = result {
+            bail!("the {what} was refused: {rejection}");
+        }
     }
     dir.write_config(&InstanceConfig {
         origin: f.origin.clone(),
@@ -130,9 +151,19 @@ pub fn run(args: InitArgs) -> Result<ExitCode> {
         }
         None => KeyPair::generate(),
     };
+    let charter = match &args.charter {
+        Some(path) => {
+            let bytes =
+                std::fs::read(path).with_context(|| format!("reading {}", path.display()))?;
+            serde_json::from_slice::<Charter>(&bytes)
+                .with_context(|| format!("{} is not a valid charter", path.display()))?
+        }
+        None => Charter::baseline(),
+    };
     let ledger = found(
         &dir,
         &Founding {
+            charter,
             origin: args.origin.clone(),
             display_name: args.name.clone(),
             secretariat: args.secretariat.clone(),

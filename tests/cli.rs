@@ -61,8 +61,8 @@ fn a_user_can_run_an_instance_end_to_end() {
         "--data",
         &data,
     ]);
-    assert!(out.contains("Appended as entry 1"), "{out}");
-    let shown = ok(&["log", "show", "1", "--data", &data]);
+    assert!(out.contains("Appended as entry 2"), "{out}");
+    let shown = ok(&["log", "show", "2", "--data", &data]);
     assert!(shown.contains("party.register"), "{shown}");
 
     let server = Server::start(std::path::Path::new(&data));
@@ -88,11 +88,11 @@ fn a_user_can_run_an_instance_end_to_end() {
         "--receipt",
         &receipt,
     ]);
-    assert!(out.contains("Appended as entry 2"), "{out}");
+    assert!(out.contains("Appended as entry 3"), "{out}");
 
     // The receipt verifies offline with the published key, and not with another.
     let out = ok(&["receipt", "verify", &receipt, "--verifier-key", &vkey]);
-    assert!(out.contains("valid: entry 2"), "{out}");
+    assert!(out.contains("valid: entry 3"), "{out}");
     let other = p(tmp.path(), "other");
     let other_init: serde_json::Value = serde_json::from_str(&ok(&[
         "init",
@@ -132,7 +132,7 @@ fn a_user_can_run_an_instance_end_to_end() {
     let signed = tmp.path().join("signed.json");
     write(&signed, &r_envelope(&receipt));
     let out = ok(&["submit", signed.to_str().unwrap(), "--server", &server.url]);
-    assert!(out.contains("Already in the log as entry 2"), "{out}");
+    assert!(out.contains("Already in the log as entry 3"), "{out}");
 
     // Key rotation by the party itself retires its old key; the old key is then refused.
     let new_key = p(tmp.path(), "cert2.key");

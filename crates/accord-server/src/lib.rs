@@ -7,6 +7,7 @@
 pub mod metrics;
 pub mod pages;
 pub mod problem;
+pub mod regime;
 
 use std::future::Future;
 use std::sync::Arc;
@@ -61,6 +62,15 @@ pub fn router(state: AppState) -> Router {
         .route("/proof/consistency", get(consistency_proof))
         .route("/parties", get(parties))
         .route("/parties/{id}", get(party))
+        .route("/norms", get(regime::norms))
+        .route("/norms/{id}", get(regime::norm))
+        .route("/catalog/versions", get(regime::catalog_versions))
+        .route("/catalog/versions/{n}", get(regime::catalog_version_full))
+        .route("/catalog/diff", get(regime::catalog_diff))
+        .route("/instruments", get(regime::instruments))
+        .route("/instruments/{id}", get(regime::instrument))
+        .route("/regions/{id}/parameters", get(regime::region_parameters))
+        .route("/review-calendar", get(regime::review_calendar))
         .route("/healthz", get(healthz))
         .route("/metrics", get(metrics_text))
         .route("/openapi.json", get(openapi))
@@ -98,6 +108,15 @@ pub async fn serve(
         consistency_proof,
         parties,
         party,
+        regime::norms,
+        regime::norm,
+        regime::catalog_versions,
+        regime::catalog_version_full,
+        regime::catalog_diff,
+        regime::instruments,
+        regime::instrument,
+        regime::region_parameters,
+        regime::review_calendar,
         healthz,
         metrics_text
     ),
@@ -107,7 +126,8 @@ pub async fn serve(
         EntryView,
         CheckpointView,
         InclusionProofView,
-        ConsistencyProofView
+        ConsistencyProofView,
+        regime::NormSummary
     ))
 )]
 pub struct ApiDoc;

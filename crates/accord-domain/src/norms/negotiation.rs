@@ -421,6 +421,15 @@ impl InstrumentRecord {
             .expect("an instrument has a first version")
     }
 
+    /// The norm this instrument is about, if it is about one.
+    pub fn subject_norm(&self) -> Option<&NormId> {
+        match self.draft() {
+            Draft::Norm { norm } | Draft::NormAmendment { norm } => Some(&norm.id),
+            Draft::Review { norm, .. } => Some(norm),
+            _ => None,
+        }
+    }
+
     /// Its status at log time `now`.
     pub fn status(&self, now: Timestamp) -> InstrumentStatus {
         match &self.decision {

@@ -1,0 +1,440 @@
+//! A full negotiation through the HTTP API, with parties of every chamber: the charter,
+//! a proposal, comments, two competing amendments, positions, adoption under each decision
+//! rule, a signature with a reservation, review, renewal and a sunset that takes a norm out of
+//! force; then the bad inputs each step refuses. Afterwards `accord verify` (the library, from
+//! the database and from the live server) recomputes the identical state digest.
+//!
+//! The server is the real one on loopback over a real SQLite file; log time comes from the
+//! injectable clock, moved forward between steps so deadlines pass without waiting.
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+use accord_domain::norms::Charter;
+use accord_domain::Timestamp;
+use accord_envelope::{Envelope, KeyPair, Signer};
+use accord_sequencer::{Ledger, Sequencer, SimulatedClock};
+use accord_server::{AppState, Metrics};
+use accord_store::Store;
+use accord_store_sqlite::SqliteStore;
+use accord_tlog::note::NoteVerifier;
+use serde_json::{json, Value};
+
+const HOUR: u64 = 3_600_000;
+const DAY: u64 = 24 * HOUR;
+const START: u64 = 1_767_600_000_000; // 2026-01-05T08:00:00Z
+
+/// (id, kind, region)
+const PARTIES: &[(&str, &str, &str)] = &[
+    ("state-a", "state", "europe"),
+    ("state-b", "state", "europe"),
+    ("state-c", "state", "africa"),
+    ("council-europe", "regional_council", "europe"),
+    ("acme", "company", "europe"),
+    ("globex", "company", "africa"),
+    ("watch", "civil_society", "europe"),
+    ("cert-a", "cert", "europe"),
+    ("audit", "auditor", "global"),
+];
+
+struct Api {
+    url: String,
+    agent: ureq::Agent,
+    clock: SimulatedClock,
+    keys: BTreeMap<String, KeyPair>,
+    ledger: Arc<Ledger>,
+}
+
+impl Api {
+    fn post(&self, party: &str, ty: &str, payload: Value) -> (u16, Value) {
+        let key = &self.keys[party];
+        let signer = Signer {
+            party: party.parse().unwrap(),
+            key: key.key_id(),
+        };
+        let env = Envelope::sign(ty, 1, payload, signer, key).unwrap();
+        let mut res = self
+            .agent
+            .post(&format!("{}/entries", self.url))
+            .header("content-type", "application/json")
+            .send(&env.to_canonical_bytes()[..])
+            .unwrap();
+        let status = res.status().as_u16();
+        let body = res.body_mut().read_to_vec().unwrap();
+        (status, serde_json::from_slice(&body).unwrap_or(Value::Null))
+    }
+
+    /// Posts and expects acceptance.
+    fn ok(&self, party: &str, ty: &str, payload: Value) {
+        let (status, body) = self.post(party, ty, payload);
+        assert_eq!(status, 201, "{ty} by {party} was refused: {body}");
+    }
+
+    /// Posts, expects a refusal with `status` and `rule`, and checks nothing changed.
+    fn refused(&self, party: &str, ty: &str, payload: Value, status: u16, rule: &str) -> Value {
+        let before = self.digest();
+        let (got, body) = self.post(party, ty, payload);
+        assert_eq!(
+            (got, body["rule"].as_str()),
+            (status, Some(rule)),
+            "{ty} by {party}: {body}"
+        );
+        assert!(
+            body["detail"].as_str().is_some_and(|d| d.len() > 10),
+            "{body}"
+        );
+        assert_eq!(self.digest(), before, "a refused {ty} changed the state");
+        body
+    }
+
+    fn get(&self, path: &str) -> Value {
+        let mut res = self
+            .agent
+            .get(&format!("{}{path}", self.url))
+            .call()
+            .unwrap();
+        assert_eq!(res.status().as_u16(), 200, "GET {path}");
+        serde_json::from_slice(&res.body_mut().read_to_vec().unwrap()).unwrap()
+    }
+
+    fn digest(&self) -> (u64, [u8; 32]) {
+        let core = self.ledger.read();
+        let p = core.published().unwrap();
+        (p.checkpoint.size, p.state_digest)
+    }
+
+    fn wait(&self, ms: u64) {
+        self.clock.advance_ms(ms);
+    }
+
+    fn at(&self, plus_days: u64) -> String {
+        Timestamp::from_unix_ms(
+            accord_sequencer::Clock::now(&self.clock).unix_ms() + plus_days * DAY,
+        )
+        .to_string()
+    }
+
+    fn propose(&self, by: &str, id: &str, draft: Value) {
+        let payload = json!({"instrument": id, "title": format!("Instrument {id}"), "draft": draft,
+                             "comment_until": self.at(7), "positions_until": self.at(14)});
+        self.ok(by, "instrument.propose", payload);
+    }
+
+    fn position(&self, by: &str, id: &str, version: u32, stance: &str) {
+        let mut p = json!({"instrument": id, "version": version, "stance": stance});
+        if stance == "object" {
+            p["reason"] = json!("It would conflict with our national law.");
+        }
+        self.ok(by, "instrument.position", p);
+    }
+
+    fn everyone_supports(&self, id: &str, version: u32) {
+        let i = self.get(&format!("/instruments/{id}"));
+        let eligible: Vec<String> = i["instrument"]["eligible"]
+            .as_object()
+            .unwrap()
+            .keys()
+            .cloned()
+            .collect();
+        for p in eligible {
+            self.position(&p, id, version, "support");
+        }
+    }
+
+    fn decide(&self, id: &str, outcome: &str) {
+        self.wait(15 * DAY);
+        self.ok(
+            "secretariat",
+            "instrument.decide",
+            json!({"instrument": id, "outcome": outcome}),
+        );
+        let i = self.get(&format!("/instruments/{id}"));
+        assert_eq!(i["status"], outcome, "{i}");
+    }
+}
+
+fn norm(id: &str, text: &str) -> Value {
+    json!({"id": id, "title": format!("Norm {id}"), "text": text,
+           "rationale": "Predictable behaviour lowers the risk of escalation.",
+           "source": {"document": "Negotiation test", "reference": "1"},
+           "indicators": ["adherence"], "report_types": ["self_assessment"],
+           "review_after_months": 12, "sunset_after_months": 24})
+}
+
+#[test]
+fn a_negotiation_runs_end_to_end_over_http_and_verifies() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = Arc::new(SqliteStore::open(dir.path().join("accord.db")).unwrap());
+    let instance = KeyPair::generate();
+    let clock = SimulatedClock::at(Timestamp::from_unix_ms(START));
+    let ledger = Arc::new(
+        Ledger::open(
+            store.clone(),
+            "test.example/regime",
+            &instance,
+            Arc::new(clock.clone()),
+            &mut |_, _| {},
+        )
+        .unwrap(),
+    );
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .unwrap();
+    let (sequencer, thread) = Sequencer::start(ledger.clone(), 256, None);
+    let state = AppState {
+        sequencer,
+        store: store.clone(),
+        ledger: ledger.clone(),
+        metrics: Arc::new(Metrics::new()),
+    };
+    let listener = runtime
+        .block_on(tokio::net::TcpListener::bind("127.0.0.1:0"))
+        .unwrap();
+    let url = format!("http://{}", listener.local_addr().unwrap());
+    let (stop_tx, stop_rx) = tokio::sync::oneshot::channel::<()>();
+    let server = runtime.spawn(accord_server::serve(listener, state, async {
+        let _ = stop_rx.await;
+    }));
+
+    let mut keys: BTreeMap<String, KeyPair> = BTreeMap::new();
+    keys.insert("instance".into(), instance.clone());
+    keys.insert("secretariat".into(), KeyPair::generate());
+    for (i, (id, _, _)) in PARTIES.iter().enumerate() {
+        keys.insert((*id).into(), KeyPair::from_seed([60 + i as u8; 32]));
+    }
+    let api = Api {
+        url,
+        agent: ureq::Agent::config_builder()
+            .http_status_as_error(false)
+            .build()
+            .into(),
+        clock,
+        keys,
+        ledger: ledger.clone(),
+    };
+
+    // Genesis, charter, parties.
+    api.ok("instance", "instance.genesis", json!({
+        "origin": "test.example/regime", "display_name": "Negotiation test",
+        "instance_key": instance.public_key(),
+        "secretariat": {"party": "secretariat", "kind": "secretariat", "region": "global",
+                        "display_name": "Secretariat", "public_key": api.keys["secretariat"].public_key()}}));
+    api.ok(
+        "secretariat",
+        "regime.establish",
+        serde_json::to_value(Charter::baseline()).unwrap(),
+    );
+    for (id, kind, region) in PARTIES {
+        api.ok(
+            "secretariat",
+            "party.register",
+            json!({"party": id, "kind": kind, "region": region,
+            "display_name": format!("Party {id}"), "public_key": api.keys[*id].public_key()}),
+        );
+    }
+    assert_eq!(api.get("/norms").as_array().unwrap().len(), 17);
+
+    // 1. A new norm under weighted chambers: comments, two competing amendments, positions.
+    api.propose(
+        "state-a",
+        "n1",
+        json!({"kind": "norm", "norm": norm("incident-help", "Parties answer requests for help.")}),
+    );
+    api.ok(
+        "watch",
+        "instrument.comment",
+        json!({"instrument": "n1", "version": 1, "text": "Say within what time."}),
+    );
+    api.ok("watch", "instrument.amend", json!({"instrument": "n1", "amendment": "a1", "against": 1, "rationale": "A time limit.",
+        "draft": {"kind": "norm", "norm": norm("incident-help", "Parties answer requests for help within 72 hours.")}}));
+    api.ok("acme", "instrument.amend", json!({"instrument": "n1", "amendment": "a2", "against": 1, "rationale": "A channel.",
+        "draft": {"kind": "norm", "norm": norm("incident-help", "Parties answer requests for help through their contact points.")}}));
+    api.ok(
+        "state-a",
+        "instrument.accept_amendment",
+        json!({"instrument": "n1", "amendment": "a1"}),
+    );
+    // Bad input: an amendment against the superseded version 1.
+    api.refused(
+        "acme",
+        "instrument.amend",
+        json!({"instrument": "n1", "amendment": "a3", "against": 1, "rationale": "Late.",
+        "draft": {"kind": "norm", "norm": norm("incident-help", "Another text.")}}),
+        409,
+        "superseded-version",
+    );
+    api.refused(
+        "state-a",
+        "instrument.accept_amendment",
+        json!({"instrument": "n1", "amendment": "a2"}),
+        409,
+        "amendment-superseded",
+    );
+    // Bad input: an objection without reasons.
+    api.refused(
+        "state-c",
+        "instrument.position",
+        json!({"instrument": "n1", "version": 2, "stance": "object"}),
+        422,
+        "objection-reason",
+    );
+    for (p, s) in [
+        ("state-a", "support"),
+        ("state-b", "support"),
+        ("state-c", "object"),
+        ("council-europe", "support"),
+        ("acme", "support"),
+        ("globex", "abstain"),
+        ("watch", "support"),
+        ("cert-a", "support"),
+        ("audit", "support"),
+    ] {
+        api.position(p, "n1", 2, s);
+    }
+    let live = api.get("/instruments/n1");
+    assert!(live["tally"]["adopted"].as_bool().unwrap(), "{live}");
+    api.decide("n1", "adopted");
+    // Bad input: a position after the deadline.
+    api.refused(
+        "state-c",
+        "instrument.position",
+        json!({"instrument": "n1", "version": 2, "stance": "support"}),
+        409,
+        "position-deadline",
+    );
+    // Signature with a reservation; bad input: a signature by a party of the wrong kind.
+    api.ok(
+        "state-c",
+        "instrument.sign",
+        json!({"instrument": "n1", "reservations": ["Applies once our law is amended."]}),
+    );
+    api.refused(
+        "audit",
+        "instrument.sign",
+        json!({"instrument": "n1"}),
+        403,
+        "signatory-kind",
+    );
+    let versions = api.get("/catalog/versions");
+    assert_eq!(versions.as_array().unwrap().len(), 2);
+    let diff = api.get("/catalog/diff?from=1&to=2");
+    assert_eq!(diff["norms"][0]["id"], "incident-help");
+    assert_eq!(diff["norms"][0]["change"], "added");
+    assert!(
+        diff["norms"][0]["fields"]["text"]
+            .as_str()
+            .unwrap()
+            .contains("+Parties"),
+        "{diff}"
+    );
+
+    // 2. A regional profile under qualified majority of the region's states.
+    // Bad input: a tailoring outside the baseline bounds.
+    api.refused("council-europe", "instrument.propose", json!({"instrument": "p-eu", "title": "Europe", "comment_until": api.at(7), "positions_until": api.at(14),
+        "draft": {"kind": "regional_profile", "region": "europe", "languages": ["en"], "tailoring": {"disclosure_window_days": 400}}}), 422, "out-of-bounds");
+    api.propose(
+        "council-europe",
+        "p-eu",
+        json!({"kind": "regional_profile", "region": "europe", "languages": ["en", "fr", "de"],
+        "tailoring": {"disclosure_window_days": 60, "early_warning_hours": 12}}),
+    );
+    // Bad input: a vote from an advisory-only chamber (companies are advisory on profiles).
+    api.refused(
+        "acme",
+        "instrument.position",
+        json!({"instrument": "p-eu", "version": 1, "stance": "support"}),
+        403,
+        "advisory-chamber",
+    );
+    api.position("state-a", "p-eu", 1, "support");
+    api.position("council-europe", "p-eu", 1, "support");
+    api.position("state-b", "p-eu", 1, "object");
+    api.decide("p-eu", "adopted");
+    let params = api.get("/regions/europe/parameters");
+    assert_eq!(params["effective"]["disclosure_window_days"]["value"], 60);
+    assert_eq!(
+        params["effective"]["disclosure_window_days"]["origin"],
+        "region:europe"
+    );
+    assert_eq!(
+        params["effective"]["final_report_days"]["origin"],
+        "baseline"
+    );
+
+    // 3. Rules of procedure under unanimity of states: norms move to consensus-minus-one.
+    let mut rules = serde_json::to_value(Charter::baseline().procedure).unwrap();
+    rules["norm"]["procedure"]["rule"] = json!({"rule": "consensus_minus_one"});
+    api.propose(
+        "state-b",
+        "rop-1",
+        json!({"kind": "rules_of_procedure", "procedure": rules}),
+    );
+    api.everyone_supports("rop-1", 1);
+    api.decide("rop-1", "adopted");
+    // 4. A norm under consensus-minus-one, adopted over one objection.
+    api.propose("state-b", "n2", json!({"kind": "norm", "norm": norm("exercise-together", "Parties join one exercise a year.")}));
+    api.everyone_supports("n2", 1);
+    api.position("globex", "n2", 1, "object");
+    api.decide("n2", "adopted");
+
+    // 5. Review (consensus of states and technical community) and renewal.
+    api.wait(366 * DAY);
+    api.ok(
+        "secretariat",
+        "poc.check",
+        json!({"check": "tick-1", "role": "technical", "respond_within_hours": 24}),
+    );
+    let calendar = api.get("/review-calendar");
+    let entry = calendar
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|n| n["id"] == "incident-help")
+        .unwrap();
+    assert_eq!(entry["status"], "under_review");
+    api.propose(
+        "state-a",
+        "n1-review",
+        json!({"kind": "review", "norm": "incident-help", "outcome": "renew"}),
+    );
+    api.everyone_supports("n1-review", 1);
+    api.decide("n1-review", "adopted");
+    assert_eq!(api.get("/norms/incident-help")["status"], "in_force");
+    // 6. Sunset: "exercise-together" was never renewed; 24 months after adoption it lapses.
+    api.wait(400 * DAY);
+    api.ok(
+        "secretariat",
+        "poc.check",
+        json!({"check": "tick-2", "role": "technical", "respond_within_hours": 24}),
+    );
+    let lapsed = api.get("/norms/exercise-together");
+    assert_eq!(
+        (lapsed["status"].as_str(), lapsed["in_force"].as_bool()),
+        (Some("sunset"), Some(false)),
+        "{lapsed}"
+    );
+
+    // accord verify recomputes the identical state digest, from the database and over HTTP.
+    let (size, digest) = api.digest();
+    let verifier = NoteVerifier::parse(&ledger.verifier_key()).unwrap();
+    let local = accord_verify::verify(
+        &accord_verify::LocalSource(store.clone() as Arc<dyn Store>),
+        &verifier,
+        &mut |_, _| {},
+    )
+    .unwrap();
+    assert_eq!((local.entries, local.state_digest), (size, digest));
+    let remote = accord_verify::verify(
+        &accord_verify::HttpSource::new(&api.url),
+        &verifier,
+        &mut |_, _| {},
+    )
+    .unwrap();
+    assert_eq!((remote.entries, remote.state_digest), (size, digest));
+
+    let _ = stop_tx.send(());
+    runtime.block_on(server).unwrap().unwrap();
+    thread.join();
+}
