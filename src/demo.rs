@@ -355,6 +355,12 @@ enum Action {
         party: usize,
         generation: u8,
     },
+    /// Any other statement: `by` a party, or the secretariat when `None`.
+    Say {
+        by: Option<usize>,
+        entry_type: &'static str,
+        payload: serde_json::Value,
+    },
 }
 
 struct World<'a> {
@@ -370,6 +376,16 @@ struct World<'a> {
 
 impl World<'_> {
     fn submit(&mut self, at: Timestamp, payload: Payload, signer: Option<usize>) -> Result<()> {
+        self.say(at, payload.entry_type(), payload.to_value(), signer)
+    }
+
+    fn say(
+        &mut self,
+        at: Timestamp,
+        entry_type: &str,
+        payload: serde_json::Value,
+        signer: Option<usize>,
+    ) -> Result<()> {
         self.clock.set(at);
         let (party, key) = match signer {
             None => (
@@ -385,9 +401,9 @@ impl World<'_> {
             ),
         };
         let envelope = Envelope::sign(
-            payload.entry_type(),
+            entry_type,
             1,
-            payload.to_value(),
+            payload,
             Signer {
                 party,
                 key: key.key_id(),
@@ -413,6 +429,11 @@ impl World<'_> {
 
     fn run(&mut self, action: Action, at: Timestamp) -> Result<()> {
         match action {
+            Action::Say {
+                by,
+                entry_type,
+                payload,
+            } => self.say(at, entry_type, payload, by),
             Action::Register(i) => {
                 let p = &PARTIES[i];
                 let key = self.key_for(i, 0);
@@ -596,6 +617,9 @@ fn timeline(rng: &mut Rng) -> Vec<(Timestamp, u32, Action)> {
         160 * DAY_MS,
         Action::Declare(index_of("state-aldoria"), 1),
     );
+    for (ms, action) in negotiations(rng) {
+        push(&mut events, ms, action);
+    }
     events.sort_by_key(|(at, seq, _)| (*at, *seq));
     events
 }
@@ -658,4 +682,295 @@ pub fn seed_world(dir: &DataDir, seed: u64) -> Result<String> {
         ledger.read().state().last_at(),
         dir.path().join("keys").display()
     ))
+}
+
+/// The regime's year of negotiation: two regional profiles with different tailoring, a new
+/// norm concluded with amendments, positions from every chamber and signatures with
+/// reservations, and an amendment of the disclosure norm still open for positions.
+fn negotiations(rng: &mut Rng) -> Vec<(u64, Action)> {
+    use serde_json::json;
+    let day = |d: u64| d * DAY_MS + 10 * HOUR_MS;
+    let iso = |ms: u64| START.plus_ms(ms).to_string();
+    let mut out = Vec::new();
+    let mut say =
+        |ms: u64, by: Option<&str>, entry_type: &'static str, payload: serde_json::Value| {
+            out.push((
+                ms,
+                Action::Say {
+                    by: by.map(index_of),
+                    entry_type,
+                    payload,
+                },
+            ));
+        };
+    let position = |id: &str, version: u32, stance: &str, reason: Option<&str>| {
+        let mut p = json!({"instrument": id, "version": version, "stance": stance});
+        if let Some(r) = reason {
+            p["reason"] = json!(r);
+        }
+        p
+    };
+
+    // Europe tightens disclosure and early warning and reports twice a year.
+    say(
+        day(25),
+        Some("council-europe"),
+        "instrument.propose",
+        json!({
+        "instrument": "profile-europe-2026", "title": "European regional profile 2026",
+        "draft": {"kind": "regional_profile", "region": "europe", "languages": ["en", "fr", "de"],
+                  "tailoring": {"disclosure_window_days": 60, "early_warning_hours": 12, "reporting_cadence_months": 6}},
+        "comment_until": iso(day(39)), "positions_until": iso(day(46))}),
+    );
+    say(
+        day(29),
+        Some("cyberpeace-lab"),
+        "instrument.comment",
+        json!({"instrument": "profile-europe-2026", "version": 1,
+        "text": "A 60-day window is achievable for most vendors; keep the extension process transparent."}),
+    );
+    say(
+        day(40),
+        Some("state-aldoria"),
+        "instrument.position",
+        position("profile-europe-2026", 1, "support", None),
+    );
+    say(
+        day(41),
+        Some("council-europe"),
+        "instrument.position",
+        position("profile-europe-2026", 1, "support", None),
+    );
+    say(
+        day(43),
+        Some("state-brevia"),
+        "instrument.position",
+        position(
+            "profile-europe-2026",
+            1,
+            "support",
+            Some("Six-monthly reports match our national cycle."),
+        ),
+    );
+    say(
+        day(47),
+        None,
+        "instrument.decide",
+        json!({"instrument": "profile-europe-2026", "outcome": "adopted"}),
+    );
+    for (d, who) in [
+        (49, "state-aldoria"),
+        (50, "cert-aldoria"),
+        (52, "northwind-cloud"),
+        (55, "state-brevia"),
+    ] {
+        say(
+            day(d),
+            Some(who),
+            "instrument.sign",
+            json!({"instrument": "profile-europe-2026"}),
+        );
+    }
+
+    // Africa gives more time for critical fixes and final reports, and adds languages.
+    say(
+        day(27),
+        Some("council-africa"),
+        "instrument.propose",
+        json!({
+        "instrument": "profile-africa-2026", "title": "African regional profile 2026",
+        "draft": {"kind": "regional_profile", "region": "africa", "languages": ["en", "fr", "ar", "pt"],
+                  "tailoring": {"remediation_days_critical": 21, "final_report_days": 45, "reachability_response_hours": 72}},
+        "comment_until": iso(day(41)), "positions_until": iso(day(48))}),
+    );
+    say(
+        day(42),
+        Some("state-calandra"),
+        "instrument.position",
+        position("profile-africa-2026", 1, "support", None),
+    );
+    say(
+        day(44),
+        Some("state-dunmore"),
+        "instrument.position",
+        position(
+            "profile-africa-2026",
+            1,
+            "object",
+            Some("Our national CSIRT cannot yet staff 72-hour acknowledgements around the clock."),
+        ),
+    );
+    say(
+        day(45),
+        Some("council-africa"),
+        "instrument.position",
+        position("profile-africa-2026", 1, "support", None),
+    );
+    say(
+        day(49),
+        None,
+        "instrument.decide",
+        json!({"instrument": "profile-africa-2026", "outcome": "adopted"}),
+    );
+    say(
+        day(51),
+        Some("state-calandra"),
+        "instrument.sign",
+        json!({"instrument": "profile-africa-2026",
+        "reservations": ["The 21-day critical window applies to government systems from 2027."]}),
+    );
+    say(
+        day(53),
+        Some("meridian-telecom"),
+        "instrument.sign",
+        json!({"instrument": "profile-africa-2026"}),
+    );
+
+    // A new norm on joint exercises, negotiated in spring with two competing amendments.
+    let exercises = |text: &str| {
+        json!({
+        "id": "joint-exercises", "title": "Take part in joint incident-response exercises",
+        "text": text,
+        "rationale": "Exercises build the working relationships and shared procedures that keep a real incident from escalating through misunderstanding.",
+        "source": {"document": "Accord source article (shared/seed)", "reference": "joint simulations, red-teaming and joint incident-response exercises"},
+        "indicators": ["reachability", "self_assessment_gap", "adherence"],
+        "report_types": ["self_assessment"],
+        "review_after_months": 24, "sunset_after_months": 60})
+    };
+    say(
+        day(60),
+        Some("state-aldoria"),
+        "instrument.propose",
+        json!({
+        "instrument": "norm-joint-exercises", "title": "Norm on joint incident-response exercises",
+        "draft": {"kind": "norm", "norm": exercises("Each party takes part in at least one joint incident-response exercise a year with parties of another region.")},
+        "comment_until": iso(day(88)), "positions_until": iso(day(110))}),
+    );
+    say(
+        day(65),
+        Some("cyberpeace-lab"),
+        "instrument.comment",
+        json!({"instrument": "norm-joint-exercises", "version": 1,
+        "text": "Exercises only build trust if their lessons are shared; ask for a public summary."}),
+    );
+    say(
+        day(70),
+        Some("open-net-watch"),
+        "instrument.comment",
+        json!({"instrument": "norm-joint-exercises", "version": 1,
+        "text": "Civil-society observers should be able to attend at least the tabletop part."}),
+    );
+    say(
+        day(72),
+        Some("cyberpeace-lab"),
+        "instrument.amend",
+        json!({"instrument": "norm-joint-exercises", "amendment": "public-summary", "against": 1,
+        "rationale": "Lessons learned should reach those who did not take part.",
+        "draft": {"kind": "norm", "norm": exercises("Each party takes part in at least one joint incident-response exercise a year with parties of another region, and publishes a summary of the lessons learned within three months.")}}),
+    );
+    say(
+        day(75),
+        Some("meridian-telecom"),
+        "instrument.amend",
+        json!({"instrument": "norm-joint-exercises", "amendment": "no-production", "against": 1,
+        "rationale": "Exercises must never touch live customer networks.",
+        "draft": {"kind": "norm", "norm": exercises("Each party takes part in at least one joint incident-response exercise a year with parties of another region, without touching production systems.")}}),
+    );
+    say(
+        day(80),
+        Some("state-aldoria"),
+        "instrument.accept_amendment",
+        json!({"instrument": "norm-joint-exercises", "amendment": "public-summary"}),
+    );
+    let voters: Vec<(&str, &str, Option<&str>)> = vec![
+        ("state-aldoria", "support", None), ("state-brevia", "support", None), ("state-calandra", "support", None),
+        ("state-dunmore", "object", Some("An annual cross-regional exercise is beyond our current capacity; we ask for capacity building first.")),
+        ("state-esteria", "support", None), ("state-farland", "support", None), ("state-galvia", "abstain", None),
+        ("council-europe", "support", None), ("council-africa", "support", None), ("council-americas", "support", None),
+        ("cert-aldoria", "support", None), ("cert-calandra", "support", None), ("cert-esteria", "support", None),
+        ("audit-collective", "abstain", None), ("northwind-cloud", "support", None), ("meridian-telecom", "abstain", None),
+        ("kestrel-software", "support", None), ("open-net-watch", "support", None), ("cyberpeace-lab", "support", None),
+    ];
+    for (who, stance, reason) in voters {
+        let d = 89 + rng.below(20);
+        say(
+            day(d) + rng.below(8) * HOUR_MS,
+            Some(who),
+            "instrument.position",
+            position("norm-joint-exercises", 2, stance, reason),
+        );
+    }
+    say(
+        day(112),
+        None,
+        "instrument.decide",
+        json!({"instrument": "norm-joint-exercises", "outcome": "adopted"}),
+    );
+    for (d, who, reservation) in [
+        (115, "state-aldoria", None),
+        (117, "state-calandra", None),
+        (
+            118,
+            "state-dunmore",
+            Some("Subject to parliamentary approval of the exercise budget."),
+        ),
+        (120, "northwind-cloud", None),
+        (123, "cert-esteria", None),
+        (
+            126,
+            "state-galvia",
+            Some("Galvia will take part as an observer until its national CSIRT is operational."),
+        ),
+        (130, "open-net-watch", None),
+    ] {
+        let reservations: Vec<&str> = reservation.into_iter().collect();
+        say(
+            day(d),
+            Some(who),
+            "instrument.sign",
+            json!({"instrument": "norm-joint-exercises", "reservations": reservations}),
+        );
+    }
+
+    // Open now: an amendment that asks disclosures to come as CSAF 2.0 advisories.
+    let mut disclosure = Charter::baseline()
+        .norms
+        .into_iter()
+        .find(|n| n.id.as_str() == "vulnerability-disclosure")
+        .map(|n| serde_json::to_value(n).unwrap_or_default())
+        .unwrap_or_default();
+    if let Some(text) = disclosure["text"].as_str() {
+        disclosure["text"] = json!(format!(
+            "{text} Disclosures are published as CSAF 2.0 advisories."
+        ));
+    }
+    say(
+        day(288),
+        Some("council-europe"),
+        "instrument.propose",
+        json!({
+        "instrument": "amend-disclosure-csaf", "title": "Publish disclosures as CSAF 2.0 advisories",
+        "draft": {"kind": "norm_amendment", "norm": disclosure},
+        "comment_until": iso(day(298)), "positions_until": iso(day(340))}),
+    );
+    say(
+        day(291),
+        Some("kestrel-software"),
+        "instrument.comment",
+        json!({"instrument": "amend-disclosure-csaf", "version": 1,
+        "text": "Small vendors will need tooling support; point to open-source CSAF generators."}),
+    );
+    for (d, who, stance, reason) in [
+        (299, "state-aldoria", "support", None),
+        (300, "state-farland", "support", None),
+        (301, "northwind-cloud", "support", None),
+        (302, "kestrel-software", "abstain", None),
+        (303, "cert-aldoria", "support", None),
+        (304, "open-net-watch", "support", None),
+        (306, "state-galvia", "object", Some("Machine-readable advisories should be encouraged, not required, until tooling exists in Spanish.")),
+        (307, "council-africa", "support", None),
+    ] {
+        say(day(d), Some(who), "instrument.position", position("amend-disclosure-csaf", 1, stance, reason));
+    }
+    out
 }

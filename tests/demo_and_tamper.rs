@@ -61,6 +61,63 @@ fn the_demo_world_is_deterministic_alive_and_verifies() {
     assert!(foreign.join("precious.txt").exists());
 }
 
+#[test]
+fn the_demo_world_holds_a_year_of_negotiation() {
+    let tmp = tempdir();
+    let data = tmp.path().join("demo");
+    seed(&data);
+    let server = Server::start(&data);
+    let json = |path: &str| -> serde_json::Value {
+        let (status, _, body) = get(&format!("{}{path}", server.url));
+        assert_eq!(status, 200, "GET {path}");
+        serde_json::from_slice(&body).unwrap()
+    };
+    // The baseline catalog plus the norm negotiated in spring.
+    assert_eq!(json("/norms").as_array().unwrap().len(), 18);
+    // Two regional profiles with different tailoring.
+    let europe = json("/regions/europe/parameters");
+    let africa = json("/regions/africa/parameters");
+    assert_eq!(
+        europe["effective"]["disclosure_window_days"]["origin"],
+        "region:europe"
+    );
+    assert_eq!(
+        africa["effective"]["disclosure_window_days"]["origin"],
+        "baseline"
+    );
+    assert_eq!(
+        africa["effective"]["remediation_days_critical"]["origin"],
+        "region:africa"
+    );
+    // One negotiation concluded with amendments and reservations.
+    let done = json("/instruments/norm-joint-exercises");
+    assert_eq!(done["status"], "adopted");
+    let amendments = done["instrument"]["amendments"].as_object().unwrap();
+    let statuses: Vec<&str> = amendments
+        .values()
+        .filter_map(|a| a["status"].as_str())
+        .collect();
+    assert!(
+        statuses.contains(&"accepted") && statuses.contains(&"superseded"),
+        "{statuses:?}"
+    );
+    let signatures = done["instrument"]["signatures"].as_object().unwrap();
+    assert!(signatures
+        .values()
+        .any(|s| !s["reservations"].as_array().unwrap().is_empty()));
+    // One in progress, with positions from every chamber.
+    let open = json("/instruments/amend-disclosure-csaf");
+    assert_eq!(open["status"], "positions");
+    let chambers: std::collections::BTreeSet<&str> = open["instrument"]["positions"]
+        .as_object()
+        .unwrap()
+        .values()
+        .filter_map(|p| p["chamber"].as_str())
+        .collect();
+    assert_eq!(chambers.len(), 4, "{chambers:?}");
+    server.stop();
+}
+
 /// Copies a seeded data directory and flips one byte of one stored value in the copy.
 fn tampered(seeded: &Path, dest: &Path, table: &str, column: &str, row: &str, byte: usize) {
     std::fs::create_dir_all(dest).unwrap();

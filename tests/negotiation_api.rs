@@ -322,13 +322,15 @@ fn a_negotiation_runs_end_to_end_over_http_and_verifies() {
     let diff = api.get("/catalog/diff?from=1&to=2");
     assert_eq!(diff["norms"][0]["id"], "incident-help");
     assert_eq!(diff["norms"][0]["change"], "added");
+    let text = &diff["norms"][0]["fields"]["text"];
     assert!(
-        diff["norms"][0]["fields"]["text"]
+        text["unified"]
             .as_str()
             .unwrap()
-            .contains("+Parties"),
+            .contains("+Parties answer"),
         "{diff}"
     );
+    assert_eq!(text["words"][0][0], "insert", "{diff}");
 
     // 2. A regional profile under qualified majority of the region's states.
     // Bad input: a tailoring outside the baseline bounds.

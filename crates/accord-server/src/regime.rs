@@ -167,8 +167,37 @@ pub struct DiffQuery {
 struct NormDiff {
     id: String,
     change: &'static str,
-    /// Unified diffs of the fields that changed (title, text, rationale).
-    fields: BTreeMap<&'static str, String>,
+    /// The fields that changed (title, text, rationale), each as a diff.
+    fields: BTreeMap<&'static str, FieldDiff>,
+}
+
+/// A changed text, as a unified line diff and as word runs for inline display.
+#[derive(Serialize)]
+struct FieldDiff {
+    /// Unified diff (`---`/`+++` headers, `@@` hunks) by line.
+    unified: String,
+    /// Runs of words: `["equal" | "delete" | "insert", text]`, in order.
+    words: Vec<(&'static str, String)>,
+}
+
+fn text_diff(old: &str, new: &str, from: u32, to: u32) -> FieldDiff {
+    let unified = TextDiff::from_lines(old, new)
+        .unified_diff()
+        .header(&format!("catalog v{from}"), &format!("catalog v{to}"))
+        .to_string();
+    let mut words: Vec<(&'static str, String)> = Vec::new();
+    for change in TextDiff::from_words(old, new).iter_all_changes() {
+        let tag = match change.tag() {
+            similar::ChangeTag::Equal => "equal",
+            similar::ChangeTag::Delete => "delete",
+            similar::ChangeTag::Insert => "insert",
+        };
+        match words.last_mut() {
+            Some((last, text)) if *last == tag => text.push_str(change.value()),
+            _ => words.push((tag, change.value().to_owned())),
+        }
+    }
+    FieldDiff { unified, words }
 }
 
 /// A text diff between two catalog versions, norm by norm (unified diff format).
@@ -204,14 +233,7 @@ pub async fn catalog_diff(
                 ("rationale", field(|t| t.rationale.as_str())),
             ] {
                 if x != y {
-                    let diff = TextDiff::from_words(x, y)
-                        .unified_diff()
-                        .header(
-                            &format!("catalog v{}", q.from),
-                            &format!("catalog v{}", q.to),
-                        )
-                        .to_string();
-                    fields.insert(name, diff);
+                    fields.insert(name, text_diff(x, y, q.from, q.to));
                 }
             }
             out.push(NormDiff {
