@@ -294,6 +294,8 @@ fn bench_runs_end_to_end_at_a_small_scale() {
         "200",
         "--clients",
         "4",
+        "--positions",
+        "400",
         "--json",
     ]);
     let rows: Vec<serde_json::Value> = serde_json::from_str(&out).expect("bench --json");
@@ -302,6 +304,7 @@ fn bench_runs_end_to_end_at_a_small_scale() {
         .filter_map(|r| r["measurement"].as_str())
         .collect();
     for want in [
+        "projection: negotiation",
         "HTTP: durable signed submissions/s",
         "baseline: raw SQLite",
         "verify: 2300 entries",

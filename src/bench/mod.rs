@@ -4,6 +4,8 @@
 //!
 //! Everything runs on loopback, is bounded in count, and cleans up after itself.
 
+mod negotiation;
+
 use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, ExitCode, Stdio};
@@ -39,6 +41,9 @@ pub struct BenchArgs {
     /// Signed submissions sent through HTTP (and again through the library path).
     #[arg(long, default_value_t = 20_000)]
     submissions: u64,
+    /// Positions in the negotiation-projection measurement (200 parties).
+    #[arg(long, default_value_t = 10_000)]
+    positions: usize,
     /// Concurrent clients.
     #[arg(long, default_value_t = 32)]
     clients: usize,
@@ -72,8 +77,8 @@ fn row(what: &str, value: String, target: &str, pass: Option<bool>) -> Row {
 
 /// Runs `accord bench`.
 pub fn run(args: BenchArgs) -> Result<ExitCode> {
-    if args.clients == 0 || args.submissions == 0 || args.entries < 2_000 {
-        bail!("--clients and --submissions must be positive and --entries at least 2000");
+    if args.clients == 0 || args.submissions == 0 || args.entries < 2_000 || args.positions < 400 {
+        bail!("--clients and --submissions must be positive, --entries at least 2000 and --positions at least 400");
     }
     let (root, temporary) = match &args.dir {
         Some(d) => (d.clone(), false),
@@ -167,7 +172,28 @@ fn measure(args: &BenchArgs, root: &Path) -> Result<Vec<Row>> {
         None,
     ));
 
-    // 4. verify on a large log.
+    // 4. Projecting a negotiation: the cost per entry should not grow with the log.
+    let (half_time, half_entries) = negotiation::measure(args.positions / 2)?;
+    let (full_time, full_entries) = negotiation::measure(args.positions)?;
+    let per = |t: Duration, n: usize| t.as_secs_f64() * 1e6 / n as f64;
+    let (half_per, full_per) = (per(half_time, half_entries), per(full_time, full_entries));
+    rows.push(row(
+        &format!(
+            "projection: negotiation, {} parties, {} positions ({} entries)",
+            negotiation::PARTIES,
+            args.positions,
+            full_entries
+        ),
+        format!(
+            "{:.0} ms ({full_per:.1} µs/entry; {} positions: {half_per:.1} µs/entry)",
+            full_time.as_secs_f64() * 1e3,
+            args.positions / 2
+        ),
+        "linear in entries",
+        Some(full_per <= half_per * 1.5),
+    ));
+
+    // 5. verify on a large log.
     let big_dir = root.join("big");
     let build_started = Instant::now();
     build_large_log(&big_dir, args.entries)?;
@@ -204,7 +230,7 @@ fn measure(args: &BenchArgs, root: &Path) -> Result<Vec<Row>> {
         (args.entries >= 1_000_000).then_some(secs <= 60.0 * args.entries as f64 / 1e6),
     ));
 
-    // 5. Peak memory of a real server process serving that log.
+    // 6. Peak memory of a real server process serving that log.
     let (rss_mib, startup) = serve_and_measure_rss(&big_dir, args.entries)?;
     rows.push(row(
         &format!("serve: peak RSS with a {}-entry log", args.entries),
