@@ -235,11 +235,11 @@ pub fn party(cmd: PartyCommand) -> Result<ExitCode> {
     send_and_print(envelope, &target, None)
 }
 
-fn load_key(path: &Path) -> Result<KeyFile> {
+pub(crate) fn load_key(path: &Path) -> Result<KeyFile> {
     KeyFile::load(path).with_context(|| format!("loading key file {}", path.display()))
 }
 
-fn sign(
+pub(crate) fn sign(
     entry_type: &str,
     schema: u32,
     payload: serde_json::Value,
@@ -387,7 +387,7 @@ fn send(envelope: Envelope, target: &TargetArgs) -> Result<Sent> {
     }
 }
 
-fn send_and_print(
+pub(crate) fn send_and_print(
     envelope: Envelope,
     target: &TargetArgs,
     receipt_out: Option<&Path>,

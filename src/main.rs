@@ -8,6 +8,7 @@ mod client;
 mod datadir;
 mod demo;
 mod init;
+mod negotiate;
 mod progress;
 mod serve;
 mod verify_cmd;
@@ -73,6 +74,12 @@ enum Command {
     Party(client::PartyCommand),
     /// Sign a statement with a key file and submit it.
     Submit(client::SubmitArgs),
+    /// Read the norms catalog: list, show, diff versions, export as OSCAL.
+    #[command(subcommand)]
+    Norms(negotiate::NormsCommand),
+    /// Negotiate instruments: propose, comment, amend, take positions, decide, sign.
+    #[command(subcommand)]
+    Instrument(negotiate::InstrumentCommand),
     /// Read the log.
     #[command(subcommand)]
     Log(client::LogCommand),
@@ -101,6 +108,8 @@ fn main() -> ExitCode {
         Command::Keygen(args) => client::keygen(args),
         Command::Party(cmd) => client::party(cmd),
         Command::Submit(args) => client::submit(args),
+        Command::Norms(cmd) => negotiate::norms(cmd),
+        Command::Instrument(cmd) => negotiate::instrument(cmd),
         Command::Log(cmd) => client::log(cmd),
         Command::Receipt(cmd) => client::receipt(cmd),
         Command::Verify(args) => verify_cmd::run(args),

@@ -322,3 +322,188 @@ fn bench_runs_end_to_end_at_a_small_scale() {
         .unwrap();
     assert_eq!(verify["verdict"], "");
 }
+
+#[test]
+fn parties_negotiate_from_the_command_line() {
+    let tmp = tempdir();
+    let data = tmp.path().join("demo");
+    let d = data.to_string_lossy().to_string();
+    ok(&["demo", "--no-serve", "--data", &d]);
+    let server = Server::start(&data);
+    let s = server.url.as_str();
+    let key = |party: &str| {
+        data.join("keys")
+            .join(format!("{party}.key"))
+            .to_string_lossy()
+            .to_string()
+    };
+
+    let list = ok(&["norms", "list", "--server", s]);
+    assert!(
+        list.contains("vulnerability-disclosure") && list.contains("joint-exercises"),
+        "{list}"
+    );
+    let shown = ok(&["norms", "show", "joint-exercises", "--server", s]);
+    assert!(shown.contains("lessons learned"), "{shown}");
+    let diff = ok(&["norms", "diff", "1", "2", "--server", s]);
+    assert!(diff.contains("== joint-exercises (added)"), "{diff}");
+    let oscal = tmp.path().join("catalog.json");
+    ok(&[
+        "norms",
+        "oscal",
+        "--out",
+        &oscal.to_string_lossy(),
+        "--server",
+        s,
+    ]);
+    let doc: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&oscal).unwrap()).unwrap();
+    assert_eq!(doc["catalog"]["metadata"]["oscal-version"], "1.1.3");
+    let status = ok(&[
+        "instrument",
+        "status",
+        "amend-disclosure-csaf",
+        "--server",
+        s,
+    ]);
+    assert!(status.contains("quorum"), "{status}");
+
+    // A civil-society group proposes a norm; others comment, amend and take positions.
+    let draft = tmp.path().join("draft.json");
+    let norm = |text: &str| {
+        serde_json::json!({"kind": "norm", "norm": {
+        "id": "open-reporting", "title": "Publish incident statistics", "text": text,
+        "rationale": "Aggregate numbers build trust without exposing anyone.",
+        "source": {"document": "CLI test", "reference": "1"}, "indicators": ["adherence"],
+        "report_types": ["self_assessment"], "review_after_months": 24, "sunset_after_months": 60}})
+    };
+    std::fs::write(
+        &draft,
+        norm("Parties publish yearly incident statistics.").to_string(),
+    )
+    .unwrap();
+    let out = ok(&[
+        "instrument",
+        "propose",
+        "--id",
+        "open-reporting",
+        "--title",
+        "Open reporting",
+        "--draft",
+        &draft.to_string_lossy(),
+        "--as",
+        &key("open-net-watch"),
+        "--server",
+        s,
+    ]);
+    assert!(out.contains("Appended as entry"), "{out}");
+    ok(&[
+        "instrument",
+        "comment",
+        "open-reporting",
+        "--text",
+        "Include near misses.",
+        "--as",
+        &key("cyberpeace-lab"),
+        "--server",
+        s,
+    ]);
+    std::fs::write(
+        &draft,
+        norm("Parties publish yearly incident statistics, near misses included.").to_string(),
+    )
+    .unwrap();
+    ok(&[
+        "instrument",
+        "amend",
+        "open-reporting",
+        "--amendment",
+        "near-misses",
+        "--draft",
+        &draft.to_string_lossy(),
+        "--rationale",
+        "Near misses teach most.",
+        "--as",
+        &key("cyberpeace-lab"),
+        "--server",
+        s,
+    ]);
+    ok(&[
+        "instrument",
+        "accept",
+        "open-reporting",
+        "near-misses",
+        "--as",
+        &key("open-net-watch"),
+        "--server",
+        s,
+    ]);
+    ok(&[
+        "instrument",
+        "position",
+        "open-reporting",
+        "--stance",
+        "support",
+        "--as",
+        &key("state-aldoria"),
+        "--server",
+        s,
+    ]);
+    // An objection needs reasons: refused with exit status 2, naming the rule.
+    let refused = run(&[
+        "instrument",
+        "position",
+        "open-reporting",
+        "--stance",
+        "object",
+        "--as",
+        &key("state-brevia"),
+        "--server",
+        s,
+    ]);
+    assert_eq!(refused.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&refused.stderr).contains("objection-reason"));
+    ok(&[
+        "instrument",
+        "position",
+        "open-reporting",
+        "--stance",
+        "object",
+        "--reason",
+        "Statistics are a state secret here.",
+        "--as",
+        &key("state-brevia"),
+        "--server",
+        s,
+    ]);
+    let status: serde_json::Value = serde_json::from_str(&ok(&[
+        "instrument",
+        "status",
+        "open-reporting",
+        "--json",
+        "--server",
+        s,
+    ]))
+    .unwrap();
+    assert_eq!(
+        status["instrument"]["versions"].as_array().unwrap().len(),
+        2
+    );
+    assert_eq!(
+        status["instrument"]["positions"].as_object().unwrap().len(),
+        2
+    );
+    // Deciding before positions close is refused by the rules, not by the client.
+    let early = run(&[
+        "instrument",
+        "decide",
+        "open-reporting",
+        "--as",
+        &key("secretariat"),
+        "--server",
+        s,
+    ]);
+    assert_eq!(early.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&early.stderr).contains("positions-open"));
+    server.stop();
+}

@@ -319,6 +319,13 @@ fn a_negotiation_runs_end_to_end_over_http_and_verifies() {
     );
     let versions = api.get("/catalog/versions");
     assert_eq!(versions.as_array().unwrap().len(), 2);
+    let oscal = api.get("/catalog/versions/2/oscal");
+    let groups = oscal["catalog"]["groups"].as_array().unwrap();
+    let controls: usize = groups
+        .iter()
+        .map(|g| g["controls"].as_array().unwrap().len())
+        .sum();
+    assert_eq!(controls, 18, "the baseline and the adopted norm");
     let diff = api.get("/catalog/diff?from=1&to=2");
     assert_eq!(diff["norms"][0]["id"], "incident-help");
     assert_eq!(diff["norms"][0]["change"], "added");

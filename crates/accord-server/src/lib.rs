@@ -66,6 +66,7 @@ pub fn router(state: AppState) -> Router {
         .route("/norms/{id}", get(regime::norm))
         .route("/catalog/versions", get(regime::catalog_versions))
         .route("/catalog/versions/{n}", get(regime::catalog_version_full))
+        .route("/catalog/versions/{n}/oscal", get(regime::catalog_oscal))
         .route("/catalog/diff", get(regime::catalog_diff))
         .route("/instruments", get(regime::instruments))
         .route("/instruments/{id}", get(regime::instrument))
@@ -112,6 +113,7 @@ pub async fn serve(
         regime::norm,
         regime::catalog_versions,
         regime::catalog_version_full,
+        regime::catalog_oscal,
         regime::catalog_diff,
         regime::instruments,
         regime::instrument,

@@ -155,6 +155,22 @@ pub async fn catalog_version_full(
     })
 }
 
+/// A catalog version as an OSCAL 1.1 catalog (norms as controls, indicators as parameters).
+#[utoipa::path(get, path = "/catalog/versions/{n}/oscal", params(("n" = u32, Path, description = "Catalog version")),
+    responses((status = 200, body = Object, description = "OSCAL catalog JSON"), (status = 404, body = Problem)))]
+pub async fn catalog_oscal(
+    State(app): State<AppState>,
+    Path(n): Path<u32>,
+) -> Result<Response, Problem> {
+    let origin = app.ledger.origin().to_owned();
+    with_regime(&app, |r, _| {
+        catalog_version(r, n)?;
+        let doc = accord_domain::norms::oscal::catalog(r, n, &origin)
+            .ok_or_else(|| Problem::not_found(format!("catalog version {n} does not exist")))?;
+        Ok(Json(doc).into_response())
+    })
+}
+
 /// Which catalog versions to compare.
 #[derive(Deserialize)]
 pub struct DiffQuery {
