@@ -25,7 +25,7 @@ use std::fmt;
 pub type Voter = accord_envelope::PartyId;
 
 /// The position a party takes on a proposal.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum Stance {
     /// In favour.
@@ -37,7 +37,19 @@ pub enum Stance {
 }
 
 /// A stakeholder group whose members take positions together under one standing.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[derive(
+    Clone,
+    Copy,
+    Debug,
+    PartialEq,
+    Eq,
+    PartialOrd,
+    Ord,
+    Hash,
+    Serialize,
+    Deserialize,
+    schemars::JsonSchema,
+)]
 #[serde(rename_all = "snake_case")]
 pub enum Chamber {
     /// Governments.
@@ -87,7 +99,7 @@ impl fmt::Display for Chamber {
 }
 
 /// Whether a chamber's positions decide, or are only heard.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum Standing {
     /// Its members' positions count.
@@ -101,7 +113,7 @@ pub enum Standing {
 /// JSON: `{"rule":"consensus"}`, `{"rule":"qualified_majority","percent":67}`,
 /// `{"rule":"weighted_chambers","percent":{"states":67,"private_sector":50}}`. Unknown fields
 /// are refused.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(tag = "rule", rename_all = "snake_case", from = "RuleRepr")]
 pub enum DecisionRule {
     /// Every voting-eligible party supports.
@@ -125,7 +137,7 @@ pub enum DecisionRule {
 
 /// Wire form for deserializing: unit variants as empty structs, so that unknown fields are
 /// refused for every rule (serde ignores extra fields on internally tagged unit variants).
-#[derive(Deserialize)]
+#[derive(Deserialize, schemars::JsonSchema)]
 #[serde(tag = "rule", rename_all = "snake_case", deny_unknown_fields)]
 enum RuleRepr {
     Unanimity {},
@@ -161,7 +173,7 @@ impl DecisionRule {
 }
 
 /// How one proposal is decided: the rule, the quorum and who votes.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Procedure {
     /// The decision rule.

@@ -168,6 +168,86 @@ validated_string!(
     }
 );
 
+/// A JSON Schema for a validated string.
+fn string_schema(description: &str, pattern: Option<&str>, max_chars: usize) -> schemars::Schema {
+    let mut schema = serde_json::json!({
+        "type": "string",
+        "description": description,
+        "minLength": 1,
+        "maxLength": max_chars,
+    });
+    if let Some(p) = pattern {
+        schema["pattern"] = p.into();
+    }
+    schemars::Schema::try_from(schema).expect("an object is a schema")
+}
+
+/// Implements `JsonSchema` for a validated string type.
+macro_rules! string_schema {
+    ($name:ident, $description:literal, $pattern:expr, $max:expr) => {
+        impl schemars::JsonSchema for $name {
+            fn schema_name() -> std::borrow::Cow<'static, str> {
+                stringify!($name).into()
+            }
+            fn json_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
+                string_schema($description, $pattern, $max)
+            }
+        }
+    };
+}
+
+const SLUG: Option<&str> = Some("^[a-z0-9][a-z0-9_-]{0,63}$");
+string_schema!(RegionId, "A region id (a-z, 0-9, '-', '_').", SLUG, 64);
+string_schema!(
+    CheckId,
+    "A reachability-check id (a-z, 0-9, '-', '_').",
+    SLUG,
+    64
+);
+string_schema!(NormId, "A norm id (a-z, 0-9, '-', '_').", SLUG, 64);
+string_schema!(
+    InstrumentId,
+    "An instrument id (a-z, 0-9, '-', '_').",
+    SLUG,
+    64
+);
+string_schema!(
+    AmendmentId,
+    "An amendment id (a-z, 0-9, '-', '_').",
+    SLUG,
+    64
+);
+string_schema!(
+    ParamName,
+    "A regime parameter name (a-z, 0-9, '-', '_').",
+    SLUG,
+    64
+);
+string_schema!(
+    DisplayName,
+    "A public name, without control characters.",
+    None,
+    200
+);
+string_schema!(
+    ShortText,
+    "A short text, without control characters.",
+    None,
+    200
+);
+string_schema!(
+    LongText,
+    "A text; line breaks and tabs allowed, no other control characters.",
+    None,
+    4000
+);
+string_schema!(
+    LanguageTag,
+    "A BCP 47 language tag such as `en` or `pt-BR`.",
+    Some("^[a-z]{1,8}(-[A-Za-z0-9]{1,8})*$"),
+    35
+);
+
 #[cfg(test)]
 mod tests {
     use super::*;

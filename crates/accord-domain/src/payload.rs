@@ -16,7 +16,19 @@ use crate::norms::negotiation::{
 use crate::rules::Rejection;
 
 /// The kinds of participant the registry knows.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[derive(
+    Clone,
+    Copy,
+    Debug,
+    PartialEq,
+    Eq,
+    PartialOrd,
+    Ord,
+    Hash,
+    Serialize,
+    Deserialize,
+    schemars::JsonSchema,
+)]
 #[serde(rename_all = "snake_case")]
 pub enum PartyKind {
     /// A government party.
@@ -63,7 +75,7 @@ impl PartyKind {
 
 /// `instance.genesis`: the first entry, signed by the instance key, founding the instance and
 /// its secretariat.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Genesis {
     /// The log origin (first line of every checkpoint), e.g. `accord.example/eu-council`.
@@ -77,7 +89,7 @@ pub struct Genesis {
 }
 
 /// `party.register`: the secretariat admits a party with its first key.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct PartyRegistration {
     /// The new party's id (unique, never reused).
@@ -93,7 +105,7 @@ pub struct PartyRegistration {
 }
 
 /// `party.rotate_key`: adds a new key for a party, optionally retiring an old one.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct KeyRotation {
     /// Whose key.
@@ -106,7 +118,7 @@ pub struct KeyRotation {
 }
 
 /// Why a key was revoked.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum RevocationReason {
     /// The secret key is or may be known to someone else.
@@ -118,7 +130,7 @@ pub enum RevocationReason {
 }
 
 /// `party.revoke_key`: a key stops being valid from this entry on.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct KeyRevocation {
     /// Whose key.
@@ -130,7 +142,9 @@ pub struct KeyRevocation {
 }
 
 /// Which level a point of contact serves.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[derive(
+    Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize, schemars::JsonSchema,
+)]
 #[serde(rename_all = "snake_case")]
 pub enum ContactRole {
     /// Policy or diplomatic level.
@@ -140,7 +154,7 @@ pub enum ContactRole {
 }
 
 /// How a point of contact is reached.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum Channel {
     /// A functional mailbox.
@@ -154,7 +168,7 @@ pub enum Channel {
 }
 
 /// One point of contact: a functional address, never a person's name.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Contact {
     /// Policy or technical.
@@ -170,7 +184,7 @@ pub struct Contact {
 }
 
 /// `poc.declare`: a party publishes its points of contact (replacing earlier ones).
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct PocDeclaration {
     /// One to eight contacts; at least one must be technical or policy as the party needs.
@@ -178,7 +192,7 @@ pub struct PocDeclaration {
 }
 
 /// `poc.check`: the secretariat pings the points of contact of some or all parties.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ReachabilityCheck {
     /// Id of this check, unique in the instance.
@@ -193,7 +207,7 @@ pub struct ReachabilityCheck {
 }
 
 /// `poc.ack`: a party acknowledges a reachability check.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ReachabilityAck {
     /// The check acknowledged.
@@ -382,6 +396,37 @@ impl Payload {
         // Serializing these plain structs cannot fail (no maps with non-string keys).
         v.unwrap_or(serde_json::Value::Null)
     }
+}
+
+/// The JSON Schema (2020-12) of the payload of `entry_type` at schema version `schema`, as
+/// this version accepts it (unknown members refused, every field typed).
+pub fn payload_schema(entry_type: &str, schema: u32) -> Option<serde_json::Value> {
+    fn of<T: schemars::JsonSchema>() -> serde_json::Value {
+        schemars::SchemaGenerator::default()
+            .into_root_schema_for::<T>()
+            .to_value()
+    }
+    if !ENTRY_TYPES.contains(&(entry_type, schema)) {
+        return None;
+    }
+    Some(match entry_type {
+        GENESIS => of::<Genesis>(),
+        PARTY_REGISTER => of::<PartyRegistration>(),
+        PARTY_ROTATE_KEY => of::<KeyRotation>(),
+        PARTY_REVOKE_KEY => of::<KeyRevocation>(),
+        POC_DECLARE => of::<PocDeclaration>(),
+        POC_CHECK => of::<ReachabilityCheck>(),
+        POC_ACK => of::<ReachabilityAck>(),
+        REGIME_ESTABLISH => of::<Charter>(),
+        INSTRUMENT_PROPOSE => of::<Proposal>(),
+        INSTRUMENT_COMMENT => of::<Comment>(),
+        INSTRUMENT_AMEND => of::<Amendment>(),
+        INSTRUMENT_ACCEPT => of::<AmendmentAcceptance>(),
+        INSTRUMENT_POSITION => of::<Position>(),
+        INSTRUMENT_DECIDE => of::<Closing>(),
+        INSTRUMENT_SIGN => of::<Signature>(),
+        _ => return None,
+    })
 }
 
 fn typed<T: serde::de::DeserializeOwned>(payload: &serde_json::Value) -> Result<T, Rejection> {

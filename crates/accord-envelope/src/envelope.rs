@@ -24,7 +24,7 @@ pub const SIGNING_CONTEXT: &[u8] = b"accord-envelope-v1\n";
 const MAX_TYPE_LEN: usize = 64;
 
 /// Who signed: the party and which of its keys.
-#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Signer {
     /// The signing party.
@@ -34,14 +34,16 @@ pub struct Signer {
 }
 
 /// A signed statement.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, schemars::JsonSchema)]
+#[schemars(deny_unknown_fields)]
 pub struct Envelope {
     /// What kind of statement this is, e.g. `party.register`.
     #[serde(rename = "type")]
     pub entry_type: String,
     /// Version of the payload schema of that type.
     pub schema: u32,
-    /// The statement itself (a JSON object).
+    /// The statement itself (a JSON object; its schema depends on `type` and `schema`).
+    #[schemars(with = "serde_json::Map<String, Value>")]
     pub payload: Value,
     /// Who signed.
     pub signer: Signer,

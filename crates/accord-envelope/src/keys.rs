@@ -17,9 +17,22 @@ use thiserror::Error;
 #[error("{0}")]
 pub struct ParseError(pub String);
 
-/// Implements `Display`, `FromStr` and string serde for a type with `as_str`-like display.
+/// Implements string serde and a JSON Schema (a string with `pattern`) for a type that
+/// displays and parses as text.
 macro_rules! string_serde {
-    ($t:ty) => {
+    ($t:ty, $description:literal, $pattern:literal) => {
+        impl schemars::JsonSchema for $t {
+            fn schema_name() -> std::borrow::Cow<'static, str> {
+                stringify!($t).into()
+            }
+            fn json_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
+                schemars::json_schema!({
+                    "type": "string",
+                    "description": $description,
+                    "pattern": $pattern
+                })
+            }
+        }
         impl Serialize for $t {
             fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
                 s.collect_str(self)
@@ -70,7 +83,11 @@ impl fmt::Display for PartyId {
         f.write_str(&self.0)
     }
 }
-string_serde!(PartyId);
+string_serde!(
+    PartyId,
+    "A party id: 1-64 characters of a-z, 0-9, `-`, `_` and `.`.",
+    "^[a-z0-9][a-z0-9._-]{0,63}$"
+);
 
 /// Domain separator of key ids.
 const KEY_ID_CONTEXT: &[u8] = b"accord-key-v1\n";
@@ -102,7 +119,11 @@ impl fmt::Display for KeyId {
         f.write_str(&hex::encode(self.0))
     }
 }
-string_serde!(KeyId);
+string_serde!(
+    KeyId,
+    "A key id: the first 8 bytes of SHA-256(\"accord-key-v1\\n\" || public key), in hex.",
+    "^[0-9a-f]{16}$"
+);
 
 /// An Ed25519 public key, written as standard base64 of its 32 bytes.
 #[derive(Clone, Copy, PartialEq, Eq, Hash)]
@@ -182,7 +203,11 @@ impl FromStr for PublicKey {
         Self::from_base64(s)
     }
 }
-string_serde!(PublicKey);
+string_serde!(
+    PublicKey,
+    "An Ed25519 public key: standard base64 of 32 bytes.",
+    "^[A-Za-z0-9+/]{43}=$"
+);
 
 /// An Ed25519 signature, written as standard base64 of its 64 bytes.
 #[derive(Clone, Copy, PartialEq, Eq, Hash)]
@@ -224,7 +249,11 @@ impl FromStr for Signature {
         Self::from_slice(&bytes)
     }
 }
-string_serde!(Signature);
+string_serde!(
+    Signature,
+    "An Ed25519 signature: standard base64 of 64 bytes.",
+    "^[A-Za-z0-9+/]{86}==$"
+);
 
 /// An Ed25519 key pair. `Debug` never prints the secret.
 #[derive(Clone)]

@@ -72,6 +72,9 @@ pub fn router(state: AppState) -> Router {
         .route("/instruments/{id}", get(regime::instrument))
         .route("/regions/{id}/parameters", get(regime::region_parameters))
         .route("/review-calendar", get(regime::review_calendar))
+        .route("/schemas", get(schemas))
+        .route("/schemas/envelope", get(envelope_schema))
+        .route("/schemas/{type}/{version}", get(payload_schema))
         .route("/healthz", get(healthz))
         .route("/metrics", get(metrics_text))
         .route("/openapi.json", get(openapi))
@@ -119,6 +122,9 @@ pub async fn serve(
         regime::instrument,
         regime::region_parameters,
         regime::review_calendar,
+        schemas,
+        envelope_schema,
+        payload_schema,
         healthz,
         metrics_text
     ),
@@ -129,7 +135,8 @@ pub async fn serve(
         CheckpointView,
         InclusionProofView,
         ConsistencyProofView,
-        regime::NormSummary
+        regime::NormSummary,
+        SchemaRef
     ))
 )]
 pub struct ApiDoc;
@@ -540,6 +547,69 @@ async fn consistency_proof(
         proof: proof.iter().map(|h| B64.encode(h)).collect(),
     })
     .into_response())
+}
+
+/// A published schema in the list at `/schemas`.
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct SchemaRef {
+    /// Entry type.
+    #[serde(rename = "type")]
+    pub entry_type: String,
+    /// Schema version of its payload.
+    pub schema: u32,
+    /// Where its JSON Schema is.
+    pub href: String,
+}
+
+/// Every entry type this instance accepts, with where its payload's JSON Schema is; the
+/// envelope's own schema is at `/schemas/envelope`.
+#[utoipa::path(get, path = "/schemas", responses((status = 200, body = [SchemaRef])))]
+async fn schemas() -> Response {
+    let list: Vec<SchemaRef> = accord_domain::payload::ENTRY_TYPES
+        .iter()
+        .map(|(t, v)| SchemaRef {
+            entry_type: (*t).to_owned(),
+            schema: *v,
+            href: format!("/schemas/{t}/{v}"),
+        })
+        .collect();
+    Json(list).into_response()
+}
+
+/// The JSON Schema (2020-12) of the signed envelope.
+#[utoipa::path(get, path = "/schemas/envelope", responses((status = 200, body = Object, content_type = "application/schema+json")))]
+async fn envelope_schema() -> Response {
+    let mut schema = schemars::SchemaGenerator::default()
+        .into_root_schema_for::<Envelope>()
+        .to_value();
+    schema["$id"] = "/schemas/envelope".into();
+    schema_response(schema)
+}
+
+/// The JSON Schema (2020-12) of one entry type's payload at one schema version.
+#[utoipa::path(get, path = "/schemas/{type}/{version}",
+    params(("type" = String, Path, description = "Entry type, e.g. `instrument.position`"),
+           ("version" = u32, Path, description = "Schema version")),
+    responses((status = 200, body = Object, content_type = "application/schema+json"), (status = 404, body = Problem)))]
+async fn payload_schema(
+    Path((entry_type, version)): Path<(String, u32)>,
+) -> Result<Response, Problem> {
+    let mut schema =
+        accord_domain::payload::payload_schema(&entry_type, version).ok_or_else(|| {
+            Problem::not_found(format!(
+                "no schema {version} of entry type `{entry_type}`; see /schemas for the list"
+            ))
+        })?;
+    schema["$id"] = format!("/schemas/{entry_type}/{version}").into();
+    Ok(schema_response(schema))
+}
+
+fn schema_response(schema: serde_json::Value) -> Response {
+    (
+        [(header::CONTENT_TYPE, "application/schema+json")],
+        Json(schema),
+    )
+        .into_response()
 }
 
 /// The party registry.

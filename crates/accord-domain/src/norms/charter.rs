@@ -39,7 +39,7 @@ pub const REPORT_TYPES: &[&str] = &[
 ];
 
 /// Where a norm's wording comes from.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Source {
     /// The document, e.g. `UN GGE 2015 report, A/70/174`.
@@ -49,7 +49,7 @@ pub struct Source {
 }
 
 /// One version of a norm's text.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct NormText {
     /// Stable id.
@@ -118,7 +118,7 @@ impl NormText {
 }
 
 /// A regime parameter: its baseline value and the bounds regional profiles must stay within.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ParameterBound {
     /// The baseline value.
@@ -134,7 +134,7 @@ pub struct ParameterBound {
 }
 
 /// How one kind of instrument is negotiated and who may sign it.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct KindRules {
     /// Decision rule, quorum and chamber standing.
@@ -144,7 +144,7 @@ pub struct KindRules {
 }
 
 /// The rules of procedure: one [`KindRules`] per instrument kind.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RulesOfProcedure {
     /// New norms.
@@ -194,7 +194,7 @@ impl RulesOfProcedure {
 }
 
 /// The payload of `regime.establish`.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Charter {
     /// Title of the baseline catalog.
@@ -207,7 +207,7 @@ pub struct Charter {
     pub procedure: RulesOfProcedure,
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 struct BaselineFile {
     #[allow(dead_code)]

@@ -22,7 +22,7 @@ use crate::state::{EntryRef, Party};
 use crate::time::Timestamp;
 
 /// What an instrument proposes, by kind.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(tag = "kind", rename_all = "snake_case", deny_unknown_fields)]
 pub enum Draft {
     /// A new norm for the catalog.
@@ -75,7 +75,7 @@ impl Draft {
 }
 
 /// What a review decides.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum ReviewOutcome {
     /// Keep the norm for another period.
@@ -87,7 +87,7 @@ pub enum ReviewOutcome {
 }
 
 /// `instrument.propose`.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Proposal {
     /// Id of the new instrument.
@@ -103,7 +103,7 @@ pub struct Proposal {
 }
 
 /// `instrument.comment`.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Comment {
     /// The instrument.
@@ -115,7 +115,7 @@ pub struct Comment {
 }
 
 /// `instrument.amend`.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Amendment {
     /// The instrument.
@@ -132,7 +132,7 @@ pub struct Amendment {
 
 /// `instrument.accept_amendment`: the proposer or the secretariat folds an amendment into the
 /// text, which becomes the next version; other amendments against the old version lapse.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct AmendmentAcceptance {
     /// The instrument.
@@ -142,7 +142,7 @@ pub struct AmendmentAcceptance {
 }
 
 /// `instrument.position`.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Position {
     /// The instrument.
@@ -157,7 +157,7 @@ pub struct Position {
 }
 
 /// The outcome a decision entry states.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum Outcome {
     /// The instrument is adopted.
@@ -168,7 +168,7 @@ pub enum Outcome {
 
 /// `instrument.decide`: closes the negotiation. The stated outcome must be the one the decision
 /// rule gives on the positions: the entry records it, the rule decides it.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Closing {
     /// The instrument.
@@ -178,7 +178,7 @@ pub struct Closing {
 }
 
 /// `instrument.sign`: signature or accession, with reservations.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Signature {
     /// The adopted instrument.
