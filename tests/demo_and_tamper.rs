@@ -115,6 +115,30 @@ fn the_demo_world_holds_a_year_of_negotiation() {
         .filter_map(|p| p["chamber"].as_str())
         .collect();
     assert_eq!(chambers.len(), 4, "{chambers:?}");
+
+    // The same, on the pages people read.
+    let page = |path: &str| -> String {
+        let (status, content_type, body) = get(&format!("{}{path}", server.url));
+        assert_eq!(status, 200, "GET {path}");
+        assert!(
+            content_type.starts_with("text/html"),
+            "{path}: {content_type}"
+        );
+        String::from_utf8(body).unwrap()
+    };
+    let catalog = page("/catalog?from=1&to=2");
+    assert!(
+        catalog.contains("joint-exercises") && catalog.contains("<ins>"),
+        "the diff shows the new norm"
+    );
+    assert!(catalog.contains("read at tree size"));
+    let negotiations = page("/negotiations");
+    assert!(
+        negotiations.contains("amend-disclosure-csaf")
+            && negotiations.contains("weighted chambers")
+    );
+    let calendar = page("/calendar");
+    assert!(calendar.contains("Review calendar") && calendar.contains("gge-a"));
     server.stop();
 }
 

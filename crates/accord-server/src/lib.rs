@@ -52,6 +52,9 @@ pub struct AppState {
 pub fn router(state: AppState) -> Router {
     Router::new()
         .route("/", get(pages::overview))
+        .route("/catalog", get(pages::regime::catalog))
+        .route("/negotiations", get(pages::regime::negotiations))
+        .route("/calendar", get(pages::regime::calendar))
         .route("/entries", post(submit))
         .route("/entries/{index}", get(entry))
         .route("/checkpoint", get(checkpoint))

@@ -1,6 +1,8 @@
 //! The overview page: what the instance is, who is in it, what was logged last, and the
 //! checkpoint every number on the page was read at. (The full dashboard grows on this.)
 
+pub mod regime;
+
 use std::fmt::Write as _;
 
 use axum::extract::State;
@@ -22,6 +24,35 @@ pub fn escape(s: &str) -> String {
         }
     }
     out
+}
+
+/// A whole page: header with the instance, its origin and the log size the page was read at,
+/// navigation, and `body` (already escaped HTML).
+pub fn layout(title: &str, origin: &str, size: u64, body: &str) -> String {
+    format!(
+        r#"<!doctype html><html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1">
+<title>{title} — Accord</title>
+<style>
+body{{font:15px/1.5 system-ui,sans-serif;margin:0;color:#1b1f24;background:#f6f7f9}}
+header{{background:#12324f;color:#fff;padding:1rem 2rem}} header h1{{margin:0;font-size:1.4rem}}
+header nav a{{color:#cfe3ff;margin-right:1rem}}
+main{{padding:1rem 2rem;max-width:72rem}} section{{background:#fff;border:1px solid #dde1e6;border-radius:8px;padding:1rem;margin:1rem 0}}
+table{{border-collapse:collapse;width:100%}} th,td{{text-align:left;padding:.3rem .6rem;border-bottom:1px solid #eceff3;vertical-align:top}}
+pre{{background:#f0f2f5;padding:.6rem;overflow:auto}} a{{color:#0b5cad}}
+ins{{background:#d7f5dd;text-decoration:none}} del{{background:#fbd9d9}}
+.status{{font-size:.85rem;padding:.1rem .4rem;border-radius:4px;background:#eceff3}}
+.status.in_force,.status.adopted{{background:#d7f5dd}} .status.under_review,.status.positions,.status.comment_period{{background:#fff1c2}}
+.status.sunset,.status.retired,.status.rejected{{background:#fbd9d9}}
+@media print{{header nav{{display:none}} body{{background:#fff}}}}
+</style></head><body>
+<header><h1>{title}</h1><div>log origin <code>{origin}</code> · read at tree size {size}</div>
+<nav><a href="/">Overview</a><a href="/catalog">Norms catalog</a><a href="/negotiations">Negotiations</a><a href="/calendar">Review calendar</a></nav></header>
+<main>
+{body}
+</main></body></html>"#,
+        title = escape(title),
+        origin = escape(origin),
+    )
 }
 
 /// `GET /`: the overview.
@@ -83,28 +114,14 @@ pub async fn overview(State(app): State<AppState>) -> Html<String> {
             }
         }
     }
-    let _ = write!(
-        html,
-        r#"<!doctype html><html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1">
-<title>{title} — Accord</title>
-<style>
-body{{font:15px/1.5 system-ui,sans-serif;margin:0;color:#1b1f24;background:#f6f7f9}}
-header{{background:#12324f;color:#fff;padding:1rem 2rem}} header h1{{margin:0;font-size:1.4rem}}
-main{{padding:1rem 2rem;max-width:72rem}} section{{background:#fff;border:1px solid #dde1e6;border-radius:8px;padding:1rem;margin:1rem 0}}
-table{{border-collapse:collapse;width:100%}} th,td{{text-align:left;padding:.3rem .6rem;border-bottom:1px solid #eceff3}}
-pre{{background:#f0f2f5;padding:.6rem;overflow:auto}} a{{color:#0b5cad}}
-</style></head><body>
-<header><h1>{title}</h1><div>log origin <code>{origin}</code> · {size} entries</div></header>
-<main>
-<section><h2>Checkpoint</h2><p>Every number on this page was read at this signed checkpoint. Check it yourself with <code>accord verify --url</code>.</p><pre>{note}</pre></section>
+    let body = format!(
+        r#"<section><h2>Checkpoint</h2><p>Every number on this page was read at this signed checkpoint. Check it yourself with <code>accord verify --url</code>.</p><pre>{note}</pre></section>
 <section><h2>Parties</h2><table><thead><tr><th>id</th><th>name</th><th>kind</th><th>region</th><th>keys</th><th>checks answered</th><th>on time</th></tr></thead><tbody>{parties}</tbody></table></section>
 <section><h2>Recent entries</h2><table><thead><tr><th>#</th><th>sequenced at</th><th>type</th><th>signer</th></tr></thead><tbody>{recent}</tbody></table></section>
-<section><h2>For machines</h2><p><a href="/checkpoint">/checkpoint</a> · <a href="/verifier-key">/verifier-key</a> · <a href="/openapi.json">/openapi.json</a> · <a href="/metrics">/metrics</a> · <a href="/parties">/parties</a></p></section>
-</main></body></html>"#,
-        title = escape(&name),
-        origin = escape(&origin),
+<section><h2>For machines</h2><p><a href="/checkpoint">/checkpoint</a> · <a href="/verifier-key">/verifier-key</a> · <a href="/openapi.json">/openapi.json</a> · <a href="/schemas">/schemas</a> · <a href="/metrics">/metrics</a> · <a href="/parties">/parties</a></p></section>"#,
         note = escape(&note),
     );
+    html.push_str(&layout(&name, &origin, size, &body));
     Html(html)
 }
 
