@@ -74,6 +74,7 @@ pub fn router(state: AppState) -> Router {
         .route("/instruments", get(regime::instruments))
         .route("/instruments/{id}", get(regime::instrument))
         .route("/regions/{id}/parameters", get(regime::region_parameters))
+        .route("/parties/{id}/parameters", get(regime::party_parameters))
         .route("/review-calendar", get(regime::review_calendar))
         .route("/schemas", get(schemas))
         .route("/schemas/envelope", get(envelope_schema))
@@ -124,6 +125,7 @@ pub async fn serve(
         regime::instruments,
         regime::instrument,
         regime::region_parameters,
+        regime::party_parameters,
         regime::review_calendar,
         schemas,
         envelope_schema,

@@ -333,6 +333,32 @@ pub async fn region_parameters(
     })
 }
 
+/// A party's effective parameters: the baseline, overridden by its region's profile, each
+/// with its origin.
+#[utoipa::path(get, path = "/parties/{id}/parameters", params(("id" = String, Path, description = "Party id")),
+    responses((status = 200, body = Object), (status = 404, body = Problem)))]
+pub async fn party_parameters(
+    State(app): State<AppState>,
+    Path(id): Path<String>,
+) -> Result<Response, Problem> {
+    let core = app.ledger.read();
+    let state = core.state();
+    let party = id
+        .parse()
+        .ok()
+        .and_then(|p| state.party(&p))
+        .ok_or_else(|| Problem::not_found(format!("no party `{id}` is registered")))?;
+    let regime = state
+        .regime()
+        .ok_or_else(|| Problem::not_found("this instance has no charter yet"))?;
+    Ok(Json(serde_json::json!({
+        "party": party.id,
+        "region": party.region,
+        "effective": regime.effective_parameters(&party.region),
+    }))
+    .into_response())
+}
+
 /// The review calendar: every norm in force with its review and sunset dates, soonest first.
 #[utoipa::path(get, path = "/review-calendar", responses((status = 200, body = [NormSummary])))]
 pub async fn review_calendar(State(app): State<AppState>) -> Result<Response, Problem> {
