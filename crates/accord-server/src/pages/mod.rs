@@ -40,7 +40,7 @@ main{{padding:1rem 2rem;max-width:72rem}} section{{background:#fff;border:1px so
 table{{border-collapse:collapse;width:100%}} th,td{{text-align:left;padding:.3rem .6rem;border-bottom:1px solid #eceff3;vertical-align:top}}
 pre{{background:#f0f2f5;padding:.6rem;overflow:auto}} a{{color:#0b5cad}}
 ins{{background:#d7f5dd;text-decoration:none}} del{{background:#fbd9d9}}
-.status{{font-size:.85rem;padding:.1rem .4rem;border-radius:4px;background:#eceff3}}
+.status{{font-size:.85rem;padding:.1rem .4rem;border-radius:4px;background:#eceff3;white-space:nowrap}} .nowrap{{white-space:nowrap}}
 .status.in_force,.status.adopted{{background:#d7f5dd}} .status.under_review,.status.positions,.status.comment_period{{background:#fff1c2}}
 .status.sunset,.status.retired,.status.rejected{{background:#fbd9d9}}
 @media print{{header nav{{display:none}} body{{background:#fff}}}}

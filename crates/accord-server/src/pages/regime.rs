@@ -81,7 +81,7 @@ pub async fn catalog(State(app): State<AppState>, Query(q): Query<CatalogQuery>)
             let t = &n.current().text;
             let _ = write!(
                 rows,
-                "<tr><td><a href=\"/norms/{id}\"><code>{id}</code></a></td><td><strong>{title}</strong><br>{text}<br><small>Source: {doc}, {reference}</small></td><td>{v}</td><td>{status}</td><td>{review}</td><td>{sunset}</td></tr>",
+                "<tr><td><a href=\"/norms/{id}\"><code>{id}</code></a></td><td><strong>{title}</strong><br>{text}<br><small>Source: {doc}, {reference}</small></td><td>{v}</td><td>{status}</td><td class=\"nowrap\">{review}</td><td class=\"nowrap\">{sunset}</td></tr>",
                 id = escape(n.id.as_str()),
                 title = escape(t.title.as_str()),
                 text = escape(t.text.as_str()),
@@ -252,7 +252,7 @@ pub async fn calendar(State(app): State<AppState>) -> Html<String> {
         for n in norms {
             let _ = write!(
                 rows,
-                "<tr><td>{review}</td><td>{sunset}</td><td><code>{id}</code> {title}</td><td>{status}</td></tr>",
+                "<tr><td class=\"nowrap\">{review}</td><td class=\"nowrap\">{sunset}</td><td><code>{id}</code> {title}</td><td>{status}</td></tr>",
                 review = day(n.review_at),
                 sunset = day(n.sunset_at),
                 id = escape(n.id.as_str()),
