@@ -46,13 +46,21 @@ fn inline_diff(old: &str, new: &str) -> String {
     out
 }
 
-fn page(app: &AppState, title: &str, body: &str) -> Html<String> {
-    let size = app
-        .ledger
-        .read()
-        .published()
-        .map_or(0, |p| p.checkpoint.size);
-    Html(layout(title, app.ledger.origin(), size, body))
+/// Renders a regime page: `body` is built from the regime and the log time of the latest
+/// entry, under the same read of the ledger as the tree size the page says it was read at.
+fn regime_page(
+    app: &AppState,
+    title: &str,
+    body: impl FnOnce(&accord_domain::norms::Regime, accord_domain::Timestamp) -> String,
+) -> Html<String> {
+    let core = app.ledger.read();
+    let size = core.published().map_or(0, |p| p.checkpoint.size);
+    let state = core.state();
+    let body = match state.regime() {
+        Some(r) => body(r, state.last_at()),
+        None => "<section><p>No charter has been established yet.</p></section>".to_owned(),
+    };
+    Html(layout(title, app.ledger.origin(), size, &body))
 }
 
 /// Which catalog versions the catalog page compares.
@@ -65,17 +73,7 @@ pub struct CatalogQuery {
 /// `GET /catalog`: the norms in force and, with `?from=A&to=B`, what changed between two
 /// catalog versions.
 pub async fn catalog(State(app): State<AppState>, Query(q): Query<CatalogQuery>) -> Html<String> {
-    let body = {
-        let core = app.ledger.read();
-        let state = core.state();
-        let Some(r) = state.regime() else {
-            return page(
-                &app,
-                "Norms catalog",
-                "<section><p>No charter has been established yet.</p></section>",
-            );
-        };
-        let now = state.last_at();
+    regime_page(&app, "Norms catalog", |r, now| {
         let mut rows = String::new();
         for n in r.norms.values() {
             let t = &n.current().text;
@@ -160,23 +158,12 @@ pub async fn catalog(State(app): State<AppState>, Query(q): Query<CatalogQuery>)
             title = escape(r.title.as_str()),
             count = r.norms.len(),
         )
-    };
-    page(&app, "Norms catalog", &body)
+    })
 }
 
 /// `GET /negotiations`: every instrument, where it stands, and its tally.
 pub async fn negotiations(State(app): State<AppState>) -> Html<String> {
-    let body = {
-        let core = app.ledger.read();
-        let state = core.state();
-        let Some(r) = state.regime() else {
-            return page(
-                &app,
-                "Negotiations",
-                "<section><p>No charter has been established yet.</p></section>",
-            );
-        };
-        let now = state.last_at();
+    regime_page(&app, "Negotiations", |r, now| {
         let (mut open, mut closed) = (String::new(), String::new());
         for i in r.instruments.values() {
             let s = i.status(now);
@@ -229,23 +216,12 @@ pub async fn negotiations(State(app): State<AppState>) -> Html<String> {
         format!(
             "<section><h2>Open</h2><table>{head}<tbody>{open}</tbody></table></section><section><h2>Concluded</h2><table>{head}<tbody>{closed}</tbody></table></section>"
         )
-    };
-    page(&app, "Negotiations", &body)
+    })
 }
 
 /// `GET /calendar`: the review calendar — every norm's review and sunset dates, soonest first.
 pub async fn calendar(State(app): State<AppState>) -> Html<String> {
-    let body = {
-        let core = app.ledger.read();
-        let state = core.state();
-        let Some(r) = state.regime() else {
-            return page(
-                &app,
-                "Review calendar",
-                "<section><p>No charter has been established yet.</p></section>",
-            );
-        };
-        let now = state.last_at();
+    regime_page(&app, "Review calendar", |r, now| {
         let mut norms: Vec<_> = r.norms.values().filter(|n| n.retired.is_none()).collect();
         norms.sort_by(|a, b| (a.review_at, &a.id).cmp(&(b.review_at, &b.id)));
         let mut rows = String::new();
@@ -263,6 +239,5 @@ pub async fn calendar(State(app): State<AppState>) -> Html<String> {
         format!(
             "<section><h2>Review calendar</h2><p>A norm enters review on its review date and leaves force on its sunset date unless a review renews it. Statuses at log time {now}. <a href=\"/review-calendar\">JSON</a></p><table><thead><tr><th>review</th><th>sunset</th><th>norm</th><th>status</th></tr></thead><tbody>{rows}</tbody></table></section>"
         )
-    };
-    page(&app, "Review calendar", &body)
+    })
 }
