@@ -620,6 +620,9 @@ fn timeline(rng: &mut Rng) -> Vec<(Timestamp, u32, Action)> {
     for (ms, action) in negotiations(rng) {
         push(&mut events, ms, action);
     }
+    for (ms, action) in accountability(rng) {
+        push(&mut events, ms, action);
+    }
     events.sort_by_key(|(at, seq, _)| (*at, *seq));
     events
 }
@@ -973,4 +976,136 @@ fn negotiations(rng: &mut Rng) -> Vec<(u64, Action)> {
         say(day(d), Some(who), "instrument.position", position("amend-disclosure-csaf", 1, stance, reason));
     }
     out
+}
+
+/// Commitments and incident notifications: every participant commits to a handful of norms
+/// (some with stricter parameters of their own, one later withdrawn), and CERTs, companies and
+/// states notify incidents in stages — mostly on time, some late, some final reports never
+/// filed, so the timeliness indicator and the overdue list have a story.
+fn accountability(rng: &mut Rng) -> Vec<(u64, Action)> {
+    use serde_json::json;
+    let mut out = Vec::new();
+    let mut say = |ms: u64, by: usize, entry_type: &'static str, payload: serde_json::Value| {
+        out.push((
+            ms,
+            Action::Say {
+                by: Some(by),
+                entry_type,
+                payload,
+            },
+        ));
+    };
+    const NORMS: [&str; 8] = [
+        "gge-c",
+        "gge-g",
+        "gge-h",
+        "gge-j",
+        "vulnerability-disclosure",
+        "declared-testing",
+        "attribution-parity",
+        "secure-development",
+    ];
+    for (i, p) in PARTIES.iter().enumerate() {
+        if matches!(p.kind, PartyKind::Auditor | PartyKind::Secretariat) {
+            continue;
+        }
+        let first = 30 + rng.below(40);
+        let count = 3 + rng.below(4) as usize;
+        let offset = rng.below(NORMS.len() as u64) as usize;
+        for k in 0..count {
+            let norm = NORMS[(offset + k) % NORMS.len()];
+            let mut payload = json!({"norm": norm});
+            // The most diligent hold themselves to tighter deadlines than their region's.
+            if p.punctuality >= 0.95 && norm == "vulnerability-disclosure" {
+                payload["parameters"] = json!({"disclosure_window_days": 45});
+            }
+            say(
+                (first + 2 * k as u64) * DAY_MS + 11 * HOUR_MS,
+                i,
+                "commitment.make",
+                payload,
+            );
+        }
+    }
+    say(
+        200 * DAY_MS + 9 * HOUR_MS,
+        index_of("kestrel-software"),
+        "commitment.make",
+        json!({"norm": "data-handling"}),
+    );
+    say(
+        230 * DAY_MS + 9 * HOUR_MS,
+        index_of("kestrel-software"),
+        "commitment.withdraw",
+        json!({"norm": "data-handling",
+        "reason": "After moving to a new hosting provider we can no longer show where customer data is kept."}),
+    );
+
+    // Incidents: the punctual file on time, the others sometimes late or not at all.
+    let summary = [
+        "Ransomware encrypted file servers of a regional hospital group; care continues on paper.",
+        "A DDoS campaign degraded government portals for six hours.",
+        "Credential-stuffing against a national e-ID service; no confirmed account takeover.",
+        "A supply-chain compromise in a widely used network-management tool.",
+        "Wiper malware on the billing systems of an energy distributor.",
+    ];
+    for (i, p) in PARTIES.iter().enumerate() {
+        if !matches!(
+            p.kind,
+            PartyKind::Cert | PartyKind::Company | PartyKind::State
+        ) {
+            continue;
+        }
+        for n in 0..(1 + rng.below(3)) {
+            let aware = (40 + rng.below(240)) * DAY_MS + rng.below(24) * HOUR_MS;
+            let aware_at = START.plus_ms(aware).to_string();
+            let id = format!("{}-{}", &p.id[p.id.find('-').map_or(0, |d| d + 1)..], n + 1);
+            let severity = ["significant", "major", "critical"][rng.below(3) as usize];
+            let payload = |stage: &str| {
+                json!({"incident": id, "stage": stage, "aware_at": aware_at,
+                "severity": severity, "cross_border": severity != "significant",
+                "summary": summary[rng_index(aware, summary.len())]})
+            };
+            let on_time = |rng: &mut Rng| rng.chance(p.punctuality);
+            let early = if on_time(rng) {
+                2 + rng.below(20)
+            } else {
+                25 + rng.below(30)
+            } * HOUR_MS;
+            say(
+                aware + early,
+                i,
+                "report.incident",
+                payload("early_warning"),
+            );
+            let notify = if on_time(rng) {
+                30 + rng.below(40)
+            } else {
+                73 + rng.below(72)
+            } * HOUR_MS;
+            let notify = notify.max(early + HOUR_MS);
+            say(
+                aware + notify,
+                i,
+                "report.incident",
+                payload("notification"),
+            );
+            if rng.chance(p.reliability * 0.9) {
+                let days = if on_time(rng) {
+                    10 + rng.below(19)
+                } else {
+                    31 + rng.below(20)
+                };
+                let at = aware + notify + days * DAY_MS;
+                if at < 305 * DAY_MS {
+                    say(at, i, "report.incident", payload("final_report"));
+                }
+            }
+        }
+    }
+    out
+}
+
+fn rng_index(seed: u64, len: usize) -> usize {
+    (seed / HOUR_MS) as usize % len
 }

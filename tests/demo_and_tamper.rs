@@ -142,6 +142,64 @@ fn the_demo_world_holds_a_year_of_negotiation() {
     server.stop();
 }
 
+#[test]
+fn the_demo_world_commits_and_reports() {
+    let tmp = tempdir();
+    let data = tmp.path().join("demo");
+    seed(&data);
+    let server = Server::start(&data);
+    let json = |path: &str| -> serde_json::Value {
+        let (status, _, body) = get(&format!("{}{path}", server.url));
+        assert_eq!(status, 200, "GET {path}");
+        serde_json::from_slice(&body).unwrap()
+    };
+    // Commitments, one of them withdrawn with its history kept.
+    let kestrel = json("/parties/kestrel-software/commitments");
+    let withdrawn: Vec<&serde_json::Value> = kestrel["commitments"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|c| c["commitment"]["active"] == false)
+        .collect();
+    assert_eq!(withdrawn.len(), 1, "{kestrel}");
+    assert_eq!(
+        withdrawn[0]["commitment"]["history"]
+            .as_array()
+            .unwrap()
+            .len(),
+        2
+    );
+    // Overdue items appear without anyone asking.
+    let overdue = json("/overdue");
+    assert!(
+        !overdue["overdue"].as_array().unwrap().is_empty(),
+        "{overdue}"
+    );
+    // Some party has a mix of on-time and late stages, and the explain view names the entries.
+    let mut mixed = false;
+    for p in json("/parties").as_array().unwrap() {
+        let id = p["id"].as_str().unwrap();
+        let e = json(&format!(
+            "/parties/{id}/indicators/incident_notification_timeliness"
+        ));
+        let items = e["items"].as_array().unwrap();
+        let outcomes: std::collections::BTreeSet<&str> =
+            items.iter().filter_map(|i| i["outcome"].as_str()).collect();
+        mixed |= outcomes.contains("on_time") && outcomes.contains("late");
+        for i in items.iter().filter(|i| i["outcome"] != "overdue") {
+            let entry = i["entry"].as_u64().unwrap();
+            let logged = json(&format!("/entries/{entry}"));
+            assert_eq!(logged["entry"]["envelope"]["type"], "report.incident");
+            assert_eq!(logged["entry"]["envelope"]["signer"]["party"], id);
+        }
+    }
+    assert!(
+        mixed,
+        "the demo should have a party with both on-time and late stages"
+    );
+    server.stop();
+}
+
 /// Copies a seeded data directory and flips one byte of one stored value in the copy.
 fn tampered(seeded: &Path, dest: &Path, table: &str, column: &str, row: &str, byte: usize) {
     std::fs::create_dir_all(dest).unwrap();

@@ -4,11 +4,14 @@
 //! This crate does no I/O and reads no clock. Everything it computes is a function of log
 //! entries, which is what lets anyone replay the log and reproduce every published number.
 
+pub mod commitments;
 pub mod decision;
 pub mod entry;
 pub mod ids;
+pub mod indicators;
 pub mod norms;
 pub mod payload;
+pub mod reports;
 pub mod rules;
 pub mod state;
 pub mod time;

@@ -8,11 +8,13 @@
 use accord_envelope::{Envelope, KeyId, PartyId, PublicKey};
 use serde::{Deserialize, Serialize};
 
+use crate::commitments::{CommitmentMade, CommitmentWithdrawn};
 use crate::ids::{CheckId, DisplayName, LanguageTag, RegionId, ShortText};
 use crate::norms::charter::Charter;
 use crate::norms::negotiation::{
     Amendment, AmendmentAcceptance, Closing, Comment, Position, Proposal, Signature,
 };
+use crate::reports::IncidentReport;
 use crate::rules::Rejection;
 
 /// The kinds of participant the registry knows.
@@ -247,6 +249,12 @@ pub enum Payload {
     InstrumentDecide(Closing),
     /// `instrument.sign` v1.
     InstrumentSign(Signature),
+    /// `commitment.make` v1.
+    CommitmentMake(CommitmentMade),
+    /// `commitment.withdraw` v1.
+    CommitmentWithdraw(CommitmentWithdrawn),
+    /// `report.incident` v1.
+    IncidentReport(IncidentReport),
 }
 
 /// Every entry type this version accepts, with its schema version.
@@ -266,6 +274,9 @@ pub const ENTRY_TYPES: &[(&str, u32)] = &[
     (INSTRUMENT_POSITION, 1),
     (INSTRUMENT_DECIDE, 1),
     (INSTRUMENT_SIGN, 1),
+    (COMMITMENT_MAKE, 1),
+    (COMMITMENT_WITHDRAW, 1),
+    (REPORT_INCIDENT, 1),
 ];
 
 /// Entry type of [`Genesis`].
@@ -298,6 +309,12 @@ pub const INSTRUMENT_POSITION: &str = "instrument.position";
 pub const INSTRUMENT_DECIDE: &str = "instrument.decide";
 /// Entry type of [`Signature`].
 pub const INSTRUMENT_SIGN: &str = "instrument.sign";
+/// Entry type of [`CommitmentMade`].
+pub const COMMITMENT_MAKE: &str = "commitment.make";
+/// Entry type of [`CommitmentWithdrawn`].
+pub const COMMITMENT_WITHDRAW: &str = "commitment.withdraw";
+/// Entry type of [`IncidentReport`].
+pub const REPORT_INCIDENT: &str = "report.incident";
 
 impl Payload {
     /// Parses the payload of `envelope` into its typed form, naming the field and rule on error.
@@ -348,6 +365,9 @@ impl Payload {
             INSTRUMENT_POSITION => Payload::InstrumentPosition(typed(p)?),
             INSTRUMENT_DECIDE => Payload::InstrumentDecide(typed(p)?),
             INSTRUMENT_SIGN => Payload::InstrumentSign(typed(p)?),
+            COMMITMENT_MAKE => Payload::CommitmentMake(typed(p)?),
+            COMMITMENT_WITHDRAW => Payload::CommitmentWithdraw(typed(p)?),
+            REPORT_INCIDENT => Payload::IncidentReport(typed(p)?),
             _ => unreachable!("ENTRY_TYPES and this match list the same types"),
         };
         Ok(payload)
@@ -371,6 +391,9 @@ impl Payload {
             Payload::InstrumentPosition(_) => INSTRUMENT_POSITION,
             Payload::InstrumentDecide(_) => INSTRUMENT_DECIDE,
             Payload::InstrumentSign(_) => INSTRUMENT_SIGN,
+            Payload::CommitmentMake(_) => COMMITMENT_MAKE,
+            Payload::CommitmentWithdraw(_) => COMMITMENT_WITHDRAW,
+            Payload::IncidentReport(_) => REPORT_INCIDENT,
         }
     }
 
@@ -392,6 +415,9 @@ impl Payload {
             Payload::InstrumentPosition(p) => serde_json::to_value(p),
             Payload::InstrumentDecide(p) => serde_json::to_value(p),
             Payload::InstrumentSign(p) => serde_json::to_value(p),
+            Payload::CommitmentMake(p) => serde_json::to_value(p),
+            Payload::CommitmentWithdraw(p) => serde_json::to_value(p),
+            Payload::IncidentReport(p) => serde_json::to_value(p),
         };
         // Serializing these plain structs cannot fail (no maps with non-string keys).
         v.unwrap_or(serde_json::Value::Null)
@@ -425,6 +451,9 @@ pub fn payload_schema(entry_type: &str, schema: u32) -> Option<serde_json::Value
         INSTRUMENT_POSITION => of::<Position>(),
         INSTRUMENT_DECIDE => of::<Closing>(),
         INSTRUMENT_SIGN => of::<Signature>(),
+        COMMITMENT_MAKE => of::<CommitmentMade>(),
+        COMMITMENT_WITHDRAW => of::<CommitmentWithdrawn>(),
+        REPORT_INCIDENT => of::<IncidentReport>(),
         _ => return None,
     })
 }

@@ -11,12 +11,14 @@ use accord_envelope::{canonical, Envelope, KeyId, PartyId, PublicKey};
 use serde::Serialize;
 use sha2::{Digest, Sha256};
 
+use crate::commitments::Commitments;
 use crate::ids::{CheckId, DisplayName, RegionId};
 use crate::norms::negotiation::{Regime, Step, Touched};
 use crate::payload::{
     Contact, ContactRole, Genesis, KeyRevocation, KeyRotation, PartyKind, PartyRegistration,
     Payload, ReachabilityAck, ReachabilityCheck, RevocationReason, GENESIS,
 };
+use crate::reports::Incidents;
 use crate::rules::Rejection;
 use crate::time::Timestamp;
 
@@ -157,6 +159,8 @@ pub struct State {
     key_owner: BTreeMap<KeyId, PartyId>,
     checks: BTreeMap<CheckId, CheckRecord>,
     regime: Option<Regime>,
+    commitments: Commitments,
+    incidents: Incidents,
     size: u64,
     last_at: Timestamp,
     touched: BTreeSet<RecordKey>,
@@ -168,6 +172,8 @@ enum RecordKey {
     Party(PartyId),
     Check(CheckId),
     Regime(Touched),
+    Commitment(PartyId, crate::ids::NormId),
+    Incident(PartyId, crate::ids::ShortText),
 }
 
 impl RecordKey {
@@ -181,6 +187,8 @@ impl RecordKey {
             RecordKey::Regime(Touched::Catalog(v)) => format!("catalog/{v}"),
             RecordKey::Regime(Touched::Profile(r)) => format!("profile/{r}"),
             RecordKey::Regime(Touched::Instrument(i)) => format!("instrument/{i}"),
+            RecordKey::Commitment(p, n) => format!("commitment/{p}/{n}"),
+            RecordKey::Incident(p, i) => format!("incident/{p}/{i}"),
         }
     }
 }
@@ -219,6 +227,16 @@ impl State {
     /// The negotiated regime (catalog, profiles, instruments), once established.
     pub fn regime(&self) -> Option<&Regime> {
         self.regime.as_ref()
+    }
+
+    /// Commitments of every party.
+    pub fn commitments(&self) -> &Commitments {
+        &self.commitments
+    }
+
+    /// Incident notifications of every party.
+    pub fn incidents(&self) -> &Incidents {
+        &self.incidents
     }
 
     /// All reachability checks by id.
@@ -357,6 +375,15 @@ impl State {
                 }
                 charter.validate()
             }
+            Payload::CommitmentMake(c) => {
+                let regime = self.require_regime()?;
+                self.commitments.check_make(regime, signer, c, at)
+            }
+            Payload::CommitmentWithdraw(w) => self.commitments.check_withdraw(signer, w),
+            Payload::IncidentReport(r) => {
+                self.require_regime()?;
+                self.incidents.check(signer, r, at)
+            }
             other => {
                 let step = negotiation_step(other).expect("the remaining payloads are steps");
                 let regime = self.regime.as_ref().ok_or_else(|| {
@@ -370,6 +397,16 @@ impl State {
             }
         }?;
         Ok(payload)
+    }
+
+    fn require_regime(&self) -> Result<&Regime, Rejection> {
+        self.regime.as_ref().ok_or_else(|| {
+            Rejection::conflict(
+                "no-regime",
+                "/type",
+                "no charter yet: the secretariat submits `regime.establish` first",
+            )
+        })
     }
 
     fn check_registration(&self, r: &PartyRegistration, at: &str) -> Result<(), Rejection> {
@@ -669,6 +706,25 @@ impl State {
                 }
                 self.regime = Some(regime);
             }
+            Payload::CommitmentMake(c) => {
+                let party = env.signer.party.clone();
+                self.commitments.make(&party, &c, here);
+                self.touched.insert(RecordKey::Commitment(party, c.norm));
+            }
+            Payload::CommitmentWithdraw(w) => {
+                let party = env.signer.party.clone();
+                self.commitments.withdraw(&party, &w, here);
+                self.touched.insert(RecordKey::Commitment(party, w.norm));
+            }
+            Payload::IncidentReport(r) => {
+                if let (Some(regime), Some(party)) =
+                    (self.regime.as_ref(), self.parties.get(&env.signer.party))
+                {
+                    self.incidents.apply(regime, party, &r, here);
+                    self.touched
+                        .insert(RecordKey::Incident(party.id.clone(), r.incident));
+                }
+            }
             other => {
                 let (Some(step), Some(signer), Some(regime)) = (
                     negotiation_step(&other),
@@ -729,6 +785,14 @@ impl State {
                 RecordKey::Party(p) => self.parties.get(p).map(canonical::to_canonical),
                 RecordKey::Check(c) => self.checks.get(c).map(canonical::to_canonical),
                 RecordKey::Regime(t) => self.regime.as_ref().and_then(|r| regime_record(r, t)),
+                RecordKey::Commitment(p, n) => {
+                    self.commitments.get(p, n).map(canonical::to_canonical)
+                }
+                RecordKey::Incident(p, i) => self
+                    .incidents
+                    .of(p)
+                    .and_then(|m| m.get(i))
+                    .map(canonical::to_canonical),
             };
             // Records are plain structs of strings and safe integers; canonicalisation cannot
             // fail, and an absent record (never the case today) hashes as empty.

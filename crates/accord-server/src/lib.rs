@@ -4,6 +4,7 @@
 //! answer. This crate knows HTTP and nothing about SQL; every error leaves as RFC 9457
 //! problem+json. The tlog-tiles endpoints follow C2SP exactly, since outsiders rely on them.
 
+pub mod accountability;
 pub mod metrics;
 pub mod pages;
 pub mod problem;
@@ -75,6 +76,16 @@ pub fn router(state: AppState) -> Router {
         .route("/instruments/{id}", get(regime::instrument))
         .route("/regions/{id}/parameters", get(regime::region_parameters))
         .route("/parties/{id}/parameters", get(regime::party_parameters))
+        .route(
+            "/parties/{id}/commitments",
+            get(accountability::commitments),
+        )
+        .route("/parties/{id}/incidents", get(accountability::incidents))
+        .route(
+            "/parties/{id}/indicators/{indicator}",
+            get(accountability::indicator),
+        )
+        .route("/overdue", get(accountability::overdue))
         .route("/review-calendar", get(regime::review_calendar))
         .route("/schemas", get(schemas))
         .route("/schemas/envelope", get(envelope_schema))
@@ -126,6 +137,10 @@ pub async fn serve(
         regime::instrument,
         regime::region_parameters,
         regime::party_parameters,
+        accountability::commitments,
+        accountability::incidents,
+        accountability::indicator,
+        accountability::overdue,
         regime::review_calendar,
         schemas,
         envelope_schema,

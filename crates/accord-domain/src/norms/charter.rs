@@ -131,6 +131,28 @@ pub struct ParameterBound {
     pub unit: ShortText,
     /// What it governs.
     pub description: ShortText,
+    /// Which way is stricter: a party may commit to a stricter value than its region's.
+    pub stricter: Stricter,
+}
+
+/// Which direction of a parameter is the stricter commitment.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum Stricter {
+    /// A smaller value is stricter (deadlines, windows, cadences).
+    Lower,
+    /// A larger value is stricter (notice periods, confidence thresholds).
+    Higher,
+}
+
+impl Stricter {
+    /// Whether `value` is at least as strict as `reference`.
+    pub fn at_least_as_strict(self, value: i64, reference: i64) -> bool {
+        match self {
+            Stricter::Lower => value <= reference,
+            Stricter::Higher => value >= reference,
+        }
+    }
 }
 
 /// How one kind of instrument is negotiated and who may sign it.
@@ -262,12 +284,20 @@ impl Charter {
 }
 
 fn param(default: i64, min: i64, max: i64, unit: &str, description: &str) -> ParameterBound {
+    // Notice periods and confidence thresholds are stricter upwards; every deadline, window
+    // and cadence is stricter downwards.
+    let stricter = if unit == "level" || description.contains("notice") {
+        Stricter::Higher
+    } else {
+        Stricter::Lower
+    };
     ParameterBound {
         default,
         min,
         max,
         unit: ShortText::new(unit).expect("static text"),
         description: ShortText::new(description).expect("static text"),
+        stricter,
     }
 }
 

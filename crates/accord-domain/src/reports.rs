@@ -1,0 +1,305 @@
+//! Standardized reports, and the deadlines they are held to. Today: incident notifications in
+//! stages (early warning, notification, final report), with deadlines computed from the
+//! party's effective parameters and the entry timestamps, so late and overdue items appear
+//! without anyone asking.
+
+use std::collections::BTreeMap;
+
+use accord_envelope::PartyId;
+use serde::{Deserialize, Serialize};
+
+use crate::ids::{LongText, ShortText};
+use crate::norms::negotiation::Regime;
+use crate::rules::Rejection;
+use crate::state::{EntryRef, Party};
+use crate::time::Timestamp;
+
+/// A stage of an incident notification.
+#[derive(
+    Clone,
+    Copy,
+    Debug,
+    PartialEq,
+    Eq,
+    PartialOrd,
+    Ord,
+    Hash,
+    Serialize,
+    Deserialize,
+    schemars::JsonSchema,
+)]
+#[serde(rename_all = "snake_case")]
+pub enum IncidentStage {
+    /// The first alert: due `early_warning_hours` after awareness.
+    EarlyWarning,
+    /// The notification with an initial assessment: due `incident_notification_hours` after
+    /// awareness.
+    Notification,
+    /// The final report: due `final_report_days` after the notification.
+    FinalReport,
+}
+
+impl IncidentStage {
+    /// Every stage, in order.
+    pub const ALL: [IncidentStage; 3] = [
+        IncidentStage::EarlyWarning,
+        IncidentStage::Notification,
+        IncidentStage::FinalReport,
+    ];
+
+    /// The wire name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            IncidentStage::EarlyWarning => "early_warning",
+            IncidentStage::Notification => "notification",
+            IncidentStage::FinalReport => "final_report",
+        }
+    }
+}
+
+/// How bad an incident is.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum IncidentSeverity {
+    /// Significant: reportable.
+    Significant,
+    /// Major: affecting several parties or essential services.
+    Major,
+    /// Critical: large-scale, cross-border disruption.
+    Critical,
+}
+
+/// `report.incident`: one stage of an incident notification.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct IncidentReport {
+    /// The party's own id for the incident (stable across stages).
+    pub incident: ShortText,
+    /// Which stage this entry is.
+    pub stage: IncidentStage,
+    /// When the party became aware of the incident (the same in every stage).
+    pub aware_at: Timestamp,
+    /// Severity as assessed at this stage.
+    pub severity: IncidentSeverity,
+    /// Whether other parties are or may be affected.
+    pub cross_border: bool,
+    /// What happened, what is affected, what is done (no personal data).
+    pub summary: LongText,
+}
+
+/// One filed (or missing) stage.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct StageRecord {
+    /// When it was due.
+    pub due: Timestamp,
+    /// The entry that filed it, if any.
+    pub filed: Option<EntryRef>,
+}
+
+/// An incident and its stages.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct IncidentRecord {
+    /// The reporting party.
+    pub party: PartyId,
+    /// The party's incident id.
+    pub incident: ShortText,
+    /// Awareness time.
+    pub aware_at: Timestamp,
+    /// Latest severity.
+    pub severity: IncidentSeverity,
+    /// Whether other parties may be affected.
+    pub cross_border: bool,
+    /// Stages with their deadlines; the final report's deadline is known once the
+    /// notification is filed.
+    pub stages: BTreeMap<IncidentStage, StageRecord>,
+}
+
+/// The outcome of one stage at a given log time.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum StageOutcome {
+    /// Filed by its deadline (a report exactly at the deadline is on time).
+    OnTime,
+    /// Filed after its deadline.
+    Late,
+    /// Not filed, and the deadline has passed.
+    Overdue,
+    /// Not filed, not yet due.
+    Pending,
+}
+
+impl StageRecord {
+    /// Where the stage stands at log time `now`.
+    pub fn outcome(&self, now: Timestamp) -> StageOutcome {
+        match self.filed {
+            Some(e) if e.at <= self.due => StageOutcome::OnTime,
+            Some(_) => StageOutcome::Late,
+            None if now > self.due => StageOutcome::Overdue,
+            None => StageOutcome::Pending,
+        }
+    }
+}
+
+/// All incident reports, by party then incident id.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
+pub struct Incidents {
+    by_party: BTreeMap<PartyId, BTreeMap<ShortText, IncidentRecord>>,
+}
+
+fn param(regime: &Regime, party: &Party, name: &str, fallback: i64) -> u64 {
+    let value = name
+        .parse()
+        .ok()
+        .and_then(|n| {
+            regime
+                .effective_parameters(&party.region)
+                .get(&n)
+                .map(|p| p.value)
+        })
+        .unwrap_or(fallback);
+    u64::try_from(value).unwrap_or(0)
+}
+
+impl Incidents {
+    /// A party's incidents.
+    pub fn of(&self, party: &PartyId) -> Option<&BTreeMap<ShortText, IncidentRecord>> {
+        self.by_party.get(party)
+    }
+
+    /// Every incident, by party.
+    pub fn all(&self) -> impl Iterator<Item = &IncidentRecord> {
+        self.by_party.values().flat_map(|m| m.values())
+    }
+
+    /// Checks `report.incident`.
+    pub fn check(
+        &self,
+        signer: &Party,
+        r: &IncidentReport,
+        at: Timestamp,
+    ) -> Result<(), Rejection> {
+        if r.aware_at > at {
+            return Err(Rejection::malformed(
+                "aware-in-future",
+                "/payload/aware_at",
+                format!(
+                    "awareness at {} is after the report itself ({at})",
+                    r.aware_at
+                ),
+            ));
+        }
+        let existing = self
+            .by_party
+            .get(&signer.id)
+            .and_then(|m| m.get(&r.incident));
+        match existing {
+            None if r.stage == IncidentStage::FinalReport => Err(Rejection::conflict(
+                "stage-order",
+                "/payload/stage",
+                format!(
+                    "incident `{}` has no notification yet; a final report follows one",
+                    r.incident
+                ),
+            )),
+            None => Ok(()),
+            Some(i) => {
+                if i.aware_at != r.aware_at {
+                    return Err(Rejection::conflict(
+                        "aware-at-changed",
+                        "/payload/aware_at",
+                        format!(
+                            "incident `{}` was reported with awareness at {}; stages keep it",
+                            r.incident, i.aware_at
+                        ),
+                    ));
+                }
+                if i.stages.get(&r.stage).is_some_and(|s| s.filed.is_some()) {
+                    return Err(Rejection::conflict(
+                        "stage-filed",
+                        "/payload/stage",
+                        format!(
+                            "the {} of incident `{}` was already filed",
+                            r.stage.as_str(),
+                            r.incident
+                        ),
+                    ));
+                }
+                let notified = i
+                    .stages
+                    .get(&IncidentStage::Notification)
+                    .is_some_and(|s| s.filed.is_some());
+                if r.stage == IncidentStage::FinalReport && !notified {
+                    return Err(Rejection::conflict(
+                        "stage-order",
+                        "/payload/stage",
+                        format!(
+                            "incident `{}` has no notification yet; a final report follows one",
+                            r.incident
+                        ),
+                    ));
+                }
+                Ok(())
+            }
+        }
+    }
+
+    /// Folds in `report.incident`, computing deadlines from the party's effective parameters.
+    pub fn apply(&mut self, regime: &Regime, party: &Party, r: &IncidentReport, here: EntryRef) {
+        let early = param(regime, party, "early_warning_hours", 24);
+        let notify = param(regime, party, "incident_notification_hours", 72);
+        let final_days = param(regime, party, "final_report_days", 30);
+        let record = self
+            .by_party
+            .entry(party.id.clone())
+            .or_default()
+            .entry(r.incident.clone())
+            .or_insert_with(|| {
+                let mut stages = BTreeMap::new();
+                stages.insert(
+                    IncidentStage::EarlyWarning,
+                    StageRecord {
+                        due: r.aware_at.plus_ms(early * 3_600_000),
+                        filed: None,
+                    },
+                );
+                stages.insert(
+                    IncidentStage::Notification,
+                    StageRecord {
+                        due: r.aware_at.plus_ms(notify * 3_600_000),
+                        filed: None,
+                    },
+                );
+                IncidentRecord {
+                    party: party.id.clone(),
+                    incident: r.incident.clone(),
+                    aware_at: r.aware_at,
+                    severity: r.severity,
+                    cross_border: r.cross_border,
+                    stages,
+                }
+            });
+        record.severity = r.severity;
+        record.cross_border |= r.cross_border;
+        if let Some(stage) = record.stages.get_mut(&r.stage) {
+            stage.filed = Some(here);
+        }
+        if r.stage == IncidentStage::Notification {
+            // A notification carries everything an early warning would: it files one too.
+            if let Some(early) = record.stages.get_mut(&IncidentStage::EarlyWarning) {
+                early.filed.get_or_insert(here);
+            }
+            record.stages.insert(
+                IncidentStage::FinalReport,
+                StageRecord {
+                    due: here.at.plus_ms(final_days * 86_400_000),
+                    filed: None,
+                },
+            );
+        }
+        if r.stage == IncidentStage::FinalReport {
+            if let Some(s) = record.stages.get_mut(&IncidentStage::FinalReport) {
+                s.filed = Some(here);
+            }
+        }
+    }
+}

@@ -1,0 +1,176 @@
+//! Read endpoints for commitments, reports and indicators: what a party committed to (with the
+//! parameters in effect), its incident notifications with their deadlines, the overdue items
+//! of every party, and indicator values with their explain view.
+
+// `Problem` is the response itself; boxing it would only add an allocation per error.
+#![allow(clippy::result_large_err)]
+
+use accord_domain::indicators::{incident_notification_timeliness, Period};
+use accord_domain::reports::StageOutcome;
+use accord_domain::Timestamp;
+use axum::extract::{Path, Query, State};
+use axum::response::{IntoResponse, Response};
+use axum::Json;
+use serde::Deserialize;
+
+use crate::{AppState, Problem};
+
+fn party_id(id: &str) -> Result<accord_envelope::PartyId, Problem> {
+    id.parse()
+        .map_err(|e| Problem::not_found(format!("no party `{id}`: {e}")))
+}
+
+/// A party's commitments: each with its history, whether it counts now, and the parameters
+/// in effect under it (baseline, region, the party's own).
+#[utoipa::path(get, path = "/parties/{id}/commitments", params(("id" = String, Path, description = "Party id")),
+    responses((status = 200, body = Object), (status = 404, body = Problem)))]
+pub async fn commitments(
+    State(app): State<AppState>,
+    Path(id): Path<String>,
+) -> Result<Response, Problem> {
+    let id = party_id(&id)?;
+    let core = app.ledger.read();
+    let state = core.state();
+    let party = state
+        .party(&id)
+        .ok_or_else(|| Problem::not_found(format!("no party `{id}` is registered")))?;
+    let regime = state
+        .regime()
+        .ok_or_else(|| Problem::not_found("this instance has no charter yet"))?;
+    let now = state.last_at();
+    let list: Vec<_> = state
+        .commitments()
+        .of(&id)
+        .into_iter()
+        .flat_map(|m| m.values())
+        .map(|c| {
+            serde_json::json!({
+                "commitment": c,
+                "counts": c.counts(regime, now),
+                "parameters": state.commitments().effective_parameters(regime, party, &c.norm),
+            })
+        })
+        .collect();
+    Ok(
+        Json(serde_json::json!({"party": id, "evaluated_at": now, "commitments": list}))
+            .into_response(),
+    )
+}
+
+/// A party's incident notifications with every stage's deadline and outcome now.
+#[utoipa::path(get, path = "/parties/{id}/incidents", params(("id" = String, Path, description = "Party id")),
+    responses((status = 200, body = Object), (status = 404, body = Problem)))]
+pub async fn incidents(
+    State(app): State<AppState>,
+    Path(id): Path<String>,
+) -> Result<Response, Problem> {
+    let id = party_id(&id)?;
+    let core = app.ledger.read();
+    let state = core.state();
+    if state.party(&id).is_none() {
+        return Err(Problem::not_found(format!("no party `{id}` is registered")));
+    }
+    let now = state.last_at();
+    let list: Vec<_> = state
+        .incidents()
+        .of(&id)
+        .into_iter()
+        .flat_map(|m| m.values())
+        .map(|i| {
+            let outcomes: std::collections::BTreeMap<_, _> = i
+                .stages
+                .iter()
+                .map(|(s, r)| (s.as_str(), r.outcome(now)))
+                .collect();
+            serde_json::json!({"incident": i, "outcomes": outcomes})
+        })
+        .collect();
+    Ok(
+        Json(serde_json::json!({"party": id, "evaluated_at": now, "incidents": list}))
+            .into_response(),
+    )
+}
+
+/// Every overdue item of every party at the latest log time: deadlines passed, nothing filed.
+#[utoipa::path(get, path = "/overdue", responses((status = 200, body = Object)))]
+pub async fn overdue(State(app): State<AppState>) -> Response {
+    let core = app.ledger.read();
+    let state = core.state();
+    let now = state.last_at();
+    let items: Vec<_> = state
+        .incidents()
+        .all()
+        .flat_map(|i| {
+            i.stages
+                .iter()
+                .filter(move |(_, r)| r.outcome(now) == StageOutcome::Overdue)
+                .map(move |(s, r)| {
+                    serde_json::json!({"party": i.party, "kind": "incident_notification",
+                        "item": format!("incident {}, {}", i.incident, s.as_str()), "due": r.due})
+                })
+        })
+        .collect();
+    Json(serde_json::json!({"evaluated_at": now, "overdue": items})).into_response()
+}
+
+/// The period of an indicator query.
+#[derive(Deserialize)]
+pub struct PeriodQuery {
+    from: Option<String>,
+    to: Option<String>,
+}
+
+/// An indicator for a party and period, with its explain view: value, formula, breakdown and
+/// every entry it came from. The period defaults to the calendar year of the latest log time.
+#[utoipa::path(get, path = "/parties/{id}/indicators/{indicator}",
+    params(("id" = String, Path, description = "Party id"),
+           ("indicator" = String, Path, description = "Indicator id, e.g. `incident_notification_timeliness`"),
+           ("from" = Option<String>, Query, description = "Period start (UTC timestamp)"),
+           ("to" = Option<String>, Query, description = "Period end, excluded (UTC timestamp)")),
+    responses((status = 200, body = Object), (status = 400, body = Problem), (status = 404, body = Problem)))]
+pub async fn indicator(
+    State(app): State<AppState>,
+    Path((id, indicator)): Path<(String, String)>,
+    Query(q): Query<PeriodQuery>,
+) -> Result<Response, Problem> {
+    let id = party_id(&id)?;
+    let core = app.ledger.read();
+    let state = core.state();
+    if state.party(&id).is_none() {
+        return Err(Problem::not_found(format!("no party `{id}` is registered")));
+    }
+    let now = state.last_at();
+    let parse =
+        |name: &str, v: &Option<String>, default: Timestamp| -> Result<Timestamp, Problem> {
+            match v {
+                None => Ok(default),
+                Some(s) => s
+                    .parse()
+                    .map_err(|e| Problem::bad_request("period", format!("`{name}`: {e}"))),
+            }
+        };
+    let year_start: Timestamp = format!("{}-01-01T00:00:00.000Z", &now.to_string()[..4])
+        .parse()
+        .unwrap_or(now);
+    let from = parse("from", &q.from, year_start)?;
+    let to = parse("to", &q.to, year_start.plus_months(12))?;
+    if to <= from {
+        return Err(Problem::bad_request(
+            "period",
+            format!("the period must end after it starts: {from} .. {to}"),
+        ));
+    }
+    let period = Period { from, to };
+    match indicator.as_str() {
+        "incident_notification_timeliness" => Ok(Json(incident_notification_timeliness(
+            state.incidents(),
+            &id,
+            period,
+            now,
+        ))
+        .into_response()),
+        other => Err(Problem::not_found(format!(
+            "indicator `{other}` is not computed yet; available: incident_notification_timeliness"
+        ))),
+    }
+}
