@@ -14,6 +14,10 @@ use crate::norms::charter::Charter;
 use crate::norms::negotiation::{
     Amendment, AmendmentAcceptance, Closing, Comment, Position, Proposal, Signature,
 };
+use crate::reports::assessment::SelfAssessment;
+use crate::reports::attribution::{AttributionClaim, Corroboration, Retraction};
+use crate::reports::remediation::RemediationReport;
+use crate::reports::testing::TestingDeclaration;
 use crate::reports::IncidentReport;
 use crate::rules::Rejection;
 
@@ -255,6 +259,18 @@ pub enum Payload {
     CommitmentWithdraw(CommitmentWithdrawn),
     /// `report.incident` v1.
     IncidentReport(IncidentReport),
+    /// `report.remediation` v1.
+    RemediationReport(RemediationReport),
+    /// `report.testing_declaration` v1.
+    TestingDeclaration(TestingDeclaration),
+    /// `report.attribution` v1.
+    AttributionClaim(AttributionClaim),
+    /// `report.attribution_corroborate` v1.
+    Corroboration(Corroboration),
+    /// `report.attribution_retract` v1.
+    Retraction(Retraction),
+    /// `report.self_assessment` v1.
+    SelfAssessment(SelfAssessment),
 }
 
 /// Every entry type this version accepts, with its schema version.
@@ -277,6 +293,12 @@ pub const ENTRY_TYPES: &[(&str, u32)] = &[
     (COMMITMENT_MAKE, 1),
     (COMMITMENT_WITHDRAW, 1),
     (REPORT_INCIDENT, 1),
+    (REPORT_REMEDIATION, 1),
+    (REPORT_TESTING, 1),
+    (REPORT_ATTRIBUTION, 1),
+    (REPORT_CORROBORATE, 1),
+    (REPORT_RETRACT, 1),
+    (REPORT_SELF_ASSESSMENT, 1),
 ];
 
 /// Entry type of [`Genesis`].
@@ -315,6 +337,18 @@ pub const COMMITMENT_MAKE: &str = "commitment.make";
 pub const COMMITMENT_WITHDRAW: &str = "commitment.withdraw";
 /// Entry type of [`IncidentReport`].
 pub const REPORT_INCIDENT: &str = "report.incident";
+/// Entry type of [`RemediationReport`].
+pub const REPORT_REMEDIATION: &str = "report.remediation";
+/// Entry type of [`TestingDeclaration`].
+pub const REPORT_TESTING: &str = "report.testing_declaration";
+/// Entry type of [`AttributionClaim`].
+pub const REPORT_ATTRIBUTION: &str = "report.attribution";
+/// Entry type of [`Corroboration`].
+pub const REPORT_CORROBORATE: &str = "report.attribution_corroborate";
+/// Entry type of [`Retraction`].
+pub const REPORT_RETRACT: &str = "report.attribution_retract";
+/// Entry type of [`SelfAssessment`].
+pub const REPORT_SELF_ASSESSMENT: &str = "report.self_assessment";
 
 impl Payload {
     /// Parses the payload of `envelope` into its typed form, naming the field and rule on error.
@@ -368,6 +402,12 @@ impl Payload {
             COMMITMENT_MAKE => Payload::CommitmentMake(typed(p)?),
             COMMITMENT_WITHDRAW => Payload::CommitmentWithdraw(typed(p)?),
             REPORT_INCIDENT => Payload::IncidentReport(typed(p)?),
+            REPORT_REMEDIATION => Payload::RemediationReport(typed(p)?),
+            REPORT_TESTING => Payload::TestingDeclaration(typed(p)?),
+            REPORT_ATTRIBUTION => Payload::AttributionClaim(typed(p)?),
+            REPORT_CORROBORATE => Payload::Corroboration(typed(p)?),
+            REPORT_RETRACT => Payload::Retraction(typed(p)?),
+            REPORT_SELF_ASSESSMENT => Payload::SelfAssessment(typed(p)?),
             _ => unreachable!("ENTRY_TYPES and this match list the same types"),
         };
         Ok(payload)
@@ -394,6 +434,12 @@ impl Payload {
             Payload::CommitmentMake(_) => COMMITMENT_MAKE,
             Payload::CommitmentWithdraw(_) => COMMITMENT_WITHDRAW,
             Payload::IncidentReport(_) => REPORT_INCIDENT,
+            Payload::RemediationReport(_) => REPORT_REMEDIATION,
+            Payload::TestingDeclaration(_) => REPORT_TESTING,
+            Payload::AttributionClaim(_) => REPORT_ATTRIBUTION,
+            Payload::Corroboration(_) => REPORT_CORROBORATE,
+            Payload::Retraction(_) => REPORT_RETRACT,
+            Payload::SelfAssessment(_) => REPORT_SELF_ASSESSMENT,
         }
     }
 
@@ -418,6 +464,12 @@ impl Payload {
             Payload::CommitmentMake(p) => serde_json::to_value(p),
             Payload::CommitmentWithdraw(p) => serde_json::to_value(p),
             Payload::IncidentReport(p) => serde_json::to_value(p),
+            Payload::RemediationReport(p) => serde_json::to_value(p),
+            Payload::TestingDeclaration(p) => serde_json::to_value(p),
+            Payload::AttributionClaim(p) => serde_json::to_value(p),
+            Payload::Corroboration(p) => serde_json::to_value(p),
+            Payload::Retraction(p) => serde_json::to_value(p),
+            Payload::SelfAssessment(p) => serde_json::to_value(p),
         };
         // Serializing these plain structs cannot fail (no maps with non-string keys).
         v.unwrap_or(serde_json::Value::Null)
@@ -454,6 +506,12 @@ pub fn payload_schema(entry_type: &str, schema: u32) -> Option<serde_json::Value
         COMMITMENT_MAKE => of::<CommitmentMade>(),
         COMMITMENT_WITHDRAW => of::<CommitmentWithdrawn>(),
         REPORT_INCIDENT => of::<IncidentReport>(),
+        REPORT_REMEDIATION => of::<RemediationReport>(),
+        REPORT_TESTING => of::<TestingDeclaration>(),
+        REPORT_ATTRIBUTION => of::<AttributionClaim>(),
+        REPORT_CORROBORATE => of::<Corroboration>(),
+        REPORT_RETRACT => of::<Retraction>(),
+        REPORT_SELF_ASSESSMENT => of::<SelfAssessment>(),
         _ => return None,
     })
 }

@@ -18,6 +18,10 @@ use crate::payload::{
     Contact, ContactRole, Genesis, KeyRevocation, KeyRotation, PartyKind, PartyRegistration,
     Payload, ReachabilityAck, ReachabilityCheck, RevocationReason, GENESIS,
 };
+use crate::reports::assessment::Assessments;
+use crate::reports::attribution::Attributions;
+use crate::reports::remediation::Remediations;
+use crate::reports::testing::TestingDeclarations;
 use crate::reports::Incidents;
 use crate::rules::Rejection;
 use crate::time::Timestamp;
@@ -161,6 +165,10 @@ pub struct State {
     regime: Option<Regime>,
     commitments: Commitments,
     incidents: Incidents,
+    remediations: Remediations,
+    testing: TestingDeclarations,
+    attributions: Attributions,
+    assessments: Assessments,
     size: u64,
     last_at: Timestamp,
     touched: BTreeSet<RecordKey>,
@@ -174,6 +182,10 @@ enum RecordKey {
     Regime(Touched),
     Commitment(PartyId, crate::ids::NormId),
     Incident(PartyId, crate::ids::ShortText),
+    Remediation(PartyId, crate::ids::ShortText),
+    Testing(PartyId, crate::ids::ShortText),
+    Claim(PartyId, crate::ids::ShortText),
+    Assessment(PartyId, crate::ids::NormId),
 }
 
 impl RecordKey {
@@ -189,6 +201,10 @@ impl RecordKey {
             RecordKey::Regime(Touched::Instrument(i)) => format!("instrument/{i}"),
             RecordKey::Commitment(p, n) => format!("commitment/{p}/{n}"),
             RecordKey::Incident(p, i) => format!("incident/{p}/{i}"),
+            RecordKey::Remediation(p, i) => format!("remediation/{p}/{i}"),
+            RecordKey::Testing(p, t) => format!("testing/{p}/{t}"),
+            RecordKey::Claim(p, c) => format!("claim/{p}/{c}"),
+            RecordKey::Assessment(p, n) => format!("assessment/{p}/{n}"),
         }
     }
 }
@@ -237,6 +253,26 @@ impl State {
     /// Incident notifications of every party.
     pub fn incidents(&self) -> &Incidents {
         &self.incidents
+    }
+
+    /// Remediation items of every party.
+    pub fn remediations(&self) -> &Remediations {
+        &self.remediations
+    }
+
+    /// Testing declarations of every party.
+    pub fn testing(&self) -> &TestingDeclarations {
+        &self.testing
+    }
+
+    /// Attribution claims of every party.
+    pub fn attributions(&self) -> &Attributions {
+        &self.attributions
+    }
+
+    /// Self-assessments of every party.
+    pub fn assessments(&self) -> &Assessments {
+        &self.assessments
     }
 
     /// All reachability checks by id.
@@ -383,6 +419,23 @@ impl State {
             Payload::IncidentReport(r) => {
                 self.require_regime()?;
                 self.incidents.check(signer, r, at)
+            }
+            Payload::RemediationReport(r) => {
+                self.require_regime()?;
+                self.remediations.check(signer, r, at)
+            }
+            Payload::TestingDeclaration(d) => {
+                self.require_regime()?;
+                self.testing.check(signer, d, at)
+            }
+            Payload::AttributionClaim(c) => self
+                .attributions
+                .check_claim(signer, c, |p| self.parties.contains_key(p)),
+            Payload::Corroboration(c) => self.attributions.check_corroboration(signer, c),
+            Payload::Retraction(r) => self.attributions.check_retraction(signer, r),
+            Payload::SelfAssessment(a) => {
+                let regime = self.require_regime()?;
+                self.assessments.check(regime, a, at)
             }
             other => {
                 let step = negotiation_step(other).expect("the remaining payloads are steps");
@@ -725,6 +778,48 @@ impl State {
                         .insert(RecordKey::Incident(party.id.clone(), r.incident));
                 }
             }
+            Payload::RemediationReport(r) => {
+                if let (Some(regime), Some(party)) =
+                    (self.regime.as_ref(), self.parties.get(&env.signer.party))
+                {
+                    self.remediations
+                        .apply(regime, &self.commitments, party, &r, here);
+                    self.touched
+                        .insert(RecordKey::Remediation(party.id.clone(), r.item));
+                }
+            }
+            Payload::TestingDeclaration(d) => {
+                if let (Some(regime), Some(party)) =
+                    (self.regime.as_ref(), self.parties.get(&env.signer.party))
+                {
+                    self.testing
+                        .apply(regime, &self.commitments, party, &d, here);
+                    self.touched
+                        .insert(RecordKey::Testing(party.id.clone(), d.test));
+                }
+            }
+            Payload::AttributionClaim(c) => {
+                let party = env.signer.party.clone();
+                self.attributions.apply_claim(&party, &c, here);
+                self.touched.insert(RecordKey::Claim(party, c.claim));
+            }
+            Payload::Corroboration(c) => {
+                self.attributions
+                    .apply_corroboration(&env.signer.party, &c, here);
+                self.touched.insert(RecordKey::Claim(c.claimant, c.claim));
+            }
+            Payload::Retraction(r) => {
+                let party = env.signer.party.clone();
+                self.attributions.apply_retraction(&party, &r, here);
+                self.touched.insert(RecordKey::Claim(party, r.claim));
+            }
+            Payload::SelfAssessment(a) => {
+                if let Some(party) = self.parties.get(&env.signer.party) {
+                    self.assessments.apply(party, &a, here);
+                    self.touched
+                        .insert(RecordKey::Assessment(party.id.clone(), a.norm));
+                }
+            }
             other => {
                 let (Some(step), Some(signer), Some(regime)) = (
                     negotiation_step(&other),
@@ -793,6 +888,24 @@ impl State {
                     .of(p)
                     .and_then(|m| m.get(i))
                     .map(canonical::to_canonical),
+                RecordKey::Remediation(p, i) => self
+                    .remediations
+                    .of(p)
+                    .and_then(|m| m.get(i))
+                    .map(canonical::to_canonical),
+                RecordKey::Testing(p, t) => self
+                    .testing
+                    .of(p)
+                    .and_then(|m| m.get(t))
+                    .map(canonical::to_canonical),
+                RecordKey::Claim(p, c) => self
+                    .attributions
+                    .of(p)
+                    .and_then(|m| m.get(c))
+                    .map(canonical::to_canonical),
+                RecordKey::Assessment(p, n) => {
+                    Some(canonical::to_canonical(self.assessments.of(p, n)))
+                }
             };
             // Records are plain structs of strings and safe integers; canonicalisation cannot
             // fail, and an absent record (never the case today) hashes as empty.

@@ -6,7 +6,7 @@ mod common;
 
 use accord_domain::indicators::{incident_notification_timeliness, Period};
 use accord_domain::norms::Charter;
-use accord_domain::reports::StageOutcome;
+use accord_domain::reports::Timeliness;
 use accord_domain::{RejectionKind, Timestamp};
 use accord_envelope::KeyPair;
 use common::*;
@@ -274,21 +274,21 @@ fn incident_notification_timeliness_matches_hand_computed_values() {
     assert_eq!(stage("early_warning"), (2, 2));
     assert_eq!(stage("notification"), (1, 2));
     assert_eq!(stage("final_report"), (1, 2));
-    let outcomes: Vec<(String, StageOutcome)> = e
+    let outcomes: Vec<(String, String)> = e
         .items
         .iter()
-        .map(|i| (i.item.clone(), i.outcome))
+        .map(|i| (i.item.clone(), i.outcome.clone()))
         .collect();
     assert_eq!(
         outcomes[0],
-        ("incident inc-1, early_warning".into(), StageOutcome::OnTime),
+        ("incident inc-1, early_warning".into(), "on_time".into()),
         "a report exactly at its deadline is on time"
     );
-    assert!(outcomes.contains(&("incident inc-2, final_report".into(), StageOutcome::Overdue)));
+    assert!(outcomes.contains(&("incident inc-2, final_report".into(), "overdue".into())));
     assert!(
         e.items
             .iter()
-            .filter(|i| i.outcome != StageOutcome::Overdue)
+            .filter(|i| i.outcome != "overdue")
             .all(|i| i.entry.is_some()),
         "each counted filing names its entry"
     );
@@ -329,12 +329,300 @@ fn a_deadline_on_a_leap_day_is_met_to_the_millisecond() {
             .unwrap()[&"leap".parse().unwrap()];
     let ew = &record.stages[&accord_domain::reports::IncidentStage::EarlyWarning];
     assert_eq!(ew.due.to_string(), "2028-02-29T12:00:00.000Z");
-    assert_eq!(ew.outcome(ew.due), StageOutcome::OnTime);
+    assert_eq!(ew.outcome(ew.due), Timeliness::OnTime);
     let n = &record.stages[&accord_domain::reports::IncidentStage::Notification];
     assert_eq!(n.due.unix_ms(), aware + 72 * HOUR);
     assert_eq!(
         n.outcome(n.due),
-        StageOutcome::Late,
+        Timeliness::Late,
         "one millisecond late is late"
     );
+}
+
+fn year_2026() -> Period {
+    Period {
+        from: Timestamp::from_unix_ms(ts("2026-01-01T00:00:00.000Z")),
+        to: Timestamp::from_unix_ms(ts("2027-01-01T00:00:00.000Z")),
+    }
+}
+
+fn remediation(item: &str, severity: &str, found: &str, status: &str) -> Value {
+    json!({"item": item, "severity": severity, "found_at": found, "status": status,
+           "summary": "Outdated TLS library on a public portal."})
+}
+
+#[test]
+fn remediation_within_deadline_by_severity() {
+    let mut w = W::new();
+    // The party commits to a critical window of 10 days (stricter than the baseline 15).
+    let t0 = ts("2026-02-01T00:00:00.000Z");
+    w.at(
+        t0,
+        "commitment.make",
+        json!({"norm": "gge-g", "parameters": {"remediation_days_critical": 10}}),
+    )
+    .unwrap();
+    // crit-1: found 1 March, due 11 March (10 days); fixed exactly then (below): on time.
+    let found = "2026-03-01T00:00:00.000Z";
+    w.at(
+        ts(found) + HOUR,
+        "report.remediation",
+        remediation("crit-1", "critical", found, "open"),
+    )
+    .unwrap();
+    // high-1: found 1 March, due 31 March (30 days); fixed 2 April 12:00: late by 2 days (rounded up).
+    w.at(
+        ts(found) + 2 * HOUR,
+        "report.remediation",
+        remediation("high-1", "high", found, "in_progress"),
+    )
+    .unwrap();
+    // crit-2: found 5 March, due 15 March; never fixed: overdue.
+    let found2 = "2026-03-05T00:00:00.000Z";
+    w.at(
+        ts(found2) + HOUR,
+        "report.remediation",
+        remediation("crit-2", "critical", found2, "open"),
+    )
+    .unwrap();
+    w.at(
+        ts("2026-03-11T00:00:00.000Z"),
+        "report.remediation",
+        remediation("crit-1", "critical", found, "fixed"),
+    )
+    .unwrap();
+    w.at(
+        ts("2026-04-02T12:00:00.000Z"),
+        "report.remediation",
+        remediation("high-1", "high", found, "fixed"),
+    )
+    .unwrap();
+    // Updates keep severity and finding time; a fixed item is closed.
+    let err = w
+        .at(
+            ts("2026-04-03T00:00:00.000Z"),
+            "report.remediation",
+            remediation("crit-2", "low", found2, "open"),
+        )
+        .unwrap_err();
+    assert_eq!(err.rule, "item-changed");
+    let err = w
+        .at(
+            ts("2026-04-03T00:00:00.000Z"),
+            "report.remediation",
+            remediation("crit-1", "critical", found, "open"),
+        )
+        .unwrap_err();
+    assert_eq!(err.rule, "item-closed");
+
+    let party = "cert-a".parse().unwrap();
+    let now = Timestamp::from_unix_ms(ts("2026-05-01T00:00:00.000Z"));
+    let e = accord_domain::indicators::remediation_within_deadline(
+        w.w.state.remediations(),
+        &party,
+        year_2026(),
+        now,
+    );
+    assert_eq!((e.value.numerator, e.value.denominator), (1, 3));
+    assert_eq!(e.figures["overdue"], 1.0);
+    assert_eq!(
+        e.figures["median_days_late"], 3.0,
+        "31 March 00:00 to 2 April 12:00 is 2.5 days, rounded up to 3"
+    );
+    assert_eq!(
+        (
+            e.breakdown["critical"].numerator,
+            e.breakdown["critical"].denominator
+        ),
+        (1, 2)
+    );
+    assert_eq!(
+        (
+            e.breakdown["high"].numerator,
+            e.breakdown["high"].denominator
+        ),
+        (0, 1)
+    );
+    let crit1 = e
+        .items
+        .iter()
+        .find(|i| i.item.starts_with("remediation crit-1"))
+        .unwrap();
+    assert_eq!(
+        (
+            crit1.due.unwrap().to_string().as_str(),
+            crit1.outcome.as_str()
+        ),
+        ("2026-03-11T00:00:00.000Z", "on_time")
+    );
+}
+
+#[test]
+fn declared_testing_and_attribution_parity() {
+    let mut w = W::new();
+    let sec = w.w.secretariat.clone();
+    let other = KeyPair::from_seed([78; 32]);
+    w.w.register("cert-b", "cert", &other).unwrap();
+    let _ = sec;
+    // Notice is 7 days: declared 10 days ahead (timely), 3 days ahead (late).
+    let t = ts("2026-06-01T00:00:00.000Z");
+    let decl = |id: &str, start: u64| {
+        json!({"test": id, "scope": "External scan of exposed management interfaces.",
+        "target_class": "critical_infrastructure", "window_start": Timestamp::from_unix_ms(start).to_string(),
+        "window_end": Timestamp::from_unix_ms(start + DAY).to_string()})
+    };
+    w.at(t, "report.testing_declaration", decl("t1", t + 10 * DAY))
+        .unwrap();
+    w.at(
+        t + HOUR,
+        "report.testing_declaration",
+        decl("t2", t + 3 * DAY),
+    )
+    .unwrap();
+    let err = w
+        .at(
+            t + 2 * HOUR,
+            "report.testing_declaration",
+            decl("t3", t - DAY),
+        )
+        .unwrap_err();
+    assert_eq!(err.rule, "declared-after-start");
+    let party = "cert-a".parse().unwrap();
+    let now = Timestamp::from_unix_ms(t + 30 * DAY);
+    let e = accord_domain::indicators::declared_testing_share(
+        w.w.state.testing(),
+        &party,
+        year_2026(),
+        now,
+    );
+    assert_eq!((e.value.numerator, e.value.denominator), (1, 2));
+
+    // Attribution: two claims against actor X with evidence at confidence 4 and 3; one
+    // against Y at confidence 2 without evidence (below the minimum of 3).
+    let ev = json!([{"kind": "malware-analysis", "description": "Shared code with an earlier campaign."}]);
+    let claim = |id: &str, accused: &str, confidence: u8, evidence: &Value| {
+        json!({"claim": id, "accused": accused,
+        "incident": "inc-9", "confidence": confidence, "evidence": evidence, "co_signers": []})
+    };
+    w.at(
+        t + 3 * HOUR,
+        "report.attribution",
+        claim("c1", "actor-x", 4, &ev),
+    )
+    .unwrap();
+    w.at(
+        t + 4 * HOUR,
+        "report.attribution",
+        claim("c2", "actor-x", 3, &ev),
+    )
+    .unwrap();
+    w.at(
+        t + 5 * HOUR,
+        "report.attribution",
+        claim("c3", "actor-y", 2, &json!([])),
+    )
+    .unwrap();
+    let err = w
+        .at(
+            t + 6 * HOUR,
+            "report.attribution",
+            claim("c4", "actor-y", 6, &ev),
+        )
+        .unwrap_err();
+    assert_eq!(
+        (err.rule, err.pointer.as_str()),
+        ("confidence-scale", "/payload/confidence")
+    );
+    // cert-b corroborates c1; cert-a retracts c3; cert-a cannot corroborate itself.
+    w.w.now = t + 7 * HOUR;
+    w.w.submit(envelope(
+        "report.attribution_corroborate",
+        json!({"claimant": "cert-a", "claim": "c1", "note": "Same infrastructure seen here."}),
+        "cert-b",
+        &other,
+    ))
+    .unwrap();
+    let err = w
+        .at(
+            t + 8 * HOUR,
+            "report.attribution_corroborate",
+            json!({"claimant": "cert-a", "claim": "c2", "note": "Mine."}),
+        )
+        .unwrap_err();
+    assert_eq!(err.rule, "own-claim");
+    w.at(
+        t + 9 * HOUR,
+        "report.attribution_retract",
+        json!({"claim": "c3", "reason": "The evidence did not hold up."}),
+    )
+    .unwrap();
+    let e = accord_domain::indicators::attribution_parity(
+        w.w.state.attributions(),
+        &party,
+        year_2026(),
+        now,
+        3,
+    );
+    assert_eq!((e.value.numerator, e.value.denominator), (2, 3));
+    assert!((e.figures["corroboration_rate"] - 1.0 / 3.0).abs() < 1e-9);
+    assert!((e.figures["retraction_rate"] - 1.0 / 3.0).abs() < 1e-9);
+    assert_eq!(
+        e.figures["parity_gap"], 1.0,
+        "actor-x claims all meet the threshold, actor-y's none"
+    );
+    assert_eq!(e.breakdown["actor-x"].percent, Some(100.0));
+    assert_eq!(e.breakdown["actor-y"].percent, Some(0.0));
+}
+
+#[test]
+fn adherence_is_the_mean_of_the_norms_measured_indicators_for_a_commitment_that_counts() {
+    let mut w = W::new();
+    let party = "cert-a".parse().unwrap();
+    let norm: accord_domain::ids::NormId = "gge-g".parse().unwrap();
+    let now = Timestamp::from_unix_ms(ts("2026-06-01T00:00:00.000Z"));
+    // Not committed: no score.
+    let e = accord_domain::indicators::adherence(&w.w.state, &party, &norm, year_2026(), now);
+    assert_eq!(e.value.percent, None);
+    // gge-g is measured by remediation_within_deadline (its other indicators are not shares).
+    w.at(
+        ts("2026-02-01T00:00:00.000Z"),
+        "commitment.make",
+        json!({"norm": "gge-g"}),
+    )
+    .unwrap();
+    let found = "2026-03-01T00:00:00.000Z";
+    w.at(
+        ts(found) + HOUR,
+        "report.remediation",
+        remediation("a", "critical", found, "fixed"),
+    )
+    .unwrap();
+    w.at(
+        ts(found) + 2 * HOUR,
+        "report.remediation",
+        remediation("b", "critical", found, "open"),
+    )
+    .unwrap();
+    let e = accord_domain::indicators::adherence(&w.w.state, &party, &norm, year_2026(), now);
+    assert_eq!(
+        e.value.percent,
+        Some(50.0),
+        "one of two critical items on time"
+    );
+    assert_eq!((e.value.numerator, e.value.denominator), (1, 1));
+    assert!(e.items.iter().any(|i| i.outcome == "committed"));
+    // The explain dispatcher knows every indicator and asks for a norm where one is needed.
+    let err =
+        accord_domain::indicators::explain(&w.w.state, &party, "adherence", None, year_2026(), now)
+            .unwrap_err();
+    assert!(err.contains("per norm"), "{err}");
+    assert!(accord_domain::indicators::explain(
+        &w.w.state,
+        &party,
+        "vibes",
+        None,
+        year_2026(),
+        now
+    )
+    .is_err());
 }

@@ -5,8 +5,8 @@
 // `Problem` is the response itself; boxing it would only add an allocation per error.
 #![allow(clippy::result_large_err)]
 
-use accord_domain::indicators::{incident_notification_timeliness, Period};
-use accord_domain::reports::StageOutcome;
+use accord_domain::indicators::Period;
+use accord_domain::reports::Timeliness;
 use accord_domain::Timestamp;
 use axum::extract::{Path, Query, State};
 use axum::response::{IntoResponse, Response};
@@ -97,19 +97,29 @@ pub async fn overdue(State(app): State<AppState>) -> Response {
     let core = app.ledger.read();
     let state = core.state();
     let now = state.last_at();
-    let items: Vec<_> = state
+    let remediation = state
+        .remediations()
+        .all()
+        .filter(|r| r.timeliness(now) == Timeliness::Overdue)
+        .map(|r| {
+            serde_json::json!({"party": r.party, "kind": "remediation",
+                "item": format!("remediation {} ({})", r.item, r.severity.as_str()), "due": r.due})
+        });
+    let mut items: Vec<_> = state
         .incidents()
         .all()
         .flat_map(|i| {
             i.stages
                 .iter()
-                .filter(move |(_, r)| r.outcome(now) == StageOutcome::Overdue)
+                .filter(move |(_, r)| r.outcome(now) == Timeliness::Overdue)
                 .map(move |(s, r)| {
                     serde_json::json!({"party": i.party, "kind": "incident_notification",
                         "item": format!("incident {}, {}", i.incident, s.as_str()), "due": r.due})
                 })
         })
+        .chain(remediation)
         .collect();
+    items.sort_by(|a, b| a["due"].as_str().cmp(&b["due"].as_str()));
     Json(serde_json::json!({"evaluated_at": now, "overdue": items})).into_response()
 }
 
@@ -118,6 +128,7 @@ pub async fn overdue(State(app): State<AppState>) -> Response {
 pub struct PeriodQuery {
     from: Option<String>,
     to: Option<String>,
+    norm: Option<String>,
 }
 
 /// An indicator for a party and period, with its explain view: value, formula, breakdown and
@@ -126,7 +137,8 @@ pub struct PeriodQuery {
     params(("id" = String, Path, description = "Party id"),
            ("indicator" = String, Path, description = "Indicator id, e.g. `incident_notification_timeliness`"),
            ("from" = Option<String>, Query, description = "Period start (UTC timestamp)"),
-           ("to" = Option<String>, Query, description = "Period end, excluded (UTC timestamp)")),
+           ("to" = Option<String>, Query, description = "Period end, excluded (UTC timestamp)"),
+           ("norm" = Option<String>, Query, description = "Norm id, for per-norm indicators (`adherence`, `self_assessment_gap`)")),
     responses((status = 200, body = Object), (status = 400, body = Problem), (status = 404, body = Problem)))]
 pub async fn indicator(
     State(app): State<AppState>,
@@ -161,16 +173,14 @@ pub async fn indicator(
         ));
     }
     let period = Period { from, to };
-    match indicator.as_str() {
-        "incident_notification_timeliness" => Ok(Json(incident_notification_timeliness(
-            state.incidents(),
-            &id,
-            period,
-            now,
-        ))
-        .into_response()),
-        other => Err(Problem::not_found(format!(
-            "indicator `{other}` is not computed yet; available: incident_notification_timeliness"
-        ))),
-    }
+    let norm = match &q.norm {
+        Some(n) => Some(
+            n.parse::<accord_domain::ids::NormId>()
+                .map_err(|e| Problem::bad_request("norm-id", format!("`{n}`: {e}")))?,
+        ),
+        None => None,
+    };
+    let e = accord_domain::indicators::explain(state, &id, &indicator, norm.as_ref(), period, now)
+        .map_err(|detail| Problem::bad_request("indicator", detail))?;
+    Ok(Json(e).into_response())
 }

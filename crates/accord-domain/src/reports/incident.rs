@@ -1,13 +1,13 @@
-//! Standardized reports, and the deadlines they are held to. Today: incident notifications in
-//! stages (early warning, notification, final report), with deadlines computed from the
-//! party's effective parameters and the entry timestamps, so late and overdue items appear
-//! without anyone asking.
+//! Incident notifications in stages (early warning, notification, final report), with
+//! deadlines computed from the party's effective parameters and the entry timestamps, so late
+//! and overdue items appear without anyone asking.
 
 use std::collections::BTreeMap;
 
 use accord_envelope::PartyId;
 use serde::{Deserialize, Serialize};
 
+use super::param;
 use crate::ids::{LongText, ShortText};
 use crate::norms::negotiation::Regime;
 use crate::rules::Rejection;
@@ -117,7 +117,7 @@ pub struct IncidentRecord {
 /// The outcome of one stage at a given log time.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]
-pub enum StageOutcome {
+pub enum Timeliness {
     /// Filed by its deadline (a report exactly at the deadline is on time).
     OnTime,
     /// Filed after its deadline.
@@ -130,12 +130,12 @@ pub enum StageOutcome {
 
 impl StageRecord {
     /// Where the stage stands at log time `now`.
-    pub fn outcome(&self, now: Timestamp) -> StageOutcome {
+    pub fn outcome(&self, now: Timestamp) -> Timeliness {
         match self.filed {
-            Some(e) if e.at <= self.due => StageOutcome::OnTime,
-            Some(_) => StageOutcome::Late,
-            None if now > self.due => StageOutcome::Overdue,
-            None => StageOutcome::Pending,
+            Some(e) if e.at <= self.due => Timeliness::OnTime,
+            Some(_) => Timeliness::Late,
+            None if now > self.due => Timeliness::Overdue,
+            None => Timeliness::Pending,
         }
     }
 }
@@ -144,20 +144,6 @@ impl StageRecord {
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
 pub struct Incidents {
     by_party: BTreeMap<PartyId, BTreeMap<ShortText, IncidentRecord>>,
-}
-
-fn param(regime: &Regime, party: &Party, name: &str, fallback: i64) -> u64 {
-    let value = name
-        .parse()
-        .ok()
-        .and_then(|n| {
-            regime
-                .effective_parameters(&party.region)
-                .get(&n)
-                .map(|p| p.value)
-        })
-        .unwrap_or(fallback);
-    u64::try_from(value).unwrap_or(0)
 }
 
 impl Incidents {
