@@ -623,6 +623,9 @@ fn timeline(rng: &mut Rng) -> Vec<(Timestamp, u32, Action)> {
     for (ms, action) in accountability(rng) {
         push(&mut events, ms, action);
     }
+    for (ms, action) in reports(rng) {
+        push(&mut events, ms, action);
+    }
     events.sort_by_key(|(at, seq, _)| (*at, *seq));
     events
 }
@@ -1025,6 +1028,18 @@ fn accountability(rng: &mut Rng) -> Vec<(u64, Action)> {
                 "commitment.make",
                 payload,
             );
+            // Each committed party assesses itself against each norm after nine months.
+            let score =
+                (55.0 + 40.0 * p.punctuality * (0.8 + 0.2 * (k as f64 / 6.0))).min(100.0) as u8;
+            say(
+                (280 + rng.below(20)) * DAY_MS + (k as u64) * HOUR_MS,
+                i,
+                "report.self_assessment",
+                json!({
+                "norm": norm, "period_start": "2026-01-01T00:00:00.000Z", "period_end": "2026-10-01T00:00:00.000Z",
+                "score": score,
+                "statement": "Assessed by our compliance office against the norm's indicators and our own records."}),
+            );
         }
     }
     say(
@@ -1103,6 +1118,157 @@ fn accountability(rng: &mut Rng) -> Vec<(u64, Action)> {
             }
         }
     }
+    out
+}
+
+/// Remediation items, testing declarations, attribution claims and self-assessments.
+fn reports(rng: &mut Rng) -> Vec<(u64, Action)> {
+    use serde_json::json;
+    let mut out = Vec::new();
+    let mut say = |ms: u64, by: usize, entry_type: &'static str, payload: serde_json::Value| {
+        out.push((
+            ms,
+            Action::Say {
+                by: Some(by),
+                entry_type,
+                payload,
+            },
+        ));
+    };
+    let findings = [
+        "Outdated TLS library on a public portal.",
+        "Default credentials on a building-management controller.",
+        "Unpatched VPN concentrator exposed to the internet.",
+        "Privilege escalation in an internal ticketing system.",
+        "Missing signature verification in a software updater.",
+    ];
+    const SEVERITIES: [(&str, u64); 4] =
+        [("critical", 15), ("high", 30), ("medium", 90), ("low", 180)];
+    for (i, p) in PARTIES.iter().enumerate() {
+        if !matches!(
+            p.kind,
+            PartyKind::Cert | PartyKind::Company | PartyKind::State
+        ) {
+            continue;
+        }
+        // Remediation items: most fixed on time, some late, a few left open.
+        for n in 0..(2 + rng.below(4)) {
+            let found = (40 + rng.below(230)) * DAY_MS + rng.below(24) * HOUR_MS;
+            let (severity, window) = SEVERITIES[rng.below(4) as usize];
+            let item = format!(
+                "{}-r{}",
+                &p.id[p.id.find('-').map_or(0, |d| d + 1)..],
+                n + 1
+            );
+            let found_at = START.plus_ms(found).to_string();
+            let body = |status: &str| {
+                json!({"item": item, "severity": severity, "found_at": found_at,
+                "status": status, "summary": findings[rng_index(found, findings.len())]})
+            };
+            say(
+                found + 2 * HOUR_MS + rng.below(20) * HOUR_MS,
+                i,
+                "report.remediation",
+                body("open"),
+            );
+            say(
+                found + DAY_MS + rng.below(3) * DAY_MS,
+                i,
+                "report.remediation",
+                body("in_progress"),
+            );
+            if rng.chance(p.reliability) {
+                let days = if rng.chance(p.punctuality) {
+                    2 + rng.below(window - 2)
+                } else {
+                    window + 1 + rng.below(20)
+                };
+                let at = found + days * DAY_MS;
+                if at < 305 * DAY_MS {
+                    say(at, i, "report.remediation", body("fixed"));
+                }
+            }
+        }
+    }
+    // Declared tests: CERTs declare their exercises, usually with the week's notice required.
+    for id in [
+        "cert-aldoria",
+        "cert-calandra",
+        "cert-esteria",
+        "state-farland",
+        "northwind-cloud",
+    ] {
+        let i = index_of(id);
+        let p = &PARTIES[i];
+        for n in 0..(1 + rng.below(3)) {
+            let start = (60 + rng.below(220)) * DAY_MS;
+            let notice = if rng.chance(p.punctuality) {
+                8 + rng.below(14)
+            } else {
+                1 + rng.below(5)
+            };
+            let class = [
+                "government",
+                "critical_infrastructure",
+                "commercial",
+                "test_environment",
+            ][rng.below(4) as usize];
+            say(
+                start - notice * DAY_MS,
+                i,
+                "report.testing_declaration",
+                json!({
+                "test": format!("exercise-{}", n + 1),
+                "scope": "Scans and phishing simulation against partner organisations that agreed to take part.",
+                "target_class": class,
+                "window_start": START.plus_ms(start).to_string(),
+                "window_end": START.plus_ms(start + 3 * DAY_MS).to_string()}),
+            );
+        }
+    }
+    // Attribution claims: evidence and confidence, corroboration by other CERTs, a retraction.
+    let evidence = json!([
+        {"kind": "malware-analysis", "description": "The loader shares code and a build path with an earlier campaign."},
+        {"kind": "infrastructure", "description": "Command servers were registered through the same reseller account."}]);
+    let claims: [(&str, &str, &str, u8, bool, u64); 5] = [
+        ("state-aldoria", "a1", "apt-north-wind", 4, true, 95),
+        ("cert-aldoria", "a1", "apt-north-wind", 4, true, 97),
+        ("state-brevia", "b1", "red-harbour-group", 2, false, 140),
+        ("state-calandra", "c1", "apt-north-wind", 3, true, 180),
+        ("state-farland", "f1", "grey-falcon", 4, true, 210),
+    ];
+    for (who, claim, accused, confidence, with_evidence, day) in claims {
+        say(
+            day * DAY_MS + 10 * HOUR_MS,
+            index_of(who),
+            "report.attribution",
+            json!({
+            "claim": claim, "accused": accused, "incident": format!("{}-incident", accused),
+            "confidence": confidence, "evidence": if with_evidence { evidence.clone() } else { json!([]) },
+            "co_signers": []}),
+        );
+    }
+    for (by, claimant, claim, day) in [
+        ("cert-esteria", "state-aldoria", "a1", 100),
+        ("cert-calandra", "state-aldoria", "a1", 103),
+        ("cert-esteria", "state-farland", "f1", 220),
+    ] {
+        say(
+            day * DAY_MS + 9 * HOUR_MS,
+            index_of(by),
+            "report.attribution_corroborate",
+            json!({
+            "claimant": claimant, "claim": claim,
+            "note": "Our own telemetry shows the same infrastructure in the same weeks."}),
+        );
+    }
+    say(
+        160 * DAY_MS,
+        index_of("state-brevia"),
+        "report.attribution_retract",
+        json!({"claim": "b1",
+        "reason": "A later forensic review found the indicators were shared with an unrelated criminal group."}),
+    );
     out
 }
 
