@@ -7,6 +7,7 @@ mod bench;
 mod client;
 mod datadir;
 mod demo;
+mod import;
 mod init;
 mod negotiate;
 mod progress;
@@ -80,6 +81,9 @@ enum Command {
     /// Negotiate instruments: propose, comment, amend, take positions, decide, sign.
     #[command(subcommand)]
     Instrument(negotiate::InstrumentCommand),
+    /// Import reports in bulk, validating every record before any is sequenced.
+    #[command(subcommand)]
+    Report(import::ReportCommand),
     /// Read the log.
     #[command(subcommand)]
     Log(client::LogCommand),
@@ -110,6 +114,7 @@ fn main() -> ExitCode {
         Command::Submit(args) => client::submit(args),
         Command::Norms(cmd) => negotiate::norms(cmd),
         Command::Instrument(cmd) => negotiate::instrument(cmd),
+        Command::Report(cmd) => import::report(cmd),
         Command::Log(cmd) => client::log(cmd),
         Command::Receipt(cmd) => client::receipt(cmd),
         Command::Verify(args) => verify_cmd::run(args),

@@ -507,3 +507,94 @@ fn parties_negotiate_from_the_command_line() {
     assert!(String::from_utf8_lossy(&early.stderr).contains("positions-open"));
     server.stop();
 }
+
+#[test]
+fn reports_are_imported_in_bulk_only_when_every_record_is_valid() {
+    let tmp = tempdir();
+    let data = p(tmp.path(), "data");
+    let init: serde_json::Value =
+        serde_json::from_str(&ok(&["init", "--data", &data, "--json"])).unwrap();
+    let secretariat = init["secretariat_key_file"].as_str().unwrap().to_owned();
+    let key = p(tmp.path(), "cert.key");
+    ok(&["keygen", "--out", &key, "--party", "cert-a"]);
+    ok(&[
+        "party",
+        "add",
+        "--id",
+        "cert-a",
+        "--kind",
+        "cert",
+        "--region",
+        "europe",
+        "--name",
+        "CERT A",
+        "--key",
+        &key,
+        "--as",
+        &secretariat,
+        "--data",
+        &data,
+    ]);
+    let size = |data: &str| -> u64 {
+        let v: serde_json::Value =
+            serde_json::from_str(&ok(&["verify", "--data", data, "--json"])).unwrap();
+        v["entries"].as_u64().unwrap()
+    };
+    let before = size(&data);
+
+    let record = |i: usize, severity: &str| {
+        serde_json::json!({"type": "report.remediation", "schema": 1, "payload": {
+        "item": format!("item-{i}"), "severity": severity, "found_at": "2026-01-02T00:00:00.000Z",
+        "status": "open", "summary": "A finding."}})
+        .to_string()
+    };
+    let mut lines: Vec<String> = (0..50).map(|i| record(i, "high")).collect();
+    lines.insert(10, record(99, "catastrophic"));
+    lines.insert(20, "{not json".to_owned());
+    let file = tmp.path().join("reports.jsonl");
+    std::fs::write(&file, lines.join("\n")).unwrap();
+    let f = file.to_string_lossy().to_string();
+
+    // Two bad lines: nothing is imported, and the summary names the lines and rules.
+    let out = run(&["report", "import", &f, "--key", &key, "--data", &data]);
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("reports.jsonl:11") && err.contains("invalid-value"),
+        "{err}"
+    );
+    assert!(
+        err.contains("reports.jsonl:21") && err.contains("malformed-json"),
+        "{err}"
+    );
+    assert!(err.contains("nothing was imported"), "{err}");
+    assert_eq!(size(&data), before);
+
+    // With --skip-invalid the 50 valid records go in; importing again finds them all there.
+    let out = run(&[
+        "report",
+        "import",
+        &f,
+        "--key",
+        &key,
+        "--data",
+        &data,
+        "--skip-invalid",
+        "--json",
+    ]);
+    let summary: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(summary["appended"], 50, "{summary}");
+    assert_eq!(summary["rejected"].as_array().unwrap().len(), 2);
+    assert_eq!(size(&data), before + 50);
+    let valid: Vec<String> = (0..50).map(|i| record(i, "high")).collect();
+    std::fs::write(&file, valid.join("\n")).unwrap();
+    let again: serde_json::Value = serde_json::from_str(&ok(&[
+        "report", "import", &f, "--key", &key, "--data", &data, "--json",
+    ]))
+    .unwrap();
+    assert_eq!(again["appended"], 0);
+    assert_eq!(
+        again["duplicates"], 50,
+        "signatures are deterministic: the same statements are the same envelopes"
+    );
+}
