@@ -402,10 +402,12 @@ pub fn self_assessment_gap(
     period: Period,
     now: Timestamp,
 ) -> Explanation {
-    let latest =
-        state.assessments().of(party, norm).iter().rev().find(|a| {
-            a.assessment.period_start < period.to && period.from < a.assessment.period_end
-        });
+    let latest = state
+        .assessments()
+        .of_norm(party, norm)
+        .iter()
+        .rev()
+        .find(|a| a.assessment.period_start < period.to && period.from < a.assessment.period_end);
     let mut figures = BTreeMap::new();
     let mut items = Vec::new();
     if let Some(a) = latest {

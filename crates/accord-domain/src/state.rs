@@ -904,7 +904,7 @@ impl State {
                     .and_then(|m| m.get(c))
                     .map(canonical::to_canonical),
                 RecordKey::Assessment(p, n) => {
-                    Some(canonical::to_canonical(self.assessments.of(p, n)))
+                    Some(canonical::to_canonical(self.assessments.of_norm(p, n)))
                 }
             };
             // Records are plain structs of strings and safe integers; canonicalisation cannot

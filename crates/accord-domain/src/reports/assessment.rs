@@ -1,11 +1,10 @@
 //! Self-assessments: a party's own score of how it meets a norm over a period. Verified values
 //! come from audits (a later capability); the gap indicator compares the two.
 
-use std::collections::BTreeMap;
-
 use accord_envelope::PartyId;
 use serde::{Deserialize, Serialize};
 
+use super::ByParty;
 use crate::ids::{LongText, NormId};
 use crate::norms::negotiation::Regime;
 use crate::rules::Rejection;
@@ -38,15 +37,12 @@ pub struct AssessmentRecord {
 }
 
 /// All self-assessments, by party then norm, oldest first.
-#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
-pub struct Assessments {
-    by_party: BTreeMap<PartyId, BTreeMap<NormId, Vec<AssessmentRecord>>>,
-}
+pub type Assessments = ByParty<NormId, Vec<AssessmentRecord>>;
 
 impl Assessments {
     /// A party's assessments of a norm.
-    pub fn of(&self, party: &PartyId, norm: &NormId) -> &[AssessmentRecord] {
-        self.by_party
+    pub fn of_norm(&self, party: &PartyId, norm: &NormId) -> &[AssessmentRecord] {
+        self.0
             .get(party)
             .and_then(|m| m.get(norm))
             .map_or(&[], Vec::as_slice)
@@ -88,7 +84,7 @@ impl Assessments {
 
     /// Folds in `report.self_assessment`.
     pub fn apply(&mut self, party: &Party, s: &SelfAssessment, here: EntryRef) {
-        self.by_party
+        self.0
             .entry(party.id.clone())
             .or_default()
             .entry(s.norm.clone())

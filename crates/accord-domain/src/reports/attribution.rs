@@ -7,6 +7,7 @@ use std::collections::BTreeMap;
 use accord_envelope::PartyId;
 use serde::{Deserialize, Serialize};
 
+use super::ByParty;
 use crate::ids::{LongText, ShortText};
 use crate::rules::Rejection;
 use crate::state::{EntryRef, Party};
@@ -89,19 +90,11 @@ pub struct ClaimRecord {
 }
 
 /// All claims, by claimant then claim id.
-#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
-pub struct Attributions {
-    by_party: BTreeMap<PartyId, BTreeMap<ShortText, ClaimRecord>>,
-}
+pub type Attributions = ByParty<ShortText, ClaimRecord>;
 
 impl Attributions {
-    /// A party's claims.
-    pub fn of(&self, party: &PartyId) -> Option<&BTreeMap<ShortText, ClaimRecord>> {
-        self.by_party.get(party)
-    }
-
     fn claim(&self, party: &PartyId, claim: &ShortText) -> Option<&ClaimRecord> {
-        self.by_party.get(party)?.get(claim)
+        self.0.get(party)?.get(claim)
     }
 
     /// Checks a claim.
@@ -185,7 +178,7 @@ impl Attributions {
 
     /// Folds in a claim.
     pub fn apply_claim(&mut self, party: &PartyId, c: &AttributionClaim, here: EntryRef) {
-        self.by_party.entry(party.clone()).or_default().insert(
+        self.0.entry(party.clone()).or_default().insert(
             c.claim.clone(),
             ClaimRecord {
                 party: party.clone(),
@@ -200,7 +193,7 @@ impl Attributions {
     /// Folds in a corroboration.
     pub fn apply_corroboration(&mut self, party: &PartyId, c: &Corroboration, here: EntryRef) {
         if let Some(r) = self
-            .by_party
+            .0
             .get_mut(&c.claimant)
             .and_then(|m| m.get_mut(&c.claim))
         {
@@ -210,11 +203,7 @@ impl Attributions {
 
     /// Folds in a retraction.
     pub fn apply_retraction(&mut self, party: &PartyId, r: &Retraction, here: EntryRef) {
-        if let Some(c) = self
-            .by_party
-            .get_mut(party)
-            .and_then(|m| m.get_mut(&r.claim))
-        {
+        if let Some(c) = self.0.get_mut(party).and_then(|m| m.get_mut(&r.claim)) {
             c.retracted = Some(here);
         }
     }

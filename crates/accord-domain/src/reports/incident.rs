@@ -8,6 +8,7 @@ use accord_envelope::PartyId;
 use serde::{Deserialize, Serialize};
 
 use super::param;
+use super::ByParty;
 use crate::ids::{LongText, ShortText};
 use crate::norms::negotiation::Regime;
 use crate::rules::Rejection;
@@ -128,35 +129,30 @@ pub enum Timeliness {
     Pending,
 }
 
-impl StageRecord {
-    /// Where the stage stands at log time `now`.
-    pub fn outcome(&self, now: Timestamp) -> Timeliness {
-        match self.filed {
-            Some(e) if e.at <= self.due => Timeliness::OnTime,
+impl Timeliness {
+    /// Where an item due at `due`, filed at `filed` (if it was), stands at log time `now`. An
+    /// item filed exactly at its deadline is on time.
+    pub fn of(filed: Option<Timestamp>, due: Timestamp, now: Timestamp) -> Timeliness {
+        match filed {
+            Some(at) if at <= due => Timeliness::OnTime,
             Some(_) => Timeliness::Late,
-            None if now > self.due => Timeliness::Overdue,
+            None if now > due => Timeliness::Overdue,
             None => Timeliness::Pending,
         }
     }
 }
 
-/// All incident reports, by party then incident id.
-#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
-pub struct Incidents {
-    by_party: BTreeMap<PartyId, BTreeMap<ShortText, IncidentRecord>>,
+impl StageRecord {
+    /// Where the stage stands at log time `now`.
+    pub fn outcome(&self, now: Timestamp) -> Timeliness {
+        Timeliness::of(self.filed.map(|e| e.at), self.due, now)
+    }
 }
 
+/// All incident reports, by party then incident id.
+pub type Incidents = ByParty<ShortText, IncidentRecord>;
+
 impl Incidents {
-    /// A party's incidents.
-    pub fn of(&self, party: &PartyId) -> Option<&BTreeMap<ShortText, IncidentRecord>> {
-        self.by_party.get(party)
-    }
-
-    /// Every incident, by party.
-    pub fn all(&self) -> impl Iterator<Item = &IncidentRecord> {
-        self.by_party.values().flat_map(|m| m.values())
-    }
-
     /// Checks `report.incident`.
     pub fn check(
         &self,
@@ -174,10 +170,7 @@ impl Incidents {
                 ),
             ));
         }
-        let existing = self
-            .by_party
-            .get(&signer.id)
-            .and_then(|m| m.get(&r.incident));
+        let existing = self.0.get(&signer.id).and_then(|m| m.get(&r.incident));
         match existing {
             None if r.stage == IncidentStage::FinalReport => Err(Rejection::conflict(
                 "stage-order",
@@ -235,7 +228,7 @@ impl Incidents {
         let notify = param(regime, party, "incident_notification_hours", 72);
         let final_days = param(regime, party, "final_report_days", 30);
         let record = self
-            .by_party
+            .0
             .entry(party.id.clone())
             .or_default()
             .entry(r.incident.clone())

@@ -19,6 +19,11 @@ pub use incident::{
     Timeliness,
 };
 
+use std::collections::BTreeMap;
+
+use accord_envelope::PartyId;
+use serde::Serialize;
+
 use crate::commitments::Commitments;
 use crate::norms::negotiation::Regime;
 use crate::state::Party;
@@ -68,4 +73,27 @@ pub(crate) fn param_with_commitments(
             best
         }
     })
+}
+
+/// Records of one kind, by party then by the party's own id for them (incident, item, test,
+/// claim, norm).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct ByParty<K: Ord, R>(BTreeMap<PartyId, BTreeMap<K, R>>);
+
+impl<K: Ord, R> Default for ByParty<K, R> {
+    fn default() -> Self {
+        ByParty(BTreeMap::new())
+    }
+}
+
+impl<K: Ord, R> ByParty<K, R> {
+    /// A party's records.
+    pub fn of(&self, party: &PartyId) -> Option<&BTreeMap<K, R>> {
+        self.0.get(party)
+    }
+
+    /// Every record, by party.
+    pub fn all(&self) -> impl Iterator<Item = &R> {
+        self.0.values().flat_map(|m| m.values())
+    }
 }

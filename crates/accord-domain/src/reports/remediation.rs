@@ -2,11 +2,10 @@
 //! remediation window for that severity (region, or stricter if the party committed to it);
 //! status updates are further entries on the same item.
 
-use std::collections::BTreeMap;
-
 use accord_envelope::PartyId;
 use serde::{Deserialize, Serialize};
 
+use super::ByParty;
 use super::{param_with_commitments, Timeliness};
 use crate::commitments::Commitments;
 use crate::ids::{LongText, ShortText};
@@ -123,12 +122,7 @@ impl RemediationRecord {
     /// On time, late, overdue or pending at log time `now` (fixed exactly at the deadline is
     /// on time).
     pub fn timeliness(&self, now: Timestamp) -> Timeliness {
-        match self.fixed {
-            Some(e) if e.at <= self.due => Timeliness::OnTime,
-            Some(_) => Timeliness::Late,
-            None if now > self.due => Timeliness::Overdue,
-            None => Timeliness::Pending,
-        }
+        Timeliness::of(self.fixed.map(|e| e.at), self.due, now)
     }
 
     /// Whole days late (rounded up) when fixed late.
@@ -139,22 +133,9 @@ impl RemediationRecord {
 }
 
 /// All remediation items, by party then item.
-#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
-pub struct Remediations {
-    by_party: BTreeMap<PartyId, BTreeMap<ShortText, RemediationRecord>>,
-}
+pub type Remediations = ByParty<ShortText, RemediationRecord>;
 
 impl Remediations {
-    /// A party's items.
-    pub fn of(&self, party: &PartyId) -> Option<&BTreeMap<ShortText, RemediationRecord>> {
-        self.by_party.get(party)
-    }
-
-    /// Every item.
-    pub fn all(&self) -> impl Iterator<Item = &RemediationRecord> {
-        self.by_party.values().flat_map(|m| m.values())
-    }
-
     /// Checks `report.remediation`.
     pub fn check(
         &self,
@@ -172,7 +153,7 @@ impl Remediations {
                 ),
             ));
         }
-        if let Some(existing) = self.by_party.get(&signer.id).and_then(|m| m.get(&r.item)) {
+        if let Some(existing) = self.0.get(&signer.id).and_then(|m| m.get(&r.item)) {
             if existing.severity != r.severity || existing.found_at != r.found_at {
                 return Err(Rejection::conflict(
                     "item-changed",
@@ -208,7 +189,7 @@ impl Remediations {
         let (name, fallback) = r.severity.parameter();
         let days = param_with_commitments(regime, commitments, party, name, fallback);
         let record = self
-            .by_party
+            .0
             .entry(party.id.clone())
             .or_default()
             .entry(r.item.clone())

@@ -2,12 +2,11 @@
 //! target class. A declaration counts as timely when it is logged at least
 //! `testing_notice_days` before its window opens.
 
-use std::collections::BTreeMap;
-
 use accord_envelope::PartyId;
 use serde::{Deserialize, Serialize};
 
 use super::param_with_commitments;
+use super::ByParty;
 use crate::commitments::Commitments;
 use crate::ids::{LongText, ShortText};
 use crate::norms::negotiation::Regime;
@@ -61,17 +60,9 @@ pub struct TestingRecord {
 }
 
 /// All declarations, by party then test id.
-#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
-pub struct TestingDeclarations {
-    by_party: BTreeMap<PartyId, BTreeMap<ShortText, TestingRecord>>,
-}
+pub type TestingDeclarations = ByParty<ShortText, TestingRecord>;
 
 impl TestingDeclarations {
-    /// A party's declarations.
-    pub fn of(&self, party: &PartyId) -> Option<&BTreeMap<ShortText, TestingRecord>> {
-        self.by_party.get(party)
-    }
-
     /// Checks `report.testing_declaration`.
     pub fn check(
         &self,
@@ -97,7 +88,7 @@ impl TestingDeclarations {
             ));
         }
         if self
-            .by_party
+            .0
             .get(&signer.id)
             .is_some_and(|m| m.contains_key(&d.test))
         {
@@ -122,7 +113,7 @@ impl TestingDeclarations {
         let notice_days =
             param_with_commitments(regime, commitments, party, "testing_notice_days", 7);
         let timely = here.at.plus_ms(notice_days * 86_400_000) <= d.window_start;
-        self.by_party.entry(party.id.clone()).or_default().insert(
+        self.0.entry(party.id.clone()).or_default().insert(
             d.test.clone(),
             TestingRecord {
                 party: party.id.clone(),
