@@ -1262,6 +1262,34 @@ fn reports(rng: &mut Rng) -> Vec<(u64, Action)> {
             "note": "Our own telemetry shows the same infrastructure in the same weeks."}),
         );
     }
+    // Vulnerability disclosures as CSAF 2.0 advisories: vendors mostly within their window.
+    let mut cve = 21_000;
+    for (id, count) in [
+        ("northwind-cloud", 3),
+        ("kestrel-software", 3),
+        ("meridian-telecom", 2),
+        ("cert-aldoria", 2),
+    ] {
+        let i = index_of(id);
+        for n in 0..count {
+            cve += 1 + rng.below(50);
+            let released = (70 + rng.below(220)) * DAY_MS + 14 * HOUR_MS;
+            let window_days = if rng.chance(PARTIES[i].punctuality) {
+                20 + rng.below(40)
+            } else {
+                95 + rng.below(60)
+            };
+            let at = released + rng.below(3) * DAY_MS + HOUR_MS;
+            say(
+                at,
+                i,
+                "report.vulnerability_disclosure",
+                json!({
+                "reported_at": START.plus_ms(released.saturating_sub(window_days * DAY_MS)).to_string(),
+                "advisory": advisory(PARTIES[i].name, id, n + 1, cve, START.plus_ms(released))}),
+            );
+        }
+    }
     say(
         160 * DAY_MS,
         index_of("state-brevia"),
@@ -1270,6 +1298,34 @@ fn reports(rng: &mut Rng) -> Vec<(u64, Action)> {
         "reason": "A later forensic review found the indicators were shared with an unrelated criminal group."}),
     );
     out
+}
+
+/// A minimal CSAF 2.0 advisory (profile `csaf_base`) for a demo vulnerability.
+fn advisory(
+    publisher: &str,
+    party: &str,
+    n: usize,
+    cve: u64,
+    released: Timestamp,
+) -> serde_json::Value {
+    let date = released.to_string();
+    serde_json::json!({
+        "document": {
+            "category": "csaf_base",
+            "csaf_version": "2.0",
+            "publisher": {"category": "vendor", "name": publisher, "namespace": format!("https://{party}.example")},
+            "title": format!("{publisher} security advisory {n}: remote code execution in a management interface"),
+            "tracking": {
+                "current_release_date": date,
+                "id": format!("{party}-sa-2026-{n:03}"),
+                "initial_release_date": date,
+                "revision_history": [{"date": date, "number": "1", "summary": "Initial release."}],
+                "status": "final",
+                "version": "1"
+            }
+        },
+        "vulnerabilities": [{"cve": format!("CVE-2026-{cve}"), "title": "Improper input validation in the management interface"}]
+    })
 }
 
 fn rng_index(seed: u64, len: usize) -> usize {

@@ -345,6 +345,52 @@ pub fn attribution_parity(
     }
 }
 
+/// Disclosure timeliness: of a party's vulnerability disclosures whose deadline falls in the
+/// period, the share disclosed (advisory initially released) within the disclosure window of
+/// the report; with the median days from report to disclosure.
+pub fn disclosure_timeliness(
+    disclosures: &crate::reports::disclosure::Disclosures,
+    party: &PartyId,
+    period: Period,
+    now: Timestamp,
+) -> Explanation {
+    let mut items = Vec::new();
+    let (mut on, mut total, mut days) = (0, 0, Vec::new());
+    for d in disclosures.of(party).into_iter().flat_map(|m| m.values()) {
+        if !period.contains(d.due) {
+            continue;
+        }
+        let t = d.timeliness();
+        total += 1;
+        on += u32::from(t == Timeliness::OnTime);
+        days.push(d.days_to_disclosure());
+        items.push(ExplainItem {
+            item: format!("advisory {} ({})", d.tracking_id, d.cve_ids.join(", ")),
+            due: Some(d.due),
+            filed_at: Some(d.disclosed_at),
+            entry: Some(d.entry.index),
+            outcome: outcome_name(t),
+        });
+    }
+    items.sort_by(|a, b| (a.due, &a.item).cmp(&(b.due, &b.item)));
+    let mut figures = BTreeMap::new();
+    if let Some(m) = median(days) {
+        figures.insert("median_days_to_disclosure", m);
+    }
+    Explanation {
+        indicator: "disclosure_timeliness",
+        formula_version: 1,
+        party: party.clone(),
+        period,
+        evaluated_at: now,
+        formula: "advisories first released within disclosure_window_days of the report ÷ advisories whose deadline (reported_at + disclosure_window_days in effect for the party) falls in the period; median_days_to_disclosure in whole days, rounded up",
+        value: Share::of(on, total),
+        breakdown: BTreeMap::new(),
+        figures,
+        items,
+    }
+}
+
 /// Reachability (a confidence-building measure): of the reachability checks addressed to a
 /// party whose deadline falls in the period (and has passed, or was answered), the share
 /// acknowledged by the deadline.
@@ -438,7 +484,8 @@ pub fn self_assessment_gap(
 }
 
 /// The indicators whose share feeds the adherence score, in the order they are listed.
-const ADHERENCE_COMPONENTS: [&str; 5] = [
+const ADHERENCE_COMPONENTS: [&str; 6] = [
+    "disclosure_timeliness",
     "remediation_within_deadline",
     "declared_testing_share",
     "attribution_parity",
@@ -509,7 +556,7 @@ pub fn adherence(
         party: party.clone(),
         period,
         evaluated_at: now,
-        formula: "mean of the percentages of the norm's measurable indicators (remediation_within_deadline, declared_testing_share, attribution_parity, incident_notification_timeliness, reachability — those the norm lists) that have data for the party in the period, rounded down to a tenth; only for a commitment that counts at the evaluation time; see docs/indicators.md (formula version 1)",
+        formula: "mean of the percentages of the norm's measurable indicators (disclosure_timeliness, remediation_within_deadline, declared_testing_share, attribution_parity, incident_notification_timeliness, reachability — those the norm lists) that have data for the party in the period, rounded down to a tenth; only for a commitment that counts at the evaluation time; see docs/indicators.md (formula version 1)",
         value: Share { numerator: with_data, denominator: measurable, percent: score },
         breakdown,
         figures,
@@ -518,7 +565,8 @@ pub fn adherence(
 }
 
 /// Every indicator id `explain` knows.
-pub const INDICATORS: [&str; 7] = [
+pub const INDICATORS: [&str; 8] = [
+    "disclosure_timeliness",
     "incident_notification_timeliness",
     "remediation_within_deadline",
     "declared_testing_share",
@@ -541,6 +589,7 @@ pub fn explain(
     let need_norm =
         || norm.ok_or_else(|| format!("`{indicator}` is per norm: say which with `norm`"));
     Ok(match indicator {
+        "disclosure_timeliness" => disclosure_timeliness(state.disclosures(), party, period, now),
         "incident_notification_timeliness" => {
             incident_notification_timeliness(state.incidents(), party, period, now)
         }

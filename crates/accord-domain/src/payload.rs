@@ -16,6 +16,7 @@ use crate::norms::negotiation::{
 };
 use crate::reports::assessment::SelfAssessment;
 use crate::reports::attribution::{AttributionClaim, Corroboration, Retraction};
+use crate::reports::disclosure::DisclosureReport;
 use crate::reports::remediation::RemediationReport;
 use crate::reports::testing::TestingDeclaration;
 use crate::reports::IncidentReport;
@@ -271,6 +272,8 @@ pub enum Payload {
     Retraction(Retraction),
     /// `report.self_assessment` v1.
     SelfAssessment(SelfAssessment),
+    /// `report.vulnerability_disclosure` v1 (boxed: it carries a whole advisory).
+    Disclosure(Box<DisclosureReport>),
 }
 
 /// Every entry type this version accepts, with its schema version.
@@ -299,6 +302,7 @@ pub const ENTRY_TYPES: &[(&str, u32)] = &[
     (REPORT_CORROBORATE, 1),
     (REPORT_RETRACT, 1),
     (REPORT_SELF_ASSESSMENT, 1),
+    (REPORT_DISCLOSURE, 1),
 ];
 
 /// Entry type of [`Genesis`].
@@ -349,6 +353,8 @@ pub const REPORT_CORROBORATE: &str = "report.attribution_corroborate";
 pub const REPORT_RETRACT: &str = "report.attribution_retract";
 /// Entry type of [`SelfAssessment`].
 pub const REPORT_SELF_ASSESSMENT: &str = "report.self_assessment";
+/// Entry type of [`DisclosureReport`].
+pub const REPORT_DISCLOSURE: &str = "report.vulnerability_disclosure";
 
 impl Payload {
     /// Parses the payload of `envelope` into its typed form, naming the field and rule on error.
@@ -408,6 +414,7 @@ impl Payload {
             REPORT_CORROBORATE => Payload::Corroboration(typed(p)?),
             REPORT_RETRACT => Payload::Retraction(typed(p)?),
             REPORT_SELF_ASSESSMENT => Payload::SelfAssessment(typed(p)?),
+            REPORT_DISCLOSURE => Payload::Disclosure(typed(p)?),
             _ => unreachable!("ENTRY_TYPES and this match list the same types"),
         };
         Ok(payload)
@@ -440,6 +447,7 @@ impl Payload {
             Payload::Corroboration(_) => REPORT_CORROBORATE,
             Payload::Retraction(_) => REPORT_RETRACT,
             Payload::SelfAssessment(_) => REPORT_SELF_ASSESSMENT,
+            Payload::Disclosure(_) => REPORT_DISCLOSURE,
         }
     }
 
@@ -470,6 +478,7 @@ impl Payload {
             Payload::Corroboration(p) => serde_json::to_value(p),
             Payload::Retraction(p) => serde_json::to_value(p),
             Payload::SelfAssessment(p) => serde_json::to_value(p),
+            Payload::Disclosure(p) => serde_json::to_value(p),
         };
         // Serializing these plain structs cannot fail (no maps with non-string keys).
         v.unwrap_or(serde_json::Value::Null)
@@ -512,6 +521,7 @@ pub fn payload_schema(entry_type: &str, schema: u32) -> Option<serde_json::Value
         REPORT_CORROBORATE => of::<Corroboration>(),
         REPORT_RETRACT => of::<Retraction>(),
         REPORT_SELF_ASSESSMENT => of::<SelfAssessment>(),
+        REPORT_DISCLOSURE => of::<DisclosureReport>(),
         _ => return None,
     })
 }

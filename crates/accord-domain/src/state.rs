@@ -20,6 +20,7 @@ use crate::payload::{
 };
 use crate::reports::assessment::Assessments;
 use crate::reports::attribution::Attributions;
+use crate::reports::disclosure::Disclosures;
 use crate::reports::remediation::Remediations;
 use crate::reports::testing::TestingDeclarations;
 use crate::reports::Incidents;
@@ -169,6 +170,7 @@ pub struct State {
     testing: TestingDeclarations,
     attributions: Attributions,
     assessments: Assessments,
+    disclosures: Disclosures,
     size: u64,
     last_at: Timestamp,
     touched: BTreeSet<RecordKey>,
@@ -186,6 +188,7 @@ enum RecordKey {
     Testing(PartyId, crate::ids::ShortText),
     Claim(PartyId, crate::ids::ShortText),
     Assessment(PartyId, crate::ids::NormId),
+    Disclosure(PartyId, crate::ids::ShortText),
 }
 
 impl RecordKey {
@@ -205,6 +208,7 @@ impl RecordKey {
             RecordKey::Testing(p, t) => format!("testing/{p}/{t}"),
             RecordKey::Claim(p, c) => format!("claim/{p}/{c}"),
             RecordKey::Assessment(p, n) => format!("assessment/{p}/{n}"),
+            RecordKey::Disclosure(p, t) => format!("disclosure/{p}/{t}"),
         }
     }
 }
@@ -273,6 +277,11 @@ impl State {
     /// Self-assessments of every party.
     pub fn assessments(&self) -> &Assessments {
         &self.assessments
+    }
+
+    /// Vulnerability disclosures of every party.
+    pub fn disclosures(&self) -> &Disclosures {
+        &self.disclosures
     }
 
     /// All reachability checks by id.
@@ -436,6 +445,10 @@ impl State {
             Payload::SelfAssessment(a) => {
                 let regime = self.require_regime()?;
                 self.assessments.check(regime, a, at)
+            }
+            Payload::Disclosure(d) => {
+                self.require_regime()?;
+                self.disclosures.check(signer, d, at).map(|_| ())
             }
             other => {
                 let step = negotiation_step(other).expect("the remaining payloads are steps");
@@ -820,6 +833,21 @@ impl State {
                         .insert(RecordKey::Assessment(party.id.clone(), a.norm));
                 }
             }
+            Payload::Disclosure(d) => {
+                if let (Some(regime), Some(party)) =
+                    (self.regime.as_ref(), self.parties.get(&env.signer.party))
+                {
+                    self.disclosures
+                        .apply(regime, &self.commitments, party, &d, here);
+                    if let Some(id) = d.advisory["document"]["tracking"]["id"]
+                        .as_str()
+                        .and_then(|t| crate::ids::ShortText::new(t).ok())
+                    {
+                        self.touched
+                            .insert(RecordKey::Disclosure(party.id.clone(), id));
+                    }
+                }
+            }
             other => {
                 let (Some(step), Some(signer), Some(regime)) = (
                     negotiation_step(&other),
@@ -902,6 +930,11 @@ impl State {
                     .attributions
                     .of(p)
                     .and_then(|m| m.get(c))
+                    .map(canonical::to_canonical),
+                RecordKey::Disclosure(p, t) => self
+                    .disclosures
+                    .of(p)
+                    .and_then(|m| m.get(t))
                     .map(canonical::to_canonical),
                 RecordKey::Assessment(p, n) => {
                     Some(canonical::to_canonical(self.assessments.of_norm(p, n)))

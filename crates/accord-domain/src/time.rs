@@ -69,6 +69,15 @@ impl Timestamp {
         }
     }
 
+    /// Any RFC 3339 date-time (with any UTC offset, any precision) as log time, truncated to
+    /// the millisecond; for dates written by others, such as a CSAF advisory's release date.
+    pub fn from_rfc3339(s: &str) -> Option<Self> {
+        let dt = OffsetDateTime::parse(s, &time::format_description::well_known::Rfc3339).ok()?;
+        u64::try_from(dt.unix_timestamp_nanos() / 1_000_000)
+            .ok()
+            .map(Self)
+    }
+
     fn to_datetime(self) -> Option<OffsetDateTime> {
         OffsetDateTime::from_unix_timestamp_nanos(i128::from(self.0) * 1_000_000).ok()
     }
@@ -132,6 +141,13 @@ impl<'de> Deserialize<'de> for Timestamp {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn rfc3339_with_offsets_is_read_as_utc() {
+        let t = Timestamp::from_rfc3339("2026-03-01T02:30:00+02:00").unwrap();
+        assert_eq!(t.to_string(), "2026-03-01T00:30:00.000Z");
+        assert!(Timestamp::from_rfc3339("1 March 2026").is_none());
+    }
 
     #[test]
     fn months_are_calendar_months() {

@@ -6,10 +6,12 @@
 //! - [`remediation`]: remediation items with a due date by severity, and their status updates;
 //! - [`testing`]: declarations of security tests on others' systems, made before the test;
 //! - [`attribution`]: attribution claims with evidence and confidence, corroboration, retraction;
-//! - [`assessment`]: self-assessments per norm.
+//! - [`assessment`]: self-assessments per norm;
+//! - [`disclosure`]: vulnerability disclosures as CSAF 2.0 advisories.
 
 pub mod assessment;
 pub mod attribution;
+pub mod disclosure;
 pub mod incident;
 pub mod remediation;
 pub mod testing;
