@@ -4,6 +4,7 @@
 //! progress bar, and a summary says what was rejected and why.
 
 use std::collections::BTreeMap;
+use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::sync::Arc;
@@ -14,6 +15,7 @@ use accord_envelope::{canonical, Envelope, KeyFile};
 use accord_sequencer::{Submission, SystemClock};
 use anyhow::{bail, Context, Result};
 use clap::{Args, Subcommand};
+use rayon::prelude::*;
 
 use crate::client::{load_key, sign};
 use crate::datadir::DataDir;
@@ -47,18 +49,23 @@ pub struct ImportArgs {
     target: TargetArgs,
 }
 
-/// One record and where it came from.
-struct Record {
-    origin: String,
-    envelope: Envelope,
-}
-
 /// A rejected record.
 struct Rejected {
     origin: String,
     rule: String,
     pointer: String,
     detail: String,
+}
+
+impl Rejected {
+    fn from(origin: &str, r: &Rejection) -> Rejected {
+        Rejected {
+            origin: origin.to_owned(),
+            rule: r.rule.to_owned(),
+            pointer: r.pointer.clone(),
+            detail: r.detail.clone(),
+        }
+    }
 }
 
 fn files(path: &Path) -> Result<Vec<PathBuf>> {
@@ -85,64 +92,64 @@ fn files(path: &Path) -> Result<Vec<PathBuf>> {
     }
 }
 
-/// Parses and signs every record; structural problems are rejections, not errors.
-fn read_records(args: &ImportArgs, rejected: &mut Vec<Rejected>) -> Result<Vec<Record>> {
-    let key: Option<KeyFile> = args.key.as_deref().map(load_key).transpose()?;
-    let mut records = Vec::new();
-    for file in files(&args.path)? {
-        let text = std::fs::read_to_string(&file)
-            .with_context(|| format!("reading {}", file.display()))?;
+/// Streams the raw records of every file in chunks: (origin, text). A `.jsonl` file holds one
+/// record per non-empty line; a `.json` file is one record.
+fn for_each_chunk(
+    files: &[PathBuf],
+    chunk: usize,
+    mut f: impl FnMut(Vec<(String, String)>) -> Result<()>,
+) -> Result<()> {
+    let mut buf = Vec::with_capacity(chunk);
+    for file in files {
         let jsonl = file.extension().and_then(|e| e.to_str()) == Some("jsonl");
-        let lines: Vec<(usize, &str)> = if jsonl {
-            text.lines()
-                .enumerate()
-                .filter(|(_, l)| !l.trim().is_empty())
-                .map(|(i, l)| (i + 1, l))
-                .collect()
-        } else {
-            vec![(1, text.as_str())]
-        };
-        for (line, body) in lines {
-            let origin = if jsonl {
-                format!("{}:{line}", file.display())
-            } else {
-                file.display().to_string()
-            };
-            let reject = |rule: &str, pointer: &str, detail: String| Rejected {
-                origin: origin.clone(),
-                rule: rule.to_owned(),
-                pointer: pointer.to_owned(),
-                detail,
-            };
-            let value = match canonical::parse_strict(body.as_bytes()) {
-                Ok(v) => v,
-                Err(e) => {
-                    rejected.push(reject(e.rule(), &e.pointer(), e.to_string()));
+        if jsonl {
+            let reader = BufReader::new(
+                std::fs::File::open(file).with_context(|| format!("reading {}", file.display()))?,
+            );
+            for (i, line) in reader.lines().enumerate() {
+                let line = line.with_context(|| format!("reading {}:{}", file.display(), i + 1))?;
+                if line.trim().is_empty() {
                     continue;
                 }
-            };
-            let envelope = if value.get("signature").is_some() {
-                Envelope::from_value(value)
-                    .map_err(|e| reject(e.rule(), e.pointer(), e.to_string()))
-            } else {
-                statement(value, key.as_ref(), args.key.as_deref())
-                    .map_err(|e| reject("statement", "", format!("{e:#}")))
-            };
-            match envelope {
-                Ok(envelope) => records.push(Record { origin, envelope }),
-                Err(r) => rejected.push(r),
+                buf.push((format!("{}:{}", file.display(), i + 1), line));
+                if buf.len() == chunk {
+                    f(std::mem::take(&mut buf))?;
+                }
+            }
+        } else {
+            let text = std::fs::read_to_string(file)
+                .with_context(|| format!("reading {}", file.display()))?;
+            buf.push((file.display().to_string(), text));
+            if buf.len() == chunk {
+                f(std::mem::take(&mut buf))?;
             }
         }
     }
-    Ok(records)
+    if !buf.is_empty() {
+        f(buf)?;
+    }
+    Ok(())
 }
 
-fn statement(
-    value: serde_json::Value,
-    key: Option<&KeyFile>,
-    path: Option<&Path>,
-) -> Result<Envelope> {
-    let (Some(key), Some(path)) = (key, path) else {
+/// Parses (and, for a statement, signs) one record; a structural problem is a rejection.
+fn parse(origin: &str, text: &str, key: Option<(&KeyFile, &Path)>) -> Result<Envelope, Rejected> {
+    let reject = |rule: &str, pointer: &str, detail: String| Rejected {
+        origin: origin.to_owned(),
+        rule: rule.to_owned(),
+        pointer: pointer.to_owned(),
+        detail,
+    };
+    let value = canonical::parse_strict(text.as_bytes())
+        .map_err(|e| reject(e.rule(), &e.pointer(), e.to_string()))?;
+    if value.get("signature").is_some() {
+        Envelope::from_value(value).map_err(|e| reject(e.rule(), e.pointer(), e.to_string()))
+    } else {
+        statement(value, key).map_err(|e| reject("statement", "", format!("{e:#}")))
+    }
+}
+
+fn statement(value: serde_json::Value, key: Option<(&KeyFile, &Path)>) -> Result<Envelope> {
+    let Some((key, path)) = key else {
         bail!("the statement is unsigned: give --key FILE to sign it");
     };
     let serde_json::Value::Object(mut map) = value else {
@@ -167,6 +174,29 @@ fn statement(
     sign(&ty, schema, payload, key, path)
 }
 
+/// Parses, signs and pre-verifies a chunk in parallel: signatures whose key the registry
+/// already knows are checked here, on every core.
+fn prepare(
+    chunk: &[(String, String)],
+    key: Option<(&KeyFile, &Path)>,
+    ledger: Option<&accord_sequencer::Ledger>,
+) -> Vec<(String, Result<Submission, Rejected>)> {
+    chunk
+        .par_iter()
+        .map(|(origin, text)| {
+            let sub = parse(origin, text, key).and_then(|env| {
+                let mut sub = Submission::new(env);
+                if let Some(l) = ledger {
+                    l.preverify(&mut sub)
+                        .map_err(|r| Rejected::from(origin, &r))?;
+                }
+                Ok(sub)
+            });
+            (origin.clone(), sub)
+        })
+        .collect()
+}
+
 fn now() -> Timestamp {
     let ms = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
@@ -181,115 +211,144 @@ pub fn report(cmd: ReportCommand) -> Result<ExitCode> {
         bail!("--batch must be at least 1");
     }
     let started = Instant::now();
-    let mut rejected = Vec::new();
-    let records = read_records(&args, &mut rejected)?;
-    let total = records.len() + rejected.len();
+    let files = files(&args.path)?;
+    let key_file: Option<KeyFile> = args.key.as_deref().map(load_key).transpose()?;
+    let key = key_file.as_ref().zip(args.key.as_deref());
+    let show = !args.target.json;
 
-    // Validate every record before any is sequenced.
     let local = args.target.server.is_none();
-    let (dir, lock, ledger) = if local {
+    let (lock, ledger) = if local {
         let dir = DataDir::new(&args.target.data.data);
         dir.require()?;
         let lock = dir.lock()?;
         let store = dir.open_store()?;
-        let ledger = dir.open_ledger(store, Arc::new(SystemClock))?;
-        (Some(dir), Some(lock), Some(ledger))
+        (
+            Some(lock),
+            Some(dir.open_ledger(store, Arc::new(SystemClock))?),
+        )
     } else {
-        (None, None, None)
+        (None, None)
     };
-    let bar = progress::bar(records.len() as u64, "validating", !args.target.json);
-    let mut state = ledger.as_ref().map(|l| l.read().state().clone());
-    let mut valid = Vec::with_capacity(records.len());
-    let at = state.as_ref().map_or(now(), |s| now().max(s.last_at()));
-    for record in records {
-        bar.inc(1);
-        let checked: Result<(), Rejection> = match &mut state {
-            Some(s) => {
-                let index = s.size();
-                s.signing_key(&record.envelope)
-                    .and_then(|key| record.envelope.verify(&key).map_err(Rejection::from))
-                    .and_then(|_| s.check(&record.envelope, at))
-                    .map(|payload| s.apply(index, at, &record.envelope, payload))
-            }
-            None => Payload::from_envelope(&record.envelope).map(|_| ()),
-        };
-        match checked {
-            Ok(()) => valid.push(record),
-            Err(r) => rejected.push(Rejected {
-                origin: record.origin,
-                rule: r.rule.to_owned(),
-                pointer: r.pointer,
-                detail: r.detail,
-            }),
-        }
-    }
-    bar.finish_and_clear();
 
+    // Pass 1: validate every record, in order, on a copy of the state; nothing is sequenced.
+    let mut rejected: Vec<Rejected> = Vec::new();
+    let mut total = 0usize;
+    {
+        let bar = progress::spinner("validating", show);
+        let mut state = ledger.as_ref().map(|l| l.read().state().clone());
+        let at = state.as_ref().map_or(now(), |s| now().max(s.last_at()));
+        for_each_chunk(&files, args.batch, |chunk| {
+            for (origin, sub) in prepare(&chunk, key, ledger.as_ref()) {
+                total += 1;
+                let sub = match sub {
+                    Ok(sub) => sub,
+                    Err(r) => {
+                        rejected.push(r);
+                        continue;
+                    }
+                };
+                let checked = match &mut state {
+                    Some(s) => {
+                        let env = &sub.envelope;
+                        let index = s.size();
+                        s.signing_key(env)
+                            .and_then(|key| {
+                                if sub.verified_with != Some(key) {
+                                    env.verify(&key)?;
+                                }
+                                Ok(())
+                            })
+                            .and_then(|()| s.check(env, at))
+                            .map(|payload| s.apply(index, at, env, payload))
+                    }
+                    None => Payload::from_envelope(&sub.envelope).map(|_| ()),
+                };
+                if let Err(r) = checked {
+                    rejected.push(Rejected::from(&origin, &r));
+                }
+            }
+            bar.set_position(total as u64);
+            Ok(())
+        })?;
+        bar.finish_and_clear();
+    }
     if !rejected.is_empty() && !args.skip_invalid {
         print_rejections(&rejected, total, args.target.json, false);
-        eprintln!("nothing was imported: fix these records, or pass --skip-invalid to import the {} valid ones", valid.len());
+        eprintln!(
+            "nothing was imported: fix these records, or pass --skip-invalid to import the {} valid ones",
+            total - rejected.len()
+        );
         return Ok(ExitCode::from(2));
     }
+    let invalid: std::collections::HashSet<String> =
+        rejected.iter().map(|r| r.origin.clone()).collect();
 
-    // Sequence the valid records in batches.
-    let bar = progress::bar(valid.len() as u64, "importing", !args.target.json);
+    // Pass 2: read again and append the valid records in batches.
+    let bar = progress::bar(
+        total.saturating_sub(invalid.len()) as u64,
+        "importing",
+        show,
+    );
     let (mut appended, mut duplicates) = (0u64, 0u64);
-    match (&ledger, &args.target.server) {
-        (Some(ledger), _) => {
-            for chunk in valid.chunks(args.batch) {
-                let subs = chunk
-                    .iter()
-                    .map(|r| Submission::new(r.envelope.clone()))
-                    .collect();
-                for (record, result) in chunk.iter().zip(ledger.append(subs)?) {
+    let agent: ureq::Agent = ureq::Agent::config_builder()
+        .http_status_as_error(false)
+        .build()
+        .into();
+    for_each_chunk(&files, args.batch, |chunk| {
+        let chunk: Vec<(String, String)> = chunk
+            .into_iter()
+            .filter(|(o, _)| !invalid.contains(o))
+            .collect();
+        let prepared = prepare(&chunk, key, ledger.as_ref());
+        match (&ledger, &args.target.server) {
+            (Some(ledger), _) => {
+                let (origins, subs): (Vec<String>, Vec<Submission>) = prepared
+                    .into_iter()
+                    .filter_map(|(o, s)| s.ok().map(|s| (o, s)))
+                    .unzip();
+                for (origin, result) in origins.iter().zip(ledger.append(subs)?) {
                     match result {
                         Ok(o) if o.duplicate => duplicates += 1,
                         Ok(_) => appended += 1,
-                        Err(r) => rejected.push(Rejected {
-                            origin: record.origin.clone(),
-                            rule: r.rule.to_owned(),
-                            pointer: r.pointer,
-                            detail: r.detail,
+                        Err(r) => rejected.push(Rejected::from(origin, &r)),
+                    }
+                }
+            }
+            (None, Some(server)) => {
+                let url = format!("{}/entries", server.trim_end_matches('/'));
+                for (origin, sub) in prepared
+                    .into_iter()
+                    .filter_map(|(o, s)| s.ok().map(|s| (o, s)))
+                {
+                    let mut res = agent
+                        .post(&url)
+                        .header("content-type", "application/json")
+                        .send(&sub.canonical[..])
+                        .with_context(|| format!("posting to {url}"))?;
+                    let status = res.status().as_u16();
+                    let body: serde_json::Value =
+                        serde_json::from_slice(&res.body_mut().read_to_vec()?).unwrap_or_default();
+                    match status {
+                        201 => appended += 1,
+                        200 => duplicates += 1,
+                        _ => rejected.push(Rejected {
+                            origin,
+                            rule: body["rule"].as_str().unwrap_or("http").to_owned(),
+                            pointer: body["pointer"].as_str().unwrap_or("").to_owned(),
+                            detail: body["detail"]
+                                .as_str()
+                                .map_or_else(|| format!("HTTP {status}"), str::to_owned),
                         }),
                     }
                 }
-                bar.inc(chunk.len() as u64);
             }
+            (None, None) => unreachable!("either a data directory or a server"),
         }
-        (None, Some(server)) => {
-            let url = format!("{}/entries", server.trim_end_matches('/'));
-            let agent: ureq::Agent = ureq::Agent::config_builder()
-                .http_status_as_error(false)
-                .build()
-                .into();
-            for record in &valid {
-                let mut res = agent
-                    .post(&url)
-                    .header("content-type", "application/json")
-                    .send(&record.envelope.to_canonical_bytes()[..])
-                    .with_context(|| format!("posting to {url}"))?;
-                let status = res.status().as_u16();
-                let body: serde_json::Value =
-                    serde_json::from_slice(&res.body_mut().read_to_vec()?).unwrap_or_default();
-                match status {
-                    201 => appended += 1,
-                    200 => duplicates += 1,
-                    _ => rejected.push(Rejected {
-                        origin: record.origin.clone(),
-                        rule: body["rule"].as_str().unwrap_or("http").to_owned(),
-                        pointer: body["pointer"].as_str().unwrap_or("").to_owned(),
-                        detail: body["detail"]
-                            .as_str()
-                            .map_or_else(|| format!("HTTP {status}"), str::to_owned),
-                    }),
-                }
-                bar.inc(1);
-            }
-        }
-        (None, None) => unreachable!("either a data directory or a server"),
-    }
+        bar.inc(chunk.len() as u64);
+        Ok(())
+    })?;
     bar.finish_and_clear();
-    drop((lock, dir));
+    drop(lock);
     let secs = started.elapsed().as_secs_f64();
     if args.target.json {
         println!(

@@ -20,3 +20,18 @@ pub fn bar(len: u64, what: &str, show: bool) -> ProgressBar {
     bar.set_message(what.to_owned());
     bar
 }
+
+/// A spinner with a count for work of unknown length (hidden when stderr is not a terminal).
+pub fn spinner(what: &str, show: bool) -> ProgressBar {
+    if !show || !std::io::stderr().is_terminal() {
+        return ProgressBar::hidden();
+    }
+    let bar = ProgressBar::new_spinner();
+    bar.set_style(
+        ProgressStyle::with_template("{spinner} {msg:24} {human_pos} records ({per_sec})")
+            .unwrap_or_else(|_| ProgressStyle::default_spinner()),
+    );
+    bar.set_message(what.to_owned());
+    bar.enable_steady_tick(std::time::Duration::from_millis(120));
+    bar
+}
