@@ -357,6 +357,7 @@ pub fn report(cmd: ReportCommand) -> Result<ExitCode> {
                 "records": total, "appended": appended, "duplicates": duplicates,
                 "rejected": rejected.iter().map(|r| serde_json::json!({"record": r.origin, "rule": r.rule, "pointer": r.pointer, "detail": r.detail})).collect::<Vec<_>>(),
                 "seconds": secs,
+                "peak_rss_mib": crate::bench::peak_rss_mib(std::process::id()),
             })
         );
     } else {

@@ -3,7 +3,7 @@
 //! This file only parses arguments and dispatches; each command lives in its own module and
 //! the work itself in the library crates.
 
-mod bench;
+pub(crate) mod bench;
 mod client;
 mod datadir;
 mod demo;

@@ -296,6 +296,8 @@ fn bench_runs_end_to_end_at_a_small_scale() {
         "4",
         "--positions",
         "400",
+        "--reports",
+        "3000",
         "--json",
     ]);
     let rows: Vec<serde_json::Value> = serde_json::from_str(&out).expect("bench --json");
@@ -304,6 +306,8 @@ fn bench_runs_end_to_end_at_a_small_scale() {
         .filter_map(|r| r["measurement"].as_str())
         .collect();
     for want in [
+        "import: 3000 signed reports",
+        "explain: remediation_within_deadline",
         "projection: negotiation",
         "HTTP: durable signed submissions/s",
         "baseline: raw SQLite",

@@ -5,6 +5,7 @@
 //! Everything runs on loopback, is bounded in count, and cleans up after itself.
 
 mod negotiation;
+mod reports;
 
 use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
@@ -41,6 +42,9 @@ pub struct BenchArgs {
     /// Signed submissions sent through HTTP (and again through the library path).
     #[arg(long, default_value_t = 20_000)]
     submissions: u64,
+    /// Remediation reports imported in the bulk-report measurement (0 skips it).
+    #[arg(long, default_value_t = 1_000_000)]
+    reports: u64,
     /// Positions in the negotiation-projection measurement (200 parties).
     #[arg(long, default_value_t = 10_000)]
     positions: usize,
@@ -193,7 +197,38 @@ fn measure(args: &BenchArgs, root: &Path) -> Result<Vec<Row>> {
         Some(full_per <= half_per * 1.5),
     ));
 
-    // 5. verify on a large log.
+    // 5. Bulk reports: import end to end, then explain queries on that data.
+    if args.reports > 0 {
+        let m = reports::measure(root, args.reports)?;
+        let rate = m.reports as f64 / m.import.as_secs_f64();
+        rows.push(row(
+            &format!(
+                "import: {} signed reports end to end (`accord report import`)",
+                m.reports
+            ),
+            format!(
+                "{:.1} s ({rate:.0} reports/s), peak RSS {:.0} MiB",
+                m.import.as_secs_f64(),
+                m.import_rss_mib
+            ),
+            ">= 5000 reports/s",
+            (m.reports >= 1_000_000).then_some(rate >= 5000.0),
+        ));
+        rows.push(row(
+            "explain: remediation_within_deadline p50 / p99 (1,000 parties)",
+            format!(
+                "{:.1} ms / {:.1} ms (server ready in {:.1} s, peak RSS {:.0} MiB)",
+                m.explain.0,
+                m.explain.1,
+                m.serve_ready.as_secs_f64(),
+                m.serve_rss_mib
+            ),
+            "p99 <= 50 ms",
+            (m.reports >= 1_000_000).then_some(m.explain.1 <= 50.0),
+        ));
+    }
+
+    // 6. verify on a large log.
     let big_dir = root.join("big");
     let build_started = Instant::now();
     build_large_log(&big_dir, args.entries)?;
@@ -230,7 +265,7 @@ fn measure(args: &BenchArgs, root: &Path) -> Result<Vec<Row>> {
         (args.entries >= 1_000_000).then_some(secs <= 60.0 * args.entries as f64 / 1e6),
     ));
 
-    // 6. Peak memory of a real server process serving that log.
+    // 7. Peak memory of a real server process serving that log.
     let (rss_mib, startup) = serve_and_measure_rss(&big_dir, args.entries)?;
     rows.push(row(
         &format!("serve: peak RSS with a {}-entry log", args.entries),
@@ -248,7 +283,7 @@ fn measure(args: &BenchArgs, root: &Path) -> Result<Vec<Row>> {
 }
 
 /// Founds a bench instance with fresh keys; returns its ledger and the secretariat's key.
-fn found_bench_instance(dir: &Path, log: &str, name: &str) -> Result<(Ledger, KeyPair)> {
+pub(crate) fn found_bench_instance(dir: &Path, log: &str, name: &str) -> Result<(Ledger, KeyPair)> {
     let secretariat = KeyPair::generate();
     let ledger = found(
         &DataDir::new(dir),
@@ -430,7 +465,7 @@ where
     Ok(all)
 }
 
-fn percentiles(mut lat: Vec<Duration>) -> (f64, f64) {
+pub(crate) fn percentiles(mut lat: Vec<Duration>) -> (f64, f64) {
     if lat.is_empty() {
         return (0.0, 0.0);
     }
@@ -439,7 +474,7 @@ fn percentiles(mut lat: Vec<Duration>) -> (f64, f64) {
     (at(0.50), at(0.99))
 }
 
-fn register_parties(
+pub(crate) fn register_parties(
     ledger: &Ledger,
     secretariat: &KeyPair,
     n: usize,
@@ -565,65 +600,102 @@ fn build_large_log(dir: &Path, entries: u64) -> Result<()> {
     Ok(())
 }
 
-/// Starts the real `accord serve` on the log, exercises it, and reads its peak RSS.
-fn serve_and_measure_rss(dir: &Path, entries: u64) -> Result<(f64, Duration)> {
-    let exe = std::env::current_exe()?;
-    let started = Instant::now();
-    let mut child = Command::new(exe)
-        .args(["serve", "--listen", "127.0.0.1:0", "--data"])
-        .arg(dir)
-        .env("ACCORD_LOG", "warn")
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .context("starting `accord serve`")?;
-    let result = (|| -> Result<(f64, Duration)> {
+/// A child `accord serve` on a data directory, stopped (SIGTERM, then SIGKILL) when dropped.
+pub(crate) struct ServerChild {
+    child: Child,
+    /// Kept open: the server writes to it, and a closed pipe would stop it.
+    _stdout: std::io::Lines<BufReader<std::process::ChildStdout>>,
+    /// `host:port` it listens on.
+    pub addr: String,
+    /// Time from start to listening.
+    pub ready: Duration,
+}
+
+impl ServerChild {
+    /// Starts the real `accord serve` on `dir` and waits until it listens.
+    pub(crate) fn start(dir: &Path) -> Result<ServerChild> {
+        let started = Instant::now();
+        let mut child = Command::new(std::env::current_exe()?)
+            .args(["serve", "--listen", "127.0.0.1:0", "--data"])
+            .arg(dir)
+            .env("ACCORD_LOG", "warn")
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .context("starting `accord serve`")?;
         let stdout = child.stdout.take().context("no stdout")?;
         let mut lines = BufReader::new(stdout).lines();
         let addr = loop {
-            let line = lines
-                .next()
-                .context("the server exited before listening")??;
-            if let Some(rest) = line.split("on http://").nth(1) {
-                break rest.trim_end_matches('/').to_owned();
+            match lines.next() {
+                Some(Ok(line)) => {
+                    if let Some(rest) = line.split("on http://").nth(1) {
+                        break rest.trim_end_matches('/').to_owned();
+                    }
+                }
+                _ => {
+                    let _ = child.kill();
+                    bail!("the server exited before listening");
+                }
             }
         };
-        let ready = started.elapsed();
-        let agent: ureq::Agent = ureq::Agent::config_builder()
-            .http_status_as_error(false)
-            .build()
-            .into();
-        let get = |path: &str| -> Result<()> {
-            let mut res = agent.get(&format!("http://{addr}{path}")).call()?;
-            let _ = res.body_mut().with_config().limit(1 << 24).read_to_vec();
-            if !res.status().is_success() {
-                bail!("GET {path}: HTTP {}", res.status());
-            }
-            Ok(())
-        };
-        get("/checkpoint")?;
-        get("/")?;
-        for i in 0..200u64 {
-            let index = (i * 7919 * 131) % entries;
-            get(&format!("/proof/inclusion?index={index}"))?;
-            // The last tile may be partial: ask for the width the tree has.
-            let tile = index / 256;
-            let width = (entries - tile * 256).min(256);
-            let mut path = accord_tlog::tiles::encode_index(tile);
-            if width < 256 {
-                path.push_str(&format!(".p/{width}"));
-            }
-            get(&format!("/tile/0/{path}"))?;
-            get(&format!("/tile/entries/{path}"))?;
+        Ok(ServerChild {
+            child,
+            _stdout: lines,
+            addr,
+            ready: started.elapsed(),
+        })
+    }
+
+    /// Its peak resident memory so far, in MiB.
+    pub(crate) fn peak_rss_mib(&self) -> Option<f64> {
+        peak_rss_mib(self.child.id())
+    }
+}
+
+impl Drop for ServerChild {
+    fn drop(&mut self) {
+        let _ = Command::new("kill")
+            .args(["-TERM", &self.child.id().to_string()])
+            .status();
+        let _ = wait_or_kill(&mut self.child);
+    }
+}
+
+/// Starts the real `accord serve` on the log, exercises it, and reads its peak RSS.
+fn serve_and_measure_rss(dir: &Path, entries: u64) -> Result<(f64, Duration)> {
+    let server = ServerChild::start(dir)?;
+    let addr = server.addr.clone();
+    let agent: ureq::Agent = ureq::Agent::config_builder()
+        .http_status_as_error(false)
+        .build()
+        .into();
+    let get = |path: &str| -> Result<()> {
+        let mut res = agent.get(&format!("http://{addr}{path}")).call()?;
+        let _ = res.body_mut().with_config().limit(1 << 24).read_to_vec();
+        if !res.status().is_success() {
+            bail!("GET {path}: HTTP {}", res.status());
         }
-        let rss = peak_rss_mib(child.id()).context("reading the server's peak RSS")?;
-        Ok((rss, ready))
-    })();
-    let _ = Command::new("kill")
-        .args(["-TERM", &child.id().to_string()])
-        .status();
-    let _ = wait_or_kill(&mut child);
-    result
+        Ok(())
+    };
+    get("/checkpoint")?;
+    get("/")?;
+    for i in 0..200u64 {
+        let index = (i * 7919 * 131) % entries;
+        get(&format!("/proof/inclusion?index={index}"))?;
+        // The last tile may be partial: ask for the width the tree has.
+        let tile = index / 256;
+        let width = (entries - tile * 256).min(256);
+        let mut path = accord_tlog::tiles::encode_index(tile);
+        if width < 256 {
+            path.push_str(&format!(".p/{width}"));
+        }
+        get(&format!("/tile/0/{path}"))?;
+        get(&format!("/tile/entries/{path}"))?;
+    }
+    let rss = server
+        .peak_rss_mib()
+        .context("reading the server's peak RSS")?;
+    Ok((rss, server.ready))
 }
 
 fn wait_or_kill(child: &mut Child) -> Result<()> {
@@ -639,7 +711,7 @@ fn wait_or_kill(child: &mut Child) -> Result<()> {
 }
 
 /// Peak resident set size (VmHWM) of a process, in MiB.
-fn peak_rss_mib(pid: u32) -> Option<f64> {
+pub(crate) fn peak_rss_mib(pid: u32) -> Option<f64> {
     let status = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
     let line = status.lines().find(|l| l.starts_with("VmHWM:"))?;
     let kib: f64 = line.split_whitespace().nth(1)?.parse().ok()?;
