@@ -171,6 +171,18 @@ fn the_demo_world_commits_and_reports() {
     );
     // Overdue items appear without anyone asking.
     let overdue = json("/overdue");
+    // A browser gets the same list as a page.
+    let page = ureq::get(&format!("{}/overdue", server.url))
+        .header("accept", "text/html,application/xhtml+xml")
+        .call()
+        .unwrap()
+        .body_mut()
+        .read_to_string()
+        .unwrap();
+    assert!(
+        page.contains("<h2>Overdue</h2>") && page.contains("<tr>"),
+        "{page}"
+    );
     assert!(
         !overdue["overdue"].as_array().unwrap().is_empty(),
         "{overdue}"

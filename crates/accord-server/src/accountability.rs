@@ -9,7 +9,8 @@ use accord_domain::indicators::Period;
 use accord_domain::reports::Timeliness;
 use accord_domain::Timestamp;
 use axum::extract::{Path, Query, State};
-use axum::response::{IntoResponse, Response};
+use axum::http::{header, HeaderMap};
+use axum::response::{Html, IntoResponse, Response};
 use axum::Json;
 use serde::Deserialize;
 
@@ -92,9 +93,19 @@ pub async fn incidents(
 }
 
 /// Every overdue item of every party at the latest log time: deadlines passed, nothing filed.
+/// A browser (`Accept: text/html`) gets the same list as a page.
 #[utoipa::path(get, path = "/overdue", responses((status = 200, body = Object)))]
-pub async fn overdue(State(app): State<AppState>) -> Response {
+pub async fn overdue(State(app): State<AppState>, headers: HeaderMap) -> Response {
+    let wants_html = headers
+        .get(header::ACCEPT)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|a| {
+            a.split(',')
+                .next()
+                .is_some_and(|first| first.trim().starts_with("text/html"))
+        });
     let core = app.ledger.read();
+    let size = core.published().map_or(0, |p| p.checkpoint.size);
     let state = core.state();
     let now = state.last_at();
     let remediation = state
@@ -120,6 +131,33 @@ pub async fn overdue(State(app): State<AppState>) -> Response {
         .chain(remediation)
         .collect();
     items.sort_by(|a, b| a["due"].as_str().cmp(&b["due"].as_str()));
+    if wants_html {
+        let field =
+            |v: &serde_json::Value, k: &str| crate::pages::escape(v[k].as_str().unwrap_or(""));
+        let rows: String = items
+            .iter()
+            .map(|i| {
+                format!(
+                    "<tr><td class=\"nowrap\">{}</td><td><a href=\"/parties/{p}/incidents\">{p}</a></td><td>{}</td><td>{}</td></tr>",
+                    field(i, "due").chars().take(16).collect::<String>().replace('T', " "),
+                    field(i, "kind").replace('_', " "),
+                    field(i, "item"),
+                    p = field(i, "party"),
+                )
+            })
+            .collect();
+        let body = format!(
+            "<section><h2>Overdue</h2><p>{} items are past their deadline with nothing filed, at log time {now}. Deadlines come from each party's effective parameters; see <a href=\"/overdue\">the JSON</a> and each party's indicators for the explain view.</p><table><thead><tr><th>due</th><th>party</th><th>kind</th><th>item</th></tr></thead><tbody>{rows}</tbody></table></section>",
+            items.len()
+        );
+        return Html(crate::pages::layout(
+            "Overdue",
+            app.ledger.origin(),
+            size,
+            &body,
+        ))
+        .into_response();
+    }
     Json(serde_json::json!({"evaluated_at": now, "overdue": items})).into_response()
 }
 

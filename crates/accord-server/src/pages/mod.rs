@@ -46,7 +46,7 @@ ins{{background:#d7f5dd;text-decoration:none}} del{{background:#fbd9d9}}
 @media print{{header nav{{display:none}} body{{background:#fff}}}}
 </style></head><body>
 <header><h1>{title}</h1><div>log origin <code>{origin}</code> · read at tree size {size}</div>
-<nav><a href="/">Overview</a><a href="/catalog">Norms catalog</a><a href="/negotiations">Negotiations</a><a href="/calendar">Review calendar</a></nav></header>
+<nav><a href="/">Overview</a><a href="/catalog">Norms catalog</a><a href="/negotiations">Negotiations</a><a href="/calendar">Review calendar</a><a href="/overdue">Overdue</a></nav></header>
 <main>
 {body}
 </main></body></html>"#,
