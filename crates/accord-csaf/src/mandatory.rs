@@ -200,41 +200,18 @@ fn revision_history_at() -> Pointer {
 /// groups, relationships, product statuses, flags, remediations, scores and threats) must be
 /// defined by a full product name in the product tree.
 pub fn test_6_1_1_missing_definition_of_product_id(doc: &Value) -> Vec<Finding> {
-    let defined: HashSet<&str> = product_id_definitions(doc)
-        .into_iter()
-        .map(|(_, id)| id)
-        .collect();
-    product_id_references(doc)
-        .into_iter()
-        .filter(|(_, id)| !defined.contains(id))
-        .map(|(at, id)| {
-            Finding::new(
-                at,
-                "6.1.1",
-                format!("product id \"{id}\" is not defined in the product tree"),
-            )
-        })
-        .collect()
+    undefined(
+        product_id_definitions(doc),
+        product_id_references(doc),
+        "6.1.1",
+        "product id",
+    )
 }
 
 /// 6.1.2 Multiple Definition of Product ID: each product id is defined by one full product
 /// name only. Every definition after the first is reported.
 pub fn test_6_1_2_multiple_definition_of_product_id(doc: &Value) -> Vec<Finding> {
-    let mut first: HashMap<&str, Pointer> = HashMap::new();
-    let mut findings = Vec::new();
-    for (at, id) in product_id_definitions(doc) {
-        match first.get(id) {
-            Some(earlier) => findings.push(Finding::new(
-                at,
-                "6.1.2",
-                format!("product id \"{id}\" is already defined at {earlier}"),
-            )),
-            None => {
-                first.insert(id, at);
-            }
-        }
-    }
-    findings
+    defined_twice(product_id_definitions(doc), "6.1.2", "product id")
 }
 
 /// 6.1.3 Circular Definition of Product ID: a product id that a relationship defines must not
@@ -302,33 +279,50 @@ pub fn test_6_1_3_circular_definition_of_product_id(doc: &Value) -> Vec<Finding>
 /// 6.1.4 Missing Definition of Product Group ID: every product group id referenced in flags,
 /// remediations and threats must be defined in the product tree.
 pub fn test_6_1_4_missing_definition_of_product_group_id(doc: &Value) -> Vec<Finding> {
-    let defined: HashSet<&str> = group_id_definitions(doc)
-        .into_iter()
-        .map(|(_, id)| id)
-        .collect();
-    group_id_references(doc)
+    undefined(
+        group_id_definitions(doc),
+        group_id_references(doc),
+        "6.1.4",
+        "product group id",
+    )
+}
+
+/// 6.1.5 Multiple Definition of Product Group ID: each product group id is defined once.
+pub fn test_6_1_5_multiple_definition_of_product_group_id(doc: &Value) -> Vec<Finding> {
+    defined_twice(group_id_definitions(doc), "6.1.5", "product group id")
+}
+
+/// References to ids that no definition defines (6.1.1, 6.1.4).
+fn undefined(
+    definitions: Vec<(Pointer, &str)>,
+    references: Vec<(Pointer, &str)>,
+    rule: &str,
+    what: &str,
+) -> Vec<Finding> {
+    let defined: HashSet<&str> = definitions.into_iter().map(|(_, id)| id).collect();
+    references
         .into_iter()
         .filter(|(_, id)| !defined.contains(id))
         .map(|(at, id)| {
             Finding::new(
                 at,
-                "6.1.4",
-                format!("product group id \"{id}\" is not defined in the product tree"),
+                rule,
+                format!("{what} \"{id}\" is not defined in the product tree"),
             )
         })
         .collect()
 }
 
-/// 6.1.5 Multiple Definition of Product Group ID: each product group id is defined once.
-pub fn test_6_1_5_multiple_definition_of_product_group_id(doc: &Value) -> Vec<Finding> {
+/// Every definition of an id after its first (6.1.2, 6.1.5).
+fn defined_twice(definitions: Vec<(Pointer, &str)>, rule: &str, what: &str) -> Vec<Finding> {
     let mut first: HashMap<&str, Pointer> = HashMap::new();
     let mut findings = Vec::new();
-    for (at, id) in group_id_definitions(doc) {
+    for (at, id) in definitions {
         match first.get(id) {
             Some(earlier) => findings.push(Finding::new(
                 at,
-                "6.1.5",
-                format!("product group id \"{id}\" is already defined at {earlier}"),
+                rule,
+                format!("{what} \"{id}\" is already defined at {earlier}"),
             )),
             None => {
                 first.insert(id, at);
