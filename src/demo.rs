@@ -700,14 +700,7 @@ fn negotiations(rng: &mut Rng) -> Vec<(u64, Action)> {
     let mut out = Vec::new();
     let mut say =
         |ms: u64, by: Option<&str>, entry_type: &'static str, payload: serde_json::Value| {
-            out.push((
-                ms,
-                Action::Say {
-                    by: by.map(index_of),
-                    entry_type,
-                    payload,
-                },
-            ));
+            out.push(said(ms, by.map(index_of), entry_type, payload));
         };
     let position = |id: &str, version: u32, stance: &str, reason: Option<&str>| {
         let mut p = json!({"instrument": id, "version": version, "stance": stance});
@@ -989,14 +982,7 @@ fn accountability(rng: &mut Rng) -> Vec<(u64, Action)> {
     use serde_json::json;
     let mut out = Vec::new();
     let mut say = |ms: u64, by: usize, entry_type: &'static str, payload: serde_json::Value| {
-        out.push((
-            ms,
-            Action::Say {
-                by: Some(by),
-                entry_type,
-                payload,
-            },
-        ));
+        out.push(said(ms, Some(by), entry_type, payload));
     };
     const NORMS: [&str; 8] = [
         "gge-c",
@@ -1126,14 +1112,7 @@ fn reports(rng: &mut Rng) -> Vec<(u64, Action)> {
     use serde_json::json;
     let mut out = Vec::new();
     let mut say = |ms: u64, by: usize, entry_type: &'static str, payload: serde_json::Value| {
-        out.push((
-            ms,
-            Action::Say {
-                by: Some(by),
-                entry_type,
-                payload,
-            },
-        ));
+        out.push(said(ms, Some(by), entry_type, payload));
     };
     let findings = [
         "Outdated TLS library on a public portal.",
@@ -1298,6 +1277,23 @@ fn reports(rng: &mut Rng) -> Vec<(u64, Action)> {
         "reason": "A later forensic review found the indicators were shared with an unrelated criminal group."}),
     );
     out
+}
+
+/// A statement `by` a party (the secretariat when `None`) at `ms` after the start.
+fn said(
+    ms: u64,
+    by: Option<usize>,
+    entry_type: &'static str,
+    payload: serde_json::Value,
+) -> (u64, Action) {
+    (
+        ms,
+        Action::Say {
+            by,
+            entry_type,
+            payload,
+        },
+    )
 }
 
 /// A minimal CSAF 2.0 advisory (profile `csaf_base`) for a demo vulnerability.
