@@ -21,6 +21,16 @@ fn party_id(id: &str) -> Result<accord_envelope::PartyId, Problem> {
         .map_err(|e| Problem::not_found(format!("no party `{id}`: {e}")))
 }
 
+/// The registered party `id`, or a 404 naming it.
+fn registered<'a>(
+    state: &'a accord_domain::State,
+    id: &accord_envelope::PartyId,
+) -> Result<&'a accord_domain::state::Party, Problem> {
+    state
+        .party(id)
+        .ok_or_else(|| Problem::not_found(format!("no party `{id}` is registered")))
+}
+
 /// A party's commitments: each with its history, whether it counts now, and the parameters
 /// in effect under it (baseline, region, the party's own).
 #[utoipa::path(get, path = "/parties/{id}/commitments", params(("id" = String, Path, description = "Party id")),
@@ -32,9 +42,7 @@ pub async fn commitments(
     let id = party_id(&id)?;
     let core = app.ledger.read();
     let state = core.state();
-    let party = state
-        .party(&id)
-        .ok_or_else(|| Problem::not_found(format!("no party `{id}` is registered")))?;
+    let party = registered(state, &id)?;
     let regime = state
         .regime()
         .ok_or_else(|| Problem::not_found("this instance has no charter yet"))?;
@@ -68,9 +76,7 @@ pub async fn incidents(
     let id = party_id(&id)?;
     let core = app.ledger.read();
     let state = core.state();
-    if state.party(&id).is_none() {
-        return Err(Problem::not_found(format!("no party `{id}` is registered")));
-    }
+    registered(state, &id)?;
     let now = state.last_at();
     let list: Vec<_> = state
         .incidents()
@@ -186,9 +192,7 @@ pub async fn indicator(
     let id = party_id(&id)?;
     let core = app.ledger.read();
     let state = core.state();
-    if state.party(&id).is_none() {
-        return Err(Problem::not_found(format!("no party `{id}` is registered")));
-    }
+    registered(state, &id)?;
     let now = state.last_at();
     let parse =
         |name: &str, v: &Option<String>, default: Timestamp| -> Result<Timestamp, Problem> {
