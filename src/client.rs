@@ -326,12 +326,12 @@ pub fn submit(args: SubmitArgs) -> Result<ExitCode> {
 }
 
 /// The answer to a submission.
-enum Sent {
+pub(crate) enum Sent {
     Receipt { receipt: Receipt, duplicate: bool },
     Problem(serde_json::Value),
 }
 
-fn send(envelope: Envelope, target: &TargetArgs) -> Result<Sent> {
+pub(crate) fn send(envelope: Envelope, target: &TargetArgs) -> Result<Sent> {
     match &target.server {
         Some(url) => {
             let url = format!("{}/entries", url.trim_end_matches('/'));
@@ -414,21 +414,24 @@ pub(crate) fn send_and_print(
             }
             Ok(ExitCode::SUCCESS)
         }
-        Sent::Problem(p) => {
-            if target.json {
-                println!("{p}");
-            } else {
-                let field = |k: &str| p.get(k).and_then(|v| v.as_str()).unwrap_or("");
-                eprintln!("refused: {}", field("title"));
-                eprintln!("  {}", field("detail"));
-                if !field("pointer").is_empty() {
-                    eprintln!("  at {}", field("pointer"));
-                }
-                eprintln!("  rule: {}", field("rule"));
-            }
-            Ok(ExitCode::from(2))
-        }
+        Sent::Problem(p) => Ok(print_problem(&p, target.json)),
     }
+}
+
+/// Prints a refusal (as JSON for scripts) and returns exit status 2.
+pub(crate) fn print_problem(p: &serde_json::Value, json: bool) -> ExitCode {
+    if json {
+        println!("{p}");
+    } else {
+        let field = |k: &str| p.get(k).and_then(|v| v.as_str()).unwrap_or("");
+        eprintln!("refused: {}", field("title"));
+        eprintln!("  {}", field("detail"));
+        if !field("pointer").is_empty() {
+            eprintln!("  at {}", field("pointer"));
+        }
+        eprintln!("  rule: {}", field("rule"));
+    }
+    ExitCode::from(2)
 }
 
 /// `accord log …`.

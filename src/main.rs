@@ -12,6 +12,7 @@ mod init;
 mod negotiate;
 mod progress;
 mod serve;
+mod token;
 mod verify_cmd;
 
 use std::net::SocketAddr;
@@ -84,6 +85,9 @@ enum Command {
     /// Import reports in bulk, validating every record before any is sequenced.
     #[command(subcommand)]
     Report(import::ReportCommand),
+    /// Issue and revoke parties' bearer tokens for authenticated reads.
+    #[command(subcommand)]
+    Token(token::TokenCommand),
     /// Read the log.
     #[command(subcommand)]
     Log(client::LogCommand),
@@ -115,6 +119,7 @@ fn main() -> ExitCode {
         Command::Norms(cmd) => negotiate::norms(cmd),
         Command::Instrument(cmd) => negotiate::instrument(cmd),
         Command::Report(cmd) => import::report(cmd),
+        Command::Token(cmd) => token::token(cmd),
         Command::Log(cmd) => client::log(cmd),
         Command::Receipt(cmd) => client::receipt(cmd),
         Command::Verify(args) => verify_cmd::run(args),

@@ -602,3 +602,118 @@ fn reports_are_imported_in_bulk_only_when_every_record_is_valid() {
         "signatures are deterministic: the same statements are the same envelopes"
     );
 }
+
+#[test]
+fn the_secretariat_issues_and_revokes_bearer_tokens() {
+    let tmp = tempdir();
+    let data = p(tmp.path(), "data");
+    let init: serde_json::Value =
+        serde_json::from_str(&ok(&["init", "--data", &data, "--json"])).unwrap();
+    let secretariat = init["secretariat_key_file"].as_str().unwrap().to_owned();
+    let key = p(tmp.path(), "cert.key");
+    ok(&["keygen", "--out", &key, "--party", "cert-a"]);
+    ok(&[
+        "party",
+        "add",
+        "--id",
+        "cert-a",
+        "--kind",
+        "cert",
+        "--region",
+        "europe",
+        "--name",
+        "CERT A",
+        "--key",
+        &key,
+        "--as",
+        &secretariat,
+        "--data",
+        &data,
+    ]);
+    let server = Server::start(std::path::Path::new(&data));
+    let s = server.url.as_str();
+
+    let issued: serde_json::Value = serde_json::from_str(&ok(&[
+        "token",
+        "issue",
+        "--party",
+        "cert-a",
+        "--label",
+        "dashboard",
+        "--expires-days",
+        "30",
+        "--as",
+        &secretariat,
+        "--server",
+        s,
+        "--json",
+    ]))
+    .unwrap();
+    let token = issued["token"].as_str().unwrap().to_owned();
+    // Only the hash is logged.
+    let entry: serde_json::Value = {
+        let (_, _, body) = get(&format!("{s}/entries/{}", issued["entry"]));
+        serde_json::from_slice(&body).unwrap()
+    };
+    assert_eq!(
+        entry["entry"]["envelope"]["payload"]["token_sha256"],
+        issued["token_sha256"]
+    );
+    assert!(
+        !entry.to_string().contains(&token),
+        "the token itself must never be logged"
+    );
+
+    let whoami = |auth: Option<&str>| -> (u16, serde_json::Value, String) {
+        let agent: ureq::Agent = ureq::Agent::config_builder()
+            .http_status_as_error(false)
+            .build()
+            .into();
+        let mut req = agent.get(&format!("{s}/whoami"));
+        if let Some(a) = auth {
+            req = req.header("authorization", a);
+        }
+        let mut res = req.call().unwrap();
+        let challenge = res
+            .headers()
+            .get("www-authenticate")
+            .map(|v| v.to_str().unwrap().to_owned())
+            .unwrap_or_default();
+        (
+            res.status().as_u16(),
+            serde_json::from_slice(&res.body_mut().read_to_vec().unwrap()).unwrap(),
+            challenge,
+        )
+    };
+    let (status, who, _) = whoami(Some(&format!("Bearer {token}")));
+    assert_eq!((status, who["party"].as_str()), (200, Some("cert-a")));
+    let (status, problem, challenge) = whoami(None);
+    assert_eq!((status, problem["rule"].as_str()), (401, Some("token")));
+    assert!(challenge.starts_with("Bearer"));
+    let (status, _, _) = whoami(Some("Bearer acc_not-a-real-token"));
+    assert_eq!(status, 401);
+    let (status, _, _) = whoami(Some("Basic Zm9vOmJhcg=="));
+    assert_eq!(status, 401);
+
+    // Only a secretariat issues tokens.
+    let refused = run(&[
+        "token", "issue", "--party", "cert-a", "--as", &key, "--server", s,
+    ]);
+    assert_eq!(refused.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&refused.stderr).contains("rule: role"));
+
+    // Revoked, it stops working at once.
+    ok(&[
+        "token",
+        "revoke",
+        "--token",
+        &token,
+        "--as",
+        &secretariat,
+        "--server",
+        s,
+    ]);
+    let (status, _, _) = whoami(Some(&format!("Bearer {token}")));
+    assert_eq!(status, 401);
+    server.stop();
+}

@@ -15,6 +15,7 @@ pub mod reports;
 pub mod rules;
 pub mod state;
 pub mod time;
+pub mod tokens;
 
 pub use entry::{EntryError, LogEntry, MAX_ENTRY_BYTES};
 pub use payload::{PartyKind, Payload};

@@ -21,6 +21,7 @@ use crate::reports::remediation::RemediationReport;
 use crate::reports::testing::TestingDeclaration;
 use crate::reports::IncidentReport;
 use crate::rules::Rejection;
+use crate::tokens::{TokenIssue, TokenRevoke};
 
 /// The kinds of participant the registry knows.
 #[derive(
@@ -274,6 +275,10 @@ pub enum Payload {
     SelfAssessment(SelfAssessment),
     /// `report.vulnerability_disclosure` v1 (boxed: it carries a whole advisory).
     Disclosure(Box<DisclosureReport>),
+    /// `party.token_issue` v1.
+    TokenIssue(TokenIssue),
+    /// `party.token_revoke` v1.
+    TokenRevoke(TokenRevoke),
 }
 
 /// Every entry type this version accepts, with its schema version.
@@ -303,6 +308,8 @@ pub const ENTRY_TYPES: &[(&str, u32)] = &[
     (REPORT_RETRACT, 1),
     (REPORT_SELF_ASSESSMENT, 1),
     (REPORT_DISCLOSURE, 1),
+    (TOKEN_ISSUE, 1),
+    (TOKEN_REVOKE, 1),
 ];
 
 /// Entry type of [`Genesis`].
@@ -355,6 +362,10 @@ pub const REPORT_RETRACT: &str = "report.attribution_retract";
 pub const REPORT_SELF_ASSESSMENT: &str = "report.self_assessment";
 /// Entry type of [`DisclosureReport`].
 pub const REPORT_DISCLOSURE: &str = "report.vulnerability_disclosure";
+/// Entry type of [`TokenIssue`].
+pub const TOKEN_ISSUE: &str = "party.token_issue";
+/// Entry type of [`TokenRevoke`].
+pub const TOKEN_REVOKE: &str = "party.token_revoke";
 
 impl Payload {
     /// Parses the payload of `envelope` into its typed form, naming the field and rule on error.
@@ -415,6 +426,8 @@ impl Payload {
             REPORT_RETRACT => Payload::Retraction(typed(p)?),
             REPORT_SELF_ASSESSMENT => Payload::SelfAssessment(typed(p)?),
             REPORT_DISCLOSURE => Payload::Disclosure(typed(p)?),
+            TOKEN_ISSUE => Payload::TokenIssue(typed(p)?),
+            TOKEN_REVOKE => Payload::TokenRevoke(typed(p)?),
             _ => unreachable!("ENTRY_TYPES and this match list the same types"),
         };
         Ok(payload)
@@ -448,6 +461,8 @@ impl Payload {
             Payload::Retraction(_) => REPORT_RETRACT,
             Payload::SelfAssessment(_) => REPORT_SELF_ASSESSMENT,
             Payload::Disclosure(_) => REPORT_DISCLOSURE,
+            Payload::TokenIssue(_) => TOKEN_ISSUE,
+            Payload::TokenRevoke(_) => TOKEN_REVOKE,
         }
     }
 
@@ -479,6 +494,8 @@ impl Payload {
             Payload::Retraction(p) => serde_json::to_value(p),
             Payload::SelfAssessment(p) => serde_json::to_value(p),
             Payload::Disclosure(p) => serde_json::to_value(p),
+            Payload::TokenIssue(p) => serde_json::to_value(p),
+            Payload::TokenRevoke(p) => serde_json::to_value(p),
         };
         // Serializing these plain structs cannot fail (no maps with non-string keys).
         v.unwrap_or(serde_json::Value::Null)
@@ -522,6 +539,8 @@ pub fn payload_schema(entry_type: &str, schema: u32) -> Option<serde_json::Value
         REPORT_RETRACT => of::<Retraction>(),
         REPORT_SELF_ASSESSMENT => of::<SelfAssessment>(),
         REPORT_DISCLOSURE => of::<DisclosureReport>(),
+        TOKEN_ISSUE => of::<TokenIssue>(),
+        TOKEN_REVOKE => of::<TokenRevoke>(),
         _ => return None,
     })
 }

@@ -26,6 +26,7 @@ use crate::reports::testing::TestingDeclarations;
 use crate::reports::Incidents;
 use crate::rules::Rejection;
 use crate::time::Timestamp;
+use crate::tokens::Tokens;
 
 /// The party id the instance key signs the genesis entry as. No party may register with it.
 pub const INSTANCE_SIGNER: &str = "instance";
@@ -171,6 +172,7 @@ pub struct State {
     attributions: Attributions,
     assessments: Assessments,
     disclosures: Disclosures,
+    tokens: Tokens,
     size: u64,
     last_at: Timestamp,
     touched: BTreeSet<RecordKey>,
@@ -189,6 +191,7 @@ enum RecordKey {
     Claim(PartyId, crate::ids::ShortText),
     Assessment(PartyId, crate::ids::NormId),
     Disclosure(PartyId, crate::ids::ShortText),
+    Token(String),
 }
 
 impl RecordKey {
@@ -209,6 +212,7 @@ impl RecordKey {
             RecordKey::Claim(p, c) => format!("claim/{p}/{c}"),
             RecordKey::Assessment(p, n) => format!("assessment/{p}/{n}"),
             RecordKey::Disclosure(p, t) => format!("disclosure/{p}/{t}"),
+            RecordKey::Token(h) => format!("token/{h}"),
         }
     }
 }
@@ -282,6 +286,11 @@ impl State {
     /// Vulnerability disclosures of every party.
     pub fn disclosures(&self) -> &Disclosures {
         &self.disclosures
+    }
+
+    /// API tokens (by hash) and whom they authenticate.
+    pub fn tokens(&self) -> &Tokens {
+        &self.tokens
     }
 
     /// All reachability checks by id.
@@ -449,6 +458,15 @@ impl State {
             Payload::Disclosure(d) => {
                 self.require_regime()?;
                 self.disclosures.check(signer, d, at).map(|_| ())
+            }
+            Payload::TokenIssue(t) => {
+                require_kind(signer, PartyKind::Secretariat, env)?;
+                self.tokens
+                    .check_issue(t, self.parties.contains_key(&t.party), at)
+            }
+            Payload::TokenRevoke(r) => {
+                require_kind(signer, PartyKind::Secretariat, env)?;
+                self.tokens.check_revoke(r)
             }
             other => {
                 let step = negotiation_step(other).expect("the remaining payloads are steps");
@@ -848,6 +866,14 @@ impl State {
                     }
                 }
             }
+            Payload::TokenIssue(t) => {
+                self.tokens.issue(&t, here);
+                self.touched.insert(RecordKey::Token(t.token_sha256));
+            }
+            Payload::TokenRevoke(r) => {
+                self.tokens.revoke(&r, here);
+                self.touched.insert(RecordKey::Token(r.token_sha256));
+            }
             other => {
                 let (Some(step), Some(signer), Some(regime)) = (
                     negotiation_step(&other),
@@ -931,6 +957,7 @@ impl State {
                     .of(p)
                     .and_then(|m| m.get(c))
                     .map(canonical::to_canonical),
+                RecordKey::Token(h) => self.tokens.get(h).map(canonical::to_canonical),
                 RecordKey::Disclosure(p, t) => self
                     .disclosures
                     .of(p)

@@ -5,6 +5,7 @@
 //! problem+json. The tlog-tiles endpoints follow C2SP exactly, since outsiders rely on them.
 
 pub mod accountability;
+pub mod auth;
 pub mod metrics;
 pub mod pages;
 pub mod problem;
@@ -90,6 +91,7 @@ pub fn router(state: AppState) -> Router {
         .route("/schemas", get(schemas))
         .route("/schemas/envelope", get(envelope_schema))
         .route("/schemas/{type}/{version}", get(payload_schema))
+        .route("/whoami", get(auth::whoami))
         .route("/healthz", get(healthz))
         .route("/metrics", get(metrics_text))
         .route("/openapi.json", get(openapi))
@@ -141,6 +143,7 @@ pub async fn serve(
         accountability::incidents,
         accountability::indicator,
         accountability::overdue,
+        auth::whoami,
         regime::review_calendar,
         schemas,
         envelope_schema,
@@ -162,8 +165,16 @@ pub async fn serve(
 pub struct ApiDoc;
 
 async fn openapi() -> Response {
+    use utoipa::openapi::security::{Http, HttpAuthScheme, SecurityScheme};
     let mut doc = ApiDoc::openapi();
     doc.openapi = utoipa::openapi::OpenApiVersion::Version31;
+    // Party tokens (`party.token_issue`), sent as `Authorization: Bearer <token>`.
+    doc.components
+        .get_or_insert_with(Default::default)
+        .add_security_scheme(
+            "bearer",
+            SecurityScheme::Http(Http::new(HttpAuthScheme::Bearer)),
+        );
     Json(doc).into_response()
 }
 

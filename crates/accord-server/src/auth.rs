@@ -1,0 +1,78 @@
+//! Bearer-token authentication: `Authorization: Bearer <token>` names a party when the token's
+//! SHA-256 was issued to it by a logged `party.token_issue` entry and is neither revoked nor
+//! expired at the latest log time. Reads that need no party ignore the header; reads that do
+//! answer 401 with `WWW-Authenticate: Bearer`.
+
+use accord_envelope::PartyId;
+use axum::extract::State;
+use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::Json;
+
+use crate::{AppState, Problem};
+
+/// Who a request authenticated as.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Caller {
+    /// The party.
+    pub party: PartyId,
+    /// The token's label.
+    pub label: String,
+}
+
+/// A refused credential: answers 401 with `WWW-Authenticate: Bearer` and a problem saying why.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Unauthorized(&'static str);
+
+impl IntoResponse for Unauthorized {
+    fn into_response(self) -> Response {
+        let mut res =
+            Problem::new(StatusCode::UNAUTHORIZED, "token", "Unauthorized", self.0).into_response();
+        res.headers_mut().insert(
+            header::WWW_AUTHENTICATE,
+            HeaderValue::from_static("Bearer realm=\"accord\""),
+        );
+        res
+    }
+}
+
+/// The caller, if the request carries a bearer token; `Err` (a 401) if it carries one that is
+/// malformed, unknown, revoked or expired.
+pub fn caller(app: &AppState, headers: &HeaderMap) -> Result<Option<Caller>, Unauthorized> {
+    let Some(value) = headers.get(header::AUTHORIZATION) else {
+        return Ok(None);
+    };
+    let token = value
+        .to_str()
+        .ok()
+        .and_then(|v| v.strip_prefix("Bearer "))
+        .map(str::trim)
+        .filter(|t| !t.is_empty())
+        .ok_or(Unauthorized(
+            "send the token as `Authorization: Bearer <token>`",
+        ))?;
+    let core = app.ledger.read();
+    let state = core.state();
+    state
+        .tokens()
+        .authenticate(token, state.last_at())
+        .map(|t| Some(Caller { party: t.party.clone(), label: t.label.to_string() }))
+        .ok_or(Unauthorized(
+            "the token is not valid: unknown, revoked or expired; ask the secretariat for a new one",
+        ))
+}
+
+/// Who the bearer token authenticates as.
+#[utoipa::path(get, path = "/whoami", responses((status = 200, body = Object), (status = 401, body = Problem)),
+    security(("bearer" = [])))]
+pub async fn whoami(State(app): State<AppState>, headers: HeaderMap) -> Response {
+    match caller(&app, &headers) {
+        Ok(Some(c)) => {
+            Json(serde_json::json!({"party": c.party, "token": c.label})).into_response()
+        }
+        Ok(None) => {
+            Unauthorized("this endpoint needs `Authorization: Bearer <token>`").into_response()
+        }
+        Err(e) => e.into_response(),
+    }
+}
