@@ -515,30 +515,7 @@ fn parties_negotiate_from_the_command_line() {
 #[test]
 fn reports_are_imported_in_bulk_only_when_every_record_is_valid() {
     let tmp = tempdir();
-    let data = p(tmp.path(), "data");
-    let init: serde_json::Value =
-        serde_json::from_str(&ok(&["init", "--data", &data, "--json"])).unwrap();
-    let secretariat = init["secretariat_key_file"].as_str().unwrap().to_owned();
-    let key = p(tmp.path(), "cert.key");
-    ok(&["keygen", "--out", &key, "--party", "cert-a"]);
-    ok(&[
-        "party",
-        "add",
-        "--id",
-        "cert-a",
-        "--kind",
-        "cert",
-        "--region",
-        "europe",
-        "--name",
-        "CERT A",
-        "--key",
-        &key,
-        "--as",
-        &secretariat,
-        "--data",
-        &data,
-    ]);
+    let (data, _secretariat, key) = instance_with_cert(tmp.path());
     let size = |data: &str| -> u64 {
         let v: serde_json::Value =
             serde_json::from_str(&ok(&["verify", "--data", data, "--json"])).unwrap();
@@ -606,30 +583,7 @@ fn reports_are_imported_in_bulk_only_when_every_record_is_valid() {
 #[test]
 fn the_secretariat_issues_and_revokes_bearer_tokens() {
     let tmp = tempdir();
-    let data = p(tmp.path(), "data");
-    let init: serde_json::Value =
-        serde_json::from_str(&ok(&["init", "--data", &data, "--json"])).unwrap();
-    let secretariat = init["secretariat_key_file"].as_str().unwrap().to_owned();
-    let key = p(tmp.path(), "cert.key");
-    ok(&["keygen", "--out", &key, "--party", "cert-a"]);
-    ok(&[
-        "party",
-        "add",
-        "--id",
-        "cert-a",
-        "--kind",
-        "cert",
-        "--region",
-        "europe",
-        "--name",
-        "CERT A",
-        "--key",
-        &key,
-        "--as",
-        &secretariat,
-        "--data",
-        &data,
-    ]);
+    let (data, secretariat, key) = instance_with_cert(tmp.path());
     let server = Server::start(std::path::Path::new(&data));
     let s = server.url.as_str();
 
@@ -716,4 +670,34 @@ fn the_secretariat_issues_and_revokes_bearer_tokens() {
     let (status, _, _) = whoami(Some(&format!("Bearer {token}")));
     assert_eq!(status, 401);
     server.stop();
+}
+
+/// A new instance in `dir/data` with a registered CERT `cert-a`: (data dir, secretariat key
+/// file, CERT key file).
+fn instance_with_cert(dir: &std::path::Path) -> (String, String, String) {
+    let data = p(dir, "data");
+    let init: serde_json::Value =
+        serde_json::from_str(&ok(&["init", "--data", &data, "--json"])).unwrap();
+    let secretariat = init["secretariat_key_file"].as_str().unwrap().to_owned();
+    let key = p(dir, "cert.key");
+    ok(&["keygen", "--out", &key, "--party", "cert-a"]);
+    ok(&[
+        "party",
+        "add",
+        "--id",
+        "cert-a",
+        "--kind",
+        "cert",
+        "--region",
+        "europe",
+        "--name",
+        "CERT A",
+        "--key",
+        &key,
+        "--as",
+        &secretariat,
+        "--data",
+        &data,
+    ]);
+    (data, secretariat, key)
 }
