@@ -369,12 +369,15 @@ pub(crate) fn send(envelope: Envelope, target: &TargetArgs) -> Result<Sent> {
             let _lock = dir.lock()?;
             let store = dir.open_store()?;
             let ledger = dir.open_ledger(store, Arc::new(SystemClock))?;
-            let mut results = ledger.append(vec![Submission::new(envelope)])?;
+            let mut results = ledger.append(vec![Submission::new(envelope.clone())])?;
             match results.pop() {
-                Some(Ok(o)) => Ok(Sent::Receipt {
-                    receipt: o.receipt,
-                    duplicate: o.duplicate,
-                }),
+                Some(Ok(o)) => {
+                    accord_server::evidence::erase_after(dir.open_vault()?.as_ref(), &envelope);
+                    Ok(Sent::Receipt {
+                        receipt: o.receipt,
+                        duplicate: o.duplicate,
+                    })
+                }
                 Some(Err(r)) => Ok(Sent::Problem(serde_json::json!({
                     "title": "Submission refused",
                     "detail": r.detail,

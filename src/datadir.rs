@@ -2,6 +2,8 @@
 //!
 //! Layout:
 //! - `accord.db` — the SQLite store (entries, tiles, checkpoints, state digests);
+//! - `evidence.db` — the evidence vault: confidential content and salts, mode 0600, never
+//!   served, copied or mirrored with the log;
 //! - `instance.json` — origin, display name, checkpoint verifier key;
 //! - `instance.key` — the instance key (signs genesis and every checkpoint), mode 0600;
 //! - `keys/<party>.key` — keys that `init` and `demo` generated for parties, mode 0600;
@@ -13,8 +15,8 @@ use std::sync::Arc;
 
 use accord_envelope::{KeyFile, KeyPair};
 use accord_sequencer::{Clock, Ledger};
-use accord_store::Store;
-use accord_store_sqlite::SqliteStore;
+use accord_store::{Store, Vault};
+use accord_store_sqlite::{SqliteStore, SqliteVault};
 use anyhow::{bail, Context, Result};
 use serde::{Deserialize, Serialize};
 
@@ -142,6 +144,14 @@ impl DataDir {
         let path = self.db_path();
         Ok(Arc::new(
             SqliteStore::open(&path).with_context(|| format!("opening {}", path.display()))?,
+        ))
+    }
+
+    /// Opens (creating if missing) the evidence vault.
+    pub fn open_vault(&self) -> Result<Arc<dyn Vault>> {
+        let path = self.root.join("evidence.db");
+        Ok(Arc::new(
+            SqliteVault::open(&path).with_context(|| format!("opening {}", path.display()))?,
         ))
     }
 

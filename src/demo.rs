@@ -9,7 +9,8 @@ use std::net::SocketAddr;
 use std::process::ExitCode;
 use std::sync::Arc;
 
-use accord_domain::ids::{CheckId, DisplayName, LanguageTag, RegionId, ShortText};
+use accord_domain::evidence::{commitment, EvidenceRead};
+use accord_domain::ids::{CheckId, DisplayName, EvidenceId, LanguageTag, RegionId, ShortText};
 use accord_domain::norms::Charter;
 use accord_domain::payload::{
     Channel, Contact, ContactRole, KeyRevocation, KeyRotation, PartyKind, PartyRegistration,
@@ -18,6 +19,7 @@ use accord_domain::payload::{
 use accord_domain::{Payload, Timestamp};
 use accord_envelope::{Envelope, KeyFile, KeyPair, PartyId, Signer};
 use accord_sequencer::{Ledger, SimulatedClock, Submission, SystemClock};
+use accord_store::{Sealed, Vault};
 use anyhow::{bail, Context, Result};
 use clap::Args;
 use sha2::{Digest, Sha256};
@@ -355,6 +357,14 @@ enum Action {
         party: usize,
         generation: u8,
     },
+    /// A party commits to confidential evidence and uploads it to the vault.
+    Commit(Confidential),
+    /// A party (the secretariat when `None`) reads an evidence item; the instance logs it.
+    Read {
+        owner: usize,
+        id: &'static str,
+        reader: Option<usize>,
+    },
     /// Any other statement: `by` a party, or the secretariat when `None`.
     Say {
         by: Option<usize>,
@@ -363,8 +373,19 @@ enum Action {
     },
 }
 
+/// A confidential evidence item of the demo world (synthetic material, no real data).
+struct Confidential {
+    by: usize,
+    id: &'static str,
+    marking: &'static str,
+    label: &'static str,
+    recipients: &'static [&'static str],
+    text: &'static str,
+}
+
 struct World<'a> {
     ledger: &'a Ledger,
+    vault: Arc<dyn Vault>,
     clock: SimulatedClock,
     secretariat: KeyFile,
     /// Current key of each party (index into PARTIES).
@@ -410,8 +431,15 @@ impl World<'_> {
             },
             &key,
         )?;
-        match self.ledger.append(vec![Submission::new(envelope)])?.pop() {
-            Some(Ok(_)) => self.appended += 1,
+        match self
+            .ledger
+            .append(vec![Submission::new(envelope.clone())])?
+            .pop()
+        {
+            Some(Ok(_)) => {
+                self.appended += 1;
+                accord_server::evidence::erase_after(self.vault.as_ref(), &envelope);
+            }
             Some(Err(r)) => self.refused.push(r.to_string()),
             None => {}
         }
@@ -427,8 +455,71 @@ impl World<'_> {
         derived_key(self.seed, &who)
     }
 
+    /// Commits to an item (salt derived from the seed, so the same seed gives the same log)
+    /// and stores content and salt in the vault.
+    fn commit(&mut self, at: Timestamp, c: Confidential) -> Result<()> {
+        let salt: [u8; 32] =
+            Sha256::digest(format!("accord-demo-salt/{}/{}/{}", self.seed, c.by, c.id)).into();
+        let content = format!(
+            "{}\n\n(Synthetic material of the Accord demo world: {}.)\n",
+            c.text, c.label
+        )
+        .into_bytes();
+        let payload = serde_json::json!({
+            "evidence": c.id, "marking": c.marking, "commitment": commitment(&salt, &content),
+            "media_type": "text/plain; charset=utf-8", "size": content.len(), "label": c.label,
+            "recipients": c.recipients});
+        self.say(at, "evidence.commit", payload, Some(c.by))?;
+        self.vault
+            .put(PARTIES[c.by].id, c.id, &Sealed { salt, content })?;
+        Ok(())
+    }
+
+    /// A read as the server makes it: the basis computed from the log, then an
+    /// `evidence.read` entry signed by the instance key.
+    fn read(&mut self, at: Timestamp, owner: usize, id: &str, reader: Option<usize>) -> Result<()> {
+        self.clock.set(at);
+        let owner: PartyId = PARTIES[owner].id.parse()?;
+        let reader: PartyId = match reader {
+            Some(i) => PARTIES[i].id.parse()?,
+            None => self
+                .secretariat
+                .party
+                .clone()
+                .context("secretariat key has no party")?,
+        };
+        let evidence: EvidenceId = id.parse()?;
+        let basis = {
+            let core = self.ledger.read();
+            let state = core.state();
+            let (Some(o), Some(r)) = (state.party(&owner), state.party(&reader)) else {
+                bail!("demo read by an unregistered party");
+            };
+            state.evidence().access(o, &evidence, r, at).map_err(|d| {
+                anyhow::anyhow!("demo read of {owner}/{id} by {reader} is not allowed: {d:?}")
+            })?
+        };
+        let request = hex::encode(&Sha256::digest(format!("{owner}/{id}/{reader}/{at}"))[..16]);
+        let payload = Payload::EvidenceRead(EvidenceRead {
+            owner,
+            evidence,
+            reader,
+            basis,
+            request,
+        });
+        let envelope = self.ledger.sign_as_instance(&payload)?;
+        match self.ledger.append(vec![Submission::new(envelope)])?.pop() {
+            Some(Ok(_)) => self.appended += 1,
+            Some(Err(r)) => self.refused.push(r.to_string()),
+            None => {}
+        }
+        Ok(())
+    }
+
     fn run(&mut self, action: Action, at: Timestamp) -> Result<()> {
         match action {
+            Action::Commit(c) => self.commit(at, c),
+            Action::Read { owner, id, reader } => self.read(at, owner, id, reader),
             Action::Say {
                 by,
                 entry_type,
@@ -626,6 +717,9 @@ fn timeline(rng: &mut Rng) -> Vec<(Timestamp, u32, Action)> {
     for (ms, action) in reports(rng) {
         push(&mut events, ms, action);
     }
+    for (ms, action) in confidential() {
+        push(&mut events, ms, action);
+    }
     events.sort_by_key(|(at, seq, _)| (*at, *seq));
     events
 }
@@ -649,6 +743,7 @@ pub fn seed_world(dir: &DataDir, seed: u64) -> Result<String> {
     )?;
     let mut world = World {
         ledger: &ledger,
+        vault: dir.open_vault()?,
         clock,
         secretariat: KeyFile {
             party: Some("secretariat".parse()?),
@@ -1277,6 +1372,63 @@ fn reports(rng: &mut Rng) -> Vec<(u64, Action)> {
         "reason": "A later forensic review found the indicators were shared with an unrelated criminal group."}),
     );
     out
+}
+
+/// Confidential evidence (principle 3): a malware analysis shared TLP:AMBER with a partner
+/// CERT and read by its region's council; a vendor's business-confidential test report read
+/// by the secretariat and by an auditor under a time-boxed grant; a TLP:RED packet capture
+/// attached to an incident notification and read by its one recipient; and an extract that
+/// turned out to hold personal data, erased by its owner (the commitment stays).
+fn confidential() -> Vec<(u64, Action)> {
+    use serde_json::json;
+    let day = |d: u64, h: u64| d * DAY_MS + h * HOUR_MS;
+    let aldoria = index_of("cert-aldoria");
+    let calandra = index_of("cert-calandra");
+    let northwind = index_of("northwind-cloud");
+    let brevia = index_of("state-brevia");
+    let read = |owner, id, reader| Action::Read { owner, id, reader };
+    vec![
+        (day(90, 11), Action::Commit(Confidential {
+            by: aldoria, id: "a1-loader-analysis", marking: "TLP:AMBER",
+            label: "malware analysis behind claim a1", recipients: &["cert-esteria"],
+            text: "Loader sample: shared code with an earlier campaign; build path and compile times match; two command servers registered through one reseller account.",
+        })),
+        (day(99, 9), read(aldoria, "a1-loader-analysis", Some(index_of("cert-esteria")))),
+        (day(104, 15), read(aldoria, "a1-loader-analysis", Some(index_of("council-europe")))),
+        (day(110, 10), read(aldoria, "a1-loader-analysis", None)),
+        (day(150, 16), Action::Commit(Confidential {
+            by: northwind, id: "pentest-report-spring", marking: "BUSINESS-CONFIDENTIAL",
+            label: "penetration test report, spring 2026", recipients: &[],
+            text: "External penetration test of the customer portal: two medium findings (session fixation, verbose errors), both fixed; no critical findings.",
+        })),
+        (day(152, 10), read(northwind, "pentest-report-spring", None)),
+        (day(200, 9), said(0, Some(northwind), "evidence.grant", json!({
+            "evidence": "pentest-report-spring", "party": "audit-collective",
+            "until": START.plus_ms(day(230, 9)).to_string(),
+            "purpose": "audit of the vulnerability-disclosure commitment, 2026"})).1),
+        (day(205, 14), read(northwind, "pentest-report-spring", Some(index_of("audit-collective")))),
+        (day(230, 8), Action::Commit(Confidential {
+            by: calandra, id: "ir-pcap-0819", marking: "TLP:RED",
+            label: "packet capture of the ministry mail intrusion", recipients: &["cert-aldoria"],
+            text: "Capture summary: beaconing every 300 s to a host in a hosting range also seen in claim a1; TLS fingerprint identical.",
+        })),
+        (day(230, 12), said(0, Some(calandra), "report.incident", json!({
+            "incident": "mail-intrusion-0819", "stage": "early_warning",
+            "aware_at": START.plus_ms(day(230, 2)).to_string(), "severity": "major",
+            "cross_border": true,
+            "summary": "Intrusion into a ministry mail system; a packet capture is attached for the named recipient.",
+            "attachments": ["ir-pcap-0819"]})).1),
+        (day(231, 10), read(calandra, "ir-pcap-0819", Some(aldoria))),
+        (day(260, 11), Action::Commit(Confidential {
+            by: brevia, id: "mailbox-extract", marking: "TLP:AMBER+STRICT",
+            label: "extract of a compromised mailbox", recipients: &[],
+            text: "Message headers of the phishing wave (synthetic; no real addresses).",
+        })),
+        (day(262, 9), read(brevia, "mailbox-extract", None)),
+        (day(290, 10), said(0, Some(brevia), "evidence.erase", json!({
+            "owner": "state-brevia", "evidence": "mailbox-extract",
+            "reason": "It held personal data that the report does not need."})).1),
+    ]
 }
 
 /// A statement `by` a party (the secretariat when `None`) at `ms` after the start.

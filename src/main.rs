@@ -7,6 +7,7 @@ pub(crate) mod bench;
 mod client;
 mod datadir;
 mod demo;
+mod evidence_cmd;
 mod import;
 mod init;
 mod negotiate;
@@ -88,6 +89,9 @@ enum Command {
     /// Issue and revoke parties' bearer tokens for authenticated reads.
     #[command(subcommand)]
     Token(token::TokenCommand),
+    /// Confidential evidence: commit, upload, read (logged), grant access, erase.
+    #[command(subcommand)]
+    Evidence(evidence_cmd::EvidenceCommand),
     /// Read the log.
     #[command(subcommand)]
     Log(client::LogCommand),
@@ -120,6 +124,7 @@ fn main() -> ExitCode {
         Command::Instrument(cmd) => negotiate::instrument(cmd),
         Command::Report(cmd) => import::report(cmd),
         Command::Token(cmd) => token::token(cmd),
+        Command::Evidence(cmd) => evidence_cmd::evidence(cmd),
         Command::Log(cmd) => client::log(cmd),
         Command::Receipt(cmd) => client::receipt(cmd),
         Command::Verify(args) => verify_cmd::run(args),

@@ -42,12 +42,22 @@ pub fn serve_ledger(
         let metrics = metrics.clone();
         Arc::new(move |stats| metrics.batch(stats))
     };
+    let vault = dir.open_vault()?;
+    let completed = accord_server::evidence::reconcile_vault(&ledger, vault.as_ref())
+        .context("completing evidence erasures in the vault")?;
+    if completed > 0 {
+        tracing::warn!(
+            items = completed,
+            "completed evidence erasures that an earlier run logged but did not finish"
+        );
+    }
     let (sequencer, thread) = Sequencer::start(ledger.clone(), MAX_BATCH, Some(observer));
     let state = AppState {
         sequencer,
         store: ledger.store().clone(),
         ledger,
         metrics,
+        vault,
     };
     runtime.block_on(async move {
         let listener = tokio::net::TcpListener::bind(listen)

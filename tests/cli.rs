@@ -701,3 +701,113 @@ fn instance_with_cert(dir: &std::path::Path) -> (String, String, String) {
     ]);
     (data, secretariat, key)
 }
+
+#[test]
+fn evidence_is_committed_read_checked_and_erased_from_the_command_line() {
+    let tmp = tempdir();
+    let (data, secretariat, key) = instance_with_cert(tmp.path());
+    let server = Server::start(std::path::Path::new(&data));
+    let s = server.url.as_str();
+    let issued: serde_json::Value = serde_json::from_str(&ok(&[
+        "token",
+        "issue",
+        "--party",
+        "cert-a",
+        "--as",
+        &secretariat,
+        "--server",
+        s,
+        "--json",
+    ]))
+    .unwrap();
+    let token = issued["token"].as_str().unwrap();
+    let file = p(tmp.path(), "capture.txt");
+    std::fs::write(&file, "beacon every 300 s to 203.0.113.7 (CANARY-cli)\n").unwrap();
+
+    // Without a token the upload cannot happen, so nothing is committed either.
+    let out = run(&[
+        "evidence",
+        "commit",
+        &file,
+        "--id",
+        "pcap-1",
+        "--marking",
+        "red",
+        "--label",
+        "packet capture",
+        "--as",
+        &key,
+        "--server",
+        s,
+    ]);
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("token"));
+
+    let committed = ok(&[
+        "evidence",
+        "commit",
+        &file,
+        "--id",
+        "pcap-1",
+        "--marking",
+        "red",
+        "--label",
+        "packet capture",
+        "--as",
+        &key,
+        "--server",
+        s,
+        "--token",
+        token,
+    ]);
+    assert!(committed.contains("TLP:RED"), "{committed}");
+    let copy = p(tmp.path(), "copy.txt");
+    let got = accord()
+        .args([
+            "evidence",
+            "get",
+            "cert-a/pcap-1",
+            "-o",
+            &copy,
+            "--token",
+            token,
+            "--server",
+            s,
+        ])
+        .output()
+        .unwrap();
+    assert!(
+        got.status.success(),
+        "{}",
+        String::from_utf8_lossy(&got.stderr)
+    );
+    assert!(String::from_utf8_lossy(&got.stderr).contains("matching its commitment"));
+    assert_eq!(std::fs::read(&copy).unwrap(), std::fs::read(&file).unwrap());
+
+    ok(&[
+        "evidence",
+        "erase",
+        "cert-a/pcap-1",
+        "--reason",
+        "retention over",
+        "--as",
+        &key,
+        "--server",
+        s,
+    ]);
+    let gone = run(&[
+        "evidence",
+        "get",
+        "cert-a/pcap-1",
+        "--token",
+        token,
+        "--server",
+        s,
+    ]);
+    assert_eq!(gone.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&gone.stderr).contains("evidence-erased"));
+    drop(server);
+    let vault = std::fs::read(std::path::Path::new(&data).join("evidence.db")).unwrap();
+    assert!(!vault.windows(10).any(|w| w == b"CANARY-cli"));
+    ok(&["verify", "--data", &data]);
+}

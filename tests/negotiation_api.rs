@@ -7,22 +7,11 @@
 //! The server is the real one on loopback over a real SQLite file; log time comes from the
 //! injectable clock, moved forward between steps so deadlines pass without waiting.
 
-use std::collections::BTreeMap;
-use std::sync::Arc;
+mod live;
 
 use accord_domain::norms::Charter;
-use accord_domain::Timestamp;
-use accord_envelope::{Envelope, KeyPair, Signer};
-use accord_sequencer::{Ledger, Sequencer, SimulatedClock};
-use accord_server::{AppState, Metrics};
-use accord_store::Store;
-use accord_store_sqlite::SqliteStore;
-use accord_tlog::note::NoteVerifier;
+use live::{Api, DAY};
 use serde_json::{json, Value};
-
-const HOUR: u64 = 3_600_000;
-const DAY: u64 = 24 * HOUR;
-const START: u64 = 1_767_600_000_000; // 2026-01-05T08:00:00Z
 
 /// (id, kind, region)
 const PARTIES: &[(&str, &str, &str)] = &[
@@ -37,83 +26,7 @@ const PARTIES: &[(&str, &str, &str)] = &[
     ("audit", "auditor", "global"),
 ];
 
-struct Api {
-    url: String,
-    agent: ureq::Agent,
-    clock: SimulatedClock,
-    keys: BTreeMap<String, KeyPair>,
-    ledger: Arc<Ledger>,
-}
-
 impl Api {
-    fn post(&self, party: &str, ty: &str, payload: Value) -> (u16, Value) {
-        let key = &self.keys[party];
-        let signer = Signer {
-            party: party.parse().unwrap(),
-            key: key.key_id(),
-        };
-        let env = Envelope::sign(ty, 1, payload, signer, key).unwrap();
-        let mut res = self
-            .agent
-            .post(&format!("{}/entries", self.url))
-            .header("content-type", "application/json")
-            .send(&env.to_canonical_bytes()[..])
-            .unwrap();
-        let status = res.status().as_u16();
-        let body = res.body_mut().read_to_vec().unwrap();
-        (status, serde_json::from_slice(&body).unwrap_or(Value::Null))
-    }
-
-    /// Posts and expects acceptance.
-    fn ok(&self, party: &str, ty: &str, payload: Value) {
-        let (status, body) = self.post(party, ty, payload);
-        assert_eq!(status, 201, "{ty} by {party} was refused: {body}");
-    }
-
-    /// Posts, expects a refusal with `status` and `rule`, and checks nothing changed.
-    fn refused(&self, party: &str, ty: &str, payload: Value, status: u16, rule: &str) -> Value {
-        let before = self.digest();
-        let (got, body) = self.post(party, ty, payload);
-        assert_eq!(
-            (got, body["rule"].as_str()),
-            (status, Some(rule)),
-            "{ty} by {party}: {body}"
-        );
-        assert!(
-            body["detail"].as_str().is_some_and(|d| d.len() > 10),
-            "{body}"
-        );
-        assert_eq!(self.digest(), before, "a refused {ty} changed the state");
-        body
-    }
-
-    fn get(&self, path: &str) -> Value {
-        let mut res = self
-            .agent
-            .get(&format!("{}{path}", self.url))
-            .call()
-            .unwrap();
-        assert_eq!(res.status().as_u16(), 200, "GET {path}");
-        serde_json::from_slice(&res.body_mut().read_to_vec().unwrap()).unwrap()
-    }
-
-    fn digest(&self) -> (u64, [u8; 32]) {
-        let core = self.ledger.read();
-        let p = core.published().unwrap();
-        (p.checkpoint.size, p.state_digest)
-    }
-
-    fn wait(&self, ms: u64) {
-        self.clock.advance_ms(ms);
-    }
-
-    fn at(&self, plus_days: u64) -> String {
-        Timestamp::from_unix_ms(
-            accord_sequencer::Clock::now(&self.clock).unix_ms() + plus_days * DAY,
-        )
-        .to_string()
-    }
-
     fn propose(&self, by: &str, id: &str, draft: Value) {
         let payload = json!({"instrument": id, "title": format!("Instrument {id}"), "draft": draft,
                              "comment_until": self.at(7), "positions_until": self.at(14)});
@@ -163,77 +76,7 @@ fn norm(id: &str, text: &str) -> Value {
 
 #[test]
 fn a_negotiation_runs_end_to_end_over_http_and_verifies() {
-    let dir = tempfile::tempdir().unwrap();
-    let store = Arc::new(SqliteStore::open(dir.path().join("accord.db")).unwrap());
-    let instance = KeyPair::generate();
-    let clock = SimulatedClock::at(Timestamp::from_unix_ms(START));
-    let ledger = Arc::new(
-        Ledger::open(
-            store.clone(),
-            "test.example/regime",
-            &instance,
-            Arc::new(clock.clone()),
-            &mut |_, _| {},
-        )
-        .unwrap(),
-    );
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()
-        .unwrap();
-    let (sequencer, thread) = Sequencer::start(ledger.clone(), 256, None);
-    let state = AppState {
-        sequencer,
-        store: store.clone(),
-        ledger: ledger.clone(),
-        metrics: Arc::new(Metrics::new()),
-    };
-    let listener = runtime
-        .block_on(tokio::net::TcpListener::bind("127.0.0.1:0"))
-        .unwrap();
-    let url = format!("http://{}", listener.local_addr().unwrap());
-    let (stop_tx, stop_rx) = tokio::sync::oneshot::channel::<()>();
-    let server = runtime.spawn(accord_server::serve(listener, state, async {
-        let _ = stop_rx.await;
-    }));
-
-    let mut keys: BTreeMap<String, KeyPair> = BTreeMap::new();
-    keys.insert("instance".into(), instance.clone());
-    keys.insert("secretariat".into(), KeyPair::generate());
-    for (i, (id, _, _)) in PARTIES.iter().enumerate() {
-        keys.insert((*id).into(), KeyPair::from_seed([60 + i as u8; 32]));
-    }
-    let api = Api {
-        url,
-        agent: ureq::Agent::config_builder()
-            .http_status_as_error(false)
-            .build()
-            .into(),
-        clock,
-        keys,
-        ledger: ledger.clone(),
-    };
-
-    // Genesis, charter, parties.
-    api.ok("instance", "instance.genesis", json!({
-        "origin": "test.example/regime", "display_name": "Negotiation test",
-        "instance_key": instance.public_key(),
-        "secretariat": {"party": "secretariat", "kind": "secretariat", "region": "global",
-                        "display_name": "Secretariat", "public_key": api.keys["secretariat"].public_key()}}));
-    api.ok(
-        "secretariat",
-        "regime.establish",
-        serde_json::to_value(Charter::baseline()).unwrap(),
-    );
-    for (id, kind, region) in PARTIES {
-        api.ok(
-            "secretariat",
-            "party.register",
-            json!({"party": id, "kind": kind, "region": region,
-            "display_name": format!("Party {id}"), "public_key": api.keys[*id].public_key()}),
-        );
-    }
+    let api = Api::start(PARTIES);
     assert_eq!(api.get("/norms").as_array().unwrap().len(), 17);
 
     // 1. A new norm under weighted chambers: comments, two competing amendments, positions.
@@ -426,24 +269,5 @@ fn a_negotiation_runs_end_to_end_over_http_and_verifies() {
     );
 
     // accord verify recomputes the identical state digest, from the database and over HTTP.
-    let (size, digest) = api.digest();
-    let verifier = NoteVerifier::parse(&ledger.verifier_key()).unwrap();
-    let local = accord_verify::verify(
-        &accord_verify::LocalSource(store.clone() as Arc<dyn Store>),
-        &verifier,
-        &mut |_, _| {},
-    )
-    .unwrap();
-    assert_eq!((local.entries, local.state_digest), (size, digest));
-    let remote = accord_verify::verify(
-        &accord_verify::HttpSource::new(&api.url),
-        &verifier,
-        &mut |_, _| {},
-    )
-    .unwrap();
-    assert_eq!((remote.entries, remote.state_digest), (size, digest));
-
-    let _ = stop_tx.send(());
-    runtime.block_on(server).unwrap().unwrap();
-    thread.join();
+    api.verify();
 }

@@ -305,6 +305,7 @@ pub(crate) fn found_bench_instance(dir: &Path, log: &str, name: &str) -> Result<
 struct Instance {
     ledger: Arc<Ledger>,
     keys: Vec<(PartyId, KeyPair)>,
+    dir: DataDir,
 }
 
 impl Instance {
@@ -314,6 +315,7 @@ impl Instance {
         Ok(Instance {
             ledger: Arc::new(ledger),
             keys,
+            dir: DataDir::new(dir),
         })
     }
 
@@ -337,6 +339,7 @@ impl Instance {
             ledger: self.ledger.clone(),
             store: self.ledger.store().clone(),
             metrics: Arc::new(Metrics::new()),
+            vault: self.dir.open_vault()?,
         };
         let (stop_tx, stop_rx) = tokio::sync::oneshot::channel::<()>();
         let listener = runtime.block_on(tokio::net::TcpListener::bind("127.0.0.1:0"))?;

@@ -145,6 +145,12 @@ validated_string!(
 );
 
 validated_string!(
+    /// Id of a confidential evidence item within its owner's items, e.g. `ir-2026-07-pcap`.
+    EvidenceId,
+    |s| slug("evidence id", s)
+);
+
+validated_string!(
     /// Name of a regime parameter, e.g. `disclosure_window_days`.
     ParamName,
     |s| slug("parameter name", s)
@@ -214,6 +220,12 @@ string_schema!(
 string_schema!(
     AmendmentId,
     "An amendment id (a-z, 0-9, '-', '_').",
+    SLUG,
+    64
+);
+string_schema!(
+    EvidenceId,
+    "An evidence item id (a-z, 0-9, '-', '_').",
     SLUG,
     64
 );

@@ -7,6 +7,7 @@
 pub mod commitments;
 pub mod decision;
 pub mod entry;
+pub mod evidence;
 pub mod ids;
 pub mod indicators;
 pub mod norms;

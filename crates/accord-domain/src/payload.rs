@@ -9,6 +9,7 @@ use accord_envelope::{Envelope, KeyId, PartyId, PublicKey};
 use serde::{Deserialize, Serialize};
 
 use crate::commitments::{CommitmentMade, CommitmentWithdrawn};
+use crate::evidence::{EvidenceCommit, EvidenceErase, EvidenceGrant, EvidenceRead};
 use crate::ids::{CheckId, DisplayName, LanguageTag, RegionId, ShortText};
 use crate::norms::charter::Charter;
 use crate::norms::negotiation::{
@@ -279,6 +280,14 @@ pub enum Payload {
     TokenIssue(TokenIssue),
     /// `party.token_revoke` v1.
     TokenRevoke(TokenRevoke),
+    /// `evidence.commit` v1.
+    EvidenceCommit(EvidenceCommit),
+    /// `evidence.grant` v1.
+    EvidenceGrant(EvidenceGrant),
+    /// `evidence.read` v1 (signed by the instance key).
+    EvidenceRead(EvidenceRead),
+    /// `evidence.erase` v1.
+    EvidenceErase(EvidenceErase),
 }
 
 /// Every entry type this version accepts, with its schema version.
@@ -310,6 +319,10 @@ pub const ENTRY_TYPES: &[(&str, u32)] = &[
     (REPORT_DISCLOSURE, 1),
     (TOKEN_ISSUE, 1),
     (TOKEN_REVOKE, 1),
+    (EVIDENCE_COMMIT, 1),
+    (EVIDENCE_GRANT, 1),
+    (EVIDENCE_READ, 1),
+    (EVIDENCE_ERASE, 1),
 ];
 
 /// Entry type of [`Genesis`].
@@ -366,6 +379,14 @@ pub const REPORT_DISCLOSURE: &str = "report.vulnerability_disclosure";
 pub const TOKEN_ISSUE: &str = "party.token_issue";
 /// Entry type of [`TokenRevoke`].
 pub const TOKEN_REVOKE: &str = "party.token_revoke";
+/// Entry type of [`EvidenceCommit`].
+pub const EVIDENCE_COMMIT: &str = "evidence.commit";
+/// Entry type of [`EvidenceGrant`].
+pub const EVIDENCE_GRANT: &str = "evidence.grant";
+/// Entry type of [`EvidenceRead`].
+pub const EVIDENCE_READ: &str = "evidence.read";
+/// Entry type of [`EvidenceErase`].
+pub const EVIDENCE_ERASE: &str = "evidence.erase";
 
 impl Payload {
     /// Parses the payload of `envelope` into its typed form, naming the field and rule on error.
@@ -428,6 +449,10 @@ impl Payload {
             REPORT_DISCLOSURE => Payload::Disclosure(typed(p)?),
             TOKEN_ISSUE => Payload::TokenIssue(typed(p)?),
             TOKEN_REVOKE => Payload::TokenRevoke(typed(p)?),
+            EVIDENCE_COMMIT => Payload::EvidenceCommit(typed(p)?),
+            EVIDENCE_GRANT => Payload::EvidenceGrant(typed(p)?),
+            EVIDENCE_READ => Payload::EvidenceRead(typed(p)?),
+            EVIDENCE_ERASE => Payload::EvidenceErase(typed(p)?),
             _ => unreachable!("ENTRY_TYPES and this match list the same types"),
         };
         Ok(payload)
@@ -463,6 +488,10 @@ impl Payload {
             Payload::Disclosure(_) => REPORT_DISCLOSURE,
             Payload::TokenIssue(_) => TOKEN_ISSUE,
             Payload::TokenRevoke(_) => TOKEN_REVOKE,
+            Payload::EvidenceCommit(_) => EVIDENCE_COMMIT,
+            Payload::EvidenceGrant(_) => EVIDENCE_GRANT,
+            Payload::EvidenceRead(_) => EVIDENCE_READ,
+            Payload::EvidenceErase(_) => EVIDENCE_ERASE,
         }
     }
 
@@ -496,9 +525,40 @@ impl Payload {
             Payload::Disclosure(p) => serde_json::to_value(p),
             Payload::TokenIssue(p) => serde_json::to_value(p),
             Payload::TokenRevoke(p) => serde_json::to_value(p),
+            Payload::EvidenceCommit(p) => serde_json::to_value(p),
+            Payload::EvidenceGrant(p) => serde_json::to_value(p),
+            Payload::EvidenceRead(p) => serde_json::to_value(p),
+            Payload::EvidenceErase(p) => serde_json::to_value(p),
         };
         // Serializing these plain structs cannot fail (no maps with non-string keys).
         v.unwrap_or(serde_json::Value::Null)
+    }
+
+    /// The confidential evidence a report attaches, as (JSON pointer, id) pairs.
+    pub fn evidence_refs(&self) -> Vec<(String, &crate::ids::EvidenceId)> {
+        fn list(v: &[crate::ids::EvidenceId]) -> Vec<(String, &crate::ids::EvidenceId)> {
+            v.iter()
+                .enumerate()
+                .map(|(i, id)| (format!("/payload/attachments/{i}"), id))
+                .collect()
+        }
+        match self {
+            Payload::IncidentReport(r) => list(&r.attachments),
+            Payload::RemediationReport(r) => list(&r.attachments),
+            Payload::TestingDeclaration(r) => list(&r.attachments),
+            Payload::SelfAssessment(r) => list(&r.attachments),
+            Payload::AttributionClaim(c) => c
+                .evidence
+                .iter()
+                .enumerate()
+                .filter_map(|(i, e)| {
+                    e.attachment
+                        .as_ref()
+                        .map(|id| (format!("/payload/evidence/{i}/attachment"), id))
+                })
+                .collect(),
+            _ => Vec::new(),
+        }
     }
 }
 
@@ -541,6 +601,10 @@ pub fn payload_schema(entry_type: &str, schema: u32) -> Option<serde_json::Value
         REPORT_DISCLOSURE => of::<DisclosureReport>(),
         TOKEN_ISSUE => of::<TokenIssue>(),
         TOKEN_REVOKE => of::<TokenRevoke>(),
+        EVIDENCE_COMMIT => of::<EvidenceCommit>(),
+        EVIDENCE_GRANT => of::<EvidenceGrant>(),
+        EVIDENCE_READ => of::<EvidenceRead>(),
+        EVIDENCE_ERASE => of::<EvidenceErase>(),
         _ => return None,
     })
 }

@@ -12,11 +12,12 @@ use serde::Serialize;
 use sha2::{Digest, Sha256};
 
 use crate::commitments::Commitments;
+use crate::evidence::Evidences;
 use crate::ids::{CheckId, DisplayName, RegionId};
 use crate::norms::negotiation::{Regime, Step, Touched};
 use crate::payload::{
     Contact, ContactRole, Genesis, KeyRevocation, KeyRotation, PartyKind, PartyRegistration,
-    Payload, ReachabilityAck, ReachabilityCheck, RevocationReason, GENESIS,
+    Payload, ReachabilityAck, ReachabilityCheck, RevocationReason, EVIDENCE_READ, GENESIS,
 };
 use crate::reports::assessment::Assessments;
 use crate::reports::attribution::Attributions;
@@ -30,6 +31,9 @@ use crate::tokens::Tokens;
 
 /// The party id the instance key signs the genesis entry as. No party may register with it.
 pub const INSTANCE_SIGNER: &str = "instance";
+
+/// Entry types the instance key signs after genesis: records of what the server itself did.
+pub const INSTANCE_ENTRY_TYPES: &[&str] = &[EVIDENCE_READ];
 
 /// A 32-byte state digest.
 pub type StateDigest = [u8; 32];
@@ -173,6 +177,7 @@ pub struct State {
     assessments: Assessments,
     disclosures: Disclosures,
     tokens: Tokens,
+    evidence: Evidences,
     size: u64,
     last_at: Timestamp,
     touched: BTreeSet<RecordKey>,
@@ -192,6 +197,7 @@ enum RecordKey {
     Assessment(PartyId, crate::ids::NormId),
     Disclosure(PartyId, crate::ids::ShortText),
     Token(String),
+    Evidence(PartyId, crate::ids::EvidenceId),
 }
 
 impl RecordKey {
@@ -213,6 +219,7 @@ impl RecordKey {
             RecordKey::Assessment(p, n) => format!("assessment/{p}/{n}"),
             RecordKey::Disclosure(p, t) => format!("disclosure/{p}/{t}"),
             RecordKey::Token(h) => format!("token/{h}"),
+            RecordKey::Evidence(p, e) => format!("evidence/{p}/{e}"),
         }
     }
 }
@@ -293,6 +300,11 @@ impl State {
         &self.tokens
     }
 
+    /// Confidential evidence items: commitments, grants, reads, erasures.
+    pub fn evidence(&self) -> &Evidences {
+        &self.evidence
+    }
+
     /// All reachability checks by id.
     pub fn checks(&self) -> &BTreeMap<CheckId, CheckRecord> {
         &self.checks
@@ -314,6 +326,37 @@ impl State {
                 ));
             }
             return Ok(genesis.instance_key);
+        }
+        if env.signer.party.as_str() == INSTANCE_SIGNER {
+            let instance = self.instance.as_ref().ok_or_else(|| {
+                Rejection::conflict("no-genesis", "/type", "the log has no genesis entry yet")
+            })?;
+            if env.entry_type == GENESIS {
+                return Err(Rejection::conflict(
+                    "genesis-exists",
+                    "/type",
+                    "this instance already has its genesis entry",
+                ));
+            }
+            if !INSTANCE_ENTRY_TYPES.contains(&env.entry_type.as_str()) {
+                return Err(Rejection::forbidden(
+                    "instance-signer",
+                    "/signer/party",
+                    format!(
+                        "the instance key signs only {}; `{}` entries are signed by a party",
+                        INSTANCE_ENTRY_TYPES.join(", "),
+                        env.entry_type
+                    ),
+                ));
+            }
+            if env.signer.key != instance.instance_key.key_id() {
+                return Err(Rejection::unauthorized(
+                    "unknown-key",
+                    "/signer/key",
+                    format!("`{}` is not the instance key", env.signer.key),
+                ));
+            }
+            return Ok(instance.instance_key);
         }
         let party = self.parties.get(&env.signer.party).ok_or_else(|| {
             Rejection::unauthorized(
@@ -380,6 +423,19 @@ impl State {
                 )),
             };
         };
+        if env.signer.party.as_str() == INSTANCE_SIGNER {
+            return match &payload {
+                Payload::EvidenceRead(r) => self
+                    .evidence
+                    .check_read(r, &self.parties, at)
+                    .map(|()| payload),
+                _ => Err(Rejection::forbidden(
+                    "instance-signer",
+                    "/signer/party",
+                    "the instance key signs only records of what the server did",
+                )),
+            };
+        }
         // signing_key already established the signer is a registered party with an active key.
         let signer = self.parties.get(&env.signer.party).ok_or_else(|| {
             Rejection::unauthorized(
@@ -388,6 +444,8 @@ impl State {
                 "signer is not registered",
             )
         })?;
+        self.evidence
+            .check_refs(&signer.id, &payload.evidence_refs())?;
         match &payload {
             Payload::Genesis(_) => Err(Rejection::conflict(
                 "genesis-exists",
@@ -468,6 +526,19 @@ impl State {
                 require_kind(signer, PartyKind::Secretariat, env)?;
                 self.tokens.check_revoke(r)
             }
+            Payload::EvidenceCommit(c) => self
+                .evidence
+                .check_commit(signer, c, |p| self.parties.contains_key(p)),
+            Payload::EvidenceGrant(g) => {
+                self.evidence
+                    .check_grant(signer, g, self.parties.contains_key(&g.party), at)
+            }
+            Payload::EvidenceRead(_) => Err(Rejection::forbidden(
+                "instance-signer",
+                "/signer/party",
+                "`evidence.read` is recorded by the instance when it releases evidence; read through GET /evidence/{owner}/{id}",
+            )),
+            Payload::EvidenceErase(e) => self.evidence.check_erase(signer, e),
             other => {
                 let step = negotiation_step(other).expect("the remaining payloads are steps");
                 let regime = self.regime.as_ref().ok_or_else(|| {
@@ -874,6 +945,26 @@ impl State {
                 self.tokens.revoke(&r, here);
                 self.touched.insert(RecordKey::Token(r.token_sha256));
             }
+            Payload::EvidenceCommit(c) => {
+                let owner = env.signer.party.clone();
+                self.evidence.commit(&owner, &c, here);
+                self.touched.insert(RecordKey::Evidence(owner, c.evidence));
+            }
+            Payload::EvidenceGrant(g) => {
+                let owner = env.signer.party.clone();
+                self.evidence.grant(&owner, &g, here);
+                self.touched.insert(RecordKey::Evidence(owner, g.evidence));
+            }
+            Payload::EvidenceRead(r) => {
+                self.evidence.read(&r, here);
+                self.touched
+                    .insert(RecordKey::Evidence(r.owner, r.evidence));
+            }
+            Payload::EvidenceErase(e) => {
+                self.evidence.erase(&env.signer.party, &e, here);
+                self.touched
+                    .insert(RecordKey::Evidence(e.owner, e.evidence));
+            }
             other => {
                 let (Some(step), Some(signer), Some(regime)) = (
                     negotiation_step(&other),
@@ -963,6 +1054,7 @@ impl State {
                     .of(p)
                     .and_then(|m| m.get(t))
                     .map(canonical::to_canonical),
+                RecordKey::Evidence(p, e) => self.evidence.get(p, e).map(canonical::to_canonical),
                 RecordKey::Assessment(p, n) => {
                     Some(canonical::to_canonical(self.assessments.of_norm(p, n)))
                 }

@@ -16,7 +16,7 @@ use serde_json::{json, Value};
 const DAY: u64 = 86_400_000;
 
 fn documents(kind: &str) -> Vec<PathBuf> {
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR"))
+    let dir = manifest_dir()
         .join("../accord-csaf/tests/documents")
         .join(kind);
     let mut list: Vec<PathBuf> = std::fs::read_dir(&dir)
@@ -144,4 +144,12 @@ fn csaf_advisories_are_validated_and_disclosure_timeliness_counted() {
     );
     assert_eq!(e.figures["median_days_to_disclosure"], 30.0);
     assert_eq!(e.items.iter().filter(|i| i.outcome == "late").count(), 1);
+}
+
+/// This crate's directory, as cargo gives it to the running test (not the path it was built
+/// at: a build cache shared between checkouts must not send the test to another checkout).
+fn manifest_dir() -> std::path::PathBuf {
+    std::env::var_os("CARGO_MANIFEST_DIR")
+        .map(std::path::PathBuf::from)
+        .unwrap_or_else(|| env!("CARGO_MANIFEST_DIR").into())
 }

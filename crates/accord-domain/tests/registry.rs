@@ -35,10 +35,7 @@ fn the_first_entry_must_be_a_genesis_signed_by_the_instance_key() {
     let mut w = World::founded();
     let again = w.entries[0].envelope.clone();
     let (kind, rule, _) = refused(w.submit(again));
-    assert_eq!(
-        (kind, rule),
-        (RejectionKind::Unauthorized, "unknown-signer")
-    );
+    assert_eq!((kind, rule), (RejectionKind::Conflict, "genesis-exists"));
 }
 
 #[test]

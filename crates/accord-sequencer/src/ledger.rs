@@ -206,6 +206,7 @@ pub struct Ledger {
     keys: RwLock<HashMap<KeyId, PublicKey>>,
     signer: NoteSigner,
     instance_key: PublicKey,
+    instance_pair: KeyPair,
     clock: Arc<dyn Clock>,
 }
 
@@ -240,8 +241,28 @@ impl Ledger {
             keys: RwLock::new(keys),
             signer,
             instance_key: instance_key.public_key(),
+            instance_pair: instance_key.clone(),
             clock,
         })
+    }
+
+    /// Signs a record of what the server itself did (an entry type in
+    /// [`accord_domain::state::INSTANCE_ENTRY_TYPES`]) with the instance key, as party
+    /// `instance`; it is then submitted like any other entry.
+    pub fn sign_as_instance(&self, payload: &Payload) -> Result<Envelope, Rejection> {
+        let signer = accord_envelope::Signer {
+            party: accord_domain::state::INSTANCE_SIGNER
+                .parse()
+                .map_err(|_| Rejection::malformed("instance-signer", "", "bad instance id"))?,
+            key: self.instance_key.key_id(),
+        };
+        Ok(Envelope::sign(
+            payload.entry_type(),
+            1,
+            payload.to_value(),
+            signer,
+            &self.instance_pair,
+        )?)
     }
 
     /// The store underneath.

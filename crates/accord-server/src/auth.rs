@@ -24,6 +24,13 @@ pub struct Caller {
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Unauthorized(&'static str);
 
+impl Unauthorized {
+    /// A 401 saying `why`.
+    pub fn new(why: &'static str) -> Self {
+        Unauthorized(why)
+    }
+}
+
 impl IntoResponse for Unauthorized {
     fn into_response(self) -> Response {
         let mut res =

@@ -6,6 +6,7 @@
 
 pub mod accountability;
 pub mod auth;
+pub mod evidence;
 pub mod metrics;
 pub mod pages;
 pub mod problem;
@@ -48,6 +49,8 @@ pub struct AppState {
     pub store: Arc<dyn Store>,
     /// Prometheus metrics.
     pub metrics: Arc<Metrics>,
+    /// Confidential evidence content, beside the log.
+    pub vault: Arc<dyn accord_store::Vault>,
 }
 
 /// The whole HTTP API.
@@ -87,6 +90,11 @@ pub fn router(state: AppState) -> Router {
             get(accountability::indicator),
         )
         .route("/overdue", get(accountability::overdue))
+        .route(
+            "/evidence/{owner}/{id}",
+            get(evidence::read).put(evidence::upload),
+        )
+        .route("/parties/{id}/evidence", get(evidence::list))
         .route("/review-calendar", get(regime::review_calendar))
         .route("/schemas", get(schemas))
         .route("/schemas/envelope", get(envelope_schema))
@@ -143,6 +151,9 @@ pub async fn serve(
         accountability::incidents,
         accountability::indicator,
         accountability::overdue,
+        evidence::read,
+        evidence::upload,
+        evidence::list,
         auth::whoami,
         regime::review_calendar,
         schemas,
@@ -268,12 +279,15 @@ async fn accept_submission(
         .map_err(|_| too_large())?;
     let envelope = Envelope::from_wire(&bytes)
         .map_err(|e| Problem::from(accord_domain::Rejection::from(e)))?;
-    let mut submission = Submission::new(envelope);
+    let mut submission = Submission::new(envelope.clone());
     app.ledger
         .preverify(&mut submission)
         .map_err(Problem::from)?;
     match app.sequencer.submit(submission).await {
-        Ok(outcome) => Ok((outcome.receipt, outcome.duplicate)),
+        Ok(outcome) => {
+            evidence::erase_after(app.vault.as_ref(), &envelope);
+            Ok((outcome.receipt, outcome.duplicate))
+        }
         Err(SubmitError::Rejected(r)) => Err(r.into()),
         Err(SubmitError::Unavailable(why)) => Err(Problem::unavailable(why)),
     }

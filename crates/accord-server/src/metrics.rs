@@ -21,10 +21,20 @@ pub struct SubmissionLabels {
     pub rule: String,
 }
 
+/// Labels of the evidence counter.
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+pub struct EvidenceLabels {
+    /// `upload`, `read`, `erase`.
+    pub action: String,
+    /// `ok`, `unauthenticated`, `forbidden`, `not_found`, `gone`, `invalid`, `failed`.
+    pub outcome: String,
+}
+
 /// The server's metrics and their registry.
 pub struct Metrics {
     registry: Mutex<Registry>,
     submissions: Family<SubmissionLabels, Counter>,
+    evidence: Family<EvidenceLabels, Counter>,
     batch_size: Histogram,
     append_seconds: Histogram,
     log_size: Gauge<u64, AtomicU64>,
@@ -46,6 +56,12 @@ impl Metrics {
             "Submissions received, by outcome and rejection rule",
             submissions.clone(),
         );
+        let evidence = Family::<EvidenceLabels, Counter>::default();
+        registry.register(
+            "evidence_requests",
+            "Confidential-evidence requests, by action and outcome (never by item)",
+            evidence.clone(),
+        );
         let batch_size = Histogram::new(exponential_buckets(1.0, 2.0, 14));
         registry.register(
             "batch_size",
@@ -63,6 +79,7 @@ impl Metrics {
         Metrics {
             registry: Mutex::new(registry),
             submissions,
+            evidence,
             batch_size,
             append_seconds,
             log_size,
@@ -75,6 +92,16 @@ impl Metrics {
             .get_or_create(&SubmissionLabels {
                 outcome: outcome.to_owned(),
                 rule: rule.to_owned(),
+            })
+            .inc();
+    }
+
+    /// Counts one evidence request.
+    pub fn evidence(&self, action: &str, outcome: &str) {
+        self.evidence
+            .get_or_create(&EvidenceLabels {
+                action: action.to_owned(),
+                outcome: outcome.to_owned(),
             })
             .inc();
     }

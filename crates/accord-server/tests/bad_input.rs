@@ -113,6 +113,9 @@ fn fixture() -> Fixture {
         ledger: ledger.clone(),
         store,
         metrics: Arc::new(Metrics::new()),
+        vault: Arc::new(
+            accord_store_sqlite::SqliteVault::open(dir.path().join("evidence.db")).unwrap(),
+        ),
     });
     Fixture {
         _dir: dir,

@@ -20,6 +20,10 @@
 
 #![warn(missing_docs)]
 
+mod vault;
+
+pub use vault::SqliteVault;
+
 use std::fmt;
 use std::path::{Path, PathBuf};
 use std::sync::{Condvar, Mutex, MutexGuard, PoisonError};

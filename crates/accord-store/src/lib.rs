@@ -15,6 +15,9 @@
 #![warn(missing_docs)]
 
 pub mod conformance;
+pub mod vault;
+
+pub use vault::{Sealed, Vault};
 
 use thiserror::Error;
 

@@ -25,6 +25,9 @@ pub struct SelfAssessment {
     pub score: u8,
     /// How it reached the score.
     pub statement: LongText,
+    /// Confidential evidence the owner committed (`evidence.commit`) and attaches here.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub attachments: Vec<crate::ids::EvidenceId>,
 }
 
 /// A self-assessment as projected.

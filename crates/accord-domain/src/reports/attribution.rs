@@ -21,8 +21,8 @@ pub const CONFIDENCE_SCALE: [&str; 5] = [
     "5 — near certain: corroborated by independent sources and direct evidence",
 ];
 
-/// One item of evidence (described, not attached: attachments follow the confidentiality
-/// rules of principle 3).
+/// One item of evidence: described in the public log; the material itself, if attached, is
+/// confidential evidence (`evidence.commit`) referenced by id.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Evidence {
@@ -30,6 +30,9 @@ pub struct Evidence {
     pub kind: ShortText,
     /// What it shows.
     pub description: LongText,
+    /// The item itself, as confidential evidence the claimant committed, if attached.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub attachment: Option<crate::ids::EvidenceId>,
 }
 
 /// `report.attribution`: a claim.

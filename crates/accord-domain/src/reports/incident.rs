@@ -86,6 +86,9 @@ pub struct IncidentReport {
     pub cross_border: bool,
     /// What happened, what is affected, what is done (no personal data).
     pub summary: LongText,
+    /// Confidential evidence the owner committed (`evidence.commit`) and attaches here.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub attachments: Vec<crate::ids::EvidenceId>,
 }
 
 /// One filed (or missing) stage.

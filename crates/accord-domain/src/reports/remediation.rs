@@ -95,6 +95,9 @@ pub struct RemediationReport {
     pub status: RemediationStatus,
     /// What it is and what is done (no exploit details, no personal data).
     pub summary: LongText,
+    /// Confidential evidence the owner committed (`evidence.commit`) and attaches here.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub attachments: Vec<crate::ids::EvidenceId>,
 }
 
 /// A remediation item as projected.

@@ -42,6 +42,9 @@ pub struct TestingDeclaration {
     pub window_start: Timestamp,
     /// When testing ends.
     pub window_end: Timestamp,
+    /// Confidential evidence the owner committed (`evidence.commit`) and attaches here.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub attachments: Vec<crate::ids::EvidenceId>,
 }
 
 /// A declaration as projected.
