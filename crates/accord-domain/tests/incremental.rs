@@ -1,6 +1,6 @@
-//! Property: for random sequences of report entries (valid and invalid alike), the indicators
-//! of the state built entry by entry — refusals included — equal those of a full replay of the
-//! accepted log, and so does the state digest.
+//! Property: for random sequences of report and evidence entries (valid and invalid alike), the
+//! indicators and evidence records of the state built entry by entry — refusals included —
+//! equal those of a full replay of the accepted log, and so does the state digest.
 
 mod common;
 
@@ -61,6 +61,34 @@ enum Op {
         party: usize,
         norm: u8,
     },
+    Evidence {
+        party: usize,
+        id: u8,
+        marking: u8,
+        recipient: Option<usize>,
+    },
+    Grant {
+        party: usize,
+        id: u8,
+        to: usize,
+        days: u64,
+    },
+    /// Signed by the instance key, with a basis that may or may not be the log's.
+    Read {
+        owner: usize,
+        id: u8,
+        reader: usize,
+        basis: u8,
+    },
+    Erase {
+        party: usize,
+        owner: usize,
+        id: u8,
+    },
+    Attach {
+        party: usize,
+        id: u8,
+    },
 }
 
 fn op() -> impl Strategy<Value = Op> {
@@ -108,10 +136,49 @@ fn op() -> impl Strategy<Value = Op> {
             norm,
             stricter
         }),
-        (p, 0..3u8).prop_map(|(party, norm)| Op::Withdraw { party, norm }),
+        (p.clone(), 0..3u8).prop_map(|(party, norm)| Op::Withdraw { party, norm }),
+        (p.clone(), 0..3u8, 0..4u8, prop::option::of(p.clone())).prop_map(
+            |(party, id, marking, recipient)| Op::Evidence {
+                party,
+                id,
+                marking,
+                recipient
+            }
+        ),
+        (p.clone(), 0..3u8, p.clone(), 0..3u64).prop_map(|(party, id, to, days)| Op::Grant {
+            party,
+            id,
+            to,
+            days
+        }),
+        (p.clone(), 0..3u8, p.clone(), 0..5u8).prop_map(|(owner, id, reader, basis)| Op::Read {
+            owner,
+            id,
+            reader,
+            basis
+        }),
+        (p.clone(), p.clone(), 0..3u8).prop_map(|(party, owner, id)| Op::Erase {
+            party,
+            owner,
+            id
+        }),
+        (p, 0..3u8).prop_map(|(party, id)| Op::Attach { party, id }),
     ]
 }
 
+const MARKINGS: [&str; 4] = [
+    "TLP:RED",
+    "TLP:AMBER+STRICT",
+    "TLP:AMBER",
+    "BUSINESS-CONFIDENTIAL",
+];
+const BASES: [&str; 5] = [
+    "owner",
+    "recipient",
+    "grant",
+    "secretariat",
+    "regional_need_to_know",
+];
 const NORMS: [&str; 3] = ["gge-g", "gge-h", "vulnerability-disclosure"];
 
 fn payload(op: &Op, now: u64) -> (usize, &'static str, Value) {
@@ -207,6 +274,53 @@ fn payload(op: &Op, now: u64) -> (usize, &'static str, Value) {
             "commitment.withdraw",
             json!({"norm": NORMS[*norm as usize], "reason": "Changed course."}),
         ),
+        Op::Evidence {
+            party,
+            id,
+            marking,
+            recipient,
+        } => (
+            *party,
+            "evidence.commit",
+            json!({"evidence": format!("e{id}"),
+            "marking": MARKINGS[*marking as usize],
+            "commitment": "ab".repeat(32), "media_type": "text/plain", "size": 10, "label": "material",
+            "recipients": recipient.map(|r| vec![PARTIES[r]]).unwrap_or_default()}),
+        ),
+        Op::Grant {
+            party,
+            id,
+            to,
+            days,
+        } => (
+            *party,
+            "evidence.grant",
+            json!({"evidence": format!("e{id}"), "party": PARTIES[*to],
+            "until": at(now + days * 24 * HOUR), "purpose": "audit"}),
+        ),
+        Op::Read {
+            owner,
+            id,
+            reader,
+            basis,
+        } => (
+            usize::MAX,
+            "evidence.read",
+            json!({"owner": PARTIES[*owner], "evidence": format!("e{id}"), "reader": PARTIES[*reader],
+            "basis": BASES[*basis as usize],
+            "request": format!("{:032x}", now)}),
+        ),
+        Op::Erase { party, owner, id } => (
+            *party,
+            "evidence.erase",
+            json!({"owner": PARTIES[*owner], "evidence": format!("e{id}"), "reason": "Done."}),
+        ),
+        Op::Attach { party, id } => (
+            *party,
+            "report.remediation",
+            json!({"item": format!("ra{id}"), "severity": "low", "found_at": at(now / HOUR * HOUR - HOUR),
+            "status": "open", "summary": "With evidence.", "attachments": [format!("e{id}")]}),
+        ),
     }
 }
 
@@ -226,7 +340,12 @@ proptest! {
         for (op, wait_hours) in &ops {
             w.now += wait_hours * HOUR;
             let (party, ty, p) = payload(op, w.now + 60_000);
-            if w.submit(envelope(ty, p, PARTIES[party], &keys[party])).is_err() {
+            let env = if party == usize::MAX {
+                envelope(ty, p, "instance", &KeyPair::from_seed([1; 32]))
+            } else {
+                envelope(ty, p, PARTIES[party], &keys[party])
+            };
+            if w.submit(env).is_err() {
                 refused += 1;
             }
         }
@@ -247,6 +366,7 @@ proptest! {
                 }
             }
         }
+        prop_assert_eq!(w.state.evidence(), replay.evidence());
         // The state built with refusals interleaved digests like the replayed one.
         prop_assert_eq!(w.state.clone().seal_batch(&[0; 32]), replay.clone().seal_batch(&[0; 32]));
         prop_assert_eq!(w.entries.len() + refused, ops.len() + 2 + PARTIES.len());
