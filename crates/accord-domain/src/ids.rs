@@ -151,6 +151,12 @@ validated_string!(
 );
 
 validated_string!(
+    /// Id of an enforcement case, e.g. `2026-007`.
+    CaseId,
+    |s| slug("case id", s)
+);
+
+validated_string!(
     /// Name of a regime parameter, e.g. `disclosure_window_days`.
     ParamName,
     |s| slug("parameter name", s)
@@ -229,6 +235,7 @@ string_schema!(
     SLUG,
     64
 );
+string_schema!(CaseId, "A case id (a-z, 0-9, '-', '_').", SLUG, 64);
 string_schema!(
     ParamName,
     "A regime parameter name (a-z, 0-9, '-', '_').",

@@ -6,6 +6,7 @@
 
 pub mod commitments;
 pub mod decision;
+pub mod enforcement;
 pub mod entry;
 pub mod evidence;
 pub mod ids;

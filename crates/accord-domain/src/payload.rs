@@ -9,6 +9,10 @@ use accord_envelope::{Envelope, KeyId, PartyId, PublicKey};
 use serde::{Deserialize, Serialize};
 
 use crate::commitments::{CommitmentMade, CommitmentWithdrawn};
+use crate::enforcement::cases::{
+    Admissibility, Allegation, Appeal, Convening, Refusal, RemediationPlan, RemediationVerified,
+    Response, Review, Vote,
+};
 use crate::evidence::{EvidenceCommit, EvidenceErase, EvidenceGrant, EvidenceRead};
 use crate::ids::{CheckId, DisplayName, LanguageTag, RegionId, ShortText};
 use crate::norms::charter::Charter;
@@ -288,6 +292,26 @@ pub enum Payload {
     EvidenceRead(EvidenceRead),
     /// `evidence.erase` v1.
     EvidenceErase(EvidenceErase),
+    /// `case.allege` v1.
+    CaseAllege(Allegation),
+    /// `case.admissibility` v1.
+    CaseAdmissibility(Admissibility),
+    /// `case.respond` v1.
+    CaseRespond(Response),
+    /// `case.convene` v1.
+    CaseConvene(Convening),
+    /// `case.vote` v1.
+    CaseVote(Vote),
+    /// `case.appeal` v1.
+    CaseAppeal(Appeal),
+    /// `case.remediation_plan` v1.
+    CasePlan(RemediationPlan),
+    /// `case.verify_remediation` v1.
+    CaseVerify(RemediationVerified),
+    /// `case.review` v1.
+    CaseReview(Review),
+    /// `case.refusal` v1.
+    CaseRefusal(Refusal),
 }
 
 /// Every entry type this version accepts, with its schema version.
@@ -323,6 +347,16 @@ pub const ENTRY_TYPES: &[(&str, u32)] = &[
     (EVIDENCE_GRANT, 1),
     (EVIDENCE_READ, 1),
     (EVIDENCE_ERASE, 1),
+    (CASE_ALLEGE, 1),
+    (CASE_ADMISSIBILITY, 1),
+    (CASE_RESPOND, 1),
+    (CASE_CONVENE, 1),
+    (CASE_VOTE, 1),
+    (CASE_APPEAL, 1),
+    (CASE_PLAN, 1),
+    (CASE_VERIFY, 1),
+    (CASE_REVIEW, 1),
+    (CASE_REFUSAL, 1),
 ];
 
 /// Entry type of [`Genesis`].
@@ -387,8 +421,44 @@ pub const EVIDENCE_GRANT: &str = "evidence.grant";
 pub const EVIDENCE_READ: &str = "evidence.read";
 /// Entry type of [`EvidenceErase`].
 pub const EVIDENCE_ERASE: &str = "evidence.erase";
+/// Entry type of [`Allegation`].
+pub const CASE_ALLEGE: &str = "case.allege";
+/// Entry type of [`Admissibility`].
+pub const CASE_ADMISSIBILITY: &str = "case.admissibility";
+/// Entry type of [`Response`].
+pub const CASE_RESPOND: &str = "case.respond";
+/// Entry type of [`Convening`].
+pub const CASE_CONVENE: &str = "case.convene";
+/// Entry type of [`Vote`].
+pub const CASE_VOTE: &str = "case.vote";
+/// Entry type of [`Appeal`].
+pub const CASE_APPEAL: &str = "case.appeal";
+/// Entry type of [`RemediationPlan`].
+pub const CASE_PLAN: &str = "case.remediation_plan";
+/// Entry type of [`RemediationVerified`].
+pub const CASE_VERIFY: &str = "case.verify_remediation";
+/// Entry type of [`Review`].
+pub const CASE_REVIEW: &str = "case.review";
+/// Entry type of [`Refusal`].
+pub const CASE_REFUSAL: &str = "case.refusal";
 
 impl Payload {
+    /// The case transition this payload is, if it is one (other than the allegation).
+    pub fn case_step(&self) -> Option<crate::enforcement::CaseStep<'_>> {
+        use crate::enforcement::CaseStep;
+        Some(match self {
+            Payload::CaseAdmissibility(x) => CaseStep::Admissibility(x),
+            Payload::CaseRespond(x) => CaseStep::Respond(x),
+            Payload::CaseConvene(x) => CaseStep::Convene(x),
+            Payload::CaseVote(x) => CaseStep::Vote(x),
+            Payload::CaseAppeal(x) => CaseStep::Appeal(x),
+            Payload::CasePlan(x) => CaseStep::Plan(x),
+            Payload::CaseVerify(x) => CaseStep::Verify(x),
+            Payload::CaseReview(x) => CaseStep::Review(x),
+            _ => return None,
+        })
+    }
+
     /// Parses the payload of `envelope` into its typed form, naming the field and rule on error.
     pub fn from_envelope(envelope: &Envelope) -> Result<Payload, Rejection> {
         let ty = envelope.entry_type.as_str();
@@ -453,6 +523,17 @@ impl Payload {
             EVIDENCE_GRANT => Payload::EvidenceGrant(typed(p)?),
             EVIDENCE_READ => Payload::EvidenceRead(typed(p)?),
             EVIDENCE_ERASE => Payload::EvidenceErase(typed(p)?),
+            CASE_ALLEGE => Payload::CaseAllege(typed(p)?),
+            CASE_ADMISSIBILITY => Payload::CaseAdmissibility(typed(p)?),
+            CASE_RESPOND => Payload::CaseRespond(typed(p)?),
+            CASE_CONVENE => Payload::CaseConvene(typed(p)?),
+            CASE_VOTE => Payload::CaseVote(typed(p)?),
+            CASE_APPEAL => Payload::CaseAppeal(typed(p)?),
+            CASE_PLAN => Payload::CasePlan(typed(p)?),
+            CASE_VERIFY => Payload::CaseVerify(typed(p)?),
+            CASE_REVIEW => Payload::CaseReview(typed(p)?),
+            CASE_REFUSAL => Payload::CaseRefusal(typed(p)?),
+
             _ => unreachable!("ENTRY_TYPES and this match list the same types"),
         };
         Ok(payload)
@@ -492,6 +573,16 @@ impl Payload {
             Payload::EvidenceGrant(_) => EVIDENCE_GRANT,
             Payload::EvidenceRead(_) => EVIDENCE_READ,
             Payload::EvidenceErase(_) => EVIDENCE_ERASE,
+            Payload::CaseAllege(_) => CASE_ALLEGE,
+            Payload::CaseAdmissibility(_) => CASE_ADMISSIBILITY,
+            Payload::CaseRespond(_) => CASE_RESPOND,
+            Payload::CaseConvene(_) => CASE_CONVENE,
+            Payload::CaseVote(_) => CASE_VOTE,
+            Payload::CaseAppeal(_) => CASE_APPEAL,
+            Payload::CasePlan(_) => CASE_PLAN,
+            Payload::CaseVerify(_) => CASE_VERIFY,
+            Payload::CaseReview(_) => CASE_REVIEW,
+            Payload::CaseRefusal(_) => CASE_REFUSAL,
         }
     }
 
@@ -529,6 +620,16 @@ impl Payload {
             Payload::EvidenceGrant(p) => serde_json::to_value(p),
             Payload::EvidenceRead(p) => serde_json::to_value(p),
             Payload::EvidenceErase(p) => serde_json::to_value(p),
+            Payload::CaseAllege(p) => serde_json::to_value(p),
+            Payload::CaseAdmissibility(p) => serde_json::to_value(p),
+            Payload::CaseRespond(p) => serde_json::to_value(p),
+            Payload::CaseConvene(p) => serde_json::to_value(p),
+            Payload::CaseVote(p) => serde_json::to_value(p),
+            Payload::CaseAppeal(p) => serde_json::to_value(p),
+            Payload::CasePlan(p) => serde_json::to_value(p),
+            Payload::CaseVerify(p) => serde_json::to_value(p),
+            Payload::CaseReview(p) => serde_json::to_value(p),
+            Payload::CaseRefusal(p) => serde_json::to_value(p),
         };
         // Serializing these plain structs cannot fail (no maps with non-string keys).
         v.unwrap_or(serde_json::Value::Null)
@@ -547,6 +648,18 @@ impl Payload {
             Payload::RemediationReport(r) => list(&r.attachments),
             Payload::TestingDeclaration(r) => list(&r.attachments),
             Payload::SelfAssessment(r) => list(&r.attachments),
+            Payload::CaseAllege(a) => a
+                .evidence
+                .iter()
+                .enumerate()
+                .map(|(i, id)| (format!("/payload/evidence/{i}"), id))
+                .collect(),
+            Payload::CaseRespond(r) => r
+                .evidence
+                .iter()
+                .enumerate()
+                .map(|(i, id)| (format!("/payload/evidence/{i}"), id))
+                .collect(),
             Payload::AttributionClaim(c) => c
                 .evidence
                 .iter()
@@ -605,6 +718,17 @@ pub fn payload_schema(entry_type: &str, schema: u32) -> Option<serde_json::Value
         EVIDENCE_GRANT => of::<EvidenceGrant>(),
         EVIDENCE_READ => of::<EvidenceRead>(),
         EVIDENCE_ERASE => of::<EvidenceErase>(),
+        CASE_ALLEGE => of::<Allegation>(),
+        CASE_ADMISSIBILITY => of::<Admissibility>(),
+        CASE_RESPOND => of::<Response>(),
+        CASE_CONVENE => of::<Convening>(),
+        CASE_VOTE => of::<Vote>(),
+        CASE_APPEAL => of::<Appeal>(),
+        CASE_PLAN => of::<RemediationPlan>(),
+        CASE_VERIFY => of::<RemediationVerified>(),
+        CASE_REVIEW => of::<Review>(),
+        CASE_REFUSAL => of::<Refusal>(),
+
         _ => return None,
     })
 }

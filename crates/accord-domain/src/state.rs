@@ -12,12 +12,14 @@ use serde::Serialize;
 use sha2::{Digest, Sha256};
 
 use crate::commitments::Commitments;
+use crate::enforcement::Cases;
 use crate::evidence::Evidences;
 use crate::ids::{CheckId, DisplayName, RegionId};
 use crate::norms::negotiation::{Regime, Step, Touched};
 use crate::payload::{
     Contact, ContactRole, Genesis, KeyRevocation, KeyRotation, PartyKind, PartyRegistration,
-    Payload, ReachabilityAck, ReachabilityCheck, RevocationReason, EVIDENCE_READ, GENESIS,
+    Payload, ReachabilityAck, ReachabilityCheck, RevocationReason, CASE_REFUSAL, EVIDENCE_READ,
+    GENESIS,
 };
 use crate::reports::assessment::Assessments;
 use crate::reports::attribution::Attributions;
@@ -33,7 +35,7 @@ use crate::tokens::Tokens;
 pub const INSTANCE_SIGNER: &str = "instance";
 
 /// Entry types the instance key signs after genesis: records of what the server itself did.
-pub const INSTANCE_ENTRY_TYPES: &[&str] = &[EVIDENCE_READ];
+pub const INSTANCE_ENTRY_TYPES: &[&str] = &[EVIDENCE_READ, CASE_REFUSAL];
 
 /// A 32-byte state digest.
 pub type StateDigest = [u8; 32];
@@ -178,6 +180,7 @@ pub struct State {
     disclosures: Disclosures,
     tokens: Tokens,
     evidence: Evidences,
+    cases: Cases,
     size: u64,
     last_at: Timestamp,
     touched: BTreeSet<RecordKey>,
@@ -198,6 +201,8 @@ enum RecordKey {
     Disclosure(PartyId, crate::ids::ShortText),
     Token(String),
     Evidence(PartyId, crate::ids::EvidenceId),
+    Case(crate::ids::CaseId),
+    PanelLoad,
 }
 
 impl RecordKey {
@@ -211,6 +216,7 @@ impl RecordKey {
             RecordKey::Regime(Touched::Catalog(v)) => format!("catalog/{v}"),
             RecordKey::Regime(Touched::Profile(r)) => format!("profile/{r}"),
             RecordKey::Regime(Touched::Instrument(i)) => format!("instrument/{i}"),
+            RecordKey::Regime(Touched::Policy(v)) => format!("policy/{v}"),
             RecordKey::Commitment(p, n) => format!("commitment/{p}/{n}"),
             RecordKey::Incident(p, i) => format!("incident/{p}/{i}"),
             RecordKey::Remediation(p, i) => format!("remediation/{p}/{i}"),
@@ -220,6 +226,8 @@ impl RecordKey {
             RecordKey::Disclosure(p, t) => format!("disclosure/{p}/{t}"),
             RecordKey::Token(h) => format!("token/{h}"),
             RecordKey::Evidence(p, e) => format!("evidence/{p}/{e}"),
+            RecordKey::Case(c) => format!("case/{c}"),
+            RecordKey::PanelLoad => "panel-load".to_owned(),
         }
     }
 }
@@ -303,6 +311,11 @@ impl State {
     /// Confidential evidence items: commitments, grants, reads, erasures.
     pub fn evidence(&self) -> &Evidences {
         &self.evidence
+    }
+
+    /// Enforcement cases.
+    pub fn cases(&self) -> &Cases {
+        &self.cases
     }
 
     /// All reachability checks by id.
@@ -429,6 +442,7 @@ impl State {
                     .evidence
                     .check_read(r, &self.parties, at)
                     .map(|()| payload),
+                Payload::CaseRefusal(r) => self.cases.check_refusal(r).map(|()| payload),
                 _ => Err(Rejection::forbidden(
                     "instance-signer",
                     "/signer/party",
@@ -539,6 +553,20 @@ impl State {
                 "`evidence.read` is recorded by the instance when it releases evidence; read through GET /evidence/{owner}/{id}",
             )),
             Payload::EvidenceErase(e) => self.evidence.check_erase(signer, e),
+            Payload::CaseAllege(a) => {
+                let regime = self.require_regime()?;
+                self.cases.check_allege(regime, signer, a, &self.parties)
+            }
+            Payload::CaseRefusal(_) => Err(Rejection::forbidden(
+                "instance-signer",
+                "/signer/party",
+                "`case.refusal` is recorded by the instance when it refuses a case transition",
+            )),
+            other if other.case_step().is_some() => {
+                let regime = self.require_regime()?;
+                let step = other.case_step().expect("checked");
+                self.cases.check_step(regime, signer, &step, &self.parties, at)
+            }
             other => {
                 let step = negotiation_step(other).expect("the remaining payloads are steps");
                 let regime = self.regime.as_ref().ok_or_else(|| {
@@ -855,6 +883,7 @@ impl State {
                 let regime = Regime::establish(*charter, here);
                 self.touched.insert(RecordKey::Regime(Touched::Charter));
                 self.touched.insert(RecordKey::Regime(Touched::Catalog(1)));
+                self.touched.insert(RecordKey::Regime(Touched::Policy(1)));
                 for id in regime.norms.keys() {
                     self.touched
                         .insert(RecordKey::Regime(Touched::Norm(id.clone())));
@@ -965,6 +994,34 @@ impl State {
                 self.touched
                     .insert(RecordKey::Evidence(e.owner, e.evidence));
             }
+            Payload::CaseAllege(a) => {
+                if let Some(regime) = self.regime.as_ref() {
+                    self.cases.allege(regime, &env.signer.party, &a, here);
+                    self.touched.insert(RecordKey::Case(a.case));
+                }
+            }
+            Payload::CaseRefusal(r) => {
+                self.cases.refusal(&r, here);
+                self.touched.insert(RecordKey::Case(r.case));
+            }
+            other if other.case_step().is_some() => {
+                let step = other.case_step().expect("checked");
+                if let Some(regime) = self.regime.as_ref() {
+                    let before = self.cases.load().clone();
+                    self.cases.apply_step(
+                        regime,
+                        &env.signer.party,
+                        &step,
+                        &self.parties,
+                        &env.hash(),
+                        here,
+                    );
+                    if *self.cases.load() != before {
+                        self.touched.insert(RecordKey::PanelLoad);
+                    }
+                    self.touched.insert(RecordKey::Case(step.case().clone()));
+                }
+            }
             other => {
                 let (Some(step), Some(signer), Some(regime)) = (
                     negotiation_step(&other),
@@ -1055,6 +1112,8 @@ impl State {
                     .and_then(|m| m.get(t))
                     .map(canonical::to_canonical),
                 RecordKey::Evidence(p, e) => self.evidence.get(p, e).map(canonical::to_canonical),
+                RecordKey::Case(c) => self.cases.get(c).map(canonical::to_canonical),
+                RecordKey::PanelLoad => Some(canonical::to_canonical(self.cases.load())),
                 RecordKey::Assessment(p, n) => {
                     Some(canonical::to_canonical(self.assessments.of_norm(p, n)))
                 }
@@ -1102,6 +1161,10 @@ fn regime_record(r: &Regime, t: &Touched) -> Option<Result<Vec<u8>, canonical::C
             .map(canonical::to_canonical),
         Touched::Profile(p) => r.profiles.get(p).map(canonical::to_canonical),
         Touched::Instrument(i) => r.instruments.get(i).map(canonical::to_canonical),
+        Touched::Policy(v) => r
+            .policies
+            .get((*v as usize).checked_sub(1)?)
+            .map(canonical::to_canonical),
     }
 }
 

@@ -179,18 +179,29 @@ pub struct RulesOfProcedure {
     pub review: KindRules,
     /// Changes to these rules.
     pub rules_of_procedure: KindRules,
+    /// New enforcement policies; when absent, the rules for changing these rules apply.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub enforcement_policy: Option<KindRules>,
 }
 
 impl RulesOfProcedure {
     /// Every kind with its rules, in a stable order.
-    pub fn kinds(&self) -> [(&'static str, &KindRules); 5] {
+    pub fn kinds(&self) -> [(&'static str, &KindRules); 6] {
         [
             ("norm", &self.norm),
             ("norm_amendment", &self.norm_amendment),
             ("regional_profile", &self.regional_profile),
             ("review", &self.review),
             ("rules_of_procedure", &self.rules_of_procedure),
+            ("enforcement_policy", self.enforcement_policy_rules()),
         ]
+    }
+
+    /// The rules for adopting an enforcement policy.
+    pub fn enforcement_policy_rules(&self) -> &KindRules {
+        self.enforcement_policy
+            .as_ref()
+            .unwrap_or(&self.rules_of_procedure)
     }
 
     /// Checks every procedure; `at` is the pointer of these rules in the envelope.
@@ -466,6 +477,14 @@ pub fn default_procedure() -> RulesOfProcedure {
             procedure: procedure(DecisionRule::Unanimity, 100, &[States]),
             signatories: vec![PartyKind::State],
         },
+        enforcement_policy: Some(KindRules {
+            procedure: procedure(
+                DecisionRule::QualifiedMajority { percent: 75 },
+                50,
+                &[States],
+            ),
+            signatories: vec![PartyKind::State],
+        }),
     }
 }
 

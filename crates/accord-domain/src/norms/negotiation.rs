@@ -59,6 +59,12 @@ pub enum Draft {
         /// The rules.
         procedure: Box<RulesOfProcedure>,
     },
+    /// A new enforcement policy (severity scale, ladder, deadlines, panels, review,
+    /// restoration); cases alleged after its adoption are judged under it.
+    EnforcementPolicy {
+        /// The policy.
+        policy: Box<crate::enforcement::EnforcementPolicy>,
+    },
 }
 
 impl Draft {
@@ -70,6 +76,7 @@ impl Draft {
             Draft::RegionalProfile { .. } => "regional_profile",
             Draft::Review { .. } => "review",
             Draft::RulesOfProcedure { .. } => "rules_of_procedure",
+            Draft::EnforcementPolicy { .. } => "enforcement_policy",
         }
     }
 }
@@ -474,6 +481,21 @@ pub struct Regime {
     pub profiles: BTreeMap<RegionId, ProfileRecord>,
     /// Instruments by id.
     pub instruments: BTreeMap<InstrumentId, InstrumentRecord>,
+    /// Enforcement policies, oldest first; the last is in force.
+    pub policies: Vec<PolicyVersion>,
+}
+
+/// An enforcement policy as adopted.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct PolicyVersion {
+    /// 1 for the default the regime starts with, then one more per adopted instrument.
+    pub version: u32,
+    /// The policy.
+    pub policy: crate::enforcement::EnforcementPolicy,
+    /// The entry that put it in force.
+    pub adopted: EntryRef,
+    /// The instrument that adopted it (none for the default).
+    pub instrument: Option<InstrumentId>,
 }
 
 /// A parameter's effective value and where it comes from.
@@ -498,6 +520,8 @@ pub enum Touched {
     Catalog(u32),
     /// A regional profile.
     Profile(RegionId),
+    /// An enforcement policy version.
+    Policy(u32),
     /// An instrument.
     Instrument(InstrumentId),
 }
@@ -558,6 +582,12 @@ impl Regime {
             catalog: Vec::new(),
             profiles: BTreeMap::new(),
             instruments: BTreeMap::new(),
+            policies: vec![PolicyVersion {
+                version: 1,
+                policy: crate::enforcement::EnforcementPolicy::default_policy(),
+                adopted: here,
+                instrument: None,
+            }],
         };
         regime.new_catalog_version(here, "charter".into());
         regime
@@ -712,6 +742,7 @@ impl Regime {
                 }
             }
             Draft::RulesOfProcedure { procedure } => procedure.validate(&format!("{at}/procedure")),
+            Draft::EnforcementPolicy { policy } => policy.validate(&format!("{at}/policy")),
         }
     }
 
@@ -1017,6 +1048,7 @@ impl Regime {
             Draft::RegionalProfile { .. } => p.regional_profile.clone(),
             Draft::Review { .. } => p.review.clone(),
             Draft::RulesOfProcedure { .. } => p.rules_of_procedure.clone(),
+            Draft::EnforcementPolicy { .. } => p.enforcement_policy_rules().clone(),
         }
     }
 
@@ -1255,6 +1287,15 @@ impl Regime {
                 self.procedure = *procedure;
                 touched.push(Touched::Charter);
             }
+            Draft::EnforcementPolicy { policy } => {
+                self.policies.push(PolicyVersion {
+                    version: self.policies.len() as u32 + 1,
+                    policy: *policy,
+                    adopted: here,
+                    instrument: Some(id.clone()),
+                });
+                touched.push(Touched::Policy(self.policies.len() as u32));
+            }
         }
         if catalog_changed {
             let n = self.new_catalog_version(here, id.to_string());
@@ -1312,7 +1353,8 @@ fn same_subject(current: &Draft, amended: &Draft) -> Result<(), Rejection> {
             a == b
         }
         (Draft::Review { norm: a, .. }, Draft::Review { norm: b, .. }) => a == b,
-        (Draft::RulesOfProcedure { .. }, Draft::RulesOfProcedure { .. }) => true,
+        (Draft::RulesOfProcedure { .. }, Draft::RulesOfProcedure { .. })
+        | (Draft::EnforcementPolicy { .. }, Draft::EnforcementPolicy { .. }) => true,
         _ => false,
     };
     if same {

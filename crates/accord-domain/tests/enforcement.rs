@@ -1,0 +1,600 @@
+//! Cases with due process, scenario by scenario: every deadline lapsing, an appeal reversing a
+//! finding, recidivism escalating a second violation, a deviation from the ladder, an honest
+//! mistake, a sanction reviewed and lifted after the review period, restoration after verified
+//! remediation, and steps out of order refused.
+
+mod common;
+
+use std::collections::BTreeMap;
+
+use accord_domain::enforcement::cases::{policy_of, Finding};
+use accord_domain::enforcement::{
+    standing, EnforcementPolicy, Measure, Stage, StandingLevel, Tier,
+};
+use accord_domain::ids::CaseId;
+use accord_domain::norms::Charter;
+use accord_domain::{Rejection, State};
+use accord_envelope::KeyPair;
+use common::*;
+use serde_json::{json, Value};
+
+const DAY: u64 = 86_400_000;
+
+pub struct Enf {
+    pub w: World,
+    pub keys: BTreeMap<String, KeyPair>,
+}
+
+/// (id, kind, region)
+const PARTIES: &[(&str, &str, &str)] = &[
+    ("cert-a", "cert", "europe"),
+    ("state-x", "state", "africa"),
+    ("state-y", "state", "asia"),
+    ("cert-b", "cert", "africa"),
+    ("aud-1", "auditor", "global"),
+    ("aud-2", "auditor", "global"),
+    ("aud-3", "auditor", "global"),
+    ("aud-4", "auditor", "global"),
+    ("aud-5", "auditor", "global"),
+    ("aud-6", "auditor", "global"),
+    ("cs-1", "civil_society", "europe"),
+];
+
+impl Enf {
+    fn new() -> Enf {
+        let mut w = World::founded();
+        let sec = w.secretariat.clone();
+        w.submit(envelope(
+            "regime.establish",
+            serde_json::to_value(Charter::baseline()).unwrap(),
+            "secretariat",
+            &sec,
+        ))
+        .unwrap();
+        let mut keys = BTreeMap::new();
+        keys.insert("secretariat".to_owned(), sec);
+        for (i, (id, kind, region)) in PARTIES.iter().enumerate() {
+            let k = KeyPair::from_seed([100 + i as u8; 32]);
+            w.register_in(id, kind, region, &k).unwrap();
+            keys.insert((*id).to_owned(), k);
+        }
+        Enf { w, keys }
+    }
+
+    fn say(&mut self, by: &str, ty: &str, payload: Value) -> Result<(), Rejection> {
+        let key = self.keys[by].clone();
+        self.w.submit(envelope(ty, payload, by, &key))
+    }
+
+    fn ok(&mut self, by: &str, ty: &str, payload: Value) {
+        if let Err(r) = self.say(by, ty, payload) {
+            panic!("{ty} by {by} refused: {r}");
+        }
+    }
+
+    fn refused(&mut self, by: &str, ty: &str, payload: Value, rule: &str) {
+        let before = self.w.entries.len();
+        let r = self.say(by, ty, payload).expect_err("should be refused");
+        assert_eq!(r.rule, rule, "{r}");
+        assert_eq!(self.w.entries.len(), before);
+    }
+
+    fn wait_days(&mut self, d: u64) {
+        self.w.now += d * DAY;
+    }
+
+    fn case(&self, id: &str) -> accord_domain::enforcement::CaseRecord {
+        self.w
+            .state
+            .cases()
+            .get(&CaseId::new(id).unwrap())
+            .unwrap()
+            .clone()
+    }
+
+    fn stage(&self, id: &str) -> Stage {
+        let c = self.case(id);
+        let policy = policy_of(self.w.state.regime().unwrap(), &c);
+        c.stage(policy, accord_domain::Timestamp::from_unix_ms(self.w.now))
+    }
+
+    fn allege(&mut self, id: &str, by: &str, against: &str) {
+        self.ok(
+            by,
+            "case.allege",
+            json!({"case": id, "respondent": against, "norm": "gge-c",
+                   "summary": "Knowingly allowed its territory to be used for an operation against our grid."}),
+        );
+    }
+
+    fn admit(&mut self, id: &str) {
+        self.ok(
+            "secretariat",
+            "case.admissibility",
+            json!({"case": id, "admissible": true, "reasons": "The allegation names a norm and facts."}),
+        );
+    }
+
+    fn respond(&mut self, id: &str, by: &str) {
+        self.ok(
+            by,
+            "case.respond",
+            json!({"case": id, "response": "We acted as soon as we were told."}),
+        );
+    }
+
+    fn convene(&mut self, id: &str) -> Vec<String> {
+        self.ok("secretariat", "case.convene", json!({"case": id}));
+        let c = self.case(id);
+        let panel = match &c.appeal {
+            Some(a) => a.panel.clone().unwrap(),
+            None => c.panel.clone().unwrap(),
+        };
+        panel.members.iter().map(|p| p.to_string()).collect()
+    }
+
+    fn vote(&mut self, id: &str, by: &str, finding: &str, severity: Option<u8>) {
+        let mut p =
+            json!({"case": id, "finding": finding, "reasons": "On the evidence before the panel."});
+        if let Some(s) = severity {
+            p["severity"] = json!(s);
+        }
+        self.ok(by, "case.vote", p);
+    }
+
+    /// Allegation to a first finding by a unanimous panel.
+    fn through_finding(
+        &mut self,
+        id: &str,
+        against: &str,
+        finding: &str,
+        severity: Option<u8>,
+    ) -> Vec<String> {
+        self.allege(id, "cert-a", against);
+        self.admit(id);
+        self.respond(id, against);
+        let panel = self.convene(id);
+        for m in panel.clone() {
+            if self.case(id).finding.is_none() {
+                self.vote(id, &m, finding, severity);
+            }
+        }
+        panel
+    }
+
+    fn standing(&self, party: &str) -> accord_domain::enforcement::Standing {
+        let now = accord_domain::Timestamp::from_unix_ms(self.w.now);
+        standing(&self.w.state, &party.parse().unwrap(), now)
+    }
+
+    fn replays(&self) {
+        let mut replay = State::new();
+        for (i, e) in self.w.entries.iter().enumerate() {
+            replay.admit(i as u64, e).unwrap();
+        }
+        assert_eq!(replay.cases(), self.w.state.cases());
+        assert_eq!(
+            replay.clone().seal_batch(&[0; 32]),
+            self.w.state.clone().seal_batch(&[0; 32])
+        );
+    }
+}
+
+#[test]
+fn every_deadline_lapses_and_the_case_still_reaches_a_lawful_measure() {
+    let mut e = Enf::new();
+    let policy = EnforcementPolicy::default_policy();
+    e.allege("c1", "cert-a", "state-x");
+    assert!(matches!(e.stage("c1"), Stage::Admissibility { .. }));
+    // The secretariat tries to skip admissibility and convene at once: refused.
+    e.refused(
+        "secretariat",
+        "case.convene",
+        json!({"case": "c1"}),
+        "case-stage",
+    );
+    // Admissibility lapses: admissible by default, notice runs from the lapse.
+    e.wait_days(15);
+    assert!(
+        matches!(e.stage("c1"), Stage::Response { .. }),
+        "{:?}",
+        e.stage("c1")
+    );
+    e.refused(
+        "secretariat",
+        "case.admissibility",
+        json!({"case": "c1", "admissible": false, "reasons": "Too late to decide."}),
+        "case-stage",
+    );
+    // The response window lapses: the case proceeds without an answer.
+    e.wait_days(31);
+    e.refused(
+        "state-x",
+        "case.respond",
+        json!({"case": "c1", "response": "Late answer."}),
+        "case-stage",
+    );
+    assert!(matches!(e.stage("c1"), Stage::Panel { .. }));
+    // Nobody but the panel votes; the panel is conflict-free.
+    e.refused(
+        "secretariat",
+        "case.vote",
+        json!({"case": "c1", "finding": "violation", "severity": 2, "reasons": "Skip."}),
+        "case-stage",
+    );
+    let panel = e.convene("c1");
+    assert_eq!(panel.len(), 3);
+    for p in &panel {
+        assert!(
+            !["cert-a", "state-x", "cert-b", "secretariat"].contains(&p.as_str()),
+            "{p} sits"
+        );
+    }
+    e.refused(
+        "state-y",
+        "case.vote",
+        json!({"case": "c1", "finding": "violation", "severity": 2, "reasons": "Not on it."}),
+        "not-panelist",
+    );
+    // A violation needs a severity on the scale.
+    e.refused(
+        &panel[0],
+        "case.vote",
+        json!({"case": "c1", "finding": "violation", "severity": 9, "reasons": "Off scale."}),
+        "severity",
+    );
+    // The finding deadline lapses (the panel is late: the docket shows it overdue) and the
+    // majority still decides.
+    e.wait_days(50);
+    assert!(matches!(e.stage("c1"), Stage::Deliberation { due } if due.unix_ms() < e.w.now));
+    e.vote("c1", &panel[0], "violation", Some(2));
+    e.vote("c1", &panel[1], "violation", Some(2));
+    let f = e.case("c1").finding.unwrap();
+    assert_eq!(
+        (f.finding, f.severity, f.priors),
+        (Finding::Violation, Some(2), 0)
+    );
+    assert_eq!(f.measures, policy.measures(2, 0));
+    e.refused(
+        &panel[2],
+        "case.vote",
+        json!({"case": "c1", "finding": "no_violation", "reasons": "Too late."}),
+        "case-stage",
+    );
+    // No measure before the appeal window closes.
+    assert_eq!(e.standing("state-x").standing, StandingLevel::Good);
+    // The appeal window lapses: final, measures in force.
+    e.wait_days(22);
+    e.refused(
+        "state-x",
+        "case.appeal",
+        json!({"case": "c1", "grounds": "Late."}),
+        "case-stage",
+    );
+    assert!(matches!(
+        e.stage("c1"),
+        Stage::Final {
+            finding: Finding::Violation,
+            ..
+        }
+    ));
+    let s = e.standing("state-x");
+    assert_eq!(
+        (s.standing, s.tier, s.incentive_eligible),
+        (StandingLevel::Flagged, Tier::Standard, false)
+    );
+    assert_eq!(s.public_statements.len(), 1);
+    // The remediation plan lapses: still flagged, and the cause says why.
+    e.wait_days(31);
+    let s = e.standing("state-x");
+    assert!(
+        s.causes
+            .iter()
+            .any(|c| c.what.contains("remediation plan overdue")),
+        "{:?}",
+        s.causes
+    );
+    e.replays();
+}
+
+#[test]
+fn an_appeal_to_a_disjoint_panel_reverses_a_finding() {
+    let mut e = Enf::new();
+    let first = e.through_finding("c2", "state-x", "violation", Some(3));
+    assert!(matches!(e.stage("c2"), Stage::AppealWindow { .. }));
+    // Only a side appeals.
+    e.refused(
+        "cs-1",
+        "case.appeal",
+        json!({"case": "c2", "grounds": "We disagree."}),
+        "not-a-side",
+    );
+    e.ok(
+        "state-x",
+        "case.appeal",
+        json!({"case": "c2", "grounds": "The panel ignored our logs."}),
+    );
+    e.refused(
+        "state-x",
+        "case.appeal",
+        json!({"case": "c2", "grounds": "Twice."}),
+        "case-stage",
+    );
+    let appeal = e.convene("c2");
+    assert!(
+        appeal.iter().all(|m| !first.contains(m)),
+        "{first:?} / {appeal:?}"
+    );
+    for m in &appeal[..2] {
+        e.vote("c2", m, "no_violation", None);
+    }
+    assert!(matches!(
+        e.stage("c2"),
+        Stage::Final {
+            finding: Finding::NoViolation,
+            ..
+        }
+    ));
+    e.wait_days(400);
+    assert_eq!(e.standing("state-x").standing, StandingLevel::Good);
+    assert!(e
+        .case("c2")
+        .measures(
+            &EnforcementPolicy::default_policy(),
+            accord_domain::Timestamp::from_unix_ms(e.w.now)
+        )
+        .is_none());
+    e.replays();
+}
+
+#[test]
+fn recidivism_escalates_a_second_violation() {
+    let mut e = Enf::new();
+    let policy = EnforcementPolicy::default_policy();
+    e.through_finding("c3", "state-x", "violation", Some(2));
+    e.wait_days(22);
+    e.through_finding("c4", "state-x", "violation", Some(2));
+    let f = e.case("c4").finding.unwrap();
+    assert_eq!(f.priors, 1);
+    assert_eq!(f.measures, policy.measures(2, 1));
+    assert!(policy.measures(2, 0).is_subset(&f.measures) && policy.measures(2, 0) != f.measures);
+    // Another respondent with the same facts gets the same measure as the first.
+    e.through_finding("c5", "state-y", "violation", Some(2));
+    assert_eq!(
+        e.case("c5").finding.unwrap().measures,
+        policy.measures(2, 0)
+    );
+    // Outside the window a violation no longer counts.
+    e.wait_days(30 + 2 * 366);
+    e.through_finding("c6", "state-x", "violation", Some(2));
+    assert_eq!(e.case("c6").finding.unwrap().priors, 0);
+    e.replays();
+}
+
+#[test]
+fn a_sanction_is_reviewed_and_lifted_after_the_review_period() {
+    let mut e = Enf::new();
+    e.through_finding("c7", "state-x", "violation", Some(3));
+    e.wait_days(22);
+    let s = e.standing("state-x");
+    assert!(!s.incentive_eligible);
+    // Not before the review falls due.
+    e.refused(
+        "secretariat",
+        "case.review",
+        json!({"case": "c7", "decision": "lift", "reasons": "Early."}),
+        "review-not-due",
+    );
+    e.wait_days(366);
+    e.refused(
+        "state-x",
+        "case.review",
+        json!({"case": "c7", "decision": "lift", "reasons": "Self-serving."}),
+        "role",
+    );
+    e.ok(
+        "secretariat",
+        "case.review",
+        json!({"case": "c7", "decision": "lift", "reasons": "Conduct since the finding is exemplary."}),
+    );
+    e.wait_days(1);
+    let m = e
+        .case("c7")
+        .measures(
+            &EnforcementPolicy::default_policy(),
+            accord_domain::Timestamp::from_unix_ms(e.w.now),
+        )
+        .unwrap();
+    assert_eq!(m.ends_by, "lifted_on_review");
+    // The plan was never filed, so the standing stays flagged for that, not for the measure.
+    let s = e.standing("state-x");
+    assert!(
+        s.causes.iter().all(|c| c.measures.is_empty()),
+        "{:?}",
+        s.causes
+    );
+    e.replays();
+}
+
+#[test]
+fn unreviewed_measures_lapse_and_maintained_ones_continue() {
+    let mut e = Enf::new();
+    e.through_finding("c8", "state-x", "violation", Some(1));
+    e.through_finding("c9", "state-y", "violation", Some(1));
+    e.wait_days(22 + 366);
+    e.ok(
+        "secretariat",
+        "case.review",
+        json!({"case": "c9", "decision": "maintain", "reasons": "No remediation yet."}),
+    );
+    e.wait_days(60);
+    let now = accord_domain::Timestamp::from_unix_ms(e.w.now);
+    let p = EnforcementPolicy::default_policy();
+    let lapsed = e.case("c8").measures(&p, now).unwrap();
+    assert_eq!(lapsed.ends_by, "lapsed_unreviewed");
+    assert!(lapsed.until < now);
+    let kept = e.case("c9").measures(&p, now).unwrap();
+    assert!(kept.until > now, "{kept:?}");
+    e.replays();
+}
+
+#[test]
+fn restoration_follows_verified_remediation_as_the_policy_says() {
+    let mut e = Enf::new();
+    e.through_finding("c10", "state-x", "violation", Some(2));
+    e.wait_days(22);
+    let final_at = e.w.now;
+    e.refused(
+        "aud-1",
+        "case.verify_remediation",
+        json!({"case": "c10", "notes": "Nothing to verify."}),
+        "no-plan",
+    );
+    e.ok(
+        "state-x",
+        "case.remediation_plan",
+        json!({"case": "c10", "milestones": [
+            {"milestone": "m1", "due": e.w.at(24 * 20), "description": "Take down the relay."},
+            {"milestone": "m2", "due": e.w.at(24 * 40), "description": "Prosecute the operators."}]}),
+    );
+    e.wait_days(10);
+    e.ok(
+        "aud-1",
+        "case.verify_remediation",
+        json!({"case": "c10", "notes": "Relay gone; charges filed."}),
+    );
+    // Verified after 10 days, but measures stay in force the policy's minimum of 3 months.
+    assert_eq!(e.standing("state-x").standing, StandingLevel::Flagged);
+    let p = EnforcementPolicy::default_policy();
+    let m = e
+        .case("c10")
+        .measures(&p, accord_domain::Timestamp::from_unix_ms(e.w.now))
+        .unwrap();
+    assert_eq!(m.ends_by, "restored");
+    let since = m.since;
+    assert_eq!(m.until, since.plus_months(3));
+    assert!(since.unix_ms() <= final_at);
+    e.wait_days(95);
+    let s = e.standing("state-x");
+    assert_eq!(
+        (s.standing, s.tier, s.incentive_eligible),
+        (StandingLevel::Good, Tier::Full, true)
+    );
+    e.replays();
+}
+
+#[test]
+fn honest_mistakes_bring_remediation_and_never_a_measure() {
+    let mut e = Enf::new();
+    e.through_finding("c11", "state-x", "honest_mistake", None);
+    e.refused(
+        "aud-1",
+        "case.vote",
+        json!({"case": "c11", "finding": "honest_mistake", "severity": 2, "reasons": "x y z"}),
+        "case-stage",
+    );
+    e.wait_days(22);
+    assert!(matches!(
+        e.stage("c11"),
+        Stage::Final {
+            finding: Finding::HonestMistake,
+            ..
+        }
+    ));
+    assert!(e.case("c11").finding.unwrap().measures.is_empty());
+    assert_eq!(e.standing("state-x").standing, StandingLevel::Good);
+    // The plan is still due, and overdue it flags the standing.
+    e.wait_days(31);
+    assert_eq!(e.standing("state-x").standing, StandingLevel::Flagged);
+    e.replays();
+}
+
+#[test]
+fn a_deviation_from_the_ladder_needs_a_majority_with_reasons() {
+    let mut e = Enf::new();
+    e.allege("c12", "cert-a", "state-x");
+    e.admit("c12");
+    e.respond("c12", "state-x");
+    let panel = e.convene("c12");
+    let deviation = json!({"case": "c12", "finding": "violation", "severity": 3, "reasons": "Serious.",
+        "deviation": {"measures": ["public_statement"], "reason": "The respondent self-reported and cooperated fully."}});
+    e.ok(&panel[0], "case.vote", deviation.clone());
+    e.vote("c12", &panel[1], "violation", Some(3));
+    assert!(
+        e.case("c12").finding.is_none(),
+        "one deviation and one ladder vote are no majority"
+    );
+    e.ok(&panel[2], "case.vote", deviation);
+    let f = e.case("c12").finding.unwrap();
+    assert_eq!(f.measures, [Measure::PublicStatement].into_iter().collect());
+    assert!(f.deviation.unwrap().as_str().contains("self-reported"));
+    // A deviation is only for a violation.
+    e.allege("c13", "cert-a", "state-y");
+    e.admit("c13");
+    e.respond("c13", "state-y");
+    let panel = e.convene("c13");
+    e.refused(
+        &panel[0],
+        "case.vote",
+        json!({"case": "c13", "finding": "honest_mistake", "reasons": "x",
+               "deviation": {"measures": ["public_statement"], "reason": "y"}}),
+        "severity",
+    );
+    e.replays();
+}
+
+#[test]
+fn inadmissible_cases_end_and_bad_allegations_are_refused() {
+    let mut e = Enf::new();
+    e.refused(
+        "state-x",
+        "case.allege",
+        json!({"case": "s1", "respondent": "state-x", "norm": "gge-c", "summary": "Ourselves."}),
+        "respondent",
+    );
+    e.refused(
+        "cert-a",
+        "case.allege",
+        json!({"case": "s1", "respondent": "nobody", "norm": "gge-c", "summary": "Nobody."}),
+        "unknown-party",
+    );
+    e.refused(
+        "cert-a",
+        "case.allege",
+        json!({"case": "s1", "respondent": "state-x", "norm": "no-such-norm", "summary": "x"}),
+        "unknown-norm",
+    );
+    e.refused(
+        "cert-a",
+        "case.allege",
+        json!({"case": "s1", "respondent": "state-x", "norm": "gge-c", "summary": "x",
+               "evidence": ["not-committed"]}),
+        "unknown-evidence",
+    );
+    e.allege("s1", "cert-a", "state-x");
+    e.refused(
+        "cert-a",
+        "case.admissibility",
+        json!({"case": "s1", "admissible": true, "reasons": "Mine."}),
+        "role",
+    );
+    e.ok(
+        "secretariat",
+        "case.admissibility",
+        json!({"case": "s1", "admissible": false, "reasons": "No norm is engaged by these facts."}),
+    );
+    assert_eq!(e.stage("s1"), Stage::Dismissed);
+    e.refused(
+        "state-x",
+        "case.respond",
+        json!({"case": "s1", "response": "Thanks."}),
+        "case-stage",
+    );
+    e.refused(
+        "secretariat",
+        "case.convene",
+        json!({"case": "s1"}),
+        "case-stage",
+    );
+    e.replays();
+}
