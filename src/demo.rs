@@ -492,12 +492,11 @@ impl World<'_> {
         let basis = {
             let core = self.ledger.read();
             let state = core.state();
-            let (Some(o), Some(r)) = (state.party(&owner), state.party(&reader)) else {
-                bail!("demo read by an unregistered party");
-            };
-            state.evidence().access(o, &evidence, r, at).map_err(|d| {
-                anyhow::anyhow!("demo read of {owner}/{id} by {reader} is not allowed: {d:?}")
-            })?
+            state
+                .evidence_access(&owner, &evidence, &reader, at)
+                .map_err(|d| {
+                    anyhow::anyhow!("demo read of {owner}/{id} by {reader} is not allowed: {d:?}")
+                })?
         };
         let request = hex::encode(&Sha256::digest(format!("{owner}/{id}/{reader}/{at}"))[..16]);
         let payload = Payload::EvidenceRead(EvidenceRead {

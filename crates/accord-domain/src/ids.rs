@@ -157,6 +157,12 @@ validated_string!(
 );
 
 validated_string!(
+    /// Id of an audit or peer review, e.g. `2026-q4-cert-a`.
+    AuditId,
+    |s| slug("audit id", s)
+);
+
+validated_string!(
     /// Name of a regime parameter, e.g. `disclosure_window_days`.
     ParamName,
     |s| slug("parameter name", s)
@@ -235,6 +241,7 @@ string_schema!(
     SLUG,
     64
 );
+string_schema!(AuditId, "An audit id (a-z, 0-9, '-', '_').", SLUG, 64);
 string_schema!(CaseId, "A case id (a-z, 0-9, '-', '_').", SLUG, 64);
 string_schema!(
     ParamName,

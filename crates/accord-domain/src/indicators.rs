@@ -469,14 +469,43 @@ pub fn self_assessment_gap(
             outcome: "self_assessed".to_owned(),
         });
     }
+    // The latest value an assigned auditor verified for the norm, up to the end of the period.
+    let verified = state
+        .audits()
+        .verified(party, norm, Timestamp::from_unix_ms(0), period.to);
+    if let Some(v) = verified {
+        figures.insert("verified_score", f64::from(v.verified_value));
+        items.push(ExplainItem {
+            item: format!("audit finding on {norm} by {}", v.auditor),
+            due: None,
+            filed_at: Some(v.entry.at),
+            entry: Some(v.entry.index),
+            outcome: "verified".to_owned(),
+        });
+    }
+    if let (Some(a), Some(v)) = (latest, verified) {
+        figures.insert(
+            "gap",
+            f64::from(a.assessment.score) - f64::from(v.verified_value),
+        );
+    }
+    // The share reads as "verified ÷ self-assessed": 100 % when the audit confirms the
+    // self-assessment, less when the party over-assessed itself.
+    let value = match (latest, verified) {
+        (Some(a), Some(v)) if a.assessment.score > 0 => Share::of(
+            u32::from(v.verified_value.min(a.assessment.score)),
+            u32::from(a.assessment.score),
+        ),
+        _ => Share::of(0, 0),
+    };
     Explanation {
         indicator: "self_assessment_gap",
         formula_version: 1,
         party: party.clone(),
         period,
         evaluated_at: now,
-        formula: "self_score − verified_score, where self_score is the latest self-assessment overlapping the period and verified_score the value an assigned auditor signed for the same norm and period; no value until an audit has verified one",
-        value: Share::of(0, 0),
+        formula: "gap = self_score − verified_score, where self_score is the latest self-assessment overlapping the period and verified_score the latest value an assigned auditor signed for the same norm (audit.finding) up to the period's end; value = min(verified, self) ÷ self as a share (100 % when the audit confirms the self-assessment); no value until an audit has verified one",
+        value,
         breakdown: BTreeMap::new(),
         figures,
         items,

@@ -9,6 +9,7 @@ use accord_envelope::{Envelope, KeyId, PartyId, PublicKey};
 use serde::{Deserialize, Serialize};
 
 use crate::commitments::{CommitmentMade, CommitmentWithdrawn};
+use crate::enforcement::audits::{Attestation, AuditFinding, AuditOpening};
 use crate::enforcement::cases::{
     Admissibility, Allegation, Appeal, Convening, Refusal, RemediationPlan, RemediationVerified,
     Response, Review, Vote,
@@ -312,6 +313,12 @@ pub enum Payload {
     CaseReview(Review),
     /// `case.refusal` v1.
     CaseRefusal(Refusal),
+    /// `audit.open` v1.
+    AuditOpen(AuditOpening),
+    /// `audit.finding` v1.
+    AuditFinding(AuditFinding),
+    /// `audit.attest` v1.
+    AuditAttest(Attestation),
 }
 
 /// Every entry type this version accepts, with its schema version.
@@ -357,6 +364,9 @@ pub const ENTRY_TYPES: &[(&str, u32)] = &[
     (CASE_VERIFY, 1),
     (CASE_REVIEW, 1),
     (CASE_REFUSAL, 1),
+    (AUDIT_OPEN, 1),
+    (AUDIT_FINDING, 1),
+    (AUDIT_ATTEST, 1),
 ];
 
 /// Entry type of [`Genesis`].
@@ -441,6 +451,12 @@ pub const CASE_VERIFY: &str = "case.verify_remediation";
 pub const CASE_REVIEW: &str = "case.review";
 /// Entry type of [`Refusal`].
 pub const CASE_REFUSAL: &str = "case.refusal";
+/// Entry type of [`AuditOpening`].
+pub const AUDIT_OPEN: &str = "audit.open";
+/// Entry type of [`AuditFinding`].
+pub const AUDIT_FINDING: &str = "audit.finding";
+/// Entry type of [`Attestation`].
+pub const AUDIT_ATTEST: &str = "audit.attest";
 
 impl Payload {
     /// The case transition this payload is, if it is one (other than the allegation).
@@ -533,6 +549,9 @@ impl Payload {
             CASE_VERIFY => Payload::CaseVerify(typed(p)?),
             CASE_REVIEW => Payload::CaseReview(typed(p)?),
             CASE_REFUSAL => Payload::CaseRefusal(typed(p)?),
+            AUDIT_OPEN => Payload::AuditOpen(typed(p)?),
+            AUDIT_FINDING => Payload::AuditFinding(typed(p)?),
+            AUDIT_ATTEST => Payload::AuditAttest(typed(p)?),
 
             _ => unreachable!("ENTRY_TYPES and this match list the same types"),
         };
@@ -583,6 +602,9 @@ impl Payload {
             Payload::CaseVerify(_) => CASE_VERIFY,
             Payload::CaseReview(_) => CASE_REVIEW,
             Payload::CaseRefusal(_) => CASE_REFUSAL,
+            Payload::AuditOpen(_) => AUDIT_OPEN,
+            Payload::AuditFinding(_) => AUDIT_FINDING,
+            Payload::AuditAttest(_) => AUDIT_ATTEST,
         }
     }
 
@@ -630,6 +652,9 @@ impl Payload {
             Payload::CaseVerify(p) => serde_json::to_value(p),
             Payload::CaseReview(p) => serde_json::to_value(p),
             Payload::CaseRefusal(p) => serde_json::to_value(p),
+            Payload::AuditOpen(p) => serde_json::to_value(p),
+            Payload::AuditFinding(p) => serde_json::to_value(p),
+            Payload::AuditAttest(p) => serde_json::to_value(p),
         };
         // Serializing these plain structs cannot fail (no maps with non-string keys).
         v.unwrap_or(serde_json::Value::Null)
@@ -728,6 +753,9 @@ pub fn payload_schema(entry_type: &str, schema: u32) -> Option<serde_json::Value
         CASE_VERIFY => of::<RemediationVerified>(),
         CASE_REVIEW => of::<Review>(),
         CASE_REFUSAL => of::<Refusal>(),
+        AUDIT_OPEN => of::<AuditOpening>(),
+        AUDIT_FINDING => of::<AuditFinding>(),
+        AUDIT_ATTEST => of::<Attestation>(),
 
         _ => return None,
     })

@@ -12,7 +12,7 @@ use serde::Serialize;
 use sha2::{Digest, Sha256};
 
 use crate::commitments::Commitments;
-use crate::enforcement::Cases;
+use crate::enforcement::{Audits, Cases};
 use crate::evidence::Evidences;
 use crate::ids::{CheckId, DisplayName, RegionId};
 use crate::norms::negotiation::{Regime, Step, Touched};
@@ -181,6 +181,7 @@ pub struct State {
     tokens: Tokens,
     evidence: Evidences,
     cases: Cases,
+    audits: Audits,
     size: u64,
     last_at: Timestamp,
     touched: BTreeSet<RecordKey>,
@@ -203,6 +204,8 @@ enum RecordKey {
     Evidence(PartyId, crate::ids::EvidenceId),
     Case(crate::ids::CaseId),
     PanelLoad,
+    Audit(crate::ids::AuditId),
+    AuditLoad,
 }
 
 impl RecordKey {
@@ -228,6 +231,8 @@ impl RecordKey {
             RecordKey::Evidence(p, e) => format!("evidence/{p}/{e}"),
             RecordKey::Case(c) => format!("case/{c}"),
             RecordKey::PanelLoad => "panel-load".to_owned(),
+            RecordKey::Audit(a) => format!("audit/{a}"),
+            RecordKey::AuditLoad => "audit-load".to_owned(),
         }
     }
 }
@@ -316,6 +321,27 @@ impl State {
     /// Enforcement cases.
     pub fn cases(&self) -> &Cases {
         &self.cases
+    }
+
+    /// Audits and peer reviews.
+    pub fn audits(&self) -> &Audits {
+        &self.audits
+    }
+
+    /// Whether `reader` may read `owner`'s evidence item `id` at log time `at`, and on what
+    /// basis (the evidence rules, plus auditors of an audit of `owner` open at `at`).
+    pub fn evidence_access(
+        &self,
+        owner: &PartyId,
+        id: &crate::ids::EvidenceId,
+        reader: &PartyId,
+        at: Timestamp,
+    ) -> Result<crate::evidence::AccessBasis, crate::evidence::Denied> {
+        let (Some(o), Some(r)) = (self.parties.get(owner), self.parties.get(reader)) else {
+            return Err(crate::evidence::Denied::Unknown);
+        };
+        let auditing = self.audits.auditing(reader, owner, at);
+        self.evidence.access(o, id, r, at, auditing)
     }
 
     /// All reachability checks by id.
@@ -440,7 +466,12 @@ impl State {
             return match &payload {
                 Payload::EvidenceRead(r) => self
                     .evidence
-                    .check_read(r, &self.parties, at)
+                    .check_read(
+                        r,
+                        &self.parties,
+                        at,
+                        self.audits.auditing(&r.reader, &r.owner, at),
+                    )
                     .map(|()| payload),
                 Payload::CaseRefusal(r) => self.cases.check_refusal(r).map(|()| payload),
                 _ => Err(Rejection::forbidden(
@@ -557,6 +588,13 @@ impl State {
                 let regime = self.require_regime()?;
                 self.cases.check_allege(regime, signer, a, &self.parties)
             }
+            Payload::AuditOpen(o) => {
+                let regime = self.require_regime()?;
+                self.audits
+                    .check_open(regime, &self.cases, signer, o, &self.parties)
+            }
+            Payload::AuditFinding(f) => self.audits.check_finding(&signer.id, f, at),
+            Payload::AuditAttest(a) => self.audits.check_attest(&signer.id, a, at),
             Payload::CaseRefusal(_) => Err(Rejection::forbidden(
                 "instance-signer",
                 "/signer/party",
@@ -1004,6 +1042,23 @@ impl State {
                 self.cases.refusal(&r, here);
                 self.touched.insert(RecordKey::Case(r.case));
             }
+            Payload::AuditOpen(o) => {
+                if let Some(regime) = self.regime.as_ref() {
+                    self.audits
+                        .open(regime, &self.cases, &o, &self.parties, &env.hash(), here);
+                    self.touched.insert(RecordKey::Audit(o.audit));
+                    self.touched.insert(RecordKey::AuditLoad);
+                }
+            }
+            Payload::AuditFinding(f) => {
+                self.audits.finding(&env.signer.party, &f, here);
+                self.touched.insert(RecordKey::Audit(f.audit));
+            }
+            Payload::AuditAttest(a) => {
+                self.audits.attest(&env.signer.party, &a, here);
+                self.touched.insert(RecordKey::Audit(a.audit));
+                self.touched.insert(RecordKey::AuditLoad);
+            }
             other if other.case_step().is_some() => {
                 let step = other.case_step().expect("checked");
                 if let Some(regime) = self.regime.as_ref() {
@@ -1114,6 +1169,8 @@ impl State {
                 RecordKey::Evidence(p, e) => self.evidence.get(p, e).map(canonical::to_canonical),
                 RecordKey::Case(c) => self.cases.get(c).map(canonical::to_canonical),
                 RecordKey::PanelLoad => Some(canonical::to_canonical(self.cases.load())),
+                RecordKey::Audit(a) => self.audits.get(a).map(canonical::to_canonical),
+                RecordKey::AuditLoad => Some(canonical::to_canonical(self.audits.load())),
                 RecordKey::Assessment(p, n) => {
                     Some(canonical::to_canonical(self.assessments.of_norm(p, n)))
                 }

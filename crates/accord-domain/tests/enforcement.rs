@@ -598,3 +598,130 @@ fn inadmissible_cases_end_and_bad_allegations_are_refused() {
     );
     e.replays();
 }
+
+#[test]
+fn audits_draw_conflict_free_auditors_who_see_evidence_only_while_open() {
+    use accord_domain::evidence::AccessBasis;
+    use accord_domain::indicators::{explain, Period};
+    let mut e = Enf::new();
+    e.through_finding("c20", "state-x", "violation", Some(1));
+    e.ok(
+        "state-x",
+        "report.self_assessment",
+        json!({"norm": "gge-c", "period_start": e.w.at(0), "period_end": e.w.at(24),
+               "score": 90, "statement": "We meet the norm in full."}),
+    );
+    e.ok(
+        "state-x",
+        "evidence.commit",
+        json!({"evidence": "grid-logs", "marking": "TLP:RED", "commitment": "ab".repeat(32),
+               "media_type": "text/plain", "size": 10, "label": "grid operator logs"}),
+    );
+    // Only the secretariat or the audited party's own council opens an audit.
+    e.refused(
+        "cert-a",
+        "audit.open",
+        json!({"audit": "a1", "party": "state-x", "norms": ["gge-c"], "trigger": {"kind": "scheduled"},
+               "auditors": 2, "window_days": 30}),
+        "role",
+    );
+    e.refused(
+        "secretariat",
+        "audit.open",
+        json!({"audit": "a1", "party": "state-x", "norms": ["gge-c"], "trigger": {"kind": "scheduled"},
+               "auditors": 7, "window_days": 30}),
+        "audit-size",
+    );
+    e.ok(
+        "secretariat",
+        "audit.open",
+        json!({"audit": "a1", "party": "state-x", "norms": ["gge-c"],
+               "trigger": {"kind": "case", "case": "c20"}, "auditors": 2, "window_days": 30}),
+    );
+    let audit =
+        e.w.state
+            .audits()
+            .get(&"a1".parse().unwrap())
+            .unwrap()
+            .clone();
+    assert_eq!(audit.auditors.len(), 2);
+    for a in &audit.auditors {
+        assert!(a.as_str().starts_with("aud-"), "{a}");
+    }
+    let auditor = audit.auditors[0].to_string();
+    let outsider = ["aud-1", "aud-2", "aud-3", "aud-4", "aud-5", "aud-6"]
+        .into_iter()
+        .find(|a| !audit.auditors.iter().any(|x| x.as_str() == *a))
+        .unwrap();
+    // The load balances: the next audit draws others first.
+    e.ok(
+        "secretariat",
+        "audit.open",
+        json!({"audit": "a2", "party": "state-y", "norms": ["gge-c"], "trigger": {"kind": "scheduled"},
+               "auditors": 2, "window_days": 30}),
+    );
+    let second =
+        e.w.state
+            .audits()
+            .get(&"a2".parse().unwrap())
+            .unwrap()
+            .clone();
+    assert!(second.auditors.iter().all(|a| !audit.auditors.contains(a)));
+    // While open, the assigned auditor may read the audited party's evidence; others not.
+    let now = accord_domain::Timestamp::from_unix_ms(e.w.now);
+    let access = |e: &Enf, who: &str, at| {
+        e.w.state.evidence_access(
+            &"state-x".parse().unwrap(),
+            &"grid-logs".parse().unwrap(),
+            &who.parse().unwrap(),
+            at,
+        )
+    };
+    assert_eq!(access(&e, &auditor, now), Ok(AccessBasis::Audit));
+    assert!(access(&e, outsider, now).is_err());
+    // Findings only by assigned auditors, on audited norms.
+    e.refused(
+        outsider,
+        "audit.finding",
+        json!({"audit": "a1", "norm": "gge-c", "verified_value": 40, "method": "m", "sample": "s"}),
+        "not-auditor",
+    );
+    e.refused(
+        &auditor,
+        "audit.finding",
+        json!({"audit": "a1", "norm": "gge-a", "verified_value": 40, "method": "m", "sample": "s"}),
+        "norm-not-audited",
+    );
+    e.ok(
+        &auditor,
+        "audit.finding",
+        json!({"audit": "a1", "norm": "gge-c", "verified_value": 60,
+               "method": "Interviews and log review.", "sample": "Twelve weeks of grid operator logs."}),
+    );
+    let period = Period {
+        from: accord_domain::Timestamp::from_unix_ms(0),
+        to: now.plus_months(1),
+    };
+    let gap = explain(
+        &e.w.state,
+        &"state-x".parse().unwrap(),
+        "self_assessment_gap",
+        Some(&"gge-c".parse().unwrap()),
+        period,
+        now,
+    )
+    .unwrap();
+    assert_eq!(gap.figures["gap"], 30.0);
+    assert_eq!(gap.value.percent, Some(66.6));
+    // After the window, no more access and no more findings.
+    e.wait_days(31);
+    let later = accord_domain::Timestamp::from_unix_ms(e.w.now);
+    assert!(access(&e, &auditor, later).is_err());
+    e.refused(
+        &auditor,
+        "audit.attest",
+        json!({"audit": "a1", "statement": "Late."}),
+        "audit-closed",
+    );
+    e.replays();
+}

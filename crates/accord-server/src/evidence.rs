@@ -178,15 +178,12 @@ fn decide(
     let core = ledger.read();
     let state = core.state();
     let not_found = || Problem::not_found(format!("`{owner}` committed no evidence `{id}`"));
-    let owner_party = state.party(owner).ok_or_else(not_found)?;
-    let reader_party = state
+    state.party(owner).ok_or_else(not_found)?;
+    state
         .party(reader)
         .ok_or_else(|| Problem::internal("the token's party is not registered"))?;
     let item = state.evidence().get(owner, id).ok_or_else(not_found)?;
-    match state
-        .evidence()
-        .access(owner_party, id, reader_party, state.last_at())
-    {
+    match state.evidence_access(owner, id, reader, state.last_at()) {
         Ok(basis) => Ok((basis, item.media_type.to_string())),
         Err(Denied::Unknown) => Err(not_found()),
         Err(Denied::Erased(e)) => Err(gone(owner, id, e.index)),

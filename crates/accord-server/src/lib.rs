@@ -6,6 +6,7 @@
 
 pub mod accountability;
 pub mod auth;
+pub mod enforcement;
 pub mod evidence;
 pub mod metrics;
 pub mod pages;
@@ -95,6 +96,11 @@ pub fn router(state: AppState) -> Router {
             get(evidence::read).put(evidence::upload),
         )
         .route("/parties/{id}/evidence", get(evidence::list))
+        .route("/policy", get(enforcement::policy))
+        .route("/cases", get(enforcement::docket))
+        .route("/cases/{id}", get(enforcement::case))
+        .route("/parties/{id}/standing", get(enforcement::party_standing))
+        .route("/parties/{id}/due", get(enforcement::party_due))
         .route("/review-calendar", get(regime::review_calendar))
         .route("/schemas", get(schemas))
         .route("/schemas/envelope", get(envelope_schema))
@@ -154,6 +160,11 @@ pub async fn serve(
         evidence::read,
         evidence::upload,
         evidence::list,
+        enforcement::policy,
+        enforcement::docket,
+        enforcement::case,
+        enforcement::party_standing,
+        enforcement::party_due,
         auth::whoami,
         regime::review_calendar,
         schemas,
@@ -283,12 +294,24 @@ async fn accept_submission(
     app.ledger
         .preverify(&mut submission)
         .map_err(Problem::from)?;
+    let verified = submission.verified_with.is_some();
     match app.sequencer.submit(submission).await {
         Ok(outcome) => {
             evidence::erase_after(app.vault.as_ref(), &envelope);
             Ok((outcome.receipt, outcome.duplicate))
         }
-        Err(SubmitError::Rejected(r)) => Err(r.into()),
+        Err(SubmitError::Rejected(r)) => {
+            let recorded =
+                enforcement::record_refusal(&app.ledger, &app.sequencer, &envelope, verified, &r)
+                    .await;
+            let mut p = Problem::from(r);
+            if let Some(index) = recorded {
+                p.detail.push_str(&format!(
+                    " (this refused attempt is recorded in the log as entry {index})"
+                ));
+            }
+            Err(p)
+        }
         Err(SubmitError::Unavailable(why)) => Err(Problem::unavailable(why)),
     }
 }

@@ -535,6 +535,161 @@ impl CaseRecord {
     }
 }
 
+/// Who must act next.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[serde(tag = "actor", content = "party", rename_all = "snake_case")]
+pub enum Actor {
+    /// The secretariat.
+    Secretariat,
+    /// A named party.
+    Party(PartyId),
+    /// The respondent or the complainant, if either wishes.
+    EitherSide,
+    /// The secretariat or an auditor.
+    Verifier,
+}
+
+/// A step that is due in a case.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct NextStep {
+    /// Who.
+    #[serde(flatten)]
+    pub actor: Actor,
+    /// What, as an entry type and in words.
+    pub entry_type: &'static str,
+    /// In words.
+    pub what: String,
+    /// By when (for an appeal: until when it is possible).
+    pub due: Timestamp,
+    /// Whether the deadline has passed.
+    pub overdue: bool,
+    /// What happens if it lapses.
+    pub on_lapse: &'static str,
+}
+
+impl CaseRecord {
+    /// Every step due at `now`, with who must take it and by when.
+    pub fn next_steps(&self, policy: &EnforcementPolicy, now: Timestamp) -> Vec<NextStep> {
+        let step = |actor, entry_type, what: String, due: Timestamp, on_lapse| NextStep {
+            actor,
+            entry_type,
+            what,
+            due,
+            overdue: now > due,
+            on_lapse,
+        };
+        let respondent = || Actor::Party(self.respondent.clone());
+        let pending_votes = |p: &Panel, due: Timestamp, what: &str| -> Vec<NextStep> {
+            p.members
+                .iter()
+                .filter(|m| !p.votes.contains_key(*m))
+                .map(|m| {
+                    step(
+                        Actor::Party(m.clone()),
+                        "case.vote",
+                        format!("vote on the {what}"),
+                        due,
+                        "overdue: the panel is late; the docket shows it",
+                    )
+                })
+                .collect()
+        };
+        match self.stage(policy, now) {
+            Stage::Dismissed => Vec::new(),
+            Stage::Admissibility { due } => vec![step(
+                Actor::Secretariat,
+                "case.admissibility",
+                "decide admissibility (an admissible decision is the notice)".into(),
+                due,
+                "admissible by default; the notice runs from the lapse",
+            )],
+            Stage::Response { due, .. } => vec![step(
+                respondent(),
+                "case.respond",
+                "answer the allegation".into(),
+                due,
+                "the case proceeds without an answer",
+            )],
+            Stage::Panel { due } => vec![step(
+                Actor::Secretariat,
+                "case.convene",
+                "convene the panel the log draws".into(),
+                due,
+                "overdue: the secretariat is late; the docket shows it",
+            )],
+            Stage::Deliberation { due } => {
+                pending_votes(self.panel.as_ref().expect("a panel"), due, "finding")
+            }
+            Stage::AppealWindow { until } => vec![step(
+                Actor::EitherSide,
+                "case.appeal",
+                "appeal the finding, if either side wishes".into(),
+                until,
+                "the finding becomes final",
+            )],
+            Stage::AppealPanel { due } => vec![step(
+                Actor::Secretariat,
+                "case.convene",
+                "convene the appeal panel (disjoint from the first)".into(),
+                due,
+                "overdue: the secretariat is late; the docket shows it",
+            )],
+            Stage::AppealDeliberation { due } => pending_votes(
+                self.appeal
+                    .as_ref()
+                    .and_then(|a| a.panel.as_ref())
+                    .expect("an appeal panel"),
+                due,
+                "appeal",
+            ),
+            Stage::Final { .. } => {
+                let mut out = Vec::new();
+                match (&self.plan, &self.verified, self.plan_due(policy, now)) {
+                    (None, None, Some(due)) => out.push(step(
+                        respondent(),
+                        "case.remediation_plan",
+                        "submit the remediation plan".into(),
+                        due,
+                        "the respondent's standing is flagged until it does",
+                    )),
+                    (Some((milestones, _)), None, _) => {
+                        for m in milestones {
+                            out.push(step(
+                                respondent(),
+                                "case.remediation_plan",
+                                format!("carry out milestone {}: {}", m.milestone, m.description),
+                                m.due,
+                                "the respondent's standing is flagged until remediation is verified",
+                            ));
+                        }
+                        let last = milestones.iter().map(|m| m.due).max().unwrap_or(now);
+                        out.push(step(
+                            Actor::Verifier,
+                            "case.verify_remediation",
+                            "verify the remediation".into(),
+                            last,
+                            "measures stay in force until verified (or reviewed)",
+                        ));
+                    }
+                    _ => {}
+                }
+                if let Some(m) = self.measures(policy, now) {
+                    if m.since <= now && now < m.until {
+                        out.push(step(
+                            Actor::Secretariat,
+                            "case.review",
+                            "review the measures in force (maintain or lift)".into(),
+                            m.review_due,
+                            "the measures lapse unreviewed after the grace period",
+                        ));
+                    }
+                }
+                out
+            }
+        }
+    }
+}
+
 /// Every case, with the indexes the projections need.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Cases {

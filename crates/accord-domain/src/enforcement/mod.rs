@@ -4,10 +4,12 @@
 //! drive ([`standing`]).
 
 pub mod assign;
+pub mod audits;
 pub mod cases;
 pub mod policy;
 pub mod standing;
 
+pub use audits::{AuditRecord, Audits};
 pub use cases::{CaseRecord, CaseStep, Cases, Finding, Stage};
 pub use policy::{EnforcementPolicy, Measure};
 pub use standing::{standing, Standing, StandingLevel, Tier};

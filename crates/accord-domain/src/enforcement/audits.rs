@@ -1,0 +1,451 @@
+//! Audits and peer reviews: independent verification of a party's commitments.
+//!
+//! The secretariat (or the council of the audited party's region) opens an audit, scheduled or
+//! triggered by a case; its auditors are drawn conflict-free and reproducibly from the log
+//! ([`super::assign`], seeded by the opening entry's hash, balanced by open audits): never the
+//! audited party, never a side of the triggering case, not of the audited party's region when
+//! the policy excludes it. While the audit is open its auditors may read the audited party's
+//! confidential evidence (basis `audit`, every read logged); they sign findings per norm
+//! (verified value, method, sample), which feed the self-assessment gap indicator, and an
+//! attestation that closes their part.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use accord_envelope::PartyId;
+use serde::{Deserialize, Serialize};
+
+use super::assign;
+use super::cases::Cases;
+use super::policy::EnforcementPolicy;
+use crate::ids::{AuditId, CaseId, LongText, NormId};
+use crate::norms::negotiation::Regime;
+use crate::payload::PartyKind;
+use crate::rules::Rejection;
+use crate::state::{EntryRef, Party};
+use crate::time::Timestamp;
+
+const DAY_MS: u64 = 86_400_000;
+
+/// Why an audit is opened.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
+#[serde(tag = "kind", rename_all = "snake_case", deny_unknown_fields)]
+pub enum Trigger {
+    /// The regular cadence of the party's profile.
+    Scheduled,
+    /// A case against the party.
+    Case {
+        /// The case.
+        case: CaseId,
+    },
+}
+
+/// `audit.open`: the secretariat or the audited party's regional council opens an audit.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct AuditOpening {
+    /// The audit id (unique in the instance).
+    pub audit: AuditId,
+    /// The audited party.
+    pub party: PartyId,
+    /// The commitments (norms) audited.
+    pub norms: Vec<NormId>,
+    /// Why.
+    pub trigger: Trigger,
+    /// How many auditors (1 to 5).
+    pub auditors: u8,
+    /// A peer review: reviewers are parties of the audited party's own kind rather than
+    /// auditors.
+    #[serde(default)]
+    pub peer_review: bool,
+    /// How long the audit (and its evidence access) runs, in days (1 to 180).
+    pub window_days: u32,
+}
+
+/// `audit.finding`: an assigned auditor's verified value for one norm.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct AuditFinding {
+    /// The audit.
+    pub audit: AuditId,
+    /// The norm.
+    pub norm: NormId,
+    /// The verified score, 0 to 100, on the self-assessment's scale.
+    pub verified_value: u8,
+    /// How it was verified.
+    pub method: LongText,
+    /// What was sampled.
+    pub sample: LongText,
+}
+
+/// `audit.attest`: an assigned auditor's closing attestation.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Attestation {
+    /// The audit.
+    pub audit: AuditId,
+    /// The statement.
+    pub statement: LongText,
+}
+
+/// A finding as projected.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct FindingEntry {
+    /// By whom.
+    pub auditor: PartyId,
+    /// The norm.
+    pub norm: NormId,
+    /// The verified value.
+    pub verified_value: u8,
+    /// The entry.
+    pub entry: EntryRef,
+}
+
+/// An audit as projected.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct AuditRecord {
+    /// Its id.
+    pub audit: AuditId,
+    /// The audited party.
+    pub party: PartyId,
+    /// The norms.
+    pub norms: BTreeSet<NormId>,
+    /// Why.
+    pub trigger: Trigger,
+    /// Peer review or audit.
+    pub peer_review: bool,
+    /// The drawn auditors.
+    pub auditors: Vec<PartyId>,
+    /// The opening entry.
+    pub opened: EntryRef,
+    /// When it closes (evidence access ends).
+    pub until: Timestamp,
+    /// Findings.
+    pub findings: Vec<FindingEntry>,
+    /// Attestations by auditor.
+    pub attested: BTreeMap<PartyId, EntryRef>,
+}
+
+impl AuditRecord {
+    /// Whether it is open at `at`: before its window ends and not attested by every auditor.
+    pub fn open_at(&self, at: Timestamp) -> bool {
+        at < self.until && self.attested.len() < self.auditors.len()
+    }
+}
+
+/// Every audit.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Audits {
+    by_id: BTreeMap<AuditId, AuditRecord>,
+    by_party: BTreeMap<PartyId, BTreeSet<AuditId>>,
+    load: BTreeMap<PartyId, u32>,
+}
+
+impl Audits {
+    /// One audit.
+    pub fn get(&self, id: &AuditId) -> Option<&AuditRecord> {
+        self.by_id.get(id)
+    }
+
+    /// Every audit.
+    pub fn all(&self) -> impl Iterator<Item = &AuditRecord> {
+        self.by_id.values()
+    }
+
+    /// Audits of a party.
+    pub fn of(&self, party: &PartyId) -> impl Iterator<Item = &AuditRecord> {
+        self.by_party
+            .get(party)
+            .into_iter()
+            .flatten()
+            .filter_map(|id| self.by_id.get(id))
+    }
+
+    /// Open audits per auditor.
+    pub fn load(&self) -> &BTreeMap<PartyId, u32> {
+        &self.load
+    }
+
+    /// Whether `reader` is an auditor of an audit of `owner` open at `at`.
+    pub fn auditing(&self, reader: &PartyId, owner: &PartyId, at: Timestamp) -> bool {
+        self.of(owner)
+            .any(|a| a.open_at(at) && a.auditors.contains(reader))
+    }
+
+    /// The latest verified value for a party's norm within `[from, to)`, with its entry.
+    pub fn verified(
+        &self,
+        party: &PartyId,
+        norm: &NormId,
+        from: Timestamp,
+        to: Timestamp,
+    ) -> Option<&FindingEntry> {
+        self.of(party)
+            .flat_map(|a| a.findings.iter())
+            .filter(|f| f.norm == *norm && from <= f.entry.at && f.entry.at < to)
+            .max_by_key(|f| f.entry.index)
+    }
+
+    fn excluded(
+        o: &AuditOpening,
+        cases: &Cases,
+        policy: &EnforcementPolicy,
+        parties: &BTreeMap<PartyId, Party>,
+    ) -> BTreeSet<PartyId> {
+        let mut ex: BTreeSet<PartyId> = [o.party.clone()].into_iter().collect();
+        if let Trigger::Case { case } = &o.trigger {
+            if let Some(c) = cases.get(case) {
+                ex.insert(c.complainant.clone());
+                ex.extend(c.co_signers.iter().cloned());
+            }
+        }
+        if policy.panels.exclude_same_region {
+            if let Some(region) = parties.get(&o.party).map(|p| &p.region) {
+                ex.extend(
+                    parties
+                        .values()
+                        .filter(|p| &p.region == region)
+                        .map(|p| p.id.clone()),
+                );
+            }
+        }
+        ex
+    }
+
+    fn pool<'a>(
+        o: &AuditOpening,
+        parties: &'a BTreeMap<PartyId, Party>,
+    ) -> impl Iterator<Item = &'a PartyId> + 'a {
+        let kind = if o.peer_review {
+            parties.get(&o.party).map(|p| p.kind)
+        } else {
+            Some(PartyKind::Auditor)
+        };
+        parties
+            .values()
+            .filter(move |p| Some(p.kind) == kind)
+            .map(|p| &p.id)
+    }
+
+    /// Checks `audit.open` by `signer`.
+    pub fn check_open(
+        &self,
+        regime: &Regime,
+        cases: &Cases,
+        signer: &Party,
+        o: &AuditOpening,
+        parties: &BTreeMap<PartyId, Party>,
+    ) -> Result<(), Rejection> {
+        let audited = parties.get(&o.party).ok_or_else(|| {
+            Rejection::conflict(
+                "unknown-party",
+                "/payload/party",
+                format!("party `{}` is not registered", o.party),
+            )
+        })?;
+        let allowed = signer.kind == PartyKind::Secretariat
+            || (signer.kind == PartyKind::RegionalCouncil && signer.region == audited.region);
+        if !allowed {
+            return Err(Rejection::forbidden(
+                "role",
+                "/type",
+                "a secretariat, or the council of the audited party's region, opens audits",
+            ));
+        }
+        if self.by_id.contains_key(&o.audit) {
+            return Err(Rejection::conflict(
+                "audit-exists",
+                "/payload/audit",
+                format!("audit `{}` already exists", o.audit),
+            ));
+        }
+        if o.norms.is_empty() {
+            return Err(Rejection::malformed(
+                "norms",
+                "/payload/norms",
+                "name the norms audited",
+            ));
+        }
+        for (i, n) in o.norms.iter().enumerate() {
+            if !regime.norms.contains_key(n) {
+                return Err(Rejection::conflict(
+                    "unknown-norm",
+                    format!("/payload/norms/{i}"),
+                    format!("no norm `{n}` in the catalog"),
+                ));
+            }
+        }
+        if let Trigger::Case { case } = &o.trigger {
+            match cases.get(case) {
+                Some(c) if c.respondent == o.party => {}
+                _ => {
+                    return Err(Rejection::conflict(
+                        "unknown-case",
+                        "/payload/trigger/case",
+                        format!("no case `{case}` against `{}`", o.party),
+                    ))
+                }
+            }
+        }
+        if !(1..=5).contains(&o.auditors) || !(1..=180).contains(&o.window_days) {
+            return Err(Rejection::malformed(
+                "audit-size",
+                "/payload/auditors",
+                "an audit has 1 to 5 auditors and runs 1 to 180 days",
+            ));
+        }
+        let policy = &regime.policies.last().expect("a policy").policy;
+        let excluded = Self::excluded(o, cases, policy, parties);
+        if assign::draw(
+            Self::pool(o, parties),
+            &excluded,
+            &self.load,
+            &[0; 32],
+            usize::from(o.auditors),
+        )
+        .is_none()
+        {
+            return Err(Rejection::conflict(
+                "auditors-unavailable",
+                "/payload/auditors",
+                format!(
+                    "fewer than {} conflict-free {} are registered",
+                    o.auditors,
+                    if o.peer_review { "peers" } else { "auditors" }
+                ),
+            ));
+        }
+        Ok(())
+    }
+
+    fn live(
+        &self,
+        id: &AuditId,
+        signer: &PartyId,
+        at: Timestamp,
+    ) -> Result<&AuditRecord, Rejection> {
+        let a = self.by_id.get(id).ok_or_else(|| {
+            Rejection::conflict(
+                "unknown-audit",
+                "/payload/audit",
+                format!("no audit `{id}`"),
+            )
+        })?;
+        if !a.auditors.contains(signer) {
+            return Err(Rejection::forbidden(
+                "not-auditor",
+                "/type",
+                format!("`{signer}` is not an assigned auditor of `{id}`"),
+            ));
+        }
+        if !a.open_at(at) || a.attested.contains_key(signer) {
+            return Err(Rejection::conflict(
+                "audit-closed",
+                "/payload/audit",
+                format!("audit `{id}` is closed for `{signer}`"),
+            ));
+        }
+        Ok(a)
+    }
+
+    /// Checks `audit.finding`.
+    pub fn check_finding(
+        &self,
+        signer: &PartyId,
+        f: &AuditFinding,
+        at: Timestamp,
+    ) -> Result<(), Rejection> {
+        let a = self.live(&f.audit, signer, at)?;
+        if !a.norms.contains(&f.norm) {
+            return Err(Rejection::conflict(
+                "norm-not-audited",
+                "/payload/norm",
+                format!("audit `{}` does not cover `{}`", f.audit, f.norm),
+            ));
+        }
+        if f.verified_value > 100 {
+            return Err(Rejection::malformed(
+                "score",
+                "/payload/verified_value",
+                "a verified value is 0 to 100",
+            ));
+        }
+        Ok(())
+    }
+
+    /// Checks `audit.attest`.
+    pub fn check_attest(
+        &self,
+        signer: &PartyId,
+        a: &Attestation,
+        at: Timestamp,
+    ) -> Result<(), Rejection> {
+        self.live(&a.audit, signer, at).map(|_| ())
+    }
+
+    /// Folds in `audit.open`, drawing the auditors with `seed` (the opening envelope's hash).
+    pub fn open(
+        &mut self,
+        regime: &Regime,
+        cases: &Cases,
+        o: &AuditOpening,
+        parties: &BTreeMap<PartyId, Party>,
+        seed: &[u8; 32],
+        here: EntryRef,
+    ) {
+        let policy = &regime.policies.last().expect("a policy").policy;
+        let excluded = Self::excluded(o, cases, policy, parties);
+        let Some(auditors) = assign::draw(
+            Self::pool(o, parties),
+            &excluded,
+            &self.load,
+            seed,
+            usize::from(o.auditors),
+        ) else {
+            return;
+        };
+        for a in &auditors {
+            *self.load.entry(a.clone()).or_default() += 1;
+        }
+        self.by_party
+            .entry(o.party.clone())
+            .or_default()
+            .insert(o.audit.clone());
+        self.by_id.insert(
+            o.audit.clone(),
+            AuditRecord {
+                audit: o.audit.clone(),
+                party: o.party.clone(),
+                norms: o.norms.iter().cloned().collect(),
+                trigger: o.trigger.clone(),
+                peer_review: o.peer_review,
+                auditors,
+                opened: here,
+                until: here.at.plus_ms(u64::from(o.window_days) * DAY_MS),
+                findings: Vec::new(),
+                attested: BTreeMap::new(),
+            },
+        );
+    }
+
+    /// Folds in `audit.finding`.
+    pub fn finding(&mut self, signer: &PartyId, f: &AuditFinding, here: EntryRef) {
+        if let Some(a) = self.by_id.get_mut(&f.audit) {
+            a.findings.push(FindingEntry {
+                auditor: signer.clone(),
+                norm: f.norm.clone(),
+                verified_value: f.verified_value,
+                entry: here,
+            });
+        }
+    }
+
+    /// Folds in `audit.attest`; the auditor's seat is freed.
+    pub fn attest(&mut self, signer: &PartyId, a: &Attestation, here: EntryRef) {
+        if let Some(rec) = self.by_id.get_mut(&a.audit) {
+            rec.attested.insert(signer.clone(), here);
+            if let Some(l) = self.load.get_mut(signer) {
+                *l = l.saturating_sub(1);
+            }
+        }
+    }
+}

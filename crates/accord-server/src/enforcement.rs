@@ -1,0 +1,205 @@
+//! The enforcement read API: the policy in force, the case docket, each case's timeline with
+//! its deadlines and what is due from whom, every party's standing with its causes, and a
+//! party's own view of what it must do by when. Refused case transitions are recorded by the
+//! instance ([`record_refusal`]).
+
+// `Problem` is the response itself; boxing it would only add an allocation per error.
+#![allow(clippy::result_large_err)]
+
+use accord_domain::enforcement::cases::{policy_of, Actor, Refusal};
+use accord_domain::enforcement::{standing, CaseRecord};
+use accord_domain::ids::{CaseId, ShortText};
+use accord_domain::payload::PartyKind;
+use accord_domain::{Payload, Rejection, RejectionKind, State};
+use accord_envelope::{Envelope, PartyId};
+use accord_sequencer::{Ledger, Sequencer, Submission};
+use axum::extract::{Path, Query, State as AxState};
+use axum::response::{IntoResponse, Response};
+use axum::Json;
+use serde::Deserialize;
+use serde_json::{json, Value};
+
+use crate::{AppState, Problem};
+
+/// Enforcement policies, oldest first; the last is in force.
+#[utoipa::path(get, path = "/policy", responses((status = 200, body = Object)))]
+pub async fn policy(AxState(app): AxState<AppState>) -> Result<Response, Problem> {
+    let core = app.ledger.read();
+    let regime = core
+        .state()
+        .regime()
+        .ok_or_else(|| Problem::not_found("no charter yet, so no enforcement policy"))?;
+    let current = regime.policies.last().map(|p| p.version);
+    Ok(Json(json!({"in_force": current, "versions": regime.policies})).into_response())
+}
+
+fn case_view(state: &State, case: &CaseRecord) -> Value {
+    let now = state.last_at();
+    let regime = state.regime().expect("cases exist only under a regime");
+    let policy = policy_of(regime, case);
+    let measures = case.measures(policy, now);
+    json!({
+        "case": case.case,
+        "complainant": case.complainant,
+        "respondent": case.respondent,
+        "norm": case.norm,
+        "policy": case.policy,
+        "alleged": case.alleged,
+        "stage": case.stage(policy, now),
+        "final_finding": case.final_finding(),
+        "measures": measures,
+        "measures_in_force": measures.as_ref().is_some_and(|m| m.since <= now && now < m.until),
+        "next": case.next_steps(policy, now),
+        "refused_attempts": case.refusals.len(),
+    })
+}
+
+#[derive(Deserialize)]
+pub struct DocketQuery {
+    party: Option<String>,
+}
+
+/// The case docket: every case with its stage, the final finding, the measures and what is
+/// due next (`?party=` filters to cases a party is a side of).
+#[utoipa::path(get, path = "/cases",
+    params(("party" = Option<String>, Query, description = "Only cases where this party is complainant or respondent")),
+    responses((status = 200, body = Object)))]
+pub async fn docket(AxState(app): AxState<AppState>, Query(q): Query<DocketQuery>) -> Response {
+    let core = app.ledger.read();
+    let state = core.state();
+    let list: Vec<Value> = state
+        .cases()
+        .all()
+        .filter(|c| {
+            q.party
+                .as_deref()
+                .is_none_or(|p| c.respondent.as_str() == p || c.complainant.as_str() == p)
+        })
+        .map(|c| case_view(state, c))
+        .collect();
+    Json(json!({"evaluated_at": state.last_at(), "cases": list})).into_response()
+}
+
+/// One case: every step with its entry, the stage, deadlines, and what is due from whom.
+#[utoipa::path(get, path = "/cases/{id}",
+    params(("id" = String, Path, description = "Case id")),
+    responses((status = 200, body = Object), (status = 404, body = Problem)))]
+pub async fn case(
+    AxState(app): AxState<AppState>,
+    Path(id): Path<String>,
+) -> Result<Response, Problem> {
+    let core = app.ledger.read();
+    let state = core.state();
+    let case = id
+        .parse::<CaseId>()
+        .ok()
+        .and_then(|id| state.cases().get(&id))
+        .ok_or_else(|| Problem::not_found(format!("no case `{id}`")))?;
+    let mut view = case_view(state, case);
+    view["record"] = serde_json::to_value(case).unwrap_or(Value::Null);
+    Ok(Json(view).into_response())
+}
+
+/// A party's standing, intelligence access tier and incentive eligibility, with every cause.
+#[utoipa::path(get, path = "/parties/{id}/standing",
+    params(("id" = String, Path, description = "Party id")),
+    responses((status = 200, body = Object), (status = 404, body = Problem)))]
+pub async fn party_standing(
+    AxState(app): AxState<AppState>,
+    Path(id): Path<String>,
+) -> Result<Response, Problem> {
+    let core = app.ledger.read();
+    let state = core.state();
+    let party = registered(state, &id)?;
+    Ok(Json(standing(state, &party.id, state.last_at())).into_response())
+}
+
+fn registered<'a>(state: &'a State, id: &str) -> Result<&'a accord_domain::state::Party, Problem> {
+    id.parse()
+        .ok()
+        .and_then(|p: PartyId| state.party(&p))
+        .ok_or_else(|| Problem::not_found(format!("no party `{id}` is registered")))
+}
+
+/// What a party must do in cases, by when: answers, plans and milestones as respondent, votes
+/// as panelist, and for a secretariat (or an auditor) the steps that fall to it.
+#[utoipa::path(get, path = "/parties/{id}/due",
+    params(("id" = String, Path, description = "Party id")),
+    responses((status = 200, body = Object), (status = 404, body = Problem)))]
+pub async fn party_due(
+    AxState(app): AxState<AppState>,
+    Path(id): Path<String>,
+) -> Result<Response, Problem> {
+    let core = app.ledger.read();
+    let state = core.state();
+    let party = registered(state, &id)?;
+    let now = state.last_at();
+    let regime = state
+        .regime()
+        .ok_or_else(|| Problem::not_found("no charter yet"))?;
+    let mut due: Vec<Value> = Vec::new();
+    for case in state.cases().all() {
+        let policy = policy_of(regime, case);
+        for step in case.next_steps(policy, now) {
+            let mine = match &step.actor {
+                Actor::Party(p) => *p == party.id,
+                Actor::Secretariat => party.kind == PartyKind::Secretariat,
+                Actor::Verifier => {
+                    matches!(party.kind, PartyKind::Secretariat | PartyKind::Auditor)
+                        && party.id != case.respondent
+                        && party.id != case.complainant
+                }
+                Actor::EitherSide => party.id == case.respondent || party.id == case.complainant,
+            };
+            if mine {
+                due.push(json!({"case": case.case, "step": step}));
+            }
+        }
+    }
+    due.sort_by(|a, b| a["step"]["due"].as_str().cmp(&b["step"]["due"].as_str()));
+    Ok(Json(json!({"party": party.id, "evaluated_at": now, "due": due})).into_response())
+}
+
+/// When a case transition with a valid signature is refused for a procedural reason (a step
+/// out of order, a role that may not take it), the instance records the attempt as a
+/// `case.refusal` entry, so that a skipped step is on the record even though it did not
+/// happen. Returns the refusal entry's index.
+pub async fn record_refusal(
+    ledger: &Ledger,
+    sequencer: &Sequencer,
+    envelope: &Envelope,
+    verified: bool,
+    rejection: &Rejection,
+) -> Option<u64> {
+    if !verified
+        || !envelope.entry_type.starts_with("case.")
+        || envelope.entry_type == "case.allege"
+        || envelope.entry_type == "case.refusal"
+        || !matches!(
+            rejection.kind,
+            RejectionKind::Conflict | RejectionKind::Forbidden
+        )
+    {
+        return None;
+    }
+    let case: CaseId = envelope.payload.get("case")?.as_str()?.parse().ok()?;
+    {
+        let core = ledger.read();
+        core.state().cases().get(&case)?;
+    }
+    let payload = Payload::CaseRefusal(Refusal {
+        case,
+        by: envelope.signer.party.clone(),
+        attempted: ShortText::new(envelope.entry_type.clone()).ok()?,
+        envelope_sha256: hex::encode(envelope.hash()),
+        rule: ShortText::new(rejection.rule).ok()?,
+    });
+    let signed = ledger.sign_as_instance(&payload).ok()?;
+    match sequencer.submit(Submission::new(signed)).await {
+        Ok(o) => Some(o.receipt.index),
+        Err(e) => {
+            tracing::warn!(error = ?e, "recording a refused case transition failed");
+            None
+        }
+    }
+}
