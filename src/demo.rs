@@ -9,6 +9,7 @@ use std::net::SocketAddr;
 use std::process::ExitCode;
 use std::sync::Arc;
 
+use accord_domain::enforcement::cases::Refusal;
 use accord_domain::evidence::{commitment, EvidenceRead};
 use accord_domain::ids::{CheckId, DisplayName, EvidenceId, LanguageTag, RegionId, ShortText};
 use accord_domain::norms::Charter;
@@ -365,6 +366,26 @@ enum Action {
         id: &'static str,
         reader: Option<usize>,
     },
+    /// A member of a case's current panel (by seat) votes.
+    PanelVote {
+        case: &'static str,
+        seat: usize,
+        payload: serde_json::Value,
+    },
+    /// An assigned auditor of an audit (by seat) says something about it.
+    Auditor {
+        audit: &'static str,
+        seat: usize,
+        entry_type: &'static str,
+        payload: serde_json::Value,
+    },
+    /// A case transition that the rules refuse; the instance records the attempt as the
+    /// server does.
+    Attempt {
+        by: Option<usize>,
+        entry_type: &'static str,
+        payload: serde_json::Value,
+    },
     /// Any other statement: `by` a party, or the secretariat when `None`.
     Say {
         by: Option<usize>,
@@ -515,8 +536,107 @@ impl World<'_> {
         Ok(())
     }
 
+    /// The party in `seat` of a case's current panel, or of an audit's auditors.
+    fn seat(&self, case: Option<&str>, audit: Option<&str>, seat: usize) -> Result<usize> {
+        let core = self.ledger.read();
+        let state = core.state();
+        let member = match (case, audit) {
+            (Some(c), _) => {
+                let c = state
+                    .cases()
+                    .get(&c.parse()?)
+                    .context("demo case missing")?;
+                let panel = match &c.appeal {
+                    Some(a) => a.panel.as_ref(),
+                    None => c.panel.as_ref(),
+                };
+                panel.and_then(|p| p.members.get(seat)).cloned()
+            }
+            (None, Some(a)) => state
+                .audits()
+                .get(&a.parse()?)
+                .and_then(|a| a.auditors.get(seat))
+                .cloned(),
+            _ => None,
+        }
+        .with_context(|| {
+            format!(
+                "demo seat {seat} of {case:?}{audit:?} is empty; refused so far: {:?}",
+                self.refused
+            )
+        })?;
+        Ok(index_of(member.as_str()))
+    }
+
     fn run(&mut self, action: Action, at: Timestamp) -> Result<()> {
         match action {
+            Action::PanelVote {
+                case,
+                seat,
+                payload,
+            } => {
+                let by = self.seat(Some(case), None, seat)?;
+                self.say(at, "case.vote", payload, Some(by))
+            }
+            Action::Auditor {
+                audit,
+                seat,
+                entry_type,
+                payload,
+            } => {
+                let by = self.seat(None, Some(audit), seat)?;
+                self.say(at, entry_type, payload, Some(by))
+            }
+            Action::Attempt {
+                by,
+                entry_type,
+                payload,
+            } => {
+                let refused_before = self.refused.len();
+                self.say(at, entry_type, payload.clone(), by)?;
+                let Some(rule) = self.refused.pop() else {
+                    bail!("the demo's skipped step was accepted");
+                };
+                debug_assert_eq!(self.refused.len(), refused_before);
+                let signer = match by {
+                    Some(i) => PARTIES[i].id.parse()?,
+                    None => self.secretariat.party.clone().context("no party")?,
+                };
+                let key = match by {
+                    Some(i) => self.keys.get(&i).cloned().context("no key")?,
+                    None => self.secretariat.key.clone(),
+                };
+                let attempted = Envelope::sign(
+                    entry_type,
+                    1,
+                    payload.clone(),
+                    Signer {
+                        party: signer,
+                        key: key.key_id(),
+                    },
+                    &key,
+                )?;
+                let rule = rule
+                    .rsplit('(')
+                    .next()
+                    .unwrap_or("")
+                    .trim_end_matches(')')
+                    .to_owned();
+                let refusal = Payload::CaseRefusal(Refusal {
+                    case: payload["case"].as_str().unwrap_or("").parse()?,
+                    by: attempted.signer.party.clone(),
+                    attempted: ShortText::new(entry_type)?,
+                    envelope_sha256: hex::encode(attempted.hash()),
+                    rule: ShortText::new(rule)?,
+                });
+                let envelope = self.ledger.sign_as_instance(&refusal)?;
+                match self.ledger.append(vec![Submission::new(envelope)])?.pop() {
+                    Some(Ok(_)) => self.appended += 1,
+                    Some(Err(r)) => self.refused.push(r.to_string()),
+                    None => {}
+                }
+                Ok(())
+            }
             Action::Commit(c) => self.commit(at, c),
             Action::Read { owner, id, reader } => self.read(at, owner, id, reader),
             Action::Say {
@@ -717,6 +837,9 @@ fn timeline(rng: &mut Rng) -> Vec<(Timestamp, u32, Action)> {
         push(&mut events, ms, action);
     }
     for (ms, action) in confidential() {
+        push(&mut events, ms, action);
+    }
+    for (ms, action) in enforcement() {
         push(&mut events, ms, action);
     }
     events.sort_by_key(|(at, seq, _)| (*at, *seq));
@@ -1427,6 +1550,377 @@ fn confidential() -> Vec<(u64, Action)> {
         (day(290, 10), said(0, Some(brevia), "evidence.erase", json!({
             "owner": "state-brevia", "evidence": "mailbox-extract",
             "reason": "It held personal data that the report does not need."})).1),
+    ]
+}
+
+/// Enforcement with due process: a violation sanctioned, remediated, verified and restored; a
+/// finding reversed on appeal after the secretariat let admissibility and the response window
+/// lapse; an honest mistake with a remediation plan under way; a violation whose remediation
+/// plan is overdue (the party stays flagged); an inadmissible case; a fresh allegation the
+/// secretariat tried to rush to a panel (refused, and the attempt recorded); an audit whose
+/// finding feeds the self-assessment gap, and a peer review by states of other regions.
+fn enforcement() -> Vec<(u64, Action)> {
+    use serde_json::json;
+    let day = |d: u64, h: u64| d * DAY_MS + h * HOUR_MS;
+    let iso = |d: u64| START.plus_ms(d * DAY_MS + 9 * HOUR_MS).to_string();
+    let by = |id: &str| Some(index_of(id));
+    let say = |d: u64, h: u64, who: Option<usize>, ty: &'static str, p: serde_json::Value| {
+        (
+            day(d, h),
+            Action::Say {
+                by: who,
+                entry_type: ty,
+                payload: p,
+            },
+        )
+    };
+    let vote = |d: u64,
+                case: &'static str,
+                seat: usize,
+                finding: &str,
+                severity: Option<u8>,
+                reasons: &str| {
+        let mut payload = json!({"case": case, "finding": finding, "reasons": reasons});
+        if let Some(s) = severity {
+            payload["severity"] = json!(s);
+        }
+        (
+            day(d, 15),
+            Action::PanelVote {
+                case,
+                seat,
+                payload,
+            },
+        )
+    };
+    let admit = |d: u64, case: &str, admissible: bool, reasons: &str| {
+        say(
+            d,
+            10,
+            None,
+            "case.admissibility",
+            json!({"case": case, "admissible": admissible, "reasons": reasons}),
+        )
+    };
+    let convene = |d: u64, case: &str, panel: &str| {
+        say(
+            d,
+            11,
+            None,
+            "case.convene",
+            json!({"case": case, "panel": panel}),
+        )
+    };
+    vec![
+        // 1. Sanctioned, remediated, verified, restored.
+        say(
+            120,
+            10,
+            by("cert-aldoria"),
+            "case.allege",
+            json!({"case": "2026-001", "respondent": "state-dunmore",
+            "norm": "gge-c", "summary": "A botnet hosted in its territory struck Aldorian hospitals for five weeks; three requests for help went unanswered."}),
+        ),
+        admit(
+            123,
+            "2026-001",
+            true,
+            "The allegation names the norm, the facts and the requests made.",
+        ),
+        say(
+            140,
+            9,
+            by("state-dunmore"),
+            "case.respond",
+            json!({"case": "2026-001",
+            "response": "Our CERT lacked the staff to act before the fourth request; the botnet is now down."}),
+        ),
+        convene(145, "2026-001", "first"),
+        vote(
+            158,
+            "2026-001",
+            0,
+            "violation",
+            Some(2),
+            "Three requests over five weeks went unanswered while harm continued.",
+        ),
+        vote(
+            160,
+            "2026-001",
+            1,
+            "violation",
+            Some(2),
+            "The norm asks for action on request; staffing explains, it does not excuse.",
+        ),
+        say(
+            188,
+            10,
+            by("state-dunmore"),
+            "case.remediation_plan",
+            json!({"case": "2026-001", "milestones": [
+            {"milestone": "m1", "due": iso(215), "description": "A 24x7 duty roster at the national CERT."},
+            {"milestone": "m2", "due": iso(235), "description": "An agreed procedure for requests under gge-c with response times."}]}),
+        ),
+        say(
+            240,
+            14,
+            by("audit-collective"),
+            "case.verify_remediation",
+            json!({"case": "2026-001",
+            "notes": "Duty roster seen in operation for four weeks; procedure adopted and tested with a drill."}),
+        ),
+        // 2. Lapses, then an appeal reverses the finding.
+        say(
+            150,
+            10,
+            by("state-aldoria"),
+            "case.allege",
+            json!({"case": "2026-002", "respondent": "state-galvia",
+            "norm": "gge-b", "summary": "It publicly attributed an operation to Aldoria without evidence or consultation."}),
+        ),
+        convene(196, "2026-002", "first"),
+        vote(
+            210,
+            "2026-002",
+            0,
+            "violation",
+            Some(3),
+            "The attribution named no evidence and preceded any consultation.",
+        ),
+        vote(
+            212,
+            "2026-002",
+            1,
+            "violation",
+            Some(3),
+            "No evidence was shared before the public statement.",
+        ),
+        say(
+            220,
+            9,
+            by("state-galvia"),
+            "case.appeal",
+            json!({"case": "2026-002",
+            "grounds": "We shared evidence through the CERT channel a week before the statement; the panel did not see it."}),
+        ),
+        convene(224, "2026-002", "appeal"),
+        vote(
+            238,
+            "2026-002",
+            0,
+            "no_violation",
+            None,
+            "The CERT-channel exchange shows evidence was shared before the statement.",
+        ),
+        vote(
+            240,
+            "2026-002",
+            1,
+            "no_violation",
+            None,
+            "Consultation took place; the norm was met.",
+        ),
+        // 3. An honest mistake: remediation, no measure.
+        say(
+            180,
+            10,
+            by("cert-calandra"),
+            "case.allege",
+            json!({"case": "2026-003", "respondent": "meridian-telecom",
+            "norm": "vulnerability-disclosure", "summary": "A vulnerability in its routers was disclosed 40 days late."}),
+        ),
+        admit(
+            182,
+            "2026-003",
+            true,
+            "A disclosure deadline is measurable.",
+        ),
+        say(
+            190,
+            9,
+            by("meridian-telecom"),
+            "case.respond",
+            json!({"case": "2026-003",
+            "response": "A ticket was misrouted between our PSIRT and the vendor team; we have fixed the routing."}),
+        ),
+        convene(193, "2026-003", "first"),
+        vote(
+            205,
+            "2026-003",
+            0,
+            "honest_mistake",
+            None,
+            "A process error, promptly acknowledged.",
+        ),
+        vote(
+            206,
+            "2026-003",
+            1,
+            "honest_mistake",
+            None,
+            "No intent; the routing is fixed.",
+        ),
+        say(
+            232,
+            10,
+            by("meridian-telecom"),
+            "case.remediation_plan",
+            json!({"case": "2026-003", "milestones": [
+            {"milestone": "m1", "due": iso(320), "description": "An external review of the PSIRT intake."}]}),
+        ),
+        // 4. A violation whose remediation plan never comes: the party stays flagged.
+        say(
+            200,
+            10,
+            by("open-net-watch"),
+            "case.allege",
+            json!({"case": "2026-004", "respondent": "kestrel-software",
+            "norm": "secure-development", "summary": "It shipped an update channel without signature checks after promising them."}),
+        ),
+        admit(
+            203,
+            "2026-004",
+            true,
+            "A commitment and a measurable breach are named.",
+        ),
+        say(
+            215,
+            9,
+            by("kestrel-software"),
+            "case.respond",
+            json!({"case": "2026-004",
+            "response": "Signature checks are planned for next year."}),
+        ),
+        convene(218, "2026-004", "first"),
+        vote(
+            236,
+            "2026-004",
+            0,
+            "violation",
+            Some(1),
+            "The commitment was made and not kept.",
+        ),
+        vote(
+            237,
+            "2026-004",
+            1,
+            "violation",
+            Some(1),
+            "A minor but plain breach.",
+        ),
+        // 5. Inadmissible.
+        say(
+            276,
+            10,
+            by("cyberpeace-lab"),
+            "case.allege",
+            json!({"case": "2026-005", "respondent": "state-brevia",
+            "norm": "gge-e", "summary": "Its new surveillance law is incompatible with human rights online."}),
+        ),
+        admit(
+            280,
+            "2026-005",
+            false,
+            "A law in draft is not yet conduct under the norm; resubmit once it applies.",
+        ),
+        // 6. A fresh case the secretariat tried to rush; the attempt is on the record.
+        say(
+            290,
+            10,
+            by("state-esteria"),
+            "case.allege",
+            json!({"case": "2026-006", "respondent": "state-farland",
+            "norm": "gge-f", "summary": "An operation against our water utility was run from infrastructure it controls."}),
+        ),
+        (
+            day(291, 9),
+            Action::Attempt {
+                by: None,
+                entry_type: "case.convene",
+                payload: json!({"case": "2026-006", "panel": "first"}),
+            },
+        ),
+        // An audit whose finding feeds the self-assessment gap, and a peer review.
+        say(
+            295,
+            16,
+            by("northwind-cloud"),
+            "report.self_assessment",
+            json!({"norm": "vulnerability-disclosure", "period_start": "2026-01-01T00:00:00.000Z",
+                   "period_end": "2026-10-01T00:00:00.000Z", "score": 88,
+                   "statement": "Every advisory of the year was released within our window."}),
+        ),
+        say(
+            296,
+            9,
+            None,
+            "audit.open",
+            json!({"audit": "2026-northwind", "party": "northwind-cloud",
+            "norms": ["vulnerability-disclosure", "secure-development"], "trigger": {"kind": "scheduled"},
+            "auditors": 1, "window_days": 30}),
+        ),
+        (
+            day(303, 14),
+            Action::Auditor {
+                audit: "2026-northwind",
+                seat: 0,
+                entry_type: "audit.finding",
+                payload: json!({
+            "audit": "2026-northwind", "norm": "vulnerability-disclosure", "verified_value": 72,
+            "method": "Sampled advisories against PSIRT tickets and release dates.",
+            "sample": "All 3 advisories of 2026 and 20 of 64 tickets."}),
+            },
+        ),
+        (
+            day(304, 10),
+            Action::Auditor {
+                audit: "2026-northwind",
+                seat: 0,
+                entry_type: "audit.attest",
+                payload: json!({
+            "audit": "2026-northwind", "statement": "The disclosure process works; two advisories were late by a week."}),
+            },
+        ),
+        say(
+            250,
+            10,
+            by("council-africa"),
+            "audit.open",
+            json!({"audit": "2026-peer-dunmore", "party": "state-dunmore",
+            "norms": ["gge-c"], "trigger": {"kind": "case", "case": "2026-001"}, "auditors": 2,
+            "peer_review": true, "window_days": 40}),
+        ),
+        (
+            day(265, 11),
+            Action::Auditor {
+                audit: "2026-peer-dunmore",
+                seat: 0,
+                entry_type: "audit.finding",
+                payload: json!({
+            "audit": "2026-peer-dunmore", "norm": "gge-c", "verified_value": 65,
+            "method": "Peer visit and a request drill.", "sample": "Two drills, the duty log of August."}),
+            },
+        ),
+        (
+            day(268, 11),
+            Action::Auditor {
+                audit: "2026-peer-dunmore",
+                seat: 0,
+                entry_type: "audit.attest",
+                payload: json!({
+            "audit": "2026-peer-dunmore", "statement": "Requests are now answered within a day."}),
+            },
+        ),
+        (
+            day(270, 11),
+            Action::Auditor {
+                audit: "2026-peer-dunmore",
+                seat: 1,
+                entry_type: "audit.attest",
+                payload: json!({
+            "audit": "2026-peer-dunmore", "statement": "We concur."}),
+            },
+        ),
     ]
 }
 

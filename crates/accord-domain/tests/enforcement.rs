@@ -124,7 +124,16 @@ impl Enf {
     }
 
     fn convene(&mut self, id: &str) -> Vec<String> {
-        self.ok("secretariat", "case.convene", json!({"case": id}));
+        let kind = if self.case(id).appeal.is_some() {
+            "appeal"
+        } else {
+            "first"
+        };
+        self.ok(
+            "secretariat",
+            "case.convene",
+            json!({"case": id, "panel": kind}),
+        );
         let c = self.case(id);
         let panel = match &c.appeal {
             Some(a) => a.panel.clone().unwrap(),
@@ -162,6 +171,16 @@ impl Enf {
         panel
     }
 
+    /// The review date of a case's measures in force, on the wire.
+    fn review_due(&self, id: &str) -> String {
+        let now = accord_domain::Timestamp::from_unix_ms(self.w.now);
+        self.case(id)
+            .measures(&EnforcementPolicy::default_policy(), now)
+            .unwrap()
+            .review_due
+            .to_string()
+    }
+
     fn standing(&self, party: &str) -> accord_domain::enforcement::Standing {
         let now = accord_domain::Timestamp::from_unix_ms(self.w.now);
         standing(&self.w.state, &party.parse().unwrap(), now)
@@ -190,7 +209,7 @@ fn every_deadline_lapses_and_the_case_still_reaches_a_lawful_measure() {
     e.refused(
         "secretariat",
         "case.convene",
-        json!({"case": "c1"}),
+        json!({"case": "c1", "panel": "first"}),
         "case-stage",
     );
     // Admissibility lapses: admissible by default, notice runs from the lapse.
@@ -378,24 +397,31 @@ fn a_sanction_is_reviewed_and_lifted_after_the_review_period() {
     e.wait_days(22);
     let s = e.standing("state-x");
     assert!(!s.incentive_eligible);
-    // Not before the review falls due.
+    // Not before the review falls due, and only for the date it falls due.
+    let due = e.review_due("c7");
     e.refused(
         "secretariat",
         "case.review",
-        json!({"case": "c7", "decision": "lift", "reasons": "Early."}),
+        json!({"case": "c7", "due": due, "decision": "lift", "reasons": "Early."}),
         "review-not-due",
     );
     e.wait_days(366);
     e.refused(
+        "secretariat",
+        "case.review",
+        json!({"case": "c7", "due": e.w.at(0), "decision": "lift", "reasons": "Wrong date."}),
+        "review-date",
+    );
+    e.refused(
         "state-x",
         "case.review",
-        json!({"case": "c7", "decision": "lift", "reasons": "Self-serving."}),
+        json!({"case": "c7", "due": due, "decision": "lift", "reasons": "Self-serving."}),
         "role",
     );
     e.ok(
         "secretariat",
         "case.review",
-        json!({"case": "c7", "decision": "lift", "reasons": "Conduct since the finding is exemplary."}),
+        json!({"case": "c7", "due": due, "decision": "lift", "reasons": "Conduct since the finding is exemplary."}),
     );
     e.wait_days(1);
     let m = e
@@ -422,11 +448,22 @@ fn unreviewed_measures_lapse_and_maintained_ones_continue() {
     e.through_finding("c8", "state-x", "violation", Some(1));
     e.through_finding("c9", "state-y", "violation", Some(1));
     e.wait_days(22 + 366);
+    let due = e.review_due("c9");
     e.ok(
         "secretariat",
         "case.review",
-        json!({"case": "c9", "decision": "maintain", "reasons": "No remediation yet."}),
+        json!({"case": "c9", "due": due, "decision": "maintain", "reasons": "No remediation yet."}),
     );
+    // The next periodic review is its own entry, with the same words.
+    e.wait_days(366);
+    let next = e.review_due("c9");
+    assert_ne!(next, due);
+    e.ok(
+        "secretariat",
+        "case.review",
+        json!({"case": "c9", "due": next, "decision": "maintain", "reasons": "No remediation yet."}),
+    );
+    assert_eq!(e.case("c9").reviews.len(), 2);
     e.wait_days(60);
     let now = accord_domain::Timestamp::from_unix_ms(e.w.now);
     let p = EnforcementPolicy::default_policy();
@@ -593,7 +630,7 @@ fn inadmissible_cases_end_and_bad_allegations_are_refused() {
     e.refused(
         "secretariat",
         "case.convene",
-        json!({"case": "s1"}),
+        json!({"case": "s1", "panel": "first"}),
         "case-stage",
     );
     e.replays();

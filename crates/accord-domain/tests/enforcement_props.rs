@@ -127,7 +127,10 @@ proptest! {
                     let r = case_of(&w, case).map(|c| c.respondent.to_string()).unwrap_or_default();
                     (PARTIES.iter().position(|p| p.0 == r), "case.respond", json!({"case": name(case), "response": "Answer."}))
                 }
-                Op::Convene { case } => (None, "case.convene", json!({"case": name(case)})),
+                Op::Convene { case } => {
+                    let kind = if case_of(&w, case).is_some_and(|c| c.appeal.is_some()) { "appeal" } else { "first" };
+                    (None, "case.convene", json!({"case": name(case), "panel": kind}))
+                }
                 Op::Vote { case, seat, finding, severity, deviate } => {
                     let c = case_of(&w, case);
                     let panel = c.as_ref().and_then(|c| match &c.appeal { Some(a) => a.panel.clone(), None => c.panel.clone() });
@@ -152,8 +155,17 @@ proptest! {
                         "milestones": [{"milestone": "m1", "due": w.at(24 * 30), "description": "Fix it."}]}))
                 }
                 Op::Verify { case } => (Some(3), "case.verify_remediation", json!({"case": name(case), "notes": "Checked."})),
-                Op::Review { case, lift } => (None, "case.review",
-                    json!({"case": name(case), "decision": if *lift { "lift" } else { "maintain" }, "reasons": "Reviewed."})),
+                Op::Review { case, lift } => {
+                    let due = case_of(&w, case)
+                        .and_then(|c| {
+                            let policy = policy_of(w.state.regime().unwrap(), &c).clone();
+                            c.measures(&policy, Timestamp::from_unix_ms(w.now))
+                        })
+                        .map(|m| m.review_due.to_string())
+                        .unwrap_or_else(|| w.at(0));
+                    (None, "case.review",
+                        json!({"case": name(case), "due": due, "decision": if *lift { "lift" } else { "maintain" }, "reasons": "Reviewed."}))
+                }
             };
             let env = match by {
                 Some(i) => envelope(ty, payload, PARTIES[i].0, &keys[i]),

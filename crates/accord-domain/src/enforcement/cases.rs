@@ -97,12 +97,24 @@ pub struct Response {
     pub evidence: Vec<EvidenceId>,
 }
 
+/// Which panel of a case.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum PanelKind {
+    /// The first panel.
+    First,
+    /// The appeal panel.
+    Appeal,
+}
+
 /// `case.convene`: the secretariat convenes the panel (or the appeal panel) the log draws.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Convening {
     /// The case.
     pub case: CaseId,
+    /// Which panel.
+    pub panel: PanelKind,
 }
 
 /// `case.vote`: a panel member's finding.
@@ -183,6 +195,9 @@ pub enum ReviewDecision {
 pub struct Review {
     /// The case.
     pub case: CaseId,
+    /// The review date this decision answers (as `GET /cases/{id}` shows it), so that each
+    /// periodic review is its own entry.
+    pub due: Timestamp,
     /// Maintain or lift.
     pub decision: ReviewDecision,
     /// Why.
@@ -910,16 +925,27 @@ impl Cases {
                     s => Err(Self::wrong_stage(case, &s, "a response")),
                 }
             }
-            CaseStep::Convene(_) => {
+            CaseStep::Convene(c) => {
                 need_secretariat("convenes panels")?;
-                let (size, mut excluded) = match stage {
-                    Stage::Panel { .. } => (policy.panels.size, case.conflicted()),
-                    Stage::AppealPanel { .. } => {
+                let (size, mut excluded) = match (stage, c.panel) {
+                    (Stage::Panel { .. }, PanelKind::First) => {
+                        (policy.panels.size, case.conflicted())
+                    }
+                    (Stage::AppealPanel { .. }, PanelKind::Appeal) => {
                         let mut ex = case.conflicted();
                         ex.extend(case.panel.iter().flat_map(|p| p.members.iter().cloned()));
                         (policy.panels.appeal_size, ex)
                     }
-                    s => return Err(Self::wrong_stage(case, &s, "convening a panel")),
+                    (s, kind) => {
+                        return Err(Self::wrong_stage(
+                            case,
+                            &s,
+                            match kind {
+                                PanelKind::First => "convening the first panel",
+                                PanelKind::Appeal => "convening the appeal panel",
+                            },
+                        ))
+                    }
                 };
                 excluded.extend(self.ineligible(policy, case, parties));
                 let pool = self.pool(policy, parties);
@@ -1059,6 +1085,16 @@ impl Cases {
                         format!("case `{}` has no measures in force to review", case.case),
                     ));
                 };
+                if r.due != m.review_due {
+                    return Err(conflict(
+                        "review-date",
+                        "/payload/due",
+                        format!(
+                            "the measures of case `{}` are due for review at {}, not {}",
+                            case.case, m.review_due, r.due
+                        ),
+                    ));
+                }
                 if at < m.review_due {
                     return Err(conflict(
                         "review-not-due",
