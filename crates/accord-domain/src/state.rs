@@ -168,6 +168,7 @@ pub struct CheckRecord {
 pub struct State {
     instance: Option<Instance>,
     parties: BTreeMap<PartyId, Party>,
+    by_kind: BTreeMap<PartyKind, Vec<PartyId>>,
     key_owner: BTreeMap<KeyId, PartyId>,
     checks: BTreeMap<CheckId, CheckRecord>,
     regime: Option<Regime>,
@@ -316,6 +317,14 @@ impl State {
     /// Confidential evidence items: commitments, grants, reads, erasures.
     pub fn evidence(&self) -> &Evidences {
         &self.evidence
+    }
+
+    /// The registry as panel and audit draws read it.
+    pub fn roster(&self) -> crate::enforcement::cases::Roster<'_> {
+        crate::enforcement::cases::Roster {
+            parties: &self.parties,
+            by_kind: &self.by_kind,
+        }
     }
 
     /// Enforcement cases.
@@ -590,8 +599,14 @@ impl State {
             }
             Payload::AuditOpen(o) => {
                 let regime = self.require_regime()?;
-                self.audits
-                    .check_open(regime, &self.cases, signer, o, &self.parties)
+                self.audits.check_open(
+                    regime,
+                    &self.cases,
+                    signer,
+                    o,
+                    self.roster(),
+                    &env.hash(),
+                )
             }
             Payload::AuditFinding(f) => self.audits.check_finding(&signer.id, f, at),
             Payload::AuditAttest(a) => self.audits.check_attest(&signer.id, a, at),
@@ -603,7 +618,8 @@ impl State {
             other if other.case_step().is_some() => {
                 let regime = self.require_regime()?;
                 let step = other.case_step().expect("checked");
-                self.cases.check_step(regime, signer, &step, &self.parties, at)
+                self.cases
+                    .check_step(regime, signer, &step, self.roster(), &env.hash(), at)
             }
             other => {
                 let step = negotiation_step(other).expect("the remaining payloads are steps");
@@ -1044,8 +1060,12 @@ impl State {
             }
             Payload::AuditOpen(o) => {
                 if let Some(regime) = self.regime.as_ref() {
+                    let roster = crate::enforcement::cases::Roster {
+                        parties: &self.parties,
+                        by_kind: &self.by_kind,
+                    };
                     self.audits
-                        .open(regime, &self.cases, &o, &self.parties, &env.hash(), here);
+                        .open(regime, &self.cases, &o, roster, &env.hash(), here);
                     self.touched.insert(RecordKey::Audit(o.audit));
                     self.touched.insert(RecordKey::AuditLoad);
                 }
@@ -1063,11 +1083,15 @@ impl State {
                 let step = other.case_step().expect("checked");
                 if let Some(regime) = self.regime.as_ref() {
                     let before = self.cases.load().clone();
+                    let roster = crate::enforcement::cases::Roster {
+                        parties: &self.parties,
+                        by_kind: &self.by_kind,
+                    };
                     self.cases.apply_step(
                         regime,
                         &env.signer.party,
                         &step,
-                        &self.parties,
+                        roster,
                         &env.hash(),
                         here,
                     );
@@ -1105,6 +1129,10 @@ impl State {
             },
         );
         self.touched.insert(RecordKey::Party(r.party.clone()));
+        self.by_kind
+            .entry(r.kind)
+            .or_default()
+            .push(r.party.clone());
         self.parties.insert(
             r.party.clone(),
             Party {

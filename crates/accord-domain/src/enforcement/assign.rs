@@ -1,44 +1,147 @@
-//! Conflict-free, reproducible assignment of panel members (and auditors): a pure function of
-//! the candidates, the exclusions, the current load and a seed taken from the log (the hash of
-//! the entry that asked for the assignment), so anyone replaying the log draws the same names.
+//! Conflict-free, reproducible assignment of panel members and auditors: a pure function of
+//! the candidates, who is excluded, the current load and a seed taken from the log (the hash of
+//! the entry that asks for the assignment), so anyone replaying the log draws the same names.
 //!
-//! Candidates are ordered by current load (fewest open assignments first, to balance work) and
-//! then by SHA-256(seed ‖ party id) (an unbiased, unpredictable-in-advance but reproducible
-//! tie-break); the first `k` are drawn.
+//! The draw walks a sequence of candidates that the seed determines — position `j` is
+//! SHA-256(seed ‖ j) modulo the number of candidates — and takes each candidate that is not
+//! excluded, not already drawn, and whose load is at most one above the lowest load in the
+//! pool (`floor`), until it has `k`. That balances work (no one is drawn while others sit
+//! idle) and costs a few hashes per seat however many candidates there are. When the walk does
+//! not fill the seats within `32·k + 64` steps (few eligible candidates), the draw falls back to
+//! the exhaustive order — every eligible candidate by (load, SHA-256(seed ‖ party id)) — so it
+//! fails only when fewer than `k` eligible candidates exist at all.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeMap;
 
 use accord_envelope::PartyId;
 use sha2::{Digest, Sha256};
 
-/// Draws `k` of `candidates` not in `excluded`; `None` when too few remain.
-pub fn draw<'a>(
-    candidates: impl IntoIterator<Item = &'a PartyId>,
-    excluded: &BTreeSet<PartyId>,
+/// Candidates, as slices (one per party kind, say) read as one list.
+pub struct Pool<'a>(pub Vec<&'a [PartyId]>);
+
+impl Pool<'_> {
+    fn len(&self) -> usize {
+        self.0.iter().map(|s| s.len()).sum()
+    }
+
+    fn at(&self, mut i: usize) -> &PartyId {
+        for s in &self.0 {
+            if i < s.len() {
+                return &s[i];
+            }
+            i -= s.len();
+        }
+        unreachable!("index within the pool")
+    }
+
+    fn iter(&self) -> impl Iterator<Item = &PartyId> {
+        self.0.iter().flat_map(|s| s.iter())
+    }
+}
+
+/// Draws `k` candidates of `pool` for which `eligible` holds; `None` when fewer exist.
+/// `load` holds the open assignments of loaded parties (absent means none); `floor` is the
+/// lowest load in the pool.
+pub fn draw(
+    pool: &Pool<'_>,
+    eligible: &dyn Fn(&PartyId) -> bool,
     load: &BTreeMap<PartyId, u32>,
+    floor: u32,
     seed: &[u8; 32],
     k: usize,
 ) -> Option<Vec<PartyId>> {
-    let mut pool: Vec<(u32, [u8; 32], &PartyId)> = candidates
-        .into_iter()
-        .filter(|p| !excluded.contains(*p))
+    let n = pool.len();
+    if k == 0 {
+        return Some(Vec::new());
+    }
+    if n == 0 {
+        return None;
+    }
+    let load_of = |p: &PartyId| load.get(p).copied().unwrap_or(0);
+    let mut chosen: Vec<PartyId> = Vec::with_capacity(k);
+    for j in 0..(32 * k as u64 + 64) {
+        let mut h = Sha256::new();
+        h.update(seed);
+        h.update(j.to_be_bytes());
+        let digest = h.finalize();
+        let i = u64::from_be_bytes(digest[..8].try_into().expect("8 bytes")) % n as u64;
+        let c = pool.at(i as usize);
+        if chosen.contains(c) || !eligible(c) || load_of(c) > floor + 1 {
+            continue;
+        }
+        chosen.push(c.clone());
+        if chosen.len() == k {
+            return Some(chosen);
+        }
+    }
+    let mut all: Vec<(u32, [u8; 32], &PartyId)> = pool
+        .iter()
+        .filter(|p| eligible(p))
         .map(|p| {
             let mut h = Sha256::new();
             h.update(seed);
             h.update(p.as_str().as_bytes());
-            (load.get(p).copied().unwrap_or(0), h.finalize().into(), p)
+            (load_of(p), h.finalize().into(), p)
         })
         .collect();
-    if pool.len() < k {
+    if all.len() < k {
         return None;
     }
-    pool.sort();
-    Some(
-        pool.into_iter()
-            .take(k)
-            .map(|(_, _, p)| p.clone())
-            .collect(),
-    )
+    all.sort();
+    all.dedup_by(|a, b| a.2 == b.2);
+    (all.len() >= k).then(|| all.into_iter().take(k).map(|(_, _, p)| p.clone()).collect())
+}
+
+/// Open assignments per party, with a histogram that gives the pool's lowest load at once.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Load {
+    by_party: BTreeMap<PartyId, u32>,
+    histogram: BTreeMap<u32, u32>,
+}
+
+impl Load {
+    /// Loads of parties with at least one open assignment.
+    pub fn by_party(&self) -> &BTreeMap<PartyId, u32> {
+        &self.by_party
+    }
+
+    /// The lowest load among `pool_size` candidates (0 while some carry none).
+    pub fn floor(&self, pool_size: usize) -> u32 {
+        if self.by_party.len() < pool_size {
+            0
+        } else {
+            self.histogram.keys().next().copied().unwrap_or(0)
+        }
+    }
+
+    fn shift(&mut self, party: &PartyId, up: bool) {
+        let old = self.by_party.get(party).copied().unwrap_or(0);
+        let new = if up { old + 1 } else { old.saturating_sub(1) };
+        if old > 0 {
+            if let Some(c) = self.histogram.get_mut(&old) {
+                *c -= 1;
+                if *c == 0 {
+                    self.histogram.remove(&old);
+                }
+            }
+        }
+        if new > 0 {
+            *self.histogram.entry(new).or_default() += 1;
+            self.by_party.insert(party.clone(), new);
+        } else {
+            self.by_party.remove(party);
+        }
+    }
+
+    /// One more open assignment.
+    pub fn add(&mut self, party: &PartyId) {
+        self.shift(party, true);
+    }
+
+    /// One fewer.
+    pub fn release(&mut self, party: &PartyId) {
+        self.shift(party, false);
+    }
 }
 
 #[cfg(test)]
@@ -52,16 +155,54 @@ mod tests {
     #[test]
     fn draws_are_reproducible_excluding_and_balanced() {
         let all = ids(10);
-        let excluded: BTreeSet<PartyId> = all[..3].iter().cloned().collect();
-        let load = BTreeMap::new();
-        let a = draw(&all, &excluded, &load, &[7; 32], 3).unwrap();
-        assert_eq!(a, draw(&all, &excluded, &load, &[7; 32], 3).unwrap());
-        assert!(a.iter().all(|p| !excluded.contains(p)));
-        assert_ne!(a, draw(&all, &excluded, &load, &[8; 32], 3).unwrap());
-        // The least loaded go first.
+        let pool = Pool(vec![&all[..]]);
+        let excluded = |p: &PartyId| all[..3].contains(p);
+        let eligible = |p: &PartyId| !excluded(p);
+        let none = BTreeMap::new();
+        let a = draw(&pool, &eligible, &none, 0, &[7; 32], 3).unwrap();
+        assert_eq!(a, draw(&pool, &eligible, &none, 0, &[7; 32], 3).unwrap());
+        assert!(a.iter().all(|p| !excluded(p)));
+        assert_ne!(a, draw(&pool, &eligible, &none, 0, &[8; 32], 3).unwrap());
+        // Busy parties wait while others are idle.
         let busy: BTreeMap<PartyId, u32> = all[3..9].iter().map(|p| (p.clone(), 2)).collect();
-        let b = draw(&all, &excluded, &busy, &[7; 32], 1).unwrap();
+        let b = draw(&pool, &eligible, &busy, 0, &[7; 32], 1).unwrap();
         assert_eq!(b, vec![all[9].clone()]);
-        assert!(draw(&all, &excluded, &load, &[7; 32], 8).is_none());
+        // Too few eligible.
+        assert!(draw(&pool, &eligible, &none, 0, &[7; 32], 8).is_none());
+        assert_eq!(
+            draw(&pool, &eligible, &none, 0, &[7; 32], 7).unwrap().len(),
+            7
+        );
+    }
+
+    #[test]
+    fn many_draws_spread_the_load() {
+        let all = ids(50);
+        let pool = Pool(vec![&all[..25], &all[25..]]);
+        let mut load = Load::default();
+        for s in 0..200u8 {
+            let got = draw(
+                &pool,
+                &|_| true,
+                load.by_party(),
+                load.floor(50),
+                &[s; 32],
+                3,
+            )
+            .unwrap();
+            for p in &got {
+                load.add(p);
+            }
+        }
+        let max = load.by_party().values().max().copied().unwrap();
+        let min = (0..50)
+            .map(|i| load.by_party().get(&all[i]).copied().unwrap_or(0))
+            .min()
+            .unwrap();
+        assert!(max - min <= 2, "loads from {min} to {max}");
+        for p in &all {
+            load.release(p);
+        }
+        assert!(load.floor(50) <= 12);
     }
 }

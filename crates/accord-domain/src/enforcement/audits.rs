@@ -15,7 +15,7 @@ use accord_envelope::PartyId;
 use serde::{Deserialize, Serialize};
 
 use super::assign;
-use super::cases::Cases;
+use super::cases::{Cases, Roster};
 use super::policy::EnforcementPolicy;
 use crate::ids::{AuditId, CaseId, LongText, NormId};
 use crate::norms::negotiation::Regime;
@@ -137,7 +137,7 @@ impl AuditRecord {
 pub struct Audits {
     by_id: BTreeMap<AuditId, AuditRecord>,
     by_party: BTreeMap<PartyId, BTreeSet<AuditId>>,
-    load: BTreeMap<PartyId, u32>,
+    load: assign::Load,
 }
 
 impl Audits {
@@ -160,9 +160,9 @@ impl Audits {
             .filter_map(|id| self.by_id.get(id))
     }
 
-    /// Open audits per auditor.
+    /// Open audits per auditor (auditors with none are absent).
     pub fn load(&self) -> &BTreeMap<PartyId, u32> {
-        &self.load
+        self.load.by_party()
     }
 
     /// Whether `reader` is an auditor of an audit of `owner` open at `at`.
@@ -185,45 +185,48 @@ impl Audits {
             .max_by_key(|f| f.entry.index)
     }
 
-    fn excluded(
+    /// Draws the auditors of an audit with `seed`.
+    fn draw(
+        &self,
         o: &AuditOpening,
         cases: &Cases,
         policy: &EnforcementPolicy,
-        parties: &BTreeMap<PartyId, Party>,
-    ) -> BTreeSet<PartyId> {
-        let mut ex: BTreeSet<PartyId> = [o.party.clone()].into_iter().collect();
-        if let Trigger::Case { case } = &o.trigger {
-            if let Some(c) = cases.get(case) {
-                ex.insert(c.complainant.clone());
-                ex.extend(c.co_signers.iter().cloned());
-            }
-        }
-        if policy.panels.exclude_same_region {
-            if let Some(region) = parties.get(&o.party).map(|p| &p.region) {
-                ex.extend(
-                    parties
-                        .values()
-                        .filter(|p| &p.region == region)
-                        .map(|p| p.id.clone()),
-                );
-            }
-        }
-        ex
-    }
-
-    fn pool<'a>(
-        o: &AuditOpening,
-        parties: &'a BTreeMap<PartyId, Party>,
-    ) -> impl Iterator<Item = &'a PartyId> + 'a {
+        roster: Roster<'_>,
+        seed: &[u8; 32],
+    ) -> Option<Vec<PartyId>> {
+        let audited = roster.parties.get(&o.party)?;
         let kind = if o.peer_review {
-            parties.get(&o.party).map(|p| p.kind)
+            audited.kind
         } else {
-            Some(PartyKind::Auditor)
+            PartyKind::Auditor
         };
-        parties
-            .values()
-            .filter(move |p| Some(p.kind) == kind)
-            .map(|p| &p.id)
+        let sides: BTreeSet<&PartyId> = match &o.trigger {
+            Trigger::Case { case } => cases
+                .get(case)
+                .map(|c| {
+                    std::iter::once(&c.complainant)
+                        .chain(c.co_signers.iter())
+                        .collect()
+                })
+                .unwrap_or_default(),
+            Trigger::Scheduled => BTreeSet::new(),
+        };
+        let eligible = |p: &PartyId| {
+            p != &o.party
+                && !sides.contains(p)
+                && !(policy.panels.exclude_same_region
+                    && roster.parties.get(p).map(|x| &x.region) == Some(&audited.region))
+        };
+        let pool = roster.pool([&kind]);
+        let floor = self.load.floor(pool.0.iter().map(|s| s.len()).sum());
+        assign::draw(
+            &pool,
+            &eligible,
+            self.load.by_party(),
+            floor,
+            seed,
+            usize::from(o.auditors),
+        )
     }
 
     /// Checks `audit.open` by `signer`.
@@ -233,9 +236,10 @@ impl Audits {
         cases: &Cases,
         signer: &Party,
         o: &AuditOpening,
-        parties: &BTreeMap<PartyId, Party>,
+        roster: Roster<'_>,
+        seed: &[u8; 32],
     ) -> Result<(), Rejection> {
-        let audited = parties.get(&o.party).ok_or_else(|| {
+        let audited = roster.parties.get(&o.party).ok_or_else(|| {
             Rejection::conflict(
                 "unknown-party",
                 "/payload/party",
@@ -294,16 +298,7 @@ impl Audits {
             ));
         }
         let policy = &regime.policies.last().expect("a policy").policy;
-        let excluded = Self::excluded(o, cases, policy, parties);
-        if assign::draw(
-            Self::pool(o, parties),
-            &excluded,
-            &self.load,
-            &[0; 32],
-            usize::from(o.auditors),
-        )
-        .is_none()
-        {
+        if self.draw(o, cases, policy, roster, seed).is_none() {
             return Err(Rejection::conflict(
                 "auditors-unavailable",
                 "/payload/auditors",
@@ -388,23 +383,16 @@ impl Audits {
         regime: &Regime,
         cases: &Cases,
         o: &AuditOpening,
-        parties: &BTreeMap<PartyId, Party>,
+        roster: Roster<'_>,
         seed: &[u8; 32],
         here: EntryRef,
     ) {
         let policy = &regime.policies.last().expect("a policy").policy;
-        let excluded = Self::excluded(o, cases, policy, parties);
-        let Some(auditors) = assign::draw(
-            Self::pool(o, parties),
-            &excluded,
-            &self.load,
-            seed,
-            usize::from(o.auditors),
-        ) else {
+        let Some(auditors) = self.draw(o, cases, policy, roster, seed) else {
             return;
         };
         for a in &auditors {
-            *self.load.entry(a.clone()).or_default() += 1;
+            self.load.add(a);
         }
         self.by_party
             .entry(o.party.clone())
@@ -443,9 +431,7 @@ impl Audits {
     pub fn attest(&mut self, signer: &PartyId, a: &Attestation, here: EntryRef) {
         if let Some(rec) = self.by_id.get_mut(&a.audit) {
             rec.attested.insert(signer.clone(), here);
-            if let Some(l) = self.load.get_mut(signer) {
-                *l = l.saturating_sub(1);
-            }
+            self.load.release(signer);
         }
     }
 }

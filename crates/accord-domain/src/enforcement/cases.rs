@@ -527,14 +527,6 @@ impl CaseRecord {
         }
     }
 
-    /// Every party with a conflict of interest: respondent, complainant, co-signers.
-    fn conflicted(&self) -> BTreeSet<PartyId> {
-        let mut s = self.co_signers.clone();
-        s.insert(self.respondent.clone());
-        s.insert(self.complainant.clone());
-        s
-    }
-
     fn current_panel_mut(&mut self) -> Option<&mut Panel> {
         match &mut self.appeal {
             Some(a) => a.panel.as_mut(),
@@ -711,7 +703,28 @@ pub struct Cases {
     by_id: BTreeMap<CaseId, CaseRecord>,
     by_respondent: BTreeMap<PartyId, BTreeSet<CaseId>>,
     /// Open panel seats per party (balances the draw).
-    load: BTreeMap<PartyId, u32>,
+    load: assign::Load,
+}
+
+/// The registry as the draws need it: every party, and party ids by kind.
+#[derive(Clone, Copy)]
+pub struct Roster<'a> {
+    /// Every party.
+    pub parties: &'a BTreeMap<PartyId, Party>,
+    /// Party ids by kind, in registration order.
+    pub by_kind: &'a BTreeMap<PartyKind, Vec<PartyId>>,
+}
+
+impl<'a> Roster<'a> {
+    /// The candidates of the given kinds.
+    pub fn pool(&self, kinds: impl IntoIterator<Item = &'a PartyKind>) -> assign::Pool<'a> {
+        assign::Pool(
+            kinds
+                .into_iter()
+                .filter_map(|k| self.by_kind.get(k).map(|v| &v[..]))
+                .collect(),
+        )
+    }
 }
 
 fn conflict(rule: &'static str, pointer: &str, detail: String) -> Rejection {
@@ -758,9 +771,48 @@ impl Cases {
             .filter_map(|id| self.by_id.get(id))
     }
 
-    /// Open panel seats per party.
+    /// Open panel seats per party (parties with none are absent).
     pub fn load(&self) -> &BTreeMap<PartyId, u32> {
-        &self.load
+        self.load.by_party()
+    }
+
+    /// Draws a panel for `case` (the appeal panel once appealed) with `seed`.
+    fn draw_panel(
+        &self,
+        policy: &EnforcementPolicy,
+        case: &CaseRecord,
+        roster: Roster<'_>,
+        seed: &[u8; 32],
+    ) -> Option<Vec<PartyId>> {
+        let appeal = case.appeal.is_some();
+        let size = if appeal {
+            policy.panels.appeal_size
+        } else {
+            policy.panels.size
+        };
+        let region = roster.parties.get(&case.respondent).map(|p| &p.region);
+        let first: &[PartyId] = match (&case.panel, appeal) {
+            (Some(p), true) => &p.members,
+            _ => &[],
+        };
+        let eligible = |p: &PartyId| {
+            p != &case.respondent
+                && p != &case.complainant
+                && !case.co_signers.contains(p)
+                && !first.contains(p)
+                && !(policy.panels.exclude_same_region
+                    && roster.parties.get(p).map(|x| &x.region) == region)
+        };
+        let pool = roster.pool(&policy.panels.kinds);
+        let floor = self.load.floor(pool.0.iter().map(|s| s.len()).sum());
+        assign::draw(
+            &pool,
+            &eligible,
+            self.load.by_party(),
+            floor,
+            seed,
+            usize::from(size),
+        )
     }
 
     fn case(&self, id: &CaseId) -> Result<&CaseRecord, Rejection> {
@@ -883,7 +935,8 @@ impl Cases {
         regime: &Regime,
         signer: &Party,
         step: &CaseStep<'_>,
-        parties: &BTreeMap<PartyId, Party>,
+        roster: Roster<'_>,
+        seed: &[u8; 32],
         at: Timestamp,
     ) -> Result<(), Rejection> {
         let case = self.case(step.case())?;
@@ -927,15 +980,9 @@ impl Cases {
             }
             CaseStep::Convene(c) => {
                 need_secretariat("convenes panels")?;
-                let (size, mut excluded) = match (stage, c.panel) {
-                    (Stage::Panel { .. }, PanelKind::First) => {
-                        (policy.panels.size, case.conflicted())
-                    }
-                    (Stage::AppealPanel { .. }, PanelKind::Appeal) => {
-                        let mut ex = case.conflicted();
-                        ex.extend(case.panel.iter().flat_map(|p| p.members.iter().cloned()));
-                        (policy.panels.appeal_size, ex)
-                    }
+                let size = match (stage, c.panel) {
+                    (Stage::Panel { .. }, PanelKind::First) => policy.panels.size,
+                    (Stage::AppealPanel { .. }, PanelKind::Appeal) => policy.panels.appeal_size,
                     (s, kind) => {
                         return Err(Self::wrong_stage(
                             case,
@@ -947,10 +994,7 @@ impl Cases {
                         ))
                     }
                 };
-                excluded.extend(self.ineligible(policy, case, parties));
-                let pool = self.pool(policy, parties);
-                if assign::draw(pool, &excluded, &self.load, &[0; 32], usize::from(size)).is_none()
-                {
+                if self.draw_panel(policy, case, roster, seed).is_none() {
                     return Err(conflict(
                         "panel-unavailable",
                         "/payload/case",
@@ -1112,33 +1156,6 @@ impl Cases {
         }
     }
 
-    /// Parties that may never sit on this case's panels beyond the conflicted sides: those
-    /// of the respondent's region when the policy says so.
-    fn ineligible(
-        &self,
-        policy: &EnforcementPolicy,
-        case: &CaseRecord,
-        parties: &BTreeMap<PartyId, Party>,
-    ) -> BTreeSet<PartyId> {
-        let region = parties.get(&case.respondent).map(|p| &p.region);
-        parties
-            .values()
-            .filter(|p| policy.panels.exclude_same_region && Some(&p.region) == region)
-            .map(|p| p.id.clone())
-            .collect()
-    }
-
-    fn pool<'a>(
-        &self,
-        policy: &'a EnforcementPolicy,
-        parties: &'a BTreeMap<PartyId, Party>,
-    ) -> impl Iterator<Item = &'a PartyId> + 'a {
-        parties
-            .values()
-            .filter(move |p| policy.panels.kinds.contains(&p.kind))
-            .map(|p| &p.id)
-    }
-
     /// Folds in `case.allege`.
     pub fn allege(
         &mut self,
@@ -1182,7 +1199,7 @@ impl Cases {
         regime: &Regime,
         signer: &PartyId,
         step: &CaseStep<'_>,
-        parties: &BTreeMap<PartyId, Party>,
+        roster: Roster<'_>,
         seed: &[u8; 32],
         here: EntryRef,
     ) {
@@ -1193,28 +1210,16 @@ impl Cases {
         let policy = policy_of(regime, case).clone();
         match step {
             CaseStep::Convene(_) => {
-                let appeal = case.appeal.is_some();
-                let mut excluded = case.conflicted();
-                if appeal {
-                    excluded.extend(case.panel.iter().flat_map(|p| p.members.iter().cloned()));
-                }
-                excluded.extend(self.ineligible(&policy, case, parties));
-                let (size, days_for) = if appeal {
-                    (
-                        policy.panels.appeal_size,
-                        policy.deadlines.appeal_decision_days,
-                    )
+                let days_for = if case.appeal.is_some() {
+                    policy.deadlines.appeal_decision_days
                 } else {
-                    (policy.panels.size, policy.deadlines.finding_days)
+                    policy.deadlines.finding_days
                 };
-                let pool: Vec<PartyId> = self.pool(&policy, parties).cloned().collect();
-                let Some(members) =
-                    assign::draw(&pool, &excluded, &self.load, seed, usize::from(size))
-                else {
+                let Some(members) = self.draw_panel(&policy, case, roster, seed) else {
                     return;
                 };
                 for m in &members {
-                    *self.load.entry(m.clone()).or_default() += 1;
+                    self.load.add(m);
                 }
                 let panel = Panel {
                     members,
@@ -1280,9 +1285,7 @@ impl Cases {
                     entry: here,
                 };
                 for m in &members {
-                    if let Some(l) = self.load.get_mut(m) {
-                        *l = l.saturating_sub(1);
-                    }
+                    self.load.release(m);
                 }
                 if let Some(case) = self.by_id.get_mut(&id) {
                     match &mut case.appeal {
