@@ -4,6 +4,7 @@
 //!
 //! Everything runs on loopback, is bounded in count, and cleans up after itself.
 
+mod enforcement;
 mod negotiation;
 mod reports;
 
@@ -48,6 +49,12 @@ pub struct BenchArgs {
     /// Positions in the negotiation-projection measurement (200 parties).
     #[arg(long, default_value_t = 10_000)]
     positions: usize,
+    /// Parties in the enforcement measurement.
+    #[arg(long, default_value_t = 10_000)]
+    parties: usize,
+    /// Cases in the enforcement measurement (0 skips it).
+    #[arg(long, default_value_t = 100_000)]
+    cases: usize,
     /// Concurrent clients.
     #[arg(long, default_value_t = 32)]
     clients: usize,
@@ -196,6 +203,53 @@ fn measure(args: &BenchArgs, root: &Path) -> Result<Vec<Row>> {
         "linear in entries",
         Some(full_per <= half_per * 1.5),
     ));
+
+    // 4b. Enforcement: cases projected at two sizes, standing of every party, audits assigned.
+    if args.cases > 0 {
+        let half = enforcement::measure(args.parties, args.cases / 2)?;
+        let full = enforcement::measure(args.parties, args.cases)?;
+        let per = |m: &enforcement::Measured| m.projection.as_secs_f64() * 1e6 / m.entries as f64;
+        rows.push(row(
+            &format!(
+                "projection: enforcement, {} parties, {} cases to a finding ({} entries)",
+                args.parties, args.cases, full.entries
+            ),
+            format!(
+                "{:.1} s ({:.1} µs/entry; {} cases: {:.1} µs/entry)",
+                full.projection.as_secs_f64(),
+                per(&full),
+                args.cases / 2,
+                per(&half)
+            ),
+            "linear in entries",
+            Some(per(&full) <= per(&half) * 1.5),
+        ));
+        rows.push(row(
+            &format!("standing: all {} parties, with explain", args.parties),
+            format!(
+                "{:.0} ms ({:.1} µs/party)",
+                full.standings.as_secs_f64() * 1e3,
+                full.standings.as_secs_f64() * 1e6 / args.parties as f64
+            ),
+            "",
+            None,
+        ));
+        rows.push(row(
+            &format!(
+                "assignment: 1,000 audits × 3 auditors, conflict-free, among {} parties",
+                args.parties
+            ),
+            format!(
+                "{:.0} ms ({:.0} µs/audit; exhaustive baseline {:.0} µs/audit); load spread {}",
+                full.audits.as_secs_f64() * 1e3,
+                full.audits.as_secs_f64() * 1e3,
+                full.exhaustive.as_secs_f64() * 1e3,
+                full.spread
+            ),
+            "spread <= 2",
+            Some(full.spread <= 2),
+        ));
+    }
 
     // 5. Bulk reports: import end to end, then explain queries on that data.
     if args.reports > 0 {

@@ -74,6 +74,18 @@ pub fn draw(
             return Some(chosen);
         }
     }
+    draw_exhaustive(pool, eligible, load, seed, k)
+}
+
+/// The exhaustive draw: every eligible candidate ordered by (load, SHA-256(seed ‖ party id)),
+/// the first `k` taken. The fallback of [`draw`], and its baseline in `accord bench`.
+pub fn draw_exhaustive(
+    pool: &Pool<'_>,
+    eligible: &dyn Fn(&PartyId) -> bool,
+    load: &BTreeMap<PartyId, u32>,
+    seed: &[u8; 32],
+    k: usize,
+) -> Option<Vec<PartyId>> {
     let mut all: Vec<(u32, [u8; 32], &PartyId)> = pool
         .iter()
         .filter(|p| eligible(p))
@@ -81,12 +93,9 @@ pub fn draw(
             let mut h = Sha256::new();
             h.update(seed);
             h.update(p.as_str().as_bytes());
-            (load_of(p), h.finalize().into(), p)
+            (load.get(p).copied().unwrap_or(0), h.finalize().into(), p)
         })
         .collect();
-    if all.len() < k {
-        return None;
-    }
     all.sort();
     all.dedup_by(|a, b| a.2 == b.2);
     (all.len() >= k).then(|| all.into_iter().take(k).map(|(_, _, p)| p.clone()).collect())
