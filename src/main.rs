@@ -4,6 +4,7 @@
 //! the work itself in the library crates.
 
 pub(crate) mod bench;
+mod case_cmd;
 mod client;
 mod datadir;
 mod demo;
@@ -89,6 +90,12 @@ enum Command {
     /// Issue and revoke parties' bearer tokens for authenticated reads.
     #[command(subcommand)]
     Token(token::TokenCommand),
+    /// Cases with due process: docket, timeline, what is due, standing, and every step.
+    #[command(subcommand)]
+    Case(case_cmd::CaseCommand),
+    /// Audits and peer reviews: open, sign findings, attest.
+    #[command(subcommand)]
+    Audit(case_cmd::AuditCommand),
     /// Confidential evidence: commit, upload, read (logged), grant access, erase.
     #[command(subcommand)]
     Evidence(evidence_cmd::EvidenceCommand),
@@ -125,6 +132,8 @@ fn main() -> ExitCode {
         Command::Report(cmd) => import::report(cmd),
         Command::Token(cmd) => token::token(cmd),
         Command::Evidence(cmd) => evidence_cmd::evidence(cmd),
+        Command::Case(cmd) => case_cmd::case(cmd),
+        Command::Audit(cmd) => case_cmd::audit(cmd),
         Command::Log(cmd) => client::log(cmd),
         Command::Receipt(cmd) => client::receipt(cmd),
         Command::Verify(args) => verify_cmd::run(args),

@@ -24,10 +24,10 @@ pub struct ReadArgs {
         env = "ACCORD_SERVER",
         default_value = "http://127.0.0.1:8080"
     )]
-    server: String,
+    pub(crate) server: String,
     /// Print machine-readable JSON.
     #[arg(long)]
-    json: bool,
+    pub(crate) json: bool,
 }
 
 /// `accord norms …`.
@@ -80,9 +80,9 @@ pub enum StanceArg {
 pub struct SignAs {
     /// Key file to sign with.
     #[arg(long = "as", value_name = "FILE")]
-    key: PathBuf,
+    pub(crate) key: PathBuf,
     #[command(flatten)]
-    target: TargetArgs,
+    pub(crate) target: TargetArgs,
 }
 
 /// `accord instrument …`.
@@ -194,7 +194,7 @@ pub enum InstrumentCommand {
     },
 }
 
-fn fetch(server: &str, path: &str) -> Result<Value> {
+pub(crate) fn fetch(server: &str, path: &str) -> Result<Value> {
     let url = format!("{}{path}", server.trim_end_matches('/'));
     let agent: ureq::Agent = ureq::Agent::config_builder()
         .http_status_as_error(false)
@@ -216,7 +216,7 @@ fn fetch(server: &str, path: &str) -> Result<Value> {
     Ok(value)
 }
 
-fn print_json(v: &Value) -> Result<ExitCode> {
+pub(crate) fn print_json(v: &Value) -> Result<ExitCode> {
     println!("{}", serde_json::to_string_pretty(v)?);
     Ok(ExitCode::SUCCESS)
 }

@@ -298,6 +298,10 @@ fn bench_runs_end_to_end_at_a_small_scale() {
         "400",
         "--reports",
         "3000",
+        "--parties",
+        "300",
+        "--cases",
+        "600",
         "--json",
     ]);
     let rows: Vec<serde_json::Value> = serde_json::from_str(&out).expect("bench --json");
@@ -309,6 +313,8 @@ fn bench_runs_end_to_end_at_a_small_scale() {
         "import: 3000 signed reports",
         "explain: remediation_within_deadline",
         "projection: negotiation",
+        "projection: enforcement, 300 parties, 600 cases",
+        "assignment: 1,000 audits",
         "HTTP: durable signed submissions/s",
         "baseline: raw SQLite",
         "verify: 2300 entries",
@@ -809,5 +815,176 @@ fn evidence_is_committed_read_checked_and_erased_from_the_command_line() {
     drop(server);
     let vault = std::fs::read(std::path::Path::new(&data).join("evidence.db")).unwrap();
     assert!(!vault.windows(10).any(|w| w == b"CANARY-cli"));
+    ok(&["verify", "--data", &data]);
+}
+
+#[test]
+fn a_case_and_an_audit_run_from_the_command_line() {
+    let tmp = tempdir();
+    let (data, secretariat, cert) = instance_with_cert(tmp.path());
+    let mut keys = std::collections::BTreeMap::new();
+    for (id, kind, region) in [
+        ("state-x", "state", "africa"),
+        ("aud-1", "auditor", "global"),
+        ("aud-2", "auditor", "global"),
+        ("aud-3", "auditor", "global"),
+    ] {
+        let key = p(tmp.path(), &format!("{id}.key"));
+        ok(&["keygen", "--out", &key, "--party", id]);
+        ok(&[
+            "party",
+            "add",
+            "--id",
+            id,
+            "--kind",
+            kind,
+            "--region",
+            region,
+            "--name",
+            id,
+            "--key",
+            &key,
+            "--as",
+            &secretariat,
+            "--data",
+            &data,
+        ]);
+        keys.insert(id, key);
+    }
+    let server = Server::start(std::path::Path::new(&data));
+    let s = server.url.as_str();
+    let at = |key: &str| {
+        vec![
+            "--as".to_owned(),
+            key.to_owned(),
+            "--server".into(),
+            s.to_owned(),
+        ]
+    };
+    let run_as = |args: &[&str], key: &str| {
+        let mut all: Vec<String> = args.iter().map(|a| a.to_string()).collect();
+        all.extend(at(key));
+        let refs: Vec<&str> = all.iter().map(String::as_str).collect();
+        ok(&refs)
+    };
+    run_as(
+        &[
+            "case",
+            "allege",
+            "k-1",
+            "--respondent",
+            "state-x",
+            "--norm",
+            "gge-c",
+            "--summary",
+            "Ignored three requests for help.",
+        ],
+        &cert,
+    );
+    // Skipping ahead is refused, and the refusal says it is on the record.
+    let mut rushed: Vec<String> = ["case", "convene", "k-1"]
+        .iter()
+        .map(|a| a.to_string())
+        .collect();
+    rushed.extend(at(&secretariat));
+    let refs: Vec<&str> = rushed.iter().map(String::as_str).collect();
+    let out = run(&refs);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("recorded in the log"));
+    run_as(
+        &["case", "admit", "k-1", "--reasons", "Facts and a norm."],
+        &secretariat,
+    );
+    let due = ok(&["case", "due", "state-x", "--server", s]);
+    assert!(due.contains("case.respond"), "{due}");
+    run_as(
+        &[
+            "case",
+            "respond",
+            "k-1",
+            "--response",
+            "We were short-staffed.",
+        ],
+        &keys["state-x"],
+    );
+    run_as(&["case", "convene", "k-1"], &secretariat);
+    let shown: serde_json::Value =
+        serde_json::from_str(&ok(&["case", "show", "k-1", "--server", s, "--json"])).unwrap();
+    let panel: Vec<String> = shown["record"]["panel"]["members"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|m| m.as_str().unwrap().to_owned())
+        .collect();
+    for m in &panel[..2] {
+        run_as(
+            &[
+                "case",
+                "vote",
+                "k-1",
+                "--finding",
+                "violation",
+                "--severity",
+                "2",
+                "--reasons",
+                "Requests went unanswered.",
+            ],
+            &keys[m.as_str()],
+        );
+    }
+    let docket = ok(&["case", "docket", "--server", s]);
+    assert!(
+        docket.contains("open to appeal") || docket.contains("appeal window"),
+        "{docket}"
+    );
+    assert!(docket.contains("finding violation"), "{docket}");
+    // An audit of the respondent, triggered by the case.
+    run_as(
+        &[
+            "audit",
+            "open",
+            "au-1",
+            "--party",
+            "state-x",
+            "--norm",
+            "gge-c",
+            "--case",
+            "k-1",
+            "--auditors",
+            "1",
+            "--days",
+            "30",
+        ],
+        &secretariat,
+    );
+    let (_, _, body) = get(&format!("{s}/audits?party=state-x"));
+    let audits: serde_json::Value = serde_json::from_slice(&body).unwrap();
+    let auditor = audits["audits"][0]["audit"]["auditors"][0]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    run_as(
+        &[
+            "audit",
+            "finding",
+            "au-1",
+            "--norm",
+            "gge-c",
+            "--value",
+            "55",
+            "--method",
+            "Drill.",
+            "--sample",
+            "Two drills.",
+        ],
+        &keys[auditor.as_str()],
+    );
+    run_as(
+        &["audit", "attest", "au-1", "--statement", "Done."],
+        &keys[auditor.as_str()],
+    );
+    let standing = ok(&["case", "standing", "state-x", "--server", s]);
+    assert!(standing.contains("standing good"), "{standing}");
+    drop(server);
     ok(&["verify", "--data", &data]);
 }

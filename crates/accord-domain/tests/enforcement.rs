@@ -98,6 +98,12 @@ impl Enf {
         c.stage(policy, accord_domain::Timestamp::from_unix_ms(self.w.now))
     }
 
+    fn next(&self, id: &str) -> Vec<accord_domain::enforcement::cases::NextStep> {
+        let c = self.case(id);
+        let policy = policy_of(self.w.state.regime().unwrap(), &c);
+        c.next_steps(policy, accord_domain::Timestamp::from_unix_ms(self.w.now))
+    }
+
     fn allege(&mut self, id: &str, by: &str, against: &str) {
         self.ok(
             by,
@@ -241,6 +247,13 @@ fn every_deadline_lapses_and_the_case_still_reaches_a_lawful_measure() {
         json!({"case": "c1", "finding": "violation", "severity": 2, "reasons": "Skip."}),
         "case-stage",
     );
+    // The secretariat's own deadline to convene lapses: the next step shows it overdue.
+    e.wait_days(15);
+    let overdue = e.next("c1");
+    assert_eq!(
+        (overdue[0].entry_type, overdue[0].overdue),
+        ("case.convene", true)
+    );
     let panel = e.convene("c1");
     assert_eq!(panel.len(), 3);
     for p in &panel {
@@ -344,6 +357,15 @@ fn an_appeal_to_a_disjoint_panel_reverses_a_finding() {
         appeal.iter().all(|m| !first.contains(m)),
         "{first:?} / {appeal:?}"
     );
+    // The appeal panel's deadline lapses: its votes show overdue, and its majority still decides.
+    e.wait_days(46);
+    let late = e.next("c2");
+    assert!(
+        late.iter()
+            .all(|s| s.entry_type == "case.vote" && s.overdue),
+        "{late:?}"
+    );
+    assert_eq!(late.len(), 3);
     for m in &appeal[..2] {
         e.vote("c2", m, "no_violation", None);
     }

@@ -54,6 +54,7 @@ fn case_view(state: &State, case: &CaseRecord) -> Value {
     })
 }
 
+/// `?party=` on the docket and audit lists.
 #[derive(Deserialize)]
 pub struct DocketQuery {
     party: Option<String>,
@@ -98,6 +99,24 @@ pub async fn case(
     let mut view = case_view(state, case);
     view["record"] = serde_json::to_value(case).unwrap_or(Value::Null);
     Ok(Json(view).into_response())
+}
+
+/// Audits and peer reviews: auditors drawn, window, findings, attestations, whether open
+/// (`?party=` filters to audits of one party).
+#[utoipa::path(get, path = "/audits",
+    params(("party" = Option<String>, Query, description = "Only audits of this party")),
+    responses((status = 200, body = Object)))]
+pub async fn audits(AxState(app): AxState<AppState>, Query(q): Query<DocketQuery>) -> Response {
+    let core = app.ledger.read();
+    let state = core.state();
+    let now = state.last_at();
+    let list: Vec<Value> = state
+        .audits()
+        .all()
+        .filter(|a| q.party.as_deref().is_none_or(|p| a.party.as_str() == p))
+        .map(|a| json!({"audit": a, "open": a.open_at(now)}))
+        .collect();
+    Json(json!({"evaluated_at": now, "audits": list})).into_response()
 }
 
 /// A party's standing, intelligence access tier and incentive eligibility, with every cause.

@@ -99,6 +99,7 @@ pub fn router(state: AppState) -> Router {
         .route("/policy", get(enforcement::policy))
         .route("/cases", get(enforcement::docket))
         .route("/cases/{id}", get(enforcement::case))
+        .route("/audits", get(enforcement::audits))
         .route("/parties/{id}/standing", get(enforcement::party_standing))
         .route("/parties/{id}/due", get(enforcement::party_due))
         .route("/review-calendar", get(regime::review_calendar))
@@ -163,6 +164,7 @@ pub async fn serve(
         enforcement::policy,
         enforcement::docket,
         enforcement::case,
+        enforcement::audits,
         enforcement::party_standing,
         enforcement::party_due,
         auth::whoami,
