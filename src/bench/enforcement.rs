@@ -184,23 +184,6 @@ fn build(parties: usize, cases: usize) -> Result<Vec<LogEntry>> {
     Ok(b.entries)
 }
 
-/// Folds `entries` through the projection from scratch; returns the time and the state.
-fn project(entries: &[LogEntry]) -> Result<(Duration, State)> {
-    let started = Instant::now();
-    let mut state = State::new();
-    let mut digest = [0u8; 32];
-    for (i, entry) in entries.iter().enumerate() {
-        state
-            .admit(i as u64, entry)
-            .map_err(|r| anyhow!("bench entry {i} was refused on replay: {r}"))?;
-        if (i + 1) % 1000 == 0 {
-            digest = state.seal_batch(&digest);
-        }
-    }
-    std::hint::black_box(state.seal_batch(&digest));
-    Ok((started.elapsed(), state))
-}
-
 /// What the enforcement bench measured.
 pub struct Measured {
     /// Entries projected for `cases` cases.
@@ -220,7 +203,7 @@ pub struct Measured {
 /// Builds and projects `cases` cases among `parties` parties, then assigns 1,000 audits.
 pub fn measure(parties: usize, cases: usize) -> Result<Measured> {
     let mut entries = build(parties, cases)?;
-    let (projection, mut state) = project(&entries)?;
+    let (projection, mut state) = super::negotiation::project(&entries)?;
     let now = state.last_at();
     let started = Instant::now();
     for i in 0..parties {

@@ -11,7 +11,7 @@ use accord_domain::enforcement::{standing, CaseRecord};
 use accord_domain::ids::{CaseId, ShortText};
 use accord_domain::payload::PartyKind;
 use accord_domain::{Payload, Rejection, RejectionKind, State};
-use accord_envelope::{Envelope, PartyId};
+use accord_envelope::Envelope;
 use accord_sequencer::{Ledger, Sequencer, Submission};
 use axum::extract::{Path, Query, State as AxState};
 use axum::response::{IntoResponse, Response};
@@ -129,15 +129,8 @@ pub async fn party_standing(
 ) -> Result<Response, Problem> {
     let core = app.ledger.read();
     let state = core.state();
-    let party = registered(state, &id)?;
+    let party = crate::registered_party(state, &id)?;
     Ok(Json(standing(state, &party.id, state.last_at())).into_response())
-}
-
-fn registered<'a>(state: &'a State, id: &str) -> Result<&'a accord_domain::state::Party, Problem> {
-    id.parse()
-        .ok()
-        .and_then(|p: PartyId| state.party(&p))
-        .ok_or_else(|| Problem::not_found(format!("no party `{id}` is registered")))
 }
 
 /// What a party must do in cases, by when: answers, plans and milestones as respondent, votes
@@ -151,7 +144,7 @@ pub async fn party_due(
 ) -> Result<Response, Problem> {
     let core = app.ledger.read();
     let state = core.state();
-    let party = registered(state, &id)?;
+    let party = crate::registered_party(state, &id)?;
     let now = state.last_at();
     let regime = state
         .regime()

@@ -375,11 +375,7 @@ pub async fn list(
 ) -> Result<Response, Problem> {
     let core = app.ledger.read();
     let state = core.state();
-    let party = id
-        .parse()
-        .ok()
-        .and_then(|id| state.party(&id))
-        .ok_or_else(|| Problem::not_found(format!("no party `{id}` is registered")))?;
+    let party = crate::registered_party(state, &id)?;
     let items: Vec<_> = state
         .evidence()
         .of(&party.id)

@@ -696,11 +696,7 @@ async fn parties(State(app): State<AppState>) -> Response {
     responses((status = 200, body = Object), (status = 404, body = Problem)))]
 async fn party(State(app): State<AppState>, Path(id): Path<String>) -> Result<Response, Problem> {
     let core = app.ledger.read();
-    let party = id
-        .parse()
-        .ok()
-        .and_then(|id| core.state().party(&id))
-        .ok_or_else(|| Problem::not_found(format!("no party `{id}` is registered")))?;
+    let party = registered_party(core.state(), &id)?;
     Ok(Json(party).into_response())
 }
 
@@ -730,6 +726,18 @@ async fn metrics_text(State(app): State<AppState>) -> Response {
         app.metrics.render(),
     )
         .into_response()
+}
+
+/// The registered party named `id` in a path, or a 404 problem naming it.
+#[allow(clippy::result_large_err)] // `Problem` is the response itself.
+pub fn registered_party<'a>(
+    state: &'a accord_domain::State,
+    id: &str,
+) -> Result<&'a accord_domain::state::Party, Problem> {
+    id.parse()
+        .ok()
+        .and_then(|p: accord_envelope::PartyId| state.party(&p))
+        .ok_or_else(|| Problem::not_found(format!("no party `{id}` is registered")))
 }
 
 /// Decodes a stored entry for display (used by pages).

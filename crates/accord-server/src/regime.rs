@@ -343,11 +343,7 @@ pub async fn party_parameters(
 ) -> Result<Response, Problem> {
     let core = app.ledger.read();
     let state = core.state();
-    let party = id
-        .parse()
-        .ok()
-        .and_then(|p| state.party(&p))
-        .ok_or_else(|| Problem::not_found(format!("no party `{id}` is registered")))?;
+    let party = crate::registered_party(state, &id)?;
     let regime = state
         .regime()
         .ok_or_else(|| Problem::not_found("this instance has no charter yet"))?;

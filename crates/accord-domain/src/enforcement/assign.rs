@@ -142,6 +142,24 @@ impl Load {
         }
     }
 
+    /// Draws `k` eligible candidates of `pool`, balanced by this load (see [`draw`]).
+    pub fn draw(
+        &self,
+        pool: &Pool<'_>,
+        eligible: &dyn Fn(&PartyId) -> bool,
+        seed: &[u8; 32],
+        k: usize,
+    ) -> Option<Vec<PartyId>> {
+        draw(
+            pool,
+            eligible,
+            &self.by_party,
+            self.floor(pool.len()),
+            seed,
+            k,
+        )
+    }
+
     /// One more open assignment.
     pub fn add(&mut self, party: &PartyId) {
         self.shift(party, true);

@@ -217,13 +217,9 @@ impl Audits {
                 && !(policy.panels.exclude_same_region
                     && roster.parties.get(p).map(|x| &x.region) == Some(&audited.region))
         };
-        let pool = roster.pool([&kind]);
-        let floor = self.load.floor(pool.0.iter().map(|s| s.len()).sum());
-        assign::draw(
-            &pool,
+        self.load.draw(
+            &roster.pool([&kind]),
             &eligible,
-            self.load.by_party(),
-            floor,
             seed,
             usize::from(o.auditors),
         )

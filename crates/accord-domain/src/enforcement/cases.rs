@@ -803,13 +803,9 @@ impl Cases {
                 && !(policy.panels.exclude_same_region
                     && roster.parties.get(p).map(|x| &x.region) == region)
         };
-        let pool = roster.pool(&policy.panels.kinds);
-        let floor = self.load.floor(pool.0.iter().map(|s| s.len()).sum());
-        assign::draw(
-            &pool,
+        self.load.draw(
+            &roster.pool(&policy.panels.kinds),
             &eligible,
-            self.load.by_party(),
-            floor,
             seed,
             usize::from(size),
         )
