@@ -59,6 +59,8 @@ fn every_logged_payload_validates_against_its_published_schema() {
         "envelope_schema": json(&format!("{url}/schemas/envelope")),
         "schemas": schemas,
         "envelopes": envelopes,
+        "policy_schema": json(&format!("{url}/schemas/enforcement-policy")),
+        "policies": json(&format!("{url}/policy"))["versions"],
     });
     let file = tmp.path().join("check.json");
     std::fs::write(&file, doc.to_string()).unwrap();
@@ -77,6 +79,11 @@ for e in doc["envelopes"]:
     bad = dict(e["payload"], unexpected_member=1)
     assert list(v.iter_errors(bad)), f"schema of {e['type']} accepts an unknown member"
     checked += 1
+p = Draft202012Validator(doc["policy_schema"])
+for version in doc["policies"]:
+    errors = list(p.iter_errors(version["policy"]))
+    assert not errors, f"policy {version['version']}: {errors[0].message}"
+assert doc["policies"], "no policy in force"
 print(f"{checked} envelopes valid")
 "#;
     let out = std::process::Command::new("python3")

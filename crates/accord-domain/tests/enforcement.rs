@@ -784,3 +784,88 @@ fn audits_draw_conflict_free_auditors_who_see_evidence_only_while_open() {
     );
     e.replays();
 }
+
+#[test]
+fn scheduled_audits_fall_due_by_the_profile_cadence() {
+    use accord_domain::enforcement::audits::schedule;
+    let mut e = Enf::new();
+    e.ok("state-x", "commitment.make", json!({"norm": "gge-c"}));
+    let committed = accord_domain::Timestamp::from_unix_ms(e.w.now);
+    let now = committed;
+    let s = schedule(&e.w.state, now);
+    assert_eq!(s.len(), 1);
+    assert_eq!(
+        (s[0].party.as_str(), s[0].due),
+        ("state-x", committed.plus_months(24))
+    );
+    assert!(!s[0].overdue);
+    e.wait_days(800);
+    let later = accord_domain::Timestamp::from_unix_ms(e.w.now);
+    assert!(schedule(&e.w.state, later)[0].overdue);
+    e.ok(
+        "secretariat",
+        "audit.open",
+        json!({"audit": "sched-1", "party": "state-x", "norms": ["gge-c"],
+               "trigger": {"kind": "scheduled"}, "auditors": 1, "window_days": 30}),
+    );
+    let opened = accord_domain::Timestamp::from_unix_ms(e.w.now);
+    let s = schedule(&e.w.state, opened);
+    assert_eq!(s[0].due, opened.plus_months(24));
+    assert_eq!(
+        s[0].last_audit.as_ref().map(|a| a.as_str()),
+        Some("sched-1")
+    );
+    e.replays();
+}
+
+#[test]
+fn a_new_policy_is_adopted_as_an_instrument_and_judges_only_later_cases() {
+    let mut e = Enf::new();
+    e.allege("old", "cert-a", "state-x");
+    let mut policy = serde_json::to_value(EnforcementPolicy::default_policy()).unwrap();
+    policy["deadlines"]["response_days"] = json!(20);
+    // An incoherent policy cannot even be proposed.
+    let mut soft = policy.clone();
+    soft["ladder"][1]["measures"] = json!([]);
+    e.refused(
+        "state-y",
+        "instrument.propose",
+        json!({"instrument": "policy-2", "title": "Enforcement policy 2",
+               "draft": {"kind": "enforcement_policy", "policy": soft},
+               "comment_until": e.w.at(24), "positions_until": e.w.at(48)}),
+        "ladder",
+    );
+    e.ok(
+        "state-y",
+        "instrument.propose",
+        json!({"instrument": "policy-2", "title": "Enforcement policy 2",
+               "draft": {"kind": "enforcement_policy", "policy": policy},
+               "comment_until": e.w.at(24), "positions_until": e.w.at(48)}),
+    );
+    e.wait_days(1);
+    for s in ["state-x", "state-y"] {
+        e.ok(
+            s,
+            "instrument.position",
+            json!({"instrument": "policy-2", "version": 1, "stance": "support"}),
+        );
+    }
+    e.wait_days(2);
+    e.ok(
+        "secretariat",
+        "instrument.decide",
+        json!({"instrument": "policy-2", "outcome": "adopted"}),
+    );
+    let regime = e.w.state.regime().unwrap();
+    assert_eq!(regime.policies.len(), 2);
+    e.allege("new", "cert-a", "state-x");
+    assert_eq!((e.case("old").policy, e.case("new").policy), (1, 2));
+    e.admit("old");
+    e.admit("new");
+    let due = |e: &Enf, id: &str| match e.stage(id) {
+        Stage::Response { noticed, due } => (due.unix_ms() - noticed.unix_ms()) / DAY,
+        s => panic!("{s:?}"),
+    };
+    assert_eq!((due(&e, "old"), due(&e, "new")), (30, 20));
+    e.replays();
+}

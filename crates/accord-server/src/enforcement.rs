@@ -119,6 +119,18 @@ pub async fn audits(AxState(app): AxState<AppState>, Query(q): Query<DocketQuery
     Json(json!({"evaluated_at": now, "audits": list})).into_response()
 }
 
+/// Scheduled audits by the cadence of each party's profile (`audit_cadence_months` after its
+/// first commitment or last audit), soonest first.
+#[utoipa::path(get, path = "/audits/schedule", responses((status = 200, body = Object)))]
+pub async fn audit_schedule(AxState(app): AxState<AppState>) -> Response {
+    let core = app.ledger.read();
+    let state = core.state();
+    let now = state.last_at();
+    Json(json!({"evaluated_at": now,
+        "schedule": accord_domain::enforcement::audits::schedule(state, now)}))
+    .into_response()
+}
+
 /// A party's standing, intelligence access tier and incentive eligibility, with every cause.
 #[utoipa::path(get, path = "/parties/{id}/standing",
     params(("id" = String, Path, description = "Party id")),

@@ -100,11 +100,13 @@ pub fn router(state: AppState) -> Router {
         .route("/cases", get(enforcement::docket))
         .route("/cases/{id}", get(enforcement::case))
         .route("/audits", get(enforcement::audits))
+        .route("/audits/schedule", get(enforcement::audit_schedule))
         .route("/parties/{id}/standing", get(enforcement::party_standing))
         .route("/parties/{id}/due", get(enforcement::party_due))
         .route("/review-calendar", get(regime::review_calendar))
         .route("/schemas", get(schemas))
         .route("/schemas/envelope", get(envelope_schema))
+        .route("/schemas/enforcement-policy", get(policy_schema))
         .route("/schemas/{type}/{version}", get(payload_schema))
         .route("/whoami", get(auth::whoami))
         .route("/healthz", get(healthz))
@@ -165,12 +167,14 @@ pub async fn serve(
         enforcement::docket,
         enforcement::case,
         enforcement::audits,
+        enforcement::audit_schedule,
         enforcement::party_standing,
         enforcement::party_due,
         auth::whoami,
         regime::review_calendar,
         schemas,
         envelope_schema,
+        policy_schema,
         payload_schema,
         healthz,
         metrics_text
@@ -653,6 +657,17 @@ async fn envelope_schema() -> Response {
         .into_root_schema_for::<Envelope>()
         .to_value();
     schema["$id"] = "/schemas/envelope".into();
+    schema_response(schema)
+}
+
+/// The JSON Schema (2020-12) of an enforcement policy document (what an
+/// `enforcement_policy` instrument carries; `GET /policy` shows those in force).
+#[utoipa::path(get, path = "/schemas/enforcement-policy", responses((status = 200, body = Object, content_type = "application/schema+json")))]
+async fn policy_schema() -> Response {
+    let mut schema = schemars::SchemaGenerator::default()
+        .into_root_schema_for::<accord_domain::enforcement::EnforcementPolicy>()
+        .to_value();
+    schema["$id"] = "/schemas/enforcement-policy".into();
     schema_response(schema)
 }
 

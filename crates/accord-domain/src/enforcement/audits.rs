@@ -132,6 +132,61 @@ impl AuditRecord {
     }
 }
 
+/// A scheduled audit that falls due by the cadence of the party's profile.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct ScheduledAudit {
+    /// The party to audit.
+    pub party: PartyId,
+    /// The norms it is committed to now.
+    pub norms: BTreeSet<NormId>,
+    /// When the audit falls due: `audit_cadence_months` after its first commitment or its
+    /// last audit, whichever is later.
+    pub due: Timestamp,
+    /// Whether that has passed with no audit opened.
+    pub overdue: bool,
+    /// The last audit of the party, if any.
+    pub last_audit: Option<AuditId>,
+}
+
+/// Every party with commitments that count, with when its next scheduled audit is due under
+/// its region's `audit_cadence_months` (soonest first).
+pub fn schedule(state: &crate::State, now: Timestamp) -> Vec<ScheduledAudit> {
+    let Some(regime) = state.regime() else {
+        return Vec::new();
+    };
+    let mut out: Vec<ScheduledAudit> = state
+        .parties()
+        .values()
+        .filter_map(|party| {
+            let commitments = state.commitments().of(&party.id)?;
+            let counting: Vec<_> = commitments
+                .values()
+                .filter(|c| c.counts(regime, now))
+                .collect();
+            let first = counting
+                .iter()
+                .filter_map(|c| match c.history.first() {
+                    Some(crate::commitments::CommitmentEvent::Made { entry, .. }) => Some(entry.at),
+                    _ => None,
+                })
+                .min()?;
+            let last = state.audits().of(&party.id).max_by_key(|a| a.opened.index);
+            let since = last.map_or(first, |a| a.opened.at.max(first));
+            let cadence = crate::reports::param(regime, party, "audit_cadence_months", 24);
+            let due = since.plus_months(u32::try_from(cadence).unwrap_or(24));
+            Some(ScheduledAudit {
+                party: party.id.clone(),
+                norms: counting.iter().map(|c| c.norm.clone()).collect(),
+                due,
+                overdue: now > due,
+                last_audit: last.map(|a| a.audit.clone()),
+            })
+        })
+        .collect();
+    out.sort_by(|a, b| (a.due, &a.party).cmp(&(b.due, &b.party)));
+    out
+}
+
 /// Every audit.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Audits {

@@ -383,6 +383,16 @@ pub fn default_parameters() -> BTreeMap<ParamName, ParameterBound> {
             param(12, 3, 12, "months", "between self-assessment reports"),
         ),
         (
+            "audit_cadence_months",
+            param(
+                24,
+                6,
+                36,
+                "months",
+                "between scheduled audits of a party's commitments",
+            ),
+        ),
+        (
             "testing_notice_days",
             param(
                 7,
