@@ -212,6 +212,79 @@ fn the_demo_world_commits_and_reports() {
     server.stop();
 }
 
+#[test]
+fn the_demo_world_enforces_with_due_process_and_verify_recomputes_it() {
+    let tmp = tempdir();
+    let data = tmp.path().join("demo");
+    let verified = seed(&data);
+    let server = Server::start(&data);
+    let json = |path: &str| -> serde_json::Value {
+        let (status, _, body) = get(&format!("{}{path}", server.url));
+        assert_eq!(status, 200, "GET {path}");
+        serde_json::from_slice(&body).unwrap()
+    };
+    let docket = json("/cases");
+    let cases = docket["cases"].as_array().unwrap();
+    let find = |id: &str| cases.iter().find(|c| c["case"] == id).unwrap().clone();
+    // Sanctioned, remediated, verified: restored.
+    let restored = find("2026-001");
+    assert_eq!(restored["final_finding"]["finding"], "violation");
+    assert_eq!(restored["measures"]["ends_by"], "restored");
+    assert_eq!(restored["measures_in_force"], false);
+    // Reversed on appeal by a disjoint panel.
+    let reversed = json("/cases/2026-002");
+    assert_eq!(reversed["final_finding"]["finding"], "no_violation");
+    let first: Vec<&serde_json::Value> = reversed["record"]["panel"]["members"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .collect();
+    for m in reversed["record"]["appeal"]["panel"]["members"]
+        .as_array()
+        .unwrap()
+    {
+        assert!(!first.contains(&m), "{m} sat on both panels");
+    }
+    // An honest mistake never brings a measure; an overdue plan flags the standing.
+    assert_eq!(
+        find("2026-003")["final_finding"]["finding"],
+        "honest_mistake"
+    );
+    assert!(find("2026-003")["measures"].is_null());
+    let flagged = json("/parties/kestrel-software/standing");
+    assert_eq!(flagged["standing"], "flagged");
+    assert_eq!(flagged["public_statements"][0], "2026-004");
+    assert_eq!(find("2026-005")["stage"]["stage"], "dismissed");
+    // The rushed step is on the record, signed by the instance.
+    let rushed = json("/cases/2026-006");
+    let refusal = &rushed["record"]["refusals"][0];
+    assert_eq!(refusal[0]["by"], "secretariat");
+    let entry = json(&format!("/entries/{}", refusal[1]["index"]));
+    assert_eq!(entry["entry"]["envelope"]["signer"]["party"], "instance");
+    // Audits: a scheduled one whose finding feeds the gap, and a peer review by other regions.
+    let audits = json("/audits");
+    assert_eq!(audits["audits"].as_array().unwrap().len(), 2);
+    let gap = json(
+        "/parties/northwind-cloud/indicators/self_assessment_gap?norm=vulnerability-disclosure",
+    );
+    assert!(gap["figures"]["gap"].is_number(), "{gap}");
+    // Every draw and finding above is in the state digest `accord verify` recomputed.
+    let digest = verified["state_digest"].as_str().unwrap();
+    let checkpoints = json("/checkpoints?after=0&limit=1000");
+    let size = json("/healthz")["tree_size"].as_u64().unwrap();
+    let mut all = checkpoints.as_array().unwrap().clone();
+    while all
+        .last()
+        .is_some_and(|c| c["tree_size"].as_u64().unwrap() < size)
+    {
+        let after = all.last().unwrap()["tree_size"].as_u64().unwrap();
+        let more = json(&format!("/checkpoints?after={after}&limit=1000"));
+        all.extend(more.as_array().unwrap().iter().cloned());
+    }
+    assert_eq!(all.last().unwrap()["state_digest"], digest);
+    server.stop();
+}
+
 /// Copies a seeded data directory and flips one byte of one stored value in the copy.
 fn tampered(seeded: &Path, dest: &Path, table: &str, column: &str, row: &str, byte: usize) {
     std::fs::create_dir_all(dest).unwrap();
