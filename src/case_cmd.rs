@@ -79,9 +79,17 @@ pub enum CaseCommand {
         /// Your confidential evidence item (repeat for several).
         #[arg(long = "evidence")]
         evidence: Vec<String>,
-        /// A party joining the allegation (repeat for several).
-        #[arg(long = "co-signer")]
-        co_signers: Vec<String>,
+        #[command(flatten)]
+        sign: SignAs,
+    },
+    /// Join an allegation as co-complainant (before the first panel sits); you then sit on
+    /// none of its panels.
+    Join {
+        /// Case id.
+        id: String,
+        /// Why you join.
+        #[arg(long)]
+        statement: String,
         #[command(flatten)]
         sign: SignAs,
     },
@@ -279,12 +287,20 @@ pub fn case(cmd: CaseCommand) -> Result<ExitCode> {
             norm,
             summary,
             evidence,
-            co_signers,
             sign,
         } => (
             "case.allege",
             json!({"case": id, "respondent": respondent, "norm": norm, "summary": summary,
-                   "evidence": evidence, "co_signers": co_signers}),
+                   "evidence": evidence}),
+            sign,
+        ),
+        CaseCommand::Join {
+            id,
+            statement,
+            sign,
+        } => (
+            "case.join",
+            json!({"case": id, "statement": statement}),
             sign,
         ),
         CaseCommand::Admit {

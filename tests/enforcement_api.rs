@@ -72,6 +72,29 @@ fn a_case_runs_over_http_and_a_skipped_step_is_on_the_record() {
         "instance-signer",
     );
 
+    // Nobody can make the instance record refusals: a party key presented as the instance's
+    // is refused outright and leaves no record.
+    let forged = accord_envelope::Envelope::sign(
+        "case.vote",
+        1,
+        json!({"case": "2026-001", "finding": "no_violation", "reasons": "Forged."}),
+        accord_envelope::Signer {
+            party: "instance".parse().unwrap(),
+            key: api.keys["cert-a"].key_id(),
+        },
+        &api.keys["cert-a"],
+    )
+    .unwrap();
+    let answer = api.request(
+        "POST",
+        "/entries",
+        None,
+        &[("content-type", "application/json")],
+        Some(&forged.to_canonical_bytes()),
+    );
+    assert_eq!(answer.status, 403, "{}", answer.json());
+    assert_eq!(answer.json()["rule"], "unknown-key");
+    assert_eq!(api.get("/cases/2026-001")["refused_attempts"], 1);
     api.ok(
         "secretariat",
         "case.admissibility",

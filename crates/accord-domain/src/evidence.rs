@@ -227,6 +227,16 @@ pub struct EvidenceRecord {
     pub erased: Option<Erasure>,
 }
 
+/// What the rest of the log says of a reader, for access decisions.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct ReaderStanding {
+    /// The reader is an assigned auditor of an audit of the owner open at the time.
+    pub auditing: bool,
+    /// A `sharing_suspended` measure against the reader is in force: it loses the
+    /// need-to-know basis (named recipients, grants and audits still apply).
+    pub sharing_suspended: bool,
+}
+
 /// Why a reader may not read an item.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Denied {
@@ -288,16 +298,15 @@ impl Evidences {
     }
 
     /// Whether `reader` may read the item at log time `at`, and on what basis. `owner` is the
-    /// owner's registry record (its region decides TLP:AMBER need-to-know); `auditing` says
-    /// whether the reader is an auditor of an audit of the owner open at `at` (see
-    /// [`crate::State::evidence_access`]).
+    /// owner's registry record (its region decides TLP:AMBER need-to-know); `standing` what the
+    /// rest of the log says of the reader (see [`crate::State::evidence_access`]).
     pub fn access(
         &self,
         owner: &Party,
         id: &EvidenceId,
         reader: &Party,
         at: Timestamp,
-        auditing: bool,
+        standing: ReaderStanding,
     ) -> Result<AccessBasis, Denied> {
         let item = self.get(&owner.id, id).ok_or(Denied::Unknown)?;
         if let Some(e) = &item.erased {
@@ -312,7 +321,7 @@ impl Evidences {
         if item.grants.get(&reader.id).is_some_and(|g| at < g.until) {
             return Ok(AccessBasis::Grant);
         }
-        if auditing {
+        if standing.auditing {
             return Ok(AccessBasis::Audit);
         }
         let secretariat = reader.kind == PartyKind::Secretariat;
@@ -324,6 +333,7 @@ impl Evidences {
             Marking::Amber if secretariat => return Ok(AccessBasis::Secretariat),
             Marking::Amber
                 if reader.region == owner.region
+                    && !standing.sharing_suspended
                     && matches!(reader.kind, PartyKind::Cert | PartyKind::RegionalCouncil) =>
             {
                 return Ok(AccessBasis::RegionalNeedToKnow)
@@ -471,7 +481,7 @@ impl Evidences {
         r: &EvidenceRead,
         parties: &BTreeMap<PartyId, Party>,
         at: Timestamp,
-        auditing: bool,
+        standing: ReaderStanding,
     ) -> Result<(), Rejection> {
         if !is_hex(&r.request, 32) {
             return Err(Rejection::malformed(
@@ -495,7 +505,7 @@ impl Evidences {
             )
         })?;
         self.live(&r.owner, &r.evidence)?;
-        match self.access(owner, &r.evidence, reader, at, auditing) {
+        match self.access(owner, &r.evidence, reader, at, standing) {
             Ok(basis) if basis == r.basis => Ok(()),
             Ok(basis) => Err(Rejection::conflict(
                 "read-basis",

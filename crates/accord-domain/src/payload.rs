@@ -11,8 +11,8 @@ use serde::{Deserialize, Serialize};
 use crate::commitments::{CommitmentMade, CommitmentWithdrawn};
 use crate::enforcement::audits::{Attestation, AuditFinding, AuditOpening};
 use crate::enforcement::cases::{
-    Admissibility, Allegation, Appeal, Convening, Refusal, RemediationPlan, RemediationVerified,
-    Response, Review, Vote,
+    Admissibility, Allegation, Appeal, Convening, Joining, Refusal, RemediationPlan,
+    RemediationVerified, Response, Review, Vote,
 };
 use crate::evidence::{EvidenceCommit, EvidenceErase, EvidenceGrant, EvidenceRead};
 use crate::ids::{CheckId, DisplayName, LanguageTag, RegionId, ShortText};
@@ -295,6 +295,8 @@ pub enum Payload {
     EvidenceErase(EvidenceErase),
     /// `case.allege` v1.
     CaseAllege(Allegation),
+    /// `case.join` v1.
+    CaseJoin(Joining),
     /// `case.admissibility` v1.
     CaseAdmissibility(Admissibility),
     /// `case.respond` v1.
@@ -355,6 +357,7 @@ pub const ENTRY_TYPES: &[(&str, u32)] = &[
     (EVIDENCE_READ, 1),
     (EVIDENCE_ERASE, 1),
     (CASE_ALLEGE, 1),
+    (CASE_JOIN, 1),
     (CASE_ADMISSIBILITY, 1),
     (CASE_RESPOND, 1),
     (CASE_CONVENE, 1),
@@ -433,6 +436,8 @@ pub const EVIDENCE_READ: &str = "evidence.read";
 pub const EVIDENCE_ERASE: &str = "evidence.erase";
 /// Entry type of [`Allegation`].
 pub const CASE_ALLEGE: &str = "case.allege";
+/// Entry type of [`Joining`].
+pub const CASE_JOIN: &str = "case.join";
 /// Entry type of [`Admissibility`].
 pub const CASE_ADMISSIBILITY: &str = "case.admissibility";
 /// Entry type of [`Response`].
@@ -463,6 +468,7 @@ impl Payload {
     pub fn case_step(&self) -> Option<crate::enforcement::CaseStep<'_>> {
         use crate::enforcement::CaseStep;
         Some(match self {
+            Payload::CaseJoin(x) => CaseStep::Join(x),
             Payload::CaseAdmissibility(x) => CaseStep::Admissibility(x),
             Payload::CaseRespond(x) => CaseStep::Respond(x),
             Payload::CaseConvene(x) => CaseStep::Convene(x),
@@ -540,6 +546,7 @@ impl Payload {
             EVIDENCE_READ => Payload::EvidenceRead(typed(p)?),
             EVIDENCE_ERASE => Payload::EvidenceErase(typed(p)?),
             CASE_ALLEGE => Payload::CaseAllege(typed(p)?),
+            CASE_JOIN => Payload::CaseJoin(typed(p)?),
             CASE_ADMISSIBILITY => Payload::CaseAdmissibility(typed(p)?),
             CASE_RESPOND => Payload::CaseRespond(typed(p)?),
             CASE_CONVENE => Payload::CaseConvene(typed(p)?),
@@ -593,6 +600,7 @@ impl Payload {
             Payload::EvidenceRead(_) => EVIDENCE_READ,
             Payload::EvidenceErase(_) => EVIDENCE_ERASE,
             Payload::CaseAllege(_) => CASE_ALLEGE,
+            Payload::CaseJoin(_) => CASE_JOIN,
             Payload::CaseAdmissibility(_) => CASE_ADMISSIBILITY,
             Payload::CaseRespond(_) => CASE_RESPOND,
             Payload::CaseConvene(_) => CASE_CONVENE,
@@ -643,6 +651,7 @@ impl Payload {
             Payload::EvidenceRead(p) => serde_json::to_value(p),
             Payload::EvidenceErase(p) => serde_json::to_value(p),
             Payload::CaseAllege(p) => serde_json::to_value(p),
+            Payload::CaseJoin(p) => serde_json::to_value(p),
             Payload::CaseAdmissibility(p) => serde_json::to_value(p),
             Payload::CaseRespond(p) => serde_json::to_value(p),
             Payload::CaseConvene(p) => serde_json::to_value(p),
@@ -744,6 +753,7 @@ pub fn payload_schema(entry_type: &str, schema: u32) -> Option<serde_json::Value
         EVIDENCE_READ => of::<EvidenceRead>(),
         EVIDENCE_ERASE => of::<EvidenceErase>(),
         CASE_ALLEGE => of::<Allegation>(),
+        CASE_JOIN => of::<Joining>(),
         CASE_ADMISSIBILITY => of::<Admissibility>(),
         CASE_RESPOND => of::<Response>(),
         CASE_CONVENE => of::<Convening>(),

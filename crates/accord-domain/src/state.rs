@@ -337,6 +337,22 @@ impl State {
         &self.audits
     }
 
+    fn reader_standing(
+        &self,
+        reader: &PartyId,
+        owner: &PartyId,
+        at: Timestamp,
+    ) -> crate::evidence::ReaderStanding {
+        crate::evidence::ReaderStanding {
+            auditing: self.audits.auditing(reader, owner, at),
+            sharing_suspended: self.regime.as_ref().is_some_and(|regime| {
+                self.cases
+                    .measures_in_force(regime, reader, at)
+                    .contains(&crate::enforcement::Measure::SharingSuspended)
+            }),
+        }
+    }
+
     /// Whether `reader` may read `owner`'s evidence item `id` at log time `at`, and on what
     /// basis (the evidence rules, plus auditors of an audit of `owner` open at `at`).
     pub fn evidence_access(
@@ -349,8 +365,8 @@ impl State {
         let (Some(o), Some(r)) = (self.parties.get(owner), self.parties.get(reader)) else {
             return Err(crate::evidence::Denied::Unknown);
         };
-        let auditing = self.audits.auditing(reader, owner, at);
-        self.evidence.access(o, id, r, at, auditing)
+        self.evidence
+            .access(o, id, r, at, self.reader_standing(reader, owner, at))
     }
 
     /// All reachability checks by id.
@@ -379,6 +395,13 @@ impl State {
             let instance = self.instance.as_ref().ok_or_else(|| {
                 Rejection::conflict("no-genesis", "/type", "the log has no genesis entry yet")
             })?;
+            if env.signer.key != instance.instance_key.key_id() {
+                return Err(Rejection::unauthorized(
+                    "unknown-key",
+                    "/signer/key",
+                    format!("`{}` is not the instance key", env.signer.key),
+                ));
+            }
             if env.entry_type == GENESIS {
                 return Err(Rejection::conflict(
                     "genesis-exists",
@@ -395,13 +418,6 @@ impl State {
                         INSTANCE_ENTRY_TYPES.join(", "),
                         env.entry_type
                     ),
-                ));
-            }
-            if env.signer.key != instance.instance_key.key_id() {
-                return Err(Rejection::unauthorized(
-                    "unknown-key",
-                    "/signer/key",
-                    format!("`{}` is not the instance key", env.signer.key),
                 ));
             }
             return Ok(instance.instance_key);
@@ -479,10 +495,19 @@ impl State {
                         r,
                         &self.parties,
                         at,
-                        self.audits.auditing(&r.reader, &r.owner, at),
+                        self.reader_standing(&r.reader, &r.owner, at),
                     )
                     .map(|()| payload),
-                Payload::CaseRefusal(r) => self.cases.check_refusal(r).map(|()| payload),
+                Payload::CaseRefusal(r) => {
+                    if !self.parties.contains_key(&r.by) {
+                        return Err(Rejection::conflict(
+                            "unknown-party",
+                            "/payload/by",
+                            format!("party `{}` is not registered", r.by),
+                        ));
+                    }
+                    self.cases.check_refusal(r).map(|()| payload)
+                }
                 _ => Err(Rejection::forbidden(
                     "instance-signer",
                     "/signer/party",
@@ -605,7 +630,7 @@ impl State {
                     signer,
                     o,
                     self.roster(),
-                    &env.hash(),
+                    &draw_seed(env, self.size, at),
                 )
             }
             Payload::AuditFinding(f) => self.audits.check_finding(&signer.id, f, at),
@@ -619,7 +644,7 @@ impl State {
                 let regime = self.require_regime()?;
                 let step = other.case_step().expect("checked");
                 self.cases
-                    .check_step(regime, signer, &step, self.roster(), &env.hash(), at)
+                    .check_step(regime, signer, &step, self.roster(), &draw_seed(env, self.size, at), at)
             }
             other => {
                 let step = negotiation_step(other).expect("the remaining payloads are steps");
@@ -1064,8 +1089,14 @@ impl State {
                         parties: &self.parties,
                         by_kind: &self.by_kind,
                     };
-                    self.audits
-                        .open(regime, &self.cases, &o, roster, &env.hash(), here);
+                    self.audits.open(
+                        regime,
+                        &self.cases,
+                        &o,
+                        roster,
+                        &draw_seed(env, index, at),
+                        here,
+                    );
                     self.touched.insert(RecordKey::Audit(o.audit));
                     self.touched.insert(RecordKey::AuditLoad);
                 }
@@ -1092,7 +1123,7 @@ impl State {
                         &env.signer.party,
                         &step,
                         roster,
-                        &env.hash(),
+                        &draw_seed(env, index, at),
                         here,
                     );
                     if *self.cases.load() != before {
@@ -1214,6 +1245,19 @@ impl State {
         }
         h.finalize().into()
     }
+}
+
+/// The seed of a panel or auditor draw: SHA-256 over a domain tag, the hash of the envelope
+/// that asks for the draw, and the index and time the sequencer gives it. The submitter
+/// cannot know the index and millisecond in advance, so it cannot compute the draw before
+/// submitting, and once its entry is accepted the draw is fixed.
+fn draw_seed(env: &Envelope, index: u64, at: Timestamp) -> [u8; 32] {
+    let mut h = Sha256::new();
+    h.update(b"accord-draw-v1\n");
+    h.update(env.hash());
+    h.update(index.to_be_bytes());
+    h.update(at.unix_ms().to_be_bytes());
+    h.finalize().into()
 }
 
 /// The negotiation step a payload is, if it is one.

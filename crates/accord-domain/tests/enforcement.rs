@@ -516,13 +516,21 @@ fn restoration_follows_verified_remediation_as_the_policy_says() {
             {"milestone": "m1", "due": e.w.at(24 * 20), "description": "Take down the relay."},
             {"milestone": "m2", "due": e.w.at(24 * 40), "description": "Prosecute the operators."}]}),
     );
+    // Not before the plan's last milestone is due.
     e.wait_days(10);
+    e.refused(
+        "aud-1",
+        "case.verify_remediation",
+        json!({"case": "c10", "notes": "Looks fine so far."}),
+        "plan-running",
+    );
+    e.wait_days(31);
     e.ok(
         "aud-1",
         "case.verify_remediation",
         json!({"case": "c10", "notes": "Relay gone; charges filed."}),
     );
-    // Verified after 10 days, but measures stay in force the policy's minimum of 3 months.
+    // Verified after 41 days, but measures stay in force the policy's minimum of 3 months.
     assert_eq!(e.standing("state-x").standing, StandingLevel::Flagged);
     let p = EnforcementPolicy::default_policy();
     let m = e
@@ -533,7 +541,7 @@ fn restoration_follows_verified_remediation_as_the_policy_says() {
     let since = m.since;
     assert_eq!(m.until, since.plus_months(3));
     assert!(since.unix_ms() <= final_at);
-    e.wait_days(95);
+    e.wait_days(60);
     let s = e.standing("state-x");
     assert_eq!(
         (s.standing, s.tier, s.incentive_eligible),
@@ -570,21 +578,30 @@ fn honest_mistakes_bring_remediation_and_never_a_measure() {
 
 #[test]
 fn a_deviation_from_the_ladder_needs_a_majority_with_reasons() {
+    let policy = EnforcementPolicy::default_policy();
     let mut e = Enf::new();
+    let deviation = |case: &str| {
+        json!({"case": case, "finding": "violation", "severity": 3, "reasons": "Serious.",
+        "deviation": {"measures": ["public_statement"], "reason": "The respondent self-reported and cooperated fully."}})
+    };
+    // One deviation and one ladder vote: the violation has its majority, the deviation not.
     e.allege("c12", "cert-a", "state-x");
     e.admit("c12");
     e.respond("c12", "state-x");
     let panel = e.convene("c12");
-    let deviation = json!({"case": "c12", "finding": "violation", "severity": 3, "reasons": "Serious.",
-        "deviation": {"measures": ["public_statement"], "reason": "The respondent self-reported and cooperated fully."}});
-    e.ok(&panel[0], "case.vote", deviation.clone());
+    e.ok(&panel[0], "case.vote", deviation("c12"));
     e.vote("c12", &panel[1], "violation", Some(3));
-    assert!(
-        e.case("c12").finding.is_none(),
-        "one deviation and one ladder vote are no majority"
-    );
-    e.ok(&panel[2], "case.vote", deviation);
     let f = e.case("c12").finding.unwrap();
+    assert_eq!(f.measures, policy.measures(3, 0));
+    assert!(f.deviation.is_none());
+    // Two identical deviations: the panel deviates, with its reason on record.
+    e.allege("c14", "cert-a", "state-y");
+    e.admit("c14");
+    e.respond("c14", "state-y");
+    let panel = e.convene("c14");
+    e.ok(&panel[0], "case.vote", deviation("c14"));
+    e.ok(&panel[1], "case.vote", deviation("c14"));
+    let f = e.case("c14").finding.unwrap();
     assert_eq!(f.measures, [Measure::PublicStatement].into_iter().collect());
     assert!(f.deviation.unwrap().as_str().contains("self-reported"));
     // A deviation is only for a violation.
@@ -599,6 +616,134 @@ fn a_deviation_from_the_ladder_needs_a_majority_with_reasons() {
                "deviation": {"measures": ["public_statement"], "reason": "y"}}),
         "severity",
     );
+    e.replays();
+}
+
+#[test]
+fn split_severities_take_the_lower_median_and_a_hung_panel_is_replaced() {
+    let policy = EnforcementPolicy::default_policy();
+    let mut e = Enf::new();
+    e.allege("h1", "cert-a", "state-x");
+    e.admit("h1");
+    e.respond("h1", "state-x");
+    let first = e.convene("h1");
+    // Three findings, one each: no majority once everyone voted: the panel is dissolved.
+    e.vote("h1", &first[0], "violation", Some(4));
+    e.vote("h1", &first[1], "honest_mistake", None);
+    e.vote("h1", &first[2], "no_violation", None);
+    let c = e.case("h1");
+    assert!(c.panel.is_none() && c.finding.is_none());
+    assert_eq!(c.dissolved.len(), 1);
+    assert!(matches!(e.stage("h1"), Stage::Panel { .. }));
+    // A new panel, none of whose members sat on the hung one.
+    let second = e.convene("h1");
+    assert!(
+        second.iter().all(|m| !first.contains(m)),
+        "{first:?} / {second:?}"
+    );
+    // Violation by majority with severities 4 and 2: the lower median, 2.
+    e.vote("h1", &second[0], "violation", Some(4));
+    e.vote("h1", &second[1], "violation", Some(2));
+    let f = e.case("h1").finding.unwrap();
+    assert_eq!((f.finding, f.severity), (Finding::Violation, Some(2)));
+    assert_eq!(f.measures, policy.measures(2, 0));
+    e.replays();
+}
+
+#[test]
+fn a_silent_panel_is_replaced_after_its_deadline() {
+    let mut e = Enf::new();
+    e.allege("s1", "cert-a", "state-x");
+    e.admit("s1");
+    e.respond("s1", "state-x");
+    let first = e.convene("s1");
+    e.vote("s1", &first[0], "violation", Some(2));
+    // Before the finding deadline the panel stands.
+    e.refused(
+        "secretariat",
+        "case.convene",
+        json!({"case": "s1", "panel": "first"}),
+        "case-stage",
+    );
+    e.wait_days(46);
+    let second = e.convene("s1");
+    assert!(second.iter().all(|m| !first.contains(m)));
+    assert_eq!(e.case("s1").dissolved[0].votes.len(), 1);
+    // The old panel's members no longer vote.
+    e.refused(
+        &first[1],
+        "case.vote",
+        json!({"case": "s1", "finding": "violation", "severity": 2, "reasons": "Late."}),
+        "not-panelist",
+    );
+    e.replays();
+}
+
+#[test]
+fn a_party_joins_only_itself_to_an_allegation() {
+    let mut e = Enf::new();
+    e.allege("j1", "cert-a", "state-x");
+    e.refused(
+        "state-x",
+        "case.join",
+        json!({"case": "j1", "statement": "Joining against ourselves."}),
+        "join",
+    );
+    // Every auditor but two joins: they sit on no panel of the case.
+    for a in ["aud-1", "aud-2", "aud-3", "aud-4"] {
+        e.ok(
+            a,
+            "case.join",
+            json!({"case": "j1", "statement": "We saw the same attacks."}),
+        );
+    }
+    e.admit("j1");
+    e.respond("j1", "state-x");
+    let panel = e.convene("j1");
+    for m in &panel {
+        assert!(
+            !["aud-1", "aud-2", "aud-3", "aud-4"].contains(&m.as_str()),
+            "{m}"
+        );
+    }
+    // Once a panel sits, nobody joins.
+    e.refused(
+        "cs-1",
+        "case.join",
+        json!({"case": "j1", "statement": "Late."}),
+        "case-stage",
+    );
+    // A side never verifies the remediation.
+    assert!(e.case("j1").co_signers.len() == 4);
+    e.replays();
+}
+
+#[test]
+fn a_suspended_party_loses_need_to_know_access_but_not_what_it_was_given() {
+    use accord_domain::evidence::AccessBasis;
+    let mut e = Enf::new();
+    for (id, marking) in [("amber-1", "TLP:AMBER"), ("named-1", "TLP:RED")] {
+        let mut p = json!({"evidence": id, "marking": marking, "commitment": "ab".repeat(32),
+                           "media_type": "text/plain", "size": 10, "label": "logs"});
+        if marking == "TLP:RED" {
+            p["recipients"] = json!(["cert-b"]);
+        }
+        e.ok("state-x", "evidence.commit", p);
+    }
+    let access = |e: &Enf, id: &str| {
+        e.w.state.evidence_access(
+            &"state-x".parse().unwrap(),
+            &id.parse().unwrap(),
+            &"cert-b".parse().unwrap(),
+            accord_domain::Timestamp::from_unix_ms(e.w.now),
+        )
+    };
+    assert_eq!(access(&e, "amber-1"), Ok(AccessBasis::RegionalNeedToKnow));
+    e.through_finding("sus", "cert-b", "violation", Some(5));
+    e.wait_days(22);
+    assert_eq!(e.standing("cert-b").tier, Tier::Suspended);
+    assert!(access(&e, "amber-1").is_err());
+    assert_eq!(access(&e, "named-1"), Ok(AccessBasis::Recipient));
     e.replays();
 }
 
@@ -712,20 +857,30 @@ fn audits_draw_conflict_free_auditors_who_see_evidence_only_while_open() {
         .into_iter()
         .find(|a| !audit.auditors.iter().any(|x| x.as_str() == *a))
         .unwrap();
-    // The load balances: the next audit draws others first.
+    // The load stays level across audits.
     e.ok(
         "secretariat",
         "audit.open",
         json!({"audit": "a2", "party": "state-y", "norms": ["gge-c"], "trigger": {"kind": "scheduled"},
                "auditors": 2, "window_days": 30}),
     );
-    let second =
-        e.w.state
-            .audits()
-            .get(&"a2".parse().unwrap())
-            .unwrap()
-            .clone();
-    assert!(second.auditors.iter().all(|a| !audit.auditors.contains(a)));
+    // Nobody is drawn while another auditor carries two fewer audits.
+    let loads: Vec<u32> = ["aud-1", "aud-2", "aud-3", "aud-4", "aud-5", "aud-6"]
+        .iter()
+        .map(|a| {
+            e.w.state
+                .audits()
+                .load()
+                .get(&a.parse().unwrap())
+                .copied()
+                .unwrap_or(0)
+        })
+        .collect();
+    assert_eq!(loads.iter().sum::<u32>(), 4);
+    assert!(
+        loads.iter().max().unwrap() - loads.iter().min().unwrap() <= 2,
+        "{loads:?}"
+    );
     // While open, the assigned auditor may read the audited party's evidence; others not.
     let now = accord_domain::Timestamp::from_unix_ms(e.w.now);
     let access = |e: &Enf, who: &str, at| {

@@ -265,6 +265,12 @@ impl Ledger {
         )?)
     }
 
+    /// The clock's time now (not yet ordered after the last entry: compare with the state's
+    /// `last_at`).
+    pub fn clock_now(&self) -> Timestamp {
+        self.clock.now()
+    }
+
     /// The store underneath.
     pub fn store(&self) -> &Arc<dyn Store> {
         &self.store

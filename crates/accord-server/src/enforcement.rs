@@ -206,10 +206,18 @@ pub async fn record_refusal(
     {
         return None;
     }
+    if envelope.signer.party.as_str() == accord_domain::state::INSTANCE_SIGNER {
+        return None;
+    }
     let case: CaseId = envelope.payload.get("case")?.as_str()?.parse().ok()?;
     {
+        // Only a party signing with a key that is valid for it now leaves a record: a retired
+        // or revoked key, or someone else's, leaves nothing.
         let core = ledger.read();
-        core.state().cases().get(&case)?;
+        let state = core.state();
+        state.cases().get(&case)?;
+        let key = state.signing_key(envelope).ok()?;
+        envelope.verify(&key).ok()?;
     }
     let payload = Payload::CaseRefusal(Refusal {
         case,

@@ -175,15 +175,19 @@ fn decide(
     id: &EvidenceId,
     reader: &PartyId,
 ) -> Result<(AccessBasis, String), Problem> {
+    // Decide at the time the read entry will carry (the clock, never before the last entry),
+    // so that the decision and the check when the read is sequenced agree.
+    let clock = ledger.clock_now();
     let core = ledger.read();
     let state = core.state();
+    let now = clock.max(state.last_at());
     let not_found = || Problem::not_found(format!("`{owner}` committed no evidence `{id}`"));
     state.party(owner).ok_or_else(not_found)?;
     state
         .party(reader)
         .ok_or_else(|| Problem::internal("the token's party is not registered"))?;
     let item = state.evidence().get(owner, id).ok_or_else(not_found)?;
-    match state.evidence_access(owner, id, reader, state.last_at()) {
+    match state.evidence_access(owner, id, reader, now) {
         Ok(basis) => Ok((basis, item.media_type.to_string())),
         Err(Denied::Unknown) => Err(not_found()),
         Err(Denied::Erased(e)) => Err(gone(owner, id, e.index)),
@@ -352,6 +356,19 @@ async fn upload_inner(
             content: content.to_vec(),
         },
     )?;
+    // An erasure may have been sequenced while the body was arriving: look again, and take
+    // the content back out if so (the erasure itself found nothing to delete).
+    let erased = app
+        .ledger
+        .read()
+        .state()
+        .evidence()
+        .get(&owner, &id)
+        .and_then(|i| i.erased.as_ref().map(|e| e.entry.index));
+    if let Some(index) = erased {
+        app.vault.erase(owner.as_str(), id.as_str())?;
+        return Err(gone(&owner, &id, index).into());
+    }
     let status = if existed {
         StatusCode::OK
     } else {

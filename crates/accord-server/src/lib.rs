@@ -301,11 +301,25 @@ async fn accept_submission(
         .preverify(&mut submission)
         .map_err(Problem::from)?;
     let verified = submission.verified_with.is_some();
-    match app.sequencer.submit(submission).await {
-        Ok(outcome) => {
-            evidence::erase_after(app.vault.as_ref(), &envelope);
-            Ok((outcome.receipt, outcome.duplicate))
-        }
+    let submitted = if envelope.entry_type == accord_domain::payload::EVIDENCE_ERASE {
+        // An erasure must reach the vault even if the client goes away after the entry is
+        // sequenced: it runs to the end in a task of its own.
+        let (sequencer, vault, erase) =
+            (app.sequencer.clone(), app.vault.clone(), envelope.clone());
+        tokio::spawn(async move {
+            let r = sequencer.submit(submission).await;
+            if r.is_ok() {
+                evidence::erase_after(vault.as_ref(), &erase);
+            }
+            r
+        })
+        .await
+        .map_err(|e| Problem::internal(format!("the erasure task failed: {e}")))?
+    } else {
+        app.sequencer.submit(submission).await
+    };
+    match submitted {
+        Ok(outcome) => Ok((outcome.receipt, outcome.duplicate)),
         Err(SubmitError::Rejected(r)) => {
             let recorded =
                 enforcement::record_refusal(&app.ledger, &app.sequencer, &envelope, verified, &r)

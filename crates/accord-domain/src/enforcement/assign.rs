@@ -20,7 +20,8 @@ use sha2::{Digest, Sha256};
 pub struct Pool<'a>(pub Vec<&'a [PartyId]>);
 
 impl Pool<'_> {
-    fn len(&self) -> usize {
+    /// How many candidates.
+    pub fn len(&self) -> usize {
         self.0.iter().map(|s| s.len()).sum()
     }
 
@@ -32,6 +33,11 @@ impl Pool<'_> {
             i -= s.len();
         }
         unreachable!("index within the pool")
+    }
+
+    /// Whether there are none.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
     }
 
     fn iter(&self) -> impl Iterator<Item = &PartyId> {
@@ -101,11 +107,10 @@ pub fn draw_exhaustive(
     (all.len() >= k).then(|| all.into_iter().take(k).map(|(_, _, p)| p.clone()).collect())
 }
 
-/// Open assignments per party, with a histogram that gives the pool's lowest load at once.
+/// Open assignments per party (parties with none are absent).
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Load {
     by_party: BTreeMap<PartyId, u32>,
-    histogram: BTreeMap<u32, u32>,
 }
 
 impl Load {
@@ -114,31 +119,19 @@ impl Load {
         &self.by_party
     }
 
-    /// The lowest load among `pool_size` candidates (0 while some carry none).
-    pub fn floor(&self, pool_size: usize) -> u32 {
-        if self.by_party.len() < pool_size {
+    /// The lowest load among the candidates of `pool` (`in_pool` says who is one): 0 while
+    /// some candidate carries none. Reads only the loaded parties, never the whole pool.
+    pub fn floor(&self, pool: &Pool<'_>, in_pool: &dyn Fn(&PartyId) -> bool) -> u32 {
+        let loaded: Vec<u32> = self
+            .by_party
+            .iter()
+            .filter(|(p, _)| in_pool(p))
+            .map(|(_, l)| *l)
+            .collect();
+        if loaded.len() < pool.len() {
             0
         } else {
-            self.histogram.keys().next().copied().unwrap_or(0)
-        }
-    }
-
-    fn shift(&mut self, party: &PartyId, up: bool) {
-        let old = self.by_party.get(party).copied().unwrap_or(0);
-        let new = if up { old + 1 } else { old.saturating_sub(1) };
-        if old > 0 {
-            if let Some(c) = self.histogram.get_mut(&old) {
-                *c -= 1;
-                if *c == 0 {
-                    self.histogram.remove(&old);
-                }
-            }
-        }
-        if new > 0 {
-            *self.histogram.entry(new).or_default() += 1;
-            self.by_party.insert(party.clone(), new);
-        } else {
-            self.by_party.remove(party);
+            loaded.into_iter().min().unwrap_or(0)
         }
     }
 
@@ -146,6 +139,7 @@ impl Load {
     pub fn draw(
         &self,
         pool: &Pool<'_>,
+        in_pool: &dyn Fn(&PartyId) -> bool,
         eligible: &dyn Fn(&PartyId) -> bool,
         seed: &[u8; 32],
         k: usize,
@@ -154,7 +148,7 @@ impl Load {
             pool,
             eligible,
             &self.by_party,
-            self.floor(pool.len()),
+            self.floor(pool, in_pool),
             seed,
             k,
         )
@@ -162,12 +156,17 @@ impl Load {
 
     /// One more open assignment.
     pub fn add(&mut self, party: &PartyId) {
-        self.shift(party, true);
+        *self.by_party.entry(party.clone()).or_default() += 1;
     }
 
     /// One fewer.
     pub fn release(&mut self, party: &PartyId) {
-        self.shift(party, false);
+        if let Some(l) = self.by_party.get_mut(party) {
+            *l -= 1;
+            if *l == 0 {
+                self.by_party.remove(party);
+            }
+        }
     }
 }
 
@@ -206,30 +205,32 @@ mod tests {
     fn many_draws_spread_the_load() {
         let all = ids(50);
         let pool = Pool(vec![&all[..25], &all[25..]]);
+        let in_pool = |p: &PartyId| all.contains(p);
         let mut load = Load::default();
+        // A party outside the pool carries load; it must not raise the pool's floor.
+        let outsider: PartyId = "outsider".parse().unwrap();
+        load.add(&outsider);
+        load.add(&outsider);
         for s in 0..200u8 {
-            let got = draw(
-                &pool,
-                &|_| true,
-                load.by_party(),
-                load.floor(50),
-                &[s; 32],
-                3,
-            )
-            .unwrap();
+            let got = load.draw(&pool, &in_pool, &|_| true, &[s; 32], 3).unwrap();
             for p in &got {
                 load.add(p);
             }
         }
-        let max = load.by_party().values().max().copied().unwrap();
-        let min = (0..50)
-            .map(|i| load.by_party().get(&all[i]).copied().unwrap_or(0))
+        let max = all
+            .iter()
+            .map(|p| load.by_party().get(p).copied().unwrap_or(0))
+            .max()
+            .unwrap();
+        let min = all
+            .iter()
+            .map(|p| load.by_party().get(p).copied().unwrap_or(0))
             .min()
             .unwrap();
         assert!(max - min <= 2, "loads from {min} to {max}");
-        for p in &all {
-            load.release(p);
-        }
-        assert!(load.floor(50) <= 12);
+        assert_eq!(load.floor(&pool, &in_pool), min);
+        let mut idle = Load::default();
+        idle.add(&outsider);
+        assert_eq!(idle.floor(&pool, &in_pool), 0);
     }
 }

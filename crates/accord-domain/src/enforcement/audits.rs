@@ -272,8 +272,10 @@ impl Audits {
                 && !(policy.panels.exclude_same_region
                     && roster.parties.get(p).map(|x| &x.region) == Some(&audited.region))
         };
+        let in_pool = |p: &PartyId| roster.parties.get(p).is_some_and(|x| x.kind == kind);
         self.load.draw(
             &roster.pool([&kind]),
+            &in_pool,
             &eligible,
             seed,
             usize::from(o.auditors),

@@ -66,9 +66,18 @@ pub struct Allegation {
     /// The complainant's confidential evidence (its own `evidence.commit` items).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub evidence: Vec<EvidenceId>,
-    /// Parties that join the allegation (excluded from panels like the complainant).
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub co_signers: Vec<PartyId>,
+}
+
+/// `case.join`: a party joins an allegation as co-complainant, before the first panel is
+/// convened. It then sits on no panel of the case (nor audits the case triggers): a side
+/// chooses only to exclude itself, never another party.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Joining {
+    /// The case.
+    pub case: CaseId,
+    /// Why it joins.
+    pub statement: LongText,
 }
 
 /// `case.admissibility`: the secretariat decides whether the case goes ahead; an admissible
@@ -299,7 +308,7 @@ pub struct CaseRecord {
     pub norm: NormId,
     /// What is alleged.
     pub summary: LongText,
-    /// Co-signers.
+    /// Parties that joined the allegation (`case.join`).
     pub co_signers: BTreeSet<PartyId>,
     /// The policy version it is judged under.
     pub policy: u32,
@@ -315,6 +324,9 @@ pub struct CaseRecord {
     pub finding: Option<FindingRecord>,
     /// An appeal.
     pub appeal: Option<AppealRecord>,
+    /// Panels dissolved without a majority (every member voted without one, or the finding
+    /// deadline passed), in order.
+    pub dissolved: Vec<Panel>,
     /// The remediation plan.
     pub plan: Option<(Vec<Milestone>, EntryRef)>,
     /// Verification of remediation.
@@ -771,6 +783,20 @@ impl Cases {
             .filter_map(|id| self.by_id.get(id))
     }
 
+    /// Every measure in force against `party` at `at`.
+    pub fn measures_in_force(
+        &self,
+        regime: &Regime,
+        party: &PartyId,
+        at: Timestamp,
+    ) -> BTreeSet<Measure> {
+        self.against(party)
+            .filter_map(|c| c.measures(policy_of(regime, c), at))
+            .filter(|m| m.since <= at && at < m.until)
+            .flat_map(|m| m.measures)
+            .collect()
+    }
+
     /// Open panel seats per party (parties with none are absent).
     pub fn load(&self) -> &BTreeMap<PartyId, u32> {
         self.load.by_party()
@@ -795,16 +821,26 @@ impl Cases {
             (Some(p), true) => &p.members,
             _ => &[],
         };
+        let lapsed: &[PartyId] = case.current_panel().map_or(&[], |p| &p.members[..]);
         let eligible = |p: &PartyId| {
             p != &case.respondent
                 && p != &case.complainant
                 && !case.co_signers.contains(p)
                 && !first.contains(p)
+                && !lapsed.contains(p)
+                && !case.dissolved.iter().any(|d| d.members.contains(p))
                 && !(policy.panels.exclude_same_region
                     && roster.parties.get(p).map(|x| &x.region) == region)
         };
+        let in_pool = |p: &PartyId| {
+            roster
+                .parties
+                .get(p)
+                .is_some_and(|x| policy.panels.kinds.contains(&x.kind))
+        };
         self.load.draw(
             &roster.pool(&policy.panels.kinds),
+            &in_pool,
             &eligible,
             seed,
             usize::from(size),
@@ -904,24 +940,6 @@ impl Cases {
                 format!("no norm `{}` in the catalog", a.norm),
             ));
         }
-        let mut seen = BTreeSet::new();
-        for (i, c) in a.co_signers.iter().enumerate() {
-            let ptr = format!("/payload/co_signers/{i}");
-            if !parties.contains_key(c) {
-                return Err(conflict(
-                    "unknown-party",
-                    &ptr,
-                    format!("party `{c}` is not registered"),
-                ));
-            }
-            if *c == a.respondent || *c == signer.id || !seen.insert(c) {
-                return Err(Rejection::malformed(
-                    "co-signer",
-                    ptr,
-                    format!("`{c}` cannot co-sign: it is the respondent, the complainant or listed twice"),
-                ));
-            }
-        }
         Ok(())
     }
 
@@ -951,6 +969,30 @@ impl Cases {
             }
         };
         match step {
+            CaseStep::Join(_) => {
+                if signer.id == case.respondent
+                    || signer.id == case.complainant
+                    || case.co_signers.contains(&signer.id)
+                    || secretariat
+                {
+                    return Err(Rejection::forbidden(
+                        "join",
+                        "/type",
+                        format!(
+                            "`{}` cannot join case `{}`: it is already a side, or the secretariat",
+                            signer.id, case.case
+                        ),
+                    ));
+                }
+                match stage {
+                    Stage::Admissibility { .. } | Stage::Response { .. } | Stage::Panel { .. }
+                        if case.panel.is_none() && case.dissolved.is_empty() =>
+                    {
+                        Ok(())
+                    }
+                    s => Err(Self::wrong_stage(case, &s, "joining the allegation")),
+                }
+            }
             CaseStep::Admissibility(_) => {
                 need_secretariat("decides admissibility")?;
                 match stage {
@@ -979,6 +1021,13 @@ impl Cases {
                 let size = match (stage, c.panel) {
                     (Stage::Panel { .. }, PanelKind::First) => policy.panels.size,
                     (Stage::AppealPanel { .. }, PanelKind::Appeal) => policy.panels.appeal_size,
+                    // A panel past its finding deadline without a majority is replaced.
+                    (Stage::Deliberation { due }, PanelKind::First) if at > due => {
+                        policy.panels.size
+                    }
+                    (Stage::AppealDeliberation { due }, PanelKind::Appeal) if at > due => {
+                        policy.panels.appeal_size
+                    }
                     (s, kind) => {
                         return Err(Self::wrong_stage(
                             case,
@@ -1097,18 +1146,33 @@ impl Cases {
                         "a secretariat or an auditor verifies remediation",
                     ));
                 }
-                if signer.id == case.respondent || signer.id == case.complainant {
+                if signer.id == case.respondent
+                    || signer.id == case.complainant
+                    || case.co_signers.contains(&signer.id)
+                {
                     return Err(Rejection::forbidden(
                         "conflicted",
                         "/type",
                         "a side of the case cannot verify it",
                     ));
                 }
-                if case.plan.is_none() || case.verified.is_some() {
+                let Some((milestones, _)) = case.plan.as_ref().filter(|_| case.verified.is_none())
+                else {
                     return Err(conflict(
                         "no-plan",
                         "/payload/case",
                         format!("case `{}` has no unverified remediation plan", case.case),
+                    ));
+                };
+                let last = milestones.iter().map(|m| m.due).max().unwrap_or(at);
+                if at < last {
+                    return Err(conflict(
+                        "plan-running",
+                        "/payload/case",
+                        format!(
+                            "the remediation plan of case `{}` runs until {last}; verify it once its last milestone is due",
+                            case.case
+                        ),
                     ));
                 }
                 Ok(())
@@ -1172,7 +1236,7 @@ impl Cases {
                 respondent: a.respondent.clone(),
                 norm: a.norm.clone(),
                 summary: a.summary.clone(),
-                co_signers: a.co_signers.iter().cloned().collect(),
+                co_signers: BTreeSet::new(),
                 policy: regime.policies.len() as u32,
                 alleged: here,
                 admissibility: None,
@@ -1180,6 +1244,7 @@ impl Cases {
                 panel: None,
                 finding: None,
                 appeal: None,
+                dissolved: Vec::new(),
                 plan: None,
                 verified: None,
                 reviews: Vec::new(),
@@ -1210,6 +1275,13 @@ impl Cases {
                     policy.deadlines.appeal_decision_days
                 } else {
                     policy.deadlines.finding_days
+                };
+                // A lapsed panel without a majority is dissolved before the new one is drawn.
+                if case.current_panel().is_some() {
+                    self.dissolve(&id);
+                }
+                let Some(case) = self.by_id.get(&id) else {
+                    return;
                 };
                 let Some(members) = self.draw_panel(&policy, case, roster, seed) else {
                     return;
@@ -1246,19 +1318,11 @@ impl Cases {
                         entry: here,
                     },
                 );
-                let majority = panel.members.len() / 2 + 1;
-                let mut tally: BTreeMap<(Finding, Option<u8>, Option<&Deviation>), usize> =
-                    BTreeMap::new();
-                for vote in panel.votes.values() {
-                    *tally
-                        .entry((vote.finding, vote.severity, vote.deviation.as_ref()))
-                        .or_default() += 1;
-                }
-                let decided = tally
-                    .into_iter()
-                    .find(|(_, n)| *n >= majority)
-                    .map(|((f, s, d), _)| (f, s, d.cloned()));
-                let Some((finding, severity, deviation)) = decided else {
+                let Some((finding, severity, deviation)) = majority(panel) else {
+                    if panel.votes.len() == panel.members.len() {
+                        // Every member voted and no finding has a majority: a hung panel.
+                        self.dissolve(&id);
+                    }
                     return;
                 };
                 let members: Vec<PartyId> = panel.members.clone();
@@ -1295,6 +1359,9 @@ impl Cases {
                     return;
                 };
                 match step {
+                    CaseStep::Join(_) => {
+                        case.co_signers.insert(signer.clone());
+                    }
                     CaseStep::Admissibility(a) => case.admissibility = Some((a.admissible, here)),
                     CaseStep::Respond(_) => case.response = Some(here),
                     CaseStep::Appeal(_) => {
@@ -1319,6 +1386,23 @@ impl Cases {
         }
     }
 
+    /// Moves the current panel (without a finding) to the dissolved ones and frees its seats.
+    fn dissolve(&mut self, id: &CaseId) {
+        let Some(case) = self.by_id.get_mut(id) else {
+            return;
+        };
+        let panel = match &mut case.appeal {
+            Some(a) => a.panel.take(),
+            None => case.panel.take(),
+        };
+        if let Some(p) = panel {
+            for m in &p.members {
+                self.load.release(m);
+            }
+            case.dissolved.push(p);
+        }
+    }
+
     /// Checks `case.refusal` (signed by the instance).
     pub fn check_refusal(&self, r: &Refusal) -> Result<(), Rejection> {
         self.case(&r.case).map(|_| ())
@@ -1332,9 +1416,38 @@ impl Cases {
     }
 }
 
+/// The panel's finding once a majority of its members agree on one: for a violation, the
+/// severity is the lower median of the majority's severities, and a deviation from the ladder
+/// applies only when a majority of the whole panel voted for that same deviation.
+fn majority(panel: &Panel) -> Option<(Finding, Option<u8>, Option<Deviation>)> {
+    let needed = panel.members.len() / 2 + 1;
+    let mut by_finding: BTreeMap<Finding, Vec<&VoteRecord>> = BTreeMap::new();
+    for v in panel.votes.values() {
+        by_finding.entry(v.finding).or_default().push(v);
+    }
+    let (finding, votes) = by_finding.into_iter().find(|(_, v)| v.len() >= needed)?;
+    if finding != Finding::Violation {
+        return Some((finding, None, None));
+    }
+    let mut severities: Vec<u8> = votes.iter().filter_map(|v| v.severity).collect();
+    severities.sort_unstable();
+    let severity = severities.get((severities.len() - 1) / 2).copied();
+    let mut deviations: BTreeMap<&Deviation, usize> = BTreeMap::new();
+    for d in votes.iter().filter_map(|v| v.deviation.as_ref()) {
+        *deviations.entry(d).or_default() += 1;
+    }
+    let deviation = deviations
+        .into_iter()
+        .find(|(_, n)| *n >= needed)
+        .map(|(d, _)| d.clone());
+    Some((finding, severity, deviation))
+}
+
 /// A case transition other than the allegation.
 #[derive(Clone, Copy, Debug)]
 pub enum CaseStep<'a> {
+    /// `case.join`.
+    Join(&'a Joining),
     /// `case.admissibility`.
     Admissibility(&'a Admissibility),
     /// `case.respond`.
@@ -1357,6 +1470,7 @@ impl CaseStep<'_> {
     /// The case it concerns.
     pub fn case(&self) -> &CaseId {
         match self {
+            CaseStep::Join(x) => &x.case,
             CaseStep::Admissibility(x) => &x.case,
             CaseStep::Respond(x) => &x.case,
             CaseStep::Convene(x) => &x.case,
