@@ -1106,14 +1106,16 @@ impl State {
                 self.touched.insert(RecordKey::Audit(f.audit));
             }
             Payload::AuditAttest(a) => {
-                self.audits.attest(&env.signer.party, &a, here);
+                if let Some(signer) = self.parties.get(&env.signer.party) {
+                    self.audits.attest(signer, &a, here);
+                }
                 self.touched.insert(RecordKey::Audit(a.audit));
                 self.touched.insert(RecordKey::AuditLoad);
             }
             other if other.case_step().is_some() => {
                 let step = other.case_step().expect("checked");
                 if let Some(regime) = self.regime.as_ref() {
-                    let before = self.cases.load().clone();
+                    let before = self.cases.load_version();
                     let roster = crate::enforcement::cases::Roster {
                         parties: &self.parties,
                         by_kind: &self.by_kind,
@@ -1126,7 +1128,7 @@ impl State {
                         &draw_seed(env, index, at),
                         here,
                     );
-                    if *self.cases.load() != before {
+                    if self.cases.load_version() != before {
                         self.touched.insert(RecordKey::PanelLoad);
                     }
                     self.touched.insert(RecordKey::Case(step.case().clone()));

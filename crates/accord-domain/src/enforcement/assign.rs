@@ -16,6 +16,8 @@ use std::collections::BTreeMap;
 use accord_envelope::PartyId;
 use sha2::{Digest, Sha256};
 
+use crate::payload::PartyKind;
+
 /// Candidates, as slices (one per party kind, say) read as one list.
 pub struct Pool<'a>(pub Vec<&'a [PartyId]>);
 
@@ -107,10 +109,15 @@ pub fn draw_exhaustive(
     (all.len() >= k).then(|| all.into_iter().take(k).map(|(_, _, p)| p.clone()).collect())
 }
 
-/// Open assignments per party (parties with none are absent).
+/// Open assignments per party, with a histogram per kind of party so that the lowest load of
+/// a pool (the parties of some kinds) is known without reading the pool.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Load {
     by_party: BTreeMap<PartyId, u32>,
+    /// For each kind: load → how many parties of that kind carry it (loads above 0 only).
+    by_kind: BTreeMap<PartyKind, BTreeMap<u32, u32>>,
+    /// Counts every change (not part of the record: it tells callers whether to re-digest).
+    changes: u64,
 }
 
 impl Load {
@@ -119,27 +126,36 @@ impl Load {
         &self.by_party
     }
 
-    /// The lowest load among the candidates of `pool` (`in_pool` says who is one): 0 while
-    /// some candidate carries none. Reads only the loaded parties, never the whole pool.
-    pub fn floor(&self, pool: &Pool<'_>, in_pool: &dyn Fn(&PartyId) -> bool) -> u32 {
-        let loaded: Vec<u32> = self
-            .by_party
+    /// How many times the load changed so far.
+    pub fn changes(&self) -> u64 {
+        self.changes
+    }
+
+    /// The lowest load among the `pool_size` candidates of `kinds`: 0 while some carries none.
+    pub fn floor(&self, kinds: &[PartyKind], pool_size: usize) -> u32 {
+        let loaded: u64 = kinds
             .iter()
-            .filter(|(p, _)| in_pool(p))
-            .map(|(_, l)| *l)
-            .collect();
-        if loaded.len() < pool.len() {
+            .filter_map(|k| self.by_kind.get(k))
+            .flat_map(|h| h.values())
+            .map(|n| u64::from(*n))
+            .sum();
+        if loaded < pool_size as u64 {
             0
         } else {
-            loaded.into_iter().min().unwrap_or(0)
+            kinds
+                .iter()
+                .filter_map(|k| self.by_kind.get(k)?.keys().next().copied())
+                .min()
+                .unwrap_or(0)
         }
     }
 
-    /// Draws `k` eligible candidates of `pool`, balanced by this load (see [`draw`]).
+    /// Draws `k` eligible candidates of `pool` (the parties of `kinds`), balanced by this load
+    /// (see [`draw`]).
     pub fn draw(
         &self,
         pool: &Pool<'_>,
-        in_pool: &dyn Fn(&PartyId) -> bool,
+        kinds: &[PartyKind],
         eligible: &dyn Fn(&PartyId) -> bool,
         seed: &[u8; 32],
         k: usize,
@@ -148,25 +164,44 @@ impl Load {
             pool,
             eligible,
             &self.by_party,
-            self.floor(pool, in_pool),
+            self.floor(kinds, pool.len()),
             seed,
             k,
         )
     }
 
-    /// One more open assignment.
-    pub fn add(&mut self, party: &PartyId) {
-        *self.by_party.entry(party.clone()).or_default() += 1;
+    fn shift(&mut self, party: &PartyId, kind: PartyKind, up: bool) {
+        let old = self.by_party.get(party).copied().unwrap_or(0);
+        let new = if up { old + 1 } else { old.saturating_sub(1) };
+        if old == new {
+            return;
+        }
+        self.changes += 1;
+        let histogram = self.by_kind.entry(kind).or_default();
+        if old > 0 {
+            if let Some(n) = histogram.get_mut(&old) {
+                *n -= 1;
+                if *n == 0 {
+                    histogram.remove(&old);
+                }
+            }
+        }
+        if new > 0 {
+            *histogram.entry(new).or_default() += 1;
+            self.by_party.insert(party.clone(), new);
+        } else {
+            self.by_party.remove(party);
+        }
+    }
+
+    /// One more open assignment for `party` (of `kind`).
+    pub fn add(&mut self, party: &PartyId, kind: PartyKind) {
+        self.shift(party, kind, true);
     }
 
     /// One fewer.
-    pub fn release(&mut self, party: &PartyId) {
-        if let Some(l) = self.by_party.get_mut(party) {
-            *l -= 1;
-            if *l == 0 {
-                self.by_party.remove(party);
-            }
-        }
+    pub fn release(&mut self, party: &PartyId, kind: PartyKind) {
+        self.shift(party, kind, false);
     }
 }
 
@@ -205,32 +240,31 @@ mod tests {
     fn many_draws_spread_the_load() {
         let all = ids(50);
         let pool = Pool(vec![&all[..25], &all[25..]]);
-        let in_pool = |p: &PartyId| all.contains(p);
+        let kinds = [PartyKind::Auditor];
         let mut load = Load::default();
-        // A party outside the pool carries load; it must not raise the pool's floor.
+        // A party of another kind carries load; it must not raise the pool's floor.
         let outsider: PartyId = "outsider".parse().unwrap();
-        load.add(&outsider);
-        load.add(&outsider);
+        load.add(&outsider, PartyKind::Cert);
+        load.add(&outsider, PartyKind::Cert);
         for s in 0..200u8 {
-            let got = load.draw(&pool, &in_pool, &|_| true, &[s; 32], 3).unwrap();
+            let got = load.draw(&pool, &kinds, &|_| true, &[s; 32], 3).unwrap();
             for p in &got {
-                load.add(p);
+                load.add(p, PartyKind::Auditor);
             }
         }
-        let max = all
+        let loads: Vec<u32> = all
             .iter()
             .map(|p| load.by_party().get(p).copied().unwrap_or(0))
-            .max()
-            .unwrap();
-        let min = all
-            .iter()
-            .map(|p| load.by_party().get(p).copied().unwrap_or(0))
-            .min()
-            .unwrap();
+            .collect();
+        let (min, max) = (*loads.iter().min().unwrap(), *loads.iter().max().unwrap());
         assert!(max - min <= 2, "loads from {min} to {max}");
-        assert_eq!(load.floor(&pool, &in_pool), min);
+        assert_eq!(load.floor(&kinds, 50), min);
+        for p in &all {
+            load.release(p, PartyKind::Auditor);
+        }
         let mut idle = Load::default();
-        idle.add(&outsider);
-        assert_eq!(idle.floor(&pool, &in_pool), 0);
+        idle.add(&outsider, PartyKind::Cert);
+        assert_eq!(idle.floor(&kinds, 50), 0);
+        assert_eq!(idle.floor(&[PartyKind::Cert], 1), 1);
     }
 }

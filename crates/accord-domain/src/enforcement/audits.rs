@@ -272,10 +272,9 @@ impl Audits {
                 && !(policy.panels.exclude_same_region
                     && roster.parties.get(p).map(|x| &x.region) == Some(&audited.region))
         };
-        let in_pool = |p: &PartyId| roster.parties.get(p).is_some_and(|x| x.kind == kind);
         self.load.draw(
             &roster.pool([&kind]),
-            &in_pool,
+            &[kind],
             &eligible,
             seed,
             usize::from(o.auditors),
@@ -445,7 +444,9 @@ impl Audits {
             return;
         };
         for a in &auditors {
-            self.load.add(a);
+            if let Some(p) = roster.parties.get(a) {
+                self.load.add(a, p.kind);
+            }
         }
         self.by_party
             .entry(o.party.clone())
@@ -481,10 +482,10 @@ impl Audits {
     }
 
     /// Folds in `audit.attest`; the auditor's seat is freed.
-    pub fn attest(&mut self, signer: &PartyId, a: &Attestation, here: EntryRef) {
+    pub fn attest(&mut self, signer: &Party, a: &Attestation, here: EntryRef) {
         if let Some(rec) = self.by_id.get_mut(&a.audit) {
-            rec.attested.insert(signer.clone(), here);
-            self.load.release(signer);
+            rec.attested.insert(signer.id.clone(), here);
+            self.load.release(&signer.id, signer.kind);
         }
     }
 }

@@ -802,6 +802,11 @@ impl Cases {
         self.load.by_party()
     }
 
+    /// A counter that moves whenever the panel load changes.
+    pub fn load_version(&self) -> u64 {
+        self.load.changes()
+    }
+
     /// Draws a panel for `case` (the appeal panel once appealed) with `seed`.
     fn draw_panel(
         &self,
@@ -832,15 +837,10 @@ impl Cases {
                 && !(policy.panels.exclude_same_region
                     && roster.parties.get(p).map(|x| &x.region) == region)
         };
-        let in_pool = |p: &PartyId| {
-            roster
-                .parties
-                .get(p)
-                .is_some_and(|x| policy.panels.kinds.contains(&x.kind))
-        };
+        let kinds: Vec<PartyKind> = policy.panels.kinds.iter().copied().collect();
         self.load.draw(
             &roster.pool(&policy.panels.kinds),
-            &in_pool,
+            &kinds,
             &eligible,
             seed,
             usize::from(size),
@@ -1278,7 +1278,7 @@ impl Cases {
                 };
                 // A lapsed panel without a majority is dissolved before the new one is drawn.
                 if case.current_panel().is_some() {
-                    self.dissolve(&id);
+                    self.dissolve(&id, roster);
                 }
                 let Some(case) = self.by_id.get(&id) else {
                     return;
@@ -1287,7 +1287,9 @@ impl Cases {
                     return;
                 };
                 for m in &members {
-                    self.load.add(m);
+                    if let Some(p) = roster.parties.get(m) {
+                        self.load.add(m, p.kind);
+                    }
                 }
                 let panel = Panel {
                     members,
@@ -1321,7 +1323,7 @@ impl Cases {
                 let Some((finding, severity, deviation)) = majority(panel) else {
                     if panel.votes.len() == panel.members.len() {
                         // Every member voted and no finding has a majority: a hung panel.
-                        self.dissolve(&id);
+                        self.dissolve(&id, roster);
                     }
                     return;
                 };
@@ -1345,7 +1347,9 @@ impl Cases {
                     entry: here,
                 };
                 for m in &members {
-                    self.load.release(m);
+                    if let Some(p) = roster.parties.get(m) {
+                        self.load.release(m, p.kind);
+                    }
                 }
                 if let Some(case) = self.by_id.get_mut(&id) {
                     match &mut case.appeal {
@@ -1387,7 +1391,7 @@ impl Cases {
     }
 
     /// Moves the current panel (without a finding) to the dissolved ones and frees its seats.
-    fn dissolve(&mut self, id: &CaseId) {
+    fn dissolve(&mut self, id: &CaseId, roster: Roster<'_>) {
         let Some(case) = self.by_id.get_mut(id) else {
             return;
         };
@@ -1397,7 +1401,9 @@ impl Cases {
         };
         if let Some(p) = panel {
             for m in &p.members {
-                self.load.release(m);
+                if let Some(party) = roster.parties.get(m) {
+                    self.load.release(m, party.kind);
+                }
             }
             case.dissolved.push(p);
         }
