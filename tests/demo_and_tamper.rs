@@ -261,6 +261,18 @@ fn the_demo_world_enforces_with_due_process_and_verify_recomputes_it() {
     assert_eq!(refusal[0]["by"], "secretariat");
     let entry = json(&format!("/entries/{}", refusal[1]["index"]));
     assert_eq!(entry["entry"]["envelope"]["signer"]["party"], "instance");
+    // Exchanges on the escalation ladder: one escalated and settled, one open.
+    let exchanges = json("/exchanges");
+    let list = exchanges["exchanges"].as_array().unwrap();
+    assert_eq!(list.len(), 2);
+    let settled = json("/exchanges/x-scan-0927");
+    assert_eq!(
+        (settled["open"].as_bool(), settled["rung"].as_str()),
+        (Some(false), Some("clarification"))
+    );
+    assert_eq!(settled["rungs"][0]["outcome"], "overdue");
+    assert_eq!(settled["rungs"][1]["outcome"], "on_time");
+    assert_eq!(json("/exchanges/x-claim-b1")["open"], true);
     // Audits: a scheduled one whose finding feeds the gap, and a peer review by other regions.
     let audits = json("/audits");
     assert_eq!(audits["audits"].as_array().unwrap().len(), 2);

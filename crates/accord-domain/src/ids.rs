@@ -151,6 +151,12 @@ validated_string!(
 );
 
 validated_string!(
+    /// Id of a bilateral exchange (information request, clarification, consultation).
+    ExchangeId,
+    |s| slug("exchange id", s)
+);
+
+validated_string!(
     /// Id of an enforcement case, e.g. `2026-007`.
     CaseId,
     |s| slug("case id", s)
@@ -242,6 +248,7 @@ string_schema!(
     64
 );
 string_schema!(AuditId, "An audit id (a-z, 0-9, '-', '_').", SLUG, 64);
+string_schema!(ExchangeId, "An exchange id (a-z, 0-9, '-', '_').", SLUG, 64);
 string_schema!(CaseId, "A case id (a-z, 0-9, '-', '_').", SLUG, 64);
 string_schema!(
     ParamName,

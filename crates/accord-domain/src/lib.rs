@@ -4,6 +4,7 @@
 //! This crate does no I/O and reads no clock. Everything it computes is a function of log
 //! entries, which is what lets anyone replay the log and reproduce every published number.
 
+pub mod cbm;
 pub mod commitments;
 pub mod decision;
 pub mod enforcement;

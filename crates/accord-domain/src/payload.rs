@@ -8,6 +8,7 @@
 use accord_envelope::{Envelope, KeyId, PartyId, PublicKey};
 use serde::{Deserialize, Serialize};
 
+use crate::cbm::{Answer, Closing as ExchangeClosing, Escalation, Opening};
 use crate::commitments::{CommitmentMade, CommitmentWithdrawn};
 use crate::enforcement::audits::{Attestation, AuditFinding, AuditOpening};
 use crate::enforcement::cases::{
@@ -315,6 +316,14 @@ pub enum Payload {
     CaseReview(Review),
     /// `case.refusal` v1.
     CaseRefusal(Refusal),
+    /// `exchange.open` v1.
+    ExchangeOpen(Opening),
+    /// `exchange.answer` v1.
+    ExchangeAnswer(Answer),
+    /// `exchange.escalate` v1.
+    ExchangeEscalate(Escalation),
+    /// `exchange.close` v1.
+    ExchangeClose(ExchangeClosing),
     /// `audit.open` v1.
     AuditOpen(AuditOpening),
     /// `audit.finding` v1.
@@ -367,6 +376,10 @@ pub const ENTRY_TYPES: &[(&str, u32)] = &[
     (CASE_VERIFY, 1),
     (CASE_REVIEW, 1),
     (CASE_REFUSAL, 1),
+    (EXCHANGE_OPEN, 1),
+    (EXCHANGE_ANSWER, 1),
+    (EXCHANGE_ESCALATE, 1),
+    (EXCHANGE_CLOSE, 1),
     (AUDIT_OPEN, 1),
     (AUDIT_FINDING, 1),
     (AUDIT_ATTEST, 1),
@@ -456,6 +469,14 @@ pub const CASE_VERIFY: &str = "case.verify_remediation";
 pub const CASE_REVIEW: &str = "case.review";
 /// Entry type of [`Refusal`].
 pub const CASE_REFUSAL: &str = "case.refusal";
+/// Entry type of [`Opening`].
+pub const EXCHANGE_OPEN: &str = "exchange.open";
+/// Entry type of [`Answer`].
+pub const EXCHANGE_ANSWER: &str = "exchange.answer";
+/// Entry type of [`Escalation`].
+pub const EXCHANGE_ESCALATE: &str = "exchange.escalate";
+/// Entry type of [`ExchangeClosing`].
+pub const EXCHANGE_CLOSE: &str = "exchange.close";
 /// Entry type of [`AuditOpening`].
 pub const AUDIT_OPEN: &str = "audit.open";
 /// Entry type of [`AuditFinding`].
@@ -556,6 +577,10 @@ impl Payload {
             CASE_VERIFY => Payload::CaseVerify(typed(p)?),
             CASE_REVIEW => Payload::CaseReview(typed(p)?),
             CASE_REFUSAL => Payload::CaseRefusal(typed(p)?),
+            EXCHANGE_OPEN => Payload::ExchangeOpen(typed(p)?),
+            EXCHANGE_ANSWER => Payload::ExchangeAnswer(typed(p)?),
+            EXCHANGE_ESCALATE => Payload::ExchangeEscalate(typed(p)?),
+            EXCHANGE_CLOSE => Payload::ExchangeClose(typed(p)?),
             AUDIT_OPEN => Payload::AuditOpen(typed(p)?),
             AUDIT_FINDING => Payload::AuditFinding(typed(p)?),
             AUDIT_ATTEST => Payload::AuditAttest(typed(p)?),
@@ -610,6 +635,10 @@ impl Payload {
             Payload::CaseVerify(_) => CASE_VERIFY,
             Payload::CaseReview(_) => CASE_REVIEW,
             Payload::CaseRefusal(_) => CASE_REFUSAL,
+            Payload::ExchangeOpen(_) => EXCHANGE_OPEN,
+            Payload::ExchangeAnswer(_) => EXCHANGE_ANSWER,
+            Payload::ExchangeEscalate(_) => EXCHANGE_ESCALATE,
+            Payload::ExchangeClose(_) => EXCHANGE_CLOSE,
             Payload::AuditOpen(_) => AUDIT_OPEN,
             Payload::AuditFinding(_) => AUDIT_FINDING,
             Payload::AuditAttest(_) => AUDIT_ATTEST,
@@ -661,6 +690,10 @@ impl Payload {
             Payload::CaseVerify(p) => serde_json::to_value(p),
             Payload::CaseReview(p) => serde_json::to_value(p),
             Payload::CaseRefusal(p) => serde_json::to_value(p),
+            Payload::ExchangeOpen(p) => serde_json::to_value(p),
+            Payload::ExchangeAnswer(p) => serde_json::to_value(p),
+            Payload::ExchangeEscalate(p) => serde_json::to_value(p),
+            Payload::ExchangeClose(p) => serde_json::to_value(p),
             Payload::AuditOpen(p) => serde_json::to_value(p),
             Payload::AuditFinding(p) => serde_json::to_value(p),
             Payload::AuditAttest(p) => serde_json::to_value(p),
@@ -682,6 +715,8 @@ impl Payload {
             Payload::RemediationReport(r) => list(&r.attachments),
             Payload::TestingDeclaration(r) => list(&r.attachments),
             Payload::SelfAssessment(r) => list(&r.attachments),
+            Payload::ExchangeOpen(o) => list(&o.attachments),
+            Payload::ExchangeAnswer(a) => list(&a.attachments),
             Payload::CaseAllege(a) => a
                 .evidence
                 .iter()
@@ -763,6 +798,10 @@ pub fn payload_schema(entry_type: &str, schema: u32) -> Option<serde_json::Value
         CASE_VERIFY => of::<RemediationVerified>(),
         CASE_REVIEW => of::<Review>(),
         CASE_REFUSAL => of::<Refusal>(),
+        EXCHANGE_OPEN => of::<Opening>(),
+        EXCHANGE_ANSWER => of::<Answer>(),
+        EXCHANGE_ESCALATE => of::<Escalation>(),
+        EXCHANGE_CLOSE => of::<ExchangeClosing>(),
         AUDIT_OPEN => of::<AuditOpening>(),
         AUDIT_FINDING => of::<AuditFinding>(),
         AUDIT_ATTEST => of::<Attestation>(),

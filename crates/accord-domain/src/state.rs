@@ -11,6 +11,7 @@ use accord_envelope::{canonical, Envelope, KeyId, PartyId, PublicKey};
 use serde::Serialize;
 use sha2::{Digest, Sha256};
 
+use crate::cbm::Exchanges;
 use crate::commitments::Commitments;
 use crate::enforcement::{Audits, Cases};
 use crate::evidence::Evidences;
@@ -183,6 +184,7 @@ pub struct State {
     evidence: Evidences,
     cases: Cases,
     audits: Audits,
+    exchanges: Exchanges,
     size: u64,
     last_at: Timestamp,
     touched: BTreeSet<RecordKey>,
@@ -207,6 +209,7 @@ enum RecordKey {
     PanelLoad,
     Audit(crate::ids::AuditId),
     AuditLoad,
+    Exchange(crate::ids::ExchangeId),
 }
 
 impl RecordKey {
@@ -234,6 +237,7 @@ impl RecordKey {
             RecordKey::PanelLoad => "panel-load".to_owned(),
             RecordKey::Audit(a) => format!("audit/{a}"),
             RecordKey::AuditLoad => "audit-load".to_owned(),
+            RecordKey::Exchange(x) => format!("exchange/{x}"),
         }
     }
 }
@@ -335,6 +339,11 @@ impl State {
     /// Audits and peer reviews.
     pub fn audits(&self) -> &Audits {
         &self.audits
+    }
+
+    /// Bilateral exchanges on the escalation ladder.
+    pub fn exchanges(&self) -> &Exchanges {
+        &self.exchanges
     }
 
     fn reader_standing(
@@ -622,6 +631,21 @@ impl State {
                 let regime = self.require_regime()?;
                 self.cases.check_allege(regime, signer, a, &self.parties)
             }
+            Payload::ExchangeOpen(o) => {
+                self.require_regime()?;
+                self.exchanges
+                    .check_open(signer, o, self.parties.get(&o.counterpart))
+            }
+            Payload::ExchangeAnswer(a) => self.exchanges.check_answer(signer, a),
+            Payload::ExchangeEscalate(e) => {
+                self.exchanges
+                    .check_escalate(signer, e, at, |case, requester, counterpart| {
+                        self.cases.get(case).is_some_and(|c| {
+                            &c.complainant == requester && &c.respondent == counterpart
+                        })
+                    })
+            }
+            Payload::ExchangeClose(c) => self.exchanges.check_close(signer, c),
             Payload::AuditOpen(o) => {
                 let regime = self.require_regime()?;
                 self.audits.check_open(
@@ -1083,6 +1107,33 @@ impl State {
                 self.cases.refusal(&r, here);
                 self.touched.insert(RecordKey::Case(r.case));
             }
+            Payload::ExchangeOpen(o) => {
+                if let (Some(regime), Some(counterpart)) =
+                    (self.regime.as_ref(), self.parties.get(&o.counterpart))
+                {
+                    self.exchanges
+                        .open(regime, &env.signer.party, counterpart, &o, here);
+                    self.touched.insert(RecordKey::Exchange(o.exchange));
+                }
+            }
+            Payload::ExchangeAnswer(a) => {
+                self.exchanges.answer(&a, here);
+                self.touched.insert(RecordKey::Exchange(a.exchange));
+            }
+            Payload::ExchangeEscalate(e) => {
+                let counterpart = self
+                    .exchanges
+                    .get(&e.exchange)
+                    .and_then(|x| self.parties.get(&x.counterpart));
+                if let (Some(regime), Some(counterpart)) = (self.regime.as_ref(), counterpart) {
+                    self.exchanges.escalate(regime, counterpart, &e, here);
+                    self.touched.insert(RecordKey::Exchange(e.exchange));
+                }
+            }
+            Payload::ExchangeClose(c) => {
+                self.exchanges.close(&c, here);
+                self.touched.insert(RecordKey::Exchange(c.exchange));
+            }
             Payload::AuditOpen(o) => {
                 if let Some(regime) = self.regime.as_ref() {
                     let roster = crate::enforcement::cases::Roster {
@@ -1232,6 +1283,7 @@ impl State {
                 RecordKey::PanelLoad => Some(canonical::to_canonical(self.cases.load())),
                 RecordKey::Audit(a) => self.audits.get(a).map(canonical::to_canonical),
                 RecordKey::AuditLoad => Some(canonical::to_canonical(self.audits.load())),
+                RecordKey::Exchange(x) => self.exchanges.get(x).map(canonical::to_canonical),
                 RecordKey::Assessment(p, n) => {
                     Some(canonical::to_canonical(self.assessments.of_norm(p, n)))
                 }

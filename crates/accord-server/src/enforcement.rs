@@ -54,10 +54,17 @@ fn case_view(state: &State, case: &CaseRecord) -> Value {
     })
 }
 
-/// `?party=` on the docket and audit lists.
+/// `?party=` on the docket, audit and exchange lists.
 #[derive(Deserialize)]
 pub struct DocketQuery {
     party: Option<String>,
+}
+
+impl DocketQuery {
+    /// The party asked for, if any.
+    pub fn party(&self) -> Option<&str> {
+        self.party.as_deref()
+    }
 }
 
 /// The case docket: every case with its stage, the final finding, the measures and what is

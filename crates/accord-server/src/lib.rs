@@ -6,6 +6,7 @@
 
 pub mod accountability;
 pub mod auth;
+pub mod cbm;
 pub mod enforcement;
 pub mod evidence;
 pub mod metrics;
@@ -96,6 +97,8 @@ pub fn router(state: AppState) -> Router {
             get(evidence::read).put(evidence::upload),
         )
         .route("/parties/{id}/evidence", get(evidence::list))
+        .route("/exchanges", get(cbm::exchanges))
+        .route("/exchanges/{id}", get(cbm::exchange))
         .route("/policy", get(enforcement::policy))
         .route("/cases", get(enforcement::docket))
         .route("/cases/{id}", get(enforcement::case))
@@ -163,6 +166,8 @@ pub async fn serve(
         evidence::read,
         evidence::upload,
         evidence::list,
+        cbm::exchanges,
+        cbm::exchange,
         enforcement::policy,
         enforcement::docket,
         enforcement::case,

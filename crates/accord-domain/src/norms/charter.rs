@@ -383,6 +383,16 @@ pub fn default_parameters() -> BTreeMap<ParamName, ParameterBound> {
             param(12, 3, 12, "months", "between self-assessment reports"),
         ),
         (
+            "clarification_response_hours",
+            param(
+                72,
+                24,
+                336,
+                "hours",
+                "to answer an information request or clarification (twice that for a consultation)",
+            ),
+        ),
+        (
             "audit_cadence_months",
             param(
                 24,
