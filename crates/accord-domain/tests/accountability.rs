@@ -5,7 +5,6 @@
 mod common;
 
 use accord_domain::indicators::{incident_notification_timeliness, Period};
-use accord_domain::norms::Charter;
 use accord_domain::reports::Timeliness;
 use accord_domain::{RejectionKind, Timestamp};
 use accord_envelope::KeyPair;
@@ -26,15 +25,7 @@ struct W {
 
 impl W {
     fn new() -> W {
-        let mut w = World::founded();
-        let sec = w.secretariat.clone();
-        w.submit(envelope(
-            "regime.establish",
-            serde_json::to_value(Charter::baseline()).unwrap(),
-            "secretariat",
-            &sec,
-        ))
-        .unwrap();
+        let mut w = World::chartered();
         let cert = KeyPair::from_seed([77; 32]);
         w.register("cert-a", "cert", &cert).unwrap();
         W { w, cert }

@@ -5,7 +5,6 @@
 mod common;
 
 use accord_domain::cbm::Rung;
-use accord_domain::norms::Charter;
 use accord_domain::{State, Timestamp};
 use accord_envelope::KeyPair;
 use common::*;
@@ -20,15 +19,7 @@ struct Ladder {
 
 impl Ladder {
     fn new() -> Ladder {
-        let mut w = World::founded();
-        let sec = w.secretariat.clone();
-        w.submit(envelope(
-            "regime.establish",
-            serde_json::to_value(Charter::baseline()).unwrap(),
-            "secretariat",
-            &sec,
-        ))
-        .unwrap();
+        let mut w = World::chartered();
         let keys = vec![
             ("cert-a", KeyPair::from_seed([200; 32])),
             ("state-b", KeyPair::from_seed([201; 32])),

@@ -7,7 +7,6 @@ mod common;
 use std::path::{Path, PathBuf};
 
 use accord_domain::indicators::{disclosure_timeliness, Period};
-use accord_domain::norms::Charter;
 use accord_domain::Timestamp;
 use accord_envelope::KeyPair;
 use common::*;
@@ -44,15 +43,7 @@ fn released(doc: &Value) -> u64 {
 
 #[test]
 fn csaf_advisories_are_validated_and_disclosure_timeliness_counted() {
-    let mut w = World::founded();
-    let sec = w.secretariat.clone();
-    w.submit(envelope(
-        "regime.establish",
-        serde_json::to_value(Charter::baseline()).unwrap(),
-        "secretariat",
-        &sec,
-    ))
-    .unwrap();
+    let mut w = World::chartered();
     let key = KeyPair::from_seed([55; 32]);
     w.register("vendor", "company", &key).unwrap();
 

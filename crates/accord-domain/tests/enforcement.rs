@@ -12,7 +12,6 @@ use accord_domain::enforcement::{
     standing, EnforcementPolicy, Measure, Stage, StandingLevel, Tier,
 };
 use accord_domain::ids::CaseId;
-use accord_domain::norms::Charter;
 use accord_domain::{Rejection, State};
 use accord_envelope::KeyPair;
 use common::*;
@@ -42,15 +41,8 @@ const PARTIES: &[(&str, &str, &str)] = &[
 
 impl Enf {
     fn new() -> Enf {
-        let mut w = World::founded();
+        let mut w = World::chartered();
         let sec = w.secretariat.clone();
-        w.submit(envelope(
-            "regime.establish",
-            serde_json::to_value(Charter::baseline()).unwrap(),
-            "secretariat",
-            &sec,
-        ))
-        .unwrap();
         let mut keys = BTreeMap::new();
         keys.insert("secretariat".to_owned(), sec);
         for (i, (id, kind, region)) in PARTIES.iter().enumerate() {

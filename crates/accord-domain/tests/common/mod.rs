@@ -48,6 +48,16 @@ impl World {
         w
     }
 
+    /// A founded instance whose secretariat established the baseline charter.
+    pub fn chartered() -> World {
+        let mut w = World::founded();
+        let sec = w.secretariat.clone();
+        let charter = serde_json::to_value(accord_domain::norms::Charter::baseline()).unwrap();
+        w.submit(envelope("regime.establish", charter, "secretariat", &sec))
+            .unwrap();
+        w
+    }
+
     pub fn submit(&mut self, envelope: Envelope) -> Result<(), Rejection> {
         self.now += 60_000;
         let entry = LogEntry {
