@@ -704,31 +704,24 @@ impl Payload {
 
     /// The confidential evidence a report attaches, as (JSON pointer, id) pairs.
     pub fn evidence_refs(&self) -> Vec<(String, &crate::ids::EvidenceId)> {
-        fn list(v: &[crate::ids::EvidenceId]) -> Vec<(String, &crate::ids::EvidenceId)> {
+        fn list<'a>(
+            member: &str,
+            v: &'a [crate::ids::EvidenceId],
+        ) -> Vec<(String, &'a crate::ids::EvidenceId)> {
             v.iter()
                 .enumerate()
-                .map(|(i, id)| (format!("/payload/attachments/{i}"), id))
+                .map(|(i, id)| (format!("/payload/{member}/{i}"), id))
                 .collect()
         }
         match self {
-            Payload::IncidentReport(r) => list(&r.attachments),
-            Payload::RemediationReport(r) => list(&r.attachments),
-            Payload::TestingDeclaration(r) => list(&r.attachments),
-            Payload::SelfAssessment(r) => list(&r.attachments),
-            Payload::ExchangeOpen(o) => list(&o.attachments),
-            Payload::ExchangeAnswer(a) => list(&a.attachments),
-            Payload::CaseAllege(a) => a
-                .evidence
-                .iter()
-                .enumerate()
-                .map(|(i, id)| (format!("/payload/evidence/{i}"), id))
-                .collect(),
-            Payload::CaseRespond(r) => r
-                .evidence
-                .iter()
-                .enumerate()
-                .map(|(i, id)| (format!("/payload/evidence/{i}"), id))
-                .collect(),
+            Payload::IncidentReport(r) => list("attachments", &r.attachments),
+            Payload::RemediationReport(r) => list("attachments", &r.attachments),
+            Payload::TestingDeclaration(r) => list("attachments", &r.attachments),
+            Payload::SelfAssessment(r) => list("attachments", &r.attachments),
+            Payload::ExchangeOpen(o) => list("attachments", &o.attachments),
+            Payload::ExchangeAnswer(a) => list("attachments", &a.attachments),
+            Payload::CaseAllege(a) => list("evidence", &a.evidence),
+            Payload::CaseRespond(r) => list("evidence", &r.evidence),
             Payload::AttributionClaim(c) => c
                 .evidence
                 .iter()
