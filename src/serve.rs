@@ -51,6 +51,14 @@ pub fn serve_ledger(
             "completed evidence erasures that an earlier run logged but did not finish"
         );
     }
+    let orphans = accord_server::taxii::reconcile(ledger.read().state(), vault.as_ref())
+        .context("removing withdrawn or unlogged shared intelligence from the vault")?;
+    if orphans > 0 {
+        tracing::warn!(
+            items = orphans,
+            "removed shared objects from the vault that the log holds withdrawn or never took"
+        );
+    }
     let (sequencer, thread) = Sequencer::start(ledger.clone(), MAX_BATCH, Some(observer));
     let state = AppState {
         sequencer,
@@ -58,6 +66,7 @@ pub fn serve_ledger(
         ledger,
         metrics,
         vault,
+        taxii: Default::default(),
     };
     runtime.block_on(async move {
         let listener = tokio::net::TcpListener::bind(listen)

@@ -394,6 +394,7 @@ impl Instance {
             store: self.ledger.store().clone(),
             metrics: Arc::new(Metrics::new()),
             vault: self.dir.open_vault()?,
+            taxii: Default::default(),
         };
         let (stop_tx, stop_rx) = tokio::sync::oneshot::channel::<()>();
         let listener = runtime.block_on(tokio::net::TcpListener::bind("127.0.0.1:0"))?;

@@ -86,6 +86,7 @@ impl Api {
             ledger: ledger.clone(),
             metrics: Arc::new(Metrics::new()),
             vault,
+            taxii: Default::default(),
         };
         let listener = runtime
             .block_on(tokio::net::TcpListener::bind("127.0.0.1:0"))

@@ -157,6 +157,21 @@ validated_string!(
 );
 
 validated_string!(
+    /// Id of a sharing group (and its TAXII collection), e.g. `eu-cert-amber`; `community` is
+    /// the collection of every party.
+    GroupId,
+    |s| slug("sharing group id", s)
+);
+
+// The derived Eq, Ord and Hash are those of the inner string, so maps keyed by group ids can
+// be searched with a `&str` (a collection id in a TAXII path).
+impl std::borrow::Borrow<str> for GroupId {
+    fn borrow(&self) -> &str {
+        self.as_str()
+    }
+}
+
+validated_string!(
     /// Id of an enforcement case, e.g. `2026-007`.
     CaseId,
     |s| slug("case id", s)
@@ -249,6 +264,12 @@ string_schema!(
 );
 string_schema!(AuditId, "An audit id (a-z, 0-9, '-', '_').", SLUG, 64);
 string_schema!(ExchangeId, "An exchange id (a-z, 0-9, '-', '_').", SLUG, 64);
+string_schema!(
+    GroupId,
+    "A sharing group id (a-z, 0-9, '-', '_').",
+    SLUG,
+    64
+);
 string_schema!(CaseId, "A case id (a-z, 0-9, '-', '_').", SLUG, 64);
 string_schema!(
     ParamName,

@@ -270,6 +270,7 @@ pub fn declared_testing_share(
 /// the same standard).
 pub fn attribution_parity(
     attributions: &crate::reports::attribution::Attributions,
+    sharing: &crate::sharing::Sharing,
     party: &PartyId,
     period: Period,
     now: Timestamp,
@@ -285,19 +286,30 @@ pub fn attribution_parity(
         let ok = !c.claim.evidence.is_empty() && c.claim.confidence >= min_confidence;
         total += 1;
         meets += u32::from(ok);
-        corroborated += u32::from(!c.corroborated_by.is_empty());
+        // Another party's sighting of an object the claim rests on corroborates it too.
+        let sightings = c
+            .claim
+            .intel
+            .iter()
+            .flat_map(|id| sharing.sighted_by(id))
+            .filter(|(p, e)| **p != c.party && !c.claim.co_signers.contains(p) && e.at <= now)
+            .map(|(p, _)| p)
+            .collect::<std::collections::BTreeSet<_>>()
+            .len();
+        corroborated += u32::from(!c.corroborated_by.is_empty() || sightings > 0);
         retracted += u32::from(c.retracted.is_some());
         let g = by_accused.entry(c.claim.accused.as_str()).or_default();
         g.0 += u32::from(ok);
         g.1 += 1;
         items.push(ExplainItem {
             item: format!(
-                "claim {} against {} (confidence {}, {} evidence items, {} corroborations{})",
+                "claim {} against {} (confidence {}, {} evidence items, {} corroborations, {} sightings by other parties{})",
                 c.claim.claim,
                 c.claim.accused,
                 c.claim.confidence,
                 c.claim.evidence.len(),
                 c.corroborated_by.len(),
+                sightings,
                 if c.retracted.is_some() {
                     ", retracted"
                 } else {
@@ -337,7 +349,7 @@ pub fn attribution_parity(
         party: party.clone(),
         period,
         evaluated_at: now,
-        formula: "claims with at least one evidence item and confidence ≥ attribution_min_confidence ÷ claims made in the period; corroboration_rate = claims corroborated by another party ÷ claims; retraction_rate = claims retracted ÷ claims; parity_gap = highest minus lowest share meeting the threshold across the accused (0 = the same standard whoever is accused)",
+        formula: "claims with at least one evidence item and confidence ≥ attribution_min_confidence ÷ claims made in the period; corroboration_rate = claims corroborated by another party (a corroboration, or a STIX sighting it shared of an object the claim names) ÷ claims; retraction_rate = claims retracted ÷ claims; parity_gap = highest minus lowest share meeting the threshold across the accused (0 = the same standard whoever is accused)",
         value: Share::of(meets, total),
         breakdown: by_accused.into_iter().map(|(k, (a, b))| (k.to_owned(), Share::of(a, b))).collect(),
         figures,
@@ -640,6 +652,7 @@ pub fn explain(
                 .unwrap_or(3);
             attribution_parity(
                 state.attributions(),
+                state.sharing(),
                 party,
                 period,
                 now,

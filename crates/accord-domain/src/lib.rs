@@ -16,6 +16,7 @@ pub mod norms;
 pub mod payload;
 pub mod reports;
 pub mod rules;
+pub mod sharing;
 pub mod state;
 pub mod time;
 pub mod tokens;

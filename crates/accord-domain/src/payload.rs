@@ -28,6 +28,7 @@ use crate::reports::remediation::RemediationReport;
 use crate::reports::testing::TestingDeclaration;
 use crate::reports::IncidentReport;
 use crate::rules::Rejection;
+use crate::sharing::{GroupDeclaration, IntelShare, IntelWithdraw};
 use crate::tokens::{TokenIssue, TokenRevoke};
 
 /// The kinds of participant the registry knows.
@@ -330,6 +331,12 @@ pub enum Payload {
     AuditFinding(AuditFinding),
     /// `audit.attest` v1.
     AuditAttest(Attestation),
+    /// `sharing.group` v1.
+    SharingGroup(GroupDeclaration),
+    /// `intel.share` v1.
+    IntelShare(Box<IntelShare>),
+    /// `intel.withdraw` v1.
+    IntelWithdraw(IntelWithdraw),
 }
 
 /// Every entry type this version accepts, with its schema version.
@@ -383,6 +390,9 @@ pub const ENTRY_TYPES: &[(&str, u32)] = &[
     (AUDIT_OPEN, 1),
     (AUDIT_FINDING, 1),
     (AUDIT_ATTEST, 1),
+    (SHARING_GROUP, 1),
+    (INTEL_SHARE, 1),
+    (INTEL_WITHDRAW, 1),
 ];
 
 /// Entry type of [`Genesis`].
@@ -483,6 +493,12 @@ pub const AUDIT_OPEN: &str = "audit.open";
 pub const AUDIT_FINDING: &str = "audit.finding";
 /// Entry type of [`Attestation`].
 pub const AUDIT_ATTEST: &str = "audit.attest";
+/// Entry type of [`GroupDeclaration`].
+pub const SHARING_GROUP: &str = "sharing.group";
+/// Entry type of [`IntelShare`].
+pub const INTEL_SHARE: &str = "intel.share";
+/// Entry type of [`IntelWithdraw`].
+pub const INTEL_WITHDRAW: &str = "intel.withdraw";
 
 impl Payload {
     /// The case transition this payload is, if it is one (other than the allegation).
@@ -584,6 +600,9 @@ impl Payload {
             AUDIT_OPEN => Payload::AuditOpen(typed(p)?),
             AUDIT_FINDING => Payload::AuditFinding(typed(p)?),
             AUDIT_ATTEST => Payload::AuditAttest(typed(p)?),
+            SHARING_GROUP => Payload::SharingGroup(typed(p)?),
+            INTEL_SHARE => Payload::IntelShare(typed(p)?),
+            INTEL_WITHDRAW => Payload::IntelWithdraw(typed(p)?),
 
             _ => unreachable!("ENTRY_TYPES and this match list the same types"),
         };
@@ -642,6 +661,9 @@ impl Payload {
             Payload::AuditOpen(_) => AUDIT_OPEN,
             Payload::AuditFinding(_) => AUDIT_FINDING,
             Payload::AuditAttest(_) => AUDIT_ATTEST,
+            Payload::SharingGroup(_) => SHARING_GROUP,
+            Payload::IntelShare(_) => INTEL_SHARE,
+            Payload::IntelWithdraw(_) => INTEL_WITHDRAW,
         }
     }
 
@@ -697,6 +719,9 @@ impl Payload {
             Payload::AuditOpen(p) => serde_json::to_value(p),
             Payload::AuditFinding(p) => serde_json::to_value(p),
             Payload::AuditAttest(p) => serde_json::to_value(p),
+            Payload::SharingGroup(p) => serde_json::to_value(p),
+            Payload::IntelShare(p) => serde_json::to_value(p),
+            Payload::IntelWithdraw(p) => serde_json::to_value(p),
         };
         // Serializing these plain structs cannot fail (no maps with non-string keys).
         v.unwrap_or(serde_json::Value::Null)
@@ -798,7 +823,9 @@ pub fn payload_schema(entry_type: &str, schema: u32) -> Option<serde_json::Value
         AUDIT_OPEN => of::<AuditOpening>(),
         AUDIT_FINDING => of::<AuditFinding>(),
         AUDIT_ATTEST => of::<Attestation>(),
-
+        SHARING_GROUP => of::<GroupDeclaration>(),
+        INTEL_SHARE => of::<IntelShare>(),
+        INTEL_WITHDRAW => of::<IntelWithdraw>(),
         _ => return None,
     })
 }

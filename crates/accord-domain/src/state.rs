@@ -36,7 +36,12 @@ use crate::tokens::Tokens;
 pub const INSTANCE_SIGNER: &str = "instance";
 
 /// Entry types the instance key signs after genesis: records of what the server itself did.
-pub const INSTANCE_ENTRY_TYPES: &[&str] = &[EVIDENCE_READ, CASE_REFUSAL];
+pub const INSTANCE_ENTRY_TYPES: &[&str] = &[
+    EVIDENCE_READ,
+    CASE_REFUSAL,
+    crate::payload::INTEL_SHARE,
+    crate::payload::INTEL_WITHDRAW,
+];
 
 /// A 32-byte state digest.
 pub type StateDigest = [u8; 32];
@@ -185,6 +190,7 @@ pub struct State {
     cases: Cases,
     audits: Audits,
     exchanges: Exchanges,
+    sharing: crate::sharing::Sharing,
     size: u64,
     last_at: Timestamp,
     touched: BTreeSet<RecordKey>,
@@ -210,6 +216,8 @@ enum RecordKey {
     Audit(crate::ids::AuditId),
     AuditLoad,
     Exchange(crate::ids::ExchangeId),
+    Group(crate::ids::GroupId),
+    Intel(crate::ids::GroupId, String),
 }
 
 impl RecordKey {
@@ -238,6 +246,8 @@ impl RecordKey {
             RecordKey::Audit(a) => format!("audit/{a}"),
             RecordKey::AuditLoad => "audit-load".to_owned(),
             RecordKey::Exchange(x) => format!("exchange/{x}"),
+            RecordKey::Group(g) => format!("group/{g}"),
+            RecordKey::Intel(c, id) => format!("intel/{c}/{id}"),
         }
     }
 }
@@ -344,6 +354,65 @@ impl State {
     /// Bilateral exchanges on the escalation ladder.
     pub fn exchanges(&self) -> &Exchanges {
         &self.exchanges
+    }
+
+    /// Shared threat intelligence: groups, collections, sightings.
+    pub fn sharing(&self) -> &crate::sharing::Sharing {
+        &self.sharing
+    }
+
+    /// The sharing reader `party` is at log time `now` (its region and access tier).
+    pub fn sharing_reader(
+        &self,
+        party: &PartyId,
+        now: Timestamp,
+    ) -> Option<crate::sharing::Reader> {
+        let p = self.parties.get(party)?;
+        Some(crate::sharing::Reader {
+            party: p.id.clone(),
+            region: p.region.clone(),
+            tier: crate::enforcement::standing::standing(self, party, now).tier,
+        })
+    }
+
+    fn check_intel(
+        &self,
+        signer: Option<&Party>,
+        payload: &Payload,
+        at: Timestamp,
+    ) -> Result<(), Rejection> {
+        let by_id = match payload {
+            Payload::IntelShare(s) => &s.by,
+            Payload::IntelWithdraw(w) => &w.by,
+            _ => unreachable!("called for intel entries only"),
+        };
+        if signer.is_some_and(|s| s.id != *by_id) {
+            return Err(Rejection::forbidden(
+                "intel-by",
+                "/payload/by",
+                format!("a party shares and withdraws only as itself, not as `{by_id}`"),
+            ));
+        }
+        let by = self.parties.get(by_id).ok_or_else(|| {
+            Rejection::conflict(
+                "unknown-party",
+                "/payload/by",
+                format!("party `{by_id}` is not registered"),
+            )
+        })?;
+        match payload {
+            Payload::IntelShare(s) => self.sharing.check_share(
+                by,
+                crate::enforcement::standing::standing(self, by_id, at).tier,
+                s,
+                EntryRef {
+                    index: self.size,
+                    at,
+                },
+            ),
+            Payload::IntelWithdraw(w) => self.sharing.check_withdraw(by_id, w),
+            _ => unreachable!("called for intel entries only"),
+        }
     }
 
     fn reader_standing(
@@ -517,6 +586,9 @@ impl State {
                     }
                     self.cases.check_refusal(r).map(|()| payload)
                 }
+                Payload::IntelShare(_) | Payload::IntelWithdraw(_) => {
+                    self.check_intel(None, &payload, at).map(|()| payload)
+                }
                 _ => Err(Rejection::forbidden(
                     "instance-signer",
                     "/signer/party",
@@ -659,6 +731,12 @@ impl State {
             }
             Payload::AuditFinding(f) => self.audits.check_finding(&signer.id, f, at),
             Payload::AuditAttest(a) => self.audits.check_attest(&signer.id, a, at),
+            Payload::SharingGroup(g) => self
+                .sharing
+                .check_group(signer, g, |p| self.parties.contains_key(p)),
+            Payload::IntelShare(_) | Payload::IntelWithdraw(_) => {
+                self.check_intel(Some(signer), &payload, at)
+            }
             Payload::CaseRefusal(_) => Err(Rejection::forbidden(
                 "instance-signer",
                 "/signer/party",
@@ -1156,6 +1234,22 @@ impl State {
                 self.audits.finding(&env.signer.party, &f, here);
                 self.touched.insert(RecordKey::Audit(f.audit));
             }
+            Payload::SharingGroup(g) => {
+                self.sharing.apply_group(&env.signer.party, &g, here);
+                self.touched.insert(RecordKey::Group(g.group));
+            }
+            Payload::IntelShare(s) => {
+                if let Some(by) = self.parties.get(&s.by) {
+                    let v = crate::sharing::Sharing::record(by, &s, here);
+                    self.touched
+                        .insert(RecordKey::Intel(s.collection.clone(), v.id.clone()));
+                    self.sharing.apply_share(v);
+                }
+            }
+            Payload::IntelWithdraw(w) => {
+                self.sharing.apply_withdraw(&w, here);
+                self.touched.insert(RecordKey::Intel(w.collection, w.id));
+            }
             Payload::AuditAttest(a) => {
                 if let Some(signer) = self.parties.get(&env.signer.party) {
                     self.audits.attest(signer, &a, here);
@@ -1284,6 +1378,10 @@ impl State {
                 RecordKey::Audit(a) => self.audits.get(a).map(canonical::to_canonical),
                 RecordKey::AuditLoad => Some(canonical::to_canonical(self.audits.load())),
                 RecordKey::Exchange(x) => self.exchanges.get(x).map(canonical::to_canonical),
+                RecordKey::Group(g) => self.sharing.groups().get(g).map(canonical::to_canonical),
+                RecordKey::Intel(c, id) => {
+                    Some(canonical::to_canonical(&self.sharing.record_of(c, id)))
+                }
                 RecordKey::Assessment(p, n) => {
                     Some(canonical::to_canonical(self.assessments.of_norm(p, n)))
                 }

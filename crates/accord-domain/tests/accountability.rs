@@ -549,6 +549,7 @@ fn declared_testing_and_attribution_parity() {
     .unwrap();
     let e = accord_domain::indicators::attribution_parity(
         w.w.state.attributions(),
+        w.w.state.sharing(),
         &party,
         year_2026(),
         now,

@@ -428,6 +428,8 @@ pub fn reconcile_vault(ledger: &Ledger, vault: &dyn Vault) -> Result<usize, Stor
         vault
             .list()?
             .into_iter()
+            // Shared intelligence has its own reconciliation (`taxii::reconcile`).
+            .filter(|(_, id)| !id.starts_with(accord_domain::sharing::VAULT_PREFIX))
             .filter(|(owner, id)| {
                 let record = owner
                     .parse::<PartyId>()

@@ -13,6 +13,7 @@ pub mod metrics;
 pub mod pages;
 pub mod problem;
 pub mod regime;
+pub mod taxii;
 
 use std::future::Future;
 use std::sync::Arc;
@@ -53,6 +54,8 @@ pub struct AppState {
     pub metrics: Arc<Metrics>,
     /// Confidential evidence content, beside the log.
     pub vault: Arc<dyn accord_store::Vault>,
+    /// Status resources of recent TAXII posts.
+    pub taxii: Arc<taxii::Statuses>,
 }
 
 /// The whole HTTP API.
@@ -112,6 +115,30 @@ pub fn router(state: AppState) -> Router {
         .route("/schemas/enforcement-policy", get(policy_schema))
         .route("/schemas/{type}/{version}", get(payload_schema))
         .route("/whoami", get(auth::whoami))
+        .route("/sharing", get(sharing_stats))
+        .route("/taxii2/", get(taxii::discovery))
+        .route("/taxii2/accord/", get(taxii::api_root))
+        .route("/taxii2/accord/status/{id}/", get(taxii::status))
+        .route("/taxii2/accord/collections/", get(taxii::collections))
+        .route("/taxii2/accord/collections/{id}/", get(taxii::collection))
+        .route(
+            "/taxii2/accord/collections/{id}/objects/",
+            get(taxii::objects).post(taxii::post),
+        )
+        .route(
+            "/taxii2/accord/collections/{id}/objects/{object}/",
+            get(taxii::object).delete(taxii::delete),
+        )
+        .route(
+            "/taxii2/accord/collections/{id}/objects/{object}/versions/",
+            get(taxii::versions),
+        )
+        .route(
+            "/taxii2/accord/collections/{id}/manifest/",
+            get(taxii::manifest),
+        )
+        .route("/taxii2", axum::routing::any(taxii::unknown))
+        .route("/taxii2/{*rest}", axum::routing::any(taxii::unknown))
         .route("/healthz", get(healthz))
         .route("/metrics", get(metrics_text))
         .route("/openapi.json", get(openapi))
@@ -176,6 +203,7 @@ pub async fn serve(
         enforcement::party_standing,
         enforcement::party_due,
         auth::whoami,
+        sharing_stats,
         regime::review_calendar,
         schemas,
         envelope_schema,
@@ -351,6 +379,15 @@ pub struct EntryView {
     /// The entry (its RFC 8785 form is the leaf).
     #[schema(value_type = Object)]
     pub entry: serde_json::Value,
+}
+
+/// Public statistics of shared threat intelligence: object versions by TLP level, STIX type
+/// and kind of sharer, and the number of sharing groups. No content, ids or sharers. The
+/// objects themselves are served over TAXII 2.1 under `/taxii2/`.
+#[utoipa::path(get, path = "/sharing", responses((status = 200, body = Object)))]
+async fn sharing_stats(State(app): State<AppState>) -> Response {
+    let core = app.ledger.read();
+    Json(taxii::public_stats(core.state())).into_response()
 }
 
 /// Reads one entry by index.

@@ -116,6 +116,7 @@ fn fixture() -> Fixture {
         vault: Arc::new(
             accord_store_sqlite::SqliteVault::open(dir.path().join("evidence.db")).unwrap(),
         ),
+        taxii: Default::default(),
     });
     Fixture {
         _dir: dir,

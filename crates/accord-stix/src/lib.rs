@@ -130,6 +130,11 @@ pub struct Summary {
     pub tlp: Option<Tlp>,
     /// Whether it is revoked.
     pub revoked: bool,
+    /// Its version for TAXII: `modified`, else `created`, else none (a cyber observable,
+    /// versioned by the date it was added).
+    pub version: Option<String>,
+    /// What a `sighting` is a sighting of (`sighting_of_ref`).
+    pub sighting_of: Option<String>,
 }
 
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -256,7 +261,8 @@ pub fn valid_id(s: &str, of: Option<&str>) -> bool {
     }
 }
 
-fn valid_timestamp(s: &str) -> bool {
+/// Whether `s` is a STIX timestamp: RFC 3339 in UTC with a `Z`.
+pub fn valid_timestamp(s: &str) -> bool {
     s.ends_with('Z')
         && s.len() >= 20
         && time::OffsetDateTime::parse(s, &time::format_description::well_known::Rfc3339).is_ok()
@@ -408,6 +414,15 @@ pub fn validate(object: &Value) -> Result<Summary, Vec<Finding>> {
                 .map(str::to_owned),
             tlp,
             revoked: o.get("revoked").and_then(Value::as_bool).unwrap_or(false),
+            version: o
+                .get("modified")
+                .or_else(|| o.get("created"))
+                .and_then(Value::as_str)
+                .map(str::to_owned),
+            sighting_of: o
+                .get("sighting_of_ref")
+                .and_then(Value::as_str)
+                .map(str::to_owned),
         })
     } else {
         Err(c.findings)

@@ -53,6 +53,10 @@ pub struct AttributionClaim {
     /// Parties that sign on to the claim.
     #[serde(default)]
     pub co_signers: Vec<PartyId>,
+    /// Shared STIX objects the claim rests on (indicators, malware, infrastructure), by id; a
+    /// sighting of one shared by another party corroborates the claim.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub intel: Vec<String>,
 }
 
 /// `report.attribution_corroborate`: another party corroborates a claim.
@@ -123,6 +127,22 @@ impl Attributions {
                 "/payload/claim",
                 format!("claim `{}` already exists", c.claim),
             ));
+        }
+        if c.intel.len() > 64 {
+            return Err(Rejection::malformed(
+                "intel-refs",
+                "/payload/intel",
+                "a claim names at most 64 STIX objects",
+            ));
+        }
+        for (i, id) in c.intel.iter().enumerate() {
+            if !accord_stix::valid_id(id, None) {
+                return Err(Rejection::malformed(
+                    "stix-ref",
+                    format!("/payload/intel/{i}"),
+                    format!("`{id}` is not a STIX id (`<type>--<uuid>`)"),
+                ));
+            }
         }
         for (i, p) in c.co_signers.iter().enumerate() {
             if !registered(p) || *p == signer.id {

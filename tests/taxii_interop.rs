@@ -1,0 +1,52 @@
+//! Interop with real TAXII 2.1 peers: the OASIS reference client `taxii2-client` and STIX
+//! library `stix2` (both installed from PyPI by `scripts/install-test-tools`) discover, read,
+//! page, filter, post, version, revoke and delete objects on a running Accord server, and
+//! objects produced by `stix2` come back unchanged. The script is
+//! `tests/interop/taxii_client.py`; every expectation in it raises when it fails.
+
+mod live;
+
+use accord_domain::tokens::token_hash;
+use live::Api;
+use serde_json::{json, Value};
+
+#[test]
+fn taxii2_client_and_stix2_round_trip_through_the_server() {
+    let api = Api::start(&[("cert-a", "cert", "europe"), ("cert-b", "cert", "africa")]);
+    for p in ["cert-a", "cert-b"] {
+        api.ok(
+            "secretariat",
+            "party.token_issue",
+            json!({"party": p, "token_sha256": token_hash(&format!("acc_interop-{p}")), "label": "taxii2-client"}),
+        );
+    }
+    let script =
+        std::path::Path::new(&std::env::var_os("CARGO_MANIFEST_DIR").expect("run through cargo"))
+            .join("tests/interop/taxii_client.py");
+    let out = std::process::Command::new("python3")
+        .arg(&script)
+        .args([
+            api.url.as_str(),
+            "cert-a",
+            "acc_interop-cert-a",
+            &accord_domain::sharing::identity_of("cert-a"),
+            "cert-b",
+            "acc_interop-cert-b",
+        ])
+        .output()
+        .expect("python3 runs (scripts/install-test-tools installs taxii2-client and stix2)");
+    assert!(
+        out.status.success(),
+        "the taxii2-client interop script failed (run scripts/install-test-tools if a module is missing):\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let report: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(report["posted"], 13, "{report}");
+    assert_eq!(report["round_trip_unchanged"], 13, "{report}");
+    assert_eq!(report["collections"], json!(["community"]), "{report}");
+    assert!(report["pages"].as_u64().unwrap() >= 5, "{report}");
+    // What the client did is in the log, and the log verifies.
+    let shared = api.get("/sharing");
+    assert_eq!(shared["by_tlp"]["TLP:CLEAR"], 9, "{shared}");
+    api.verify();
+}
