@@ -326,6 +326,8 @@ const PARTIES: &[DemoParty] = &[
     ),
 ];
 
+mod sharing;
+
 const DAY_MS: u64 = 86_400_000;
 const HOUR_MS: u64 = 3_600_000;
 /// 2026-01-05T09:00:00.000Z: the world's first day.
@@ -385,6 +387,20 @@ enum Action {
         by: Option<usize>,
         entry_type: &'static str,
         payload: serde_json::Value,
+    },
+    /// The secretariat issues a party its API and TAXII token (saved beside its key).
+    IssueToken(usize),
+    /// A party shares a STIX object into a collection (as a TAXII post).
+    Share {
+        by: usize,
+        collection: &'static str,
+        object: serde_json::Value,
+    },
+    /// A party withdraws a shared object (as a TAXII delete).
+    Withdraw {
+        by: usize,
+        collection: &'static str,
+        id: String,
     },
     /// Any other statement: `by` a party, or the secretariat when `None`.
     Say {
@@ -465,6 +481,19 @@ impl World<'_> {
             None => {}
         }
         Ok(())
+    }
+
+    /// The demo token of party `i` (derived from the seed, like its keys).
+    fn token_for(&self, i: usize) -> String {
+        use base64::Engine as _;
+        let d = Sha256::digest(format!(
+            "accord-demo-token-v1/{}/{}",
+            self.seed, PARTIES[i].id
+        ));
+        format!(
+            "acc_{}",
+            base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(d)
+        )
     }
 
     fn key_for(&self, i: usize, generation: u8) -> KeyPair {
@@ -638,6 +667,18 @@ impl World<'_> {
                 Ok(())
             }
             Action::Commit(c) => self.commit(at, c),
+            Action::Share {
+                by,
+                collection,
+                object,
+            } => self.share(at, by, collection, object),
+            Action::Withdraw { by, collection, id } => self.withdraw(at, by, collection, id),
+            Action::IssueToken(i) => {
+                let payload = serde_json::json!({"party": PARTIES[i].id,
+                    "token_sha256": accord_domain::tokens::token_hash(&self.token_for(i)),
+                    "label": "demo: API and TAXII"});
+                self.say(at, "party.token_issue", payload, None)
+            }
             Action::Read { owner, id, reader } => self.read(at, owner, id, reader),
             Action::Say {
                 by,
@@ -842,6 +883,9 @@ fn timeline(rng: &mut Rng) -> Vec<(Timestamp, u32, Action)> {
     for (ms, action) in enforcement() {
         push(&mut events, ms, action);
     }
+    for (ms, action) in sharing::timeline(rng) {
+        push(&mut events, ms, action);
+    }
     events.sort_by_key(|(at, seq, _)| (*at, *seq));
     events
 }
@@ -897,10 +941,22 @@ pub fn seed_world(dir: &DataDir, seed: u64) -> Result<String> {
             key: key.clone(),
         }
         .save(dir.party_key_path(PARTIES[*i].id), true)?;
+        let path = dir.party_key_path(PARTIES[*i].id).with_extension("token");
+        let mut file = {
+            use std::os::unix::fs::OpenOptionsExt as _;
+            std::fs::OpenOptions::new()
+                .write(true)
+                .create(true)
+                .truncate(true)
+                .mode(0o600)
+                .open(&path)
+                .with_context(|| format!("writing {}", path.display()))?
+        };
+        std::io::Write::write_all(&mut file, format!("{}\n", world.token_for(*i)).as_bytes())?;
     }
     let size = ledger.read().published().map_or(0, |p| p.checkpoint.size);
     Ok(format!(
-        "Seeded the demo world: {} parties, {size} signed entries from {START} to {} (seed {seed}); party keys in {}",
+        "Seeded the demo world: {} parties, {size} signed entries from {START} to {} (seed {seed}); party keys and API/TAXII tokens in {}",
         PARTIES.len() + 1,
         ledger.read().state().last_at(),
         dir.path().join("keys").display()
@@ -1434,14 +1490,19 @@ fn reports(rng: &mut Rng) -> Vec<(u64, Action)> {
         ("state-farland", "f1", "grey-falcon", 4, true, 210),
     ];
     for (who, claim, accused, confidence, with_evidence, day) in claims {
+        let mut payload = json!({
+            "claim": claim, "accused": accused, "incident": format!("{}-incident", accused),
+            "confidence": confidence, "evidence": if with_evidence { evidence.clone() } else { json!([]) },
+            "co_signers": []});
+        if claim == "c1" {
+            // The claim rests on a shared indicator; another CERT's sighting corroborates it.
+            payload["intel"] = json!([sharing::northloader_c2()]);
+        }
         say(
             day * DAY_MS + 10 * HOUR_MS,
             index_of(who),
             "report.attribution",
-            json!({
-            "claim": claim, "accused": accused, "incident": format!("{}-incident", accused),
-            "confidence": confidence, "evidence": if with_evidence { evidence.clone() } else { json!([]) },
-            "co_signers": []}),
+            payload,
         );
     }
     for (by, claimant, claim, day) in [
@@ -1807,6 +1868,47 @@ fn enforcement() -> Vec<(u64, Action)> {
             "violation",
             Some(1),
             "A minor but plain breach.",
+        ),
+        // 7. A second violation within the recidivism window: the ladder climbs to a reduced
+        //    threat-intelligence tier (TLP:CLEAR and its own region's sharing only).
+        say(
+            250,
+            10,
+            by("cert-esteria"),
+            "case.allege",
+            json!({"case": "2026-007", "respondent": "kestrel-software",
+            "norm": "secure-development", "summary": "A second unsigned update channel, exploited to push a miner to Esterian utilities."}),
+        ),
+        admit(
+            252,
+            "2026-007",
+            true,
+            "A commitment, a breach and its harm are named.",
+        ),
+        say(
+            262,
+            9,
+            by("kestrel-software"),
+            "case.respond",
+            json!({"case": "2026-007",
+            "response": "The channel belonged to a product line we were retiring."}),
+        ),
+        convene(264, "2026-007", "first"),
+        vote(
+            280,
+            "2026-007",
+            0,
+            "violation",
+            Some(3),
+            "The same breach again, now with harm to a neighbour's utilities.",
+        ),
+        vote(
+            281,
+            "2026-007",
+            1,
+            "violation",
+            Some(3),
+            "A repeated breach of a measurable commitment.",
         ),
         // Bilateral exchanges on the escalation ladder: one climbed and settled, one open.
         say(

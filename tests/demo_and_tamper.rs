@@ -297,6 +297,93 @@ fn the_demo_world_enforces_with_due_process_and_verify_recomputes_it() {
     server.stop();
 }
 
+#[test]
+fn the_demo_world_shares_intelligence_over_taxii_by_tlp_group_and_tier() {
+    let tmp = tempdir();
+    let data = tmp.path().join("demo");
+    seed(&data);
+    let server = Server::start(&data);
+    let taxii = |party: &str, path: &str| -> serde_json::Value {
+        let token = std::fs::read_to_string(data.join("keys").join(format!("{party}.token")))
+            .expect("the demo saves each party's token");
+        let mut res = agent()
+            .get(&format!("{}/taxii2/accord/{path}", server.url))
+            .header("accept", "application/taxii+json;version=2.1")
+            .header("authorization", &format!("Bearer {}", token.trim()))
+            .call()
+            .expect("GET");
+        assert_eq!(res.status().as_u16(), 200, "{party} GET {path}");
+        serde_json::from_slice(&res.body_mut().read_to_vec().unwrap()).unwrap()
+    };
+    let names = |party: &str, collection: &str| -> Vec<String> {
+        let page = taxii(
+            party,
+            &format!("collections/{collection}/objects/?limit=1000"),
+        );
+        page["objects"]
+            .as_array()
+            .map(|a| {
+                a.iter()
+                    .filter_map(|o| o["name"].as_str().map(str::to_owned))
+                    .collect()
+            })
+            .unwrap_or_default()
+    };
+    // A CERT in the circle reads TLP:AMBER, AMBER+STRICT and RED shared there.
+    let circle = names("cert-esteria", "cert-circle");
+    for n in [
+        "NorthLoader staging server",
+        "Utility VPN brute force",
+        "Ministry mail implant beacon",
+    ] {
+        assert!(circle.iter().any(|c| c == n), "{n} missing from {circle:?}");
+    }
+    // Kestrel Software, in the circle but on a reduced tier after its second violation, gets
+    // only TLP:CLEAR there (nothing) and in the community.
+    let standing = {
+        let (_, _, body) = get(&format!("{}/parties/kestrel-software/standing", server.url));
+        serde_json::from_slice::<serde_json::Value>(&body).unwrap()
+    };
+    assert_eq!(standing["tier"], "reduced", "{standing}");
+    assert!(names("kestrel-software", "cert-circle").is_empty());
+    let community = names("kestrel-software", "community");
+    assert!(
+        community
+            .iter()
+            .all(|n| n.starts_with("scanner cert-aldoria") || n.starts_with("NorthLoader")),
+        "{community:?}"
+    );
+    // A party outside the circle does not see it; the withdrawn indicator is gone for all;
+    // the revoked one says so.
+    let collections = taxii("state-calandra", "collections/");
+    assert_eq!(collections["collections"].as_array().unwrap().len(), 1);
+    let all = names("cert-calandra", "community");
+    assert!(!all.iter().any(|n| n == "Esterian ministry phishing domain"));
+    let objects = taxii(
+        "cert-calandra",
+        "collections/community/objects/?match[type]=indicator&limit=1000",
+    );
+    let c2 = objects["objects"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|o| o["name"] == "NorthLoader command server")
+        .unwrap();
+    assert_eq!(c2["revoked"], true);
+    // The public statistics, and the sighting that corroborates claim c1.
+    let (_, _, body) = get(&format!("{}/sharing", server.url));
+    let stats: serde_json::Value = serde_json::from_slice(&body).unwrap();
+    assert_eq!(stats["by_tlp"]["TLP:RED"], 1, "{stats}");
+    assert!(stats["object_versions"].as_u64().unwrap() > 40, "{stats}");
+    let (_, _, body) = get(&format!(
+        "{}/parties/state-calandra/indicators/attribution_parity",
+        server.url
+    ));
+    let parity: serde_json::Value = serde_json::from_slice(&body).unwrap();
+    assert_eq!(parity["figures"]["corroboration_rate"], 1.0, "{parity}");
+    server.stop();
+}
+
 /// Copies a seeded data directory and flips one byte of one stored value in the copy.
 fn tampered(seeded: &Path, dest: &Path, table: &str, column: &str, row: &str, byte: usize) {
     std::fs::create_dir_all(dest).unwrap();

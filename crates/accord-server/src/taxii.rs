@@ -1033,13 +1033,25 @@ pub async fn post(
     Ok((StatusCode::ACCEPTED, taxii_json(&status)).into_response())
 }
 
-/// Validates and shares one object; the success message, or why it failed.
-async fn share_one(
-    app: &AppState,
+/// What sharing one object takes: the `intel.share` payload and, for a restricted object, the
+/// vault item (key and content) that must be stored before the entry is submitted.
+pub struct Prepared {
+    /// The payload to sign.
+    pub share: IntelShare,
+    /// Its marking.
+    pub tlp: Tlp,
+    /// The vault item of a restricted object.
+    pub vault_item: Option<((String, String), Sealed)>,
+}
+
+/// Validates an object and prepares its share by `party` into `group`, committing to a
+/// restricted object's RFC 8785 JSON with `salt`. The error lists every finding.
+pub fn prepare_share(
     party: &PartyId,
     group: &GroupId,
     object: Value,
-) -> Result<String, String> {
+    salt: [u8; 32],
+) -> Result<Prepared, String> {
     let summary = accord_stix::validate(&object).map_err(|findings| {
         findings
             .iter()
@@ -1059,65 +1071,81 @@ async fn share_one(
             .join("; ")
     })?;
     let tlp = Tlp::effective(summary.tlp);
-    let mut vault_item = None;
-    let share = if tlp == Tlp::Clear {
-        IntelShare {
-            by: party.clone(),
-            collection: group.clone(),
-            object: Some(object),
-            sealed: None,
-        }
-    } else {
-        let bytes = to_canonical(&object)
-            .map_err(|e| format!("the object cannot be put in canonical JSON: {e}"))?;
-        if bytes.len() as u64 > MAX_SEALED_BYTES {
-            return Err(format!(
-                "the object is {} bytes; a restricted object is at most {MAX_SEALED_BYTES}",
-                bytes.len()
-            ));
-        }
-        let mut salt = [0u8; 32];
-        rand_core::OsRng.fill_bytes(&mut salt);
-        let sealed = SealedObject {
-            id: summary.id.clone(),
-            object_type: summary.object_type.clone(),
-            version: summary.version.clone(),
+    if tlp == Tlp::Clear {
+        return Ok(Prepared {
+            share: IntelShare {
+                by: party.clone(),
+                collection: group.clone(),
+                object: Some(object),
+                sealed: None,
+            },
             tlp,
-            created_by_ref: summary.created_by.clone(),
-            revoked: summary.revoked,
-            sighting_of_ref: summary.sighting_of.clone(),
-            commitment: commitment(&salt, &bytes),
-            size: bytes.len() as u64,
-        };
-        let key = accord_domain::sharing::vault_key(party, group, &summary.id, &sealed.commitment);
-        // Content first: if the entry is then refused, the content is taken back out; if the
-        // server stops in between, `reconcile` removes it at the next start.
-        app.vault
-            .put(
-                &key.0,
-                &key.1,
-                &Sealed {
-                    salt,
-                    content: bytes,
-                },
-            )
-            .map_err(|e| format!("the vault refused the content: {e}"))?;
-        vault_item = Some(key);
-        IntelShare {
+            vault_item: None,
+        });
+    }
+    let bytes = to_canonical(&object)
+        .map_err(|e| format!("the object cannot be put in canonical JSON: {e}"))?;
+    if bytes.len() as u64 > MAX_SEALED_BYTES {
+        return Err(format!(
+            "the object is {} bytes; a restricted object is at most {MAX_SEALED_BYTES}",
+            bytes.len()
+        ));
+    }
+    let sealed = SealedObject {
+        id: summary.id.clone(),
+        object_type: summary.object_type,
+        version: summary.version,
+        tlp,
+        created_by_ref: summary.created_by,
+        revoked: summary.revoked,
+        sighting_of_ref: summary.sighting_of,
+        commitment: commitment(&salt, &bytes),
+        size: bytes.len() as u64,
+    };
+    let key = accord_domain::sharing::vault_key(party, group, &summary.id, &sealed.commitment);
+    Ok(Prepared {
+        share: IntelShare {
             by: party.clone(),
             collection: group.clone(),
             object: None,
             sealed: Some(sealed),
-        }
-    };
-    match submit(app, &Payload::IntelShare(Box::new(share))).await {
+        },
+        tlp,
+        vault_item: Some((
+            key,
+            Sealed {
+                salt,
+                content: bytes,
+            },
+        )),
+    })
+}
+
+/// Validates and shares one object; the success message, or why it failed.
+async fn share_one(
+    app: &AppState,
+    party: &PartyId,
+    group: &GroupId,
+    object: Value,
+) -> Result<String, String> {
+    let mut salt = [0u8; 32];
+    rand_core::OsRng.fill_bytes(&mut salt);
+    let prepared = prepare_share(party, group, object, salt)?;
+    // Content first: if the entry is then refused, the content is taken back out; if the
+    // server stops in between, `reconcile` removes it at the next start.
+    if let Some(((owner, key), sealed)) = &prepared.vault_item {
+        app.vault
+            .put(owner, key, sealed)
+            .map_err(|e| format!("the vault refused the content: {e}"))?;
+    }
+    match submit(app, &Payload::IntelShare(Box::new(prepared.share))).await {
         Ok(duplicate) => Ok(if duplicate {
             "already shared: this exact object is in the collection".to_owned()
         } else {
-            format!("shared as {}", tlp.label())
+            format!("shared as {}", prepared.tlp.label())
         }),
         Err(why) => {
-            if let Some((owner, key)) = vault_item {
+            if let Some(((owner, key), _)) = prepared.vault_item {
                 let _ = app.vault.erase(&owner, &key);
             }
             Err(why)

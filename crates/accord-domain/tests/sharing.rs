@@ -1,0 +1,289 @@
+//! Sharing rules in the domain: groups, shares signed by the sharer itself, forged creators,
+//! TLP versus collection, versions and withdrawals, and sightings that corroborate an
+//! attribution claim resting on the sighted object.
+
+mod common;
+
+use accord_domain::indicators::{attribution_parity, Period};
+use accord_domain::sharing::identity_of;
+use accord_domain::{RejectionKind, Timestamp};
+use accord_envelope::KeyPair;
+use common::{envelope, refused, World};
+use serde_json::{json, Value};
+
+const IND: &str = "indicator--11111111-2222-4333-8444-555555555555";
+
+fn indicator(marking: &str, modified: &str) -> Value {
+    json!({"type": "indicator", "spec_version": "2.1", "id": IND,
+        "created": "2026-01-01T00:00:00.000Z", "modified": modified, "name": "C2",
+        "pattern": "[ipv4-addr:value = '203.0.113.9']", "pattern_type": "stix",
+        "valid_from": "2026-01-01T00:00:00Z", "object_marking_refs": [marking]})
+}
+
+const CLEAR: &str = "marking-definition--94868c89-83c2-464b-929b-a1a8aa3c8487";
+
+fn sealed(id: &str, ty: &str, tlp: &str, extra: Value) -> Value {
+    let mut s = json!({"id": id, "type": ty, "version": "2026-01-01T00:00:00.000Z", "tlp": tlp,
+        "commitment": "ab".repeat(32), "size": 420});
+    for (k, v) in extra.as_object().unwrap() {
+        s[k] = v.clone();
+    }
+    s
+}
+
+struct W {
+    w: World,
+    keys: Vec<(&'static str, KeyPair)>,
+}
+
+impl W {
+    fn new() -> W {
+        let mut w = World::chartered();
+        let keys = vec![
+            ("cert-a", KeyPair::from_seed([31; 32])),
+            ("cert-b", KeyPair::from_seed([32; 32])),
+            ("cert-c", KeyPair::from_seed([33; 32])),
+        ];
+        for (id, k) in &keys {
+            w.register(id, "cert", k).unwrap();
+        }
+        W { w, keys }
+    }
+
+    fn by(
+        &mut self,
+        party: &str,
+        ty: &str,
+        payload: Value,
+    ) -> Result<(), accord_domain::Rejection> {
+        let key = self
+            .keys
+            .iter()
+            .find(|(p, _)| *p == party)
+            .unwrap()
+            .1
+            .clone();
+        self.w.submit(envelope(ty, payload, party, &key))
+    }
+}
+
+#[test]
+fn shares_are_checked_against_groups_markings_creators_and_versions() {
+    let mut w = W::new();
+    // A TLP:CLEAR object is logged in full.
+    w.by(
+        "cert-a",
+        "intel.share",
+        json!({"by": "cert-a", "collection": "community",
+        "object": indicator(CLEAR, "2026-01-01T00:00:00.000Z")}),
+    )
+    .unwrap();
+    // A party shares only as itself.
+    let r = refused(w.by(
+        "cert-b",
+        "intel.share",
+        json!({"by": "cert-a", "collection": "community",
+        "object": indicator(CLEAR, "2026-02-01T00:00:00.000Z")}),
+    ));
+    assert_eq!((r.0, r.1), (RejectionKind::Forbidden, "intel-by"));
+    // A restricted object is never logged in full.
+    let r = refused(w.by("cert-a", "intel.share", json!({"by": "cert-a", "collection": "community",
+        "object": indicator("marking-definition--bab4a63c-aed9-4cf5-a766-dfca5abac2bb", "2026-02-01T00:00:00.000Z")})));
+    assert_eq!(r.1, "tlp-clear-only");
+    // Only the sharer adds versions; the same version twice is refused.
+    let r = refused(w.by(
+        "cert-b",
+        "intel.share",
+        json!({"by": "cert-b", "collection": "community",
+        "object": indicator(CLEAR, "2026-03-01T00:00:00.000Z")}),
+    ));
+    assert_eq!(r.1, "object-owner");
+    let r = refused(w.by(
+        "cert-a",
+        "intel.share",
+        json!({"by": "cert-a", "collection": "community",
+        "object": indicator(CLEAR, "2026-01-01T00:00:00.000Z")}),
+    ));
+    assert_eq!(r.1, "version-exists");
+    // A forged creator.
+    let mut forged = indicator(CLEAR, "2026-04-01T00:00:00.000Z");
+    forged["created_by_ref"] = json!(identity_of("cert-b"));
+    assert_eq!(
+        refused(w.by(
+            "cert-a",
+            "intel.share",
+            json!({"by": "cert-a", "collection": "community", "object": forged})
+        ))
+        .1,
+        "created-by-ref"
+    );
+    // AMBER needs a group; a group must exist and the sharer be in it.
+    let amber = sealed(
+        "indicator--21111111-2222-4333-8444-555555555555",
+        "indicator",
+        "TLP:AMBER",
+        json!({}),
+    );
+    assert_eq!(
+        refused(w.by(
+            "cert-a",
+            "intel.share",
+            json!({"by": "cert-a", "collection": "community", "sealed": amber})
+        ))
+        .1,
+        "tlp-needs-group"
+    );
+    assert_eq!(
+        refused(w.by(
+            "cert-a",
+            "intel.share",
+            json!({"by": "cert-a", "collection": "circle", "sealed": amber})
+        ))
+        .1,
+        "unknown-collection"
+    );
+    w.by(
+        "cert-b",
+        "sharing.group",
+        json!({"group": "circle", "title": "Circle", "members": ["cert-c"]}),
+    )
+    .unwrap();
+    assert_eq!(
+        refused(w.by(
+            "cert-a",
+            "intel.share",
+            json!({"by": "cert-a", "collection": "circle", "sealed": amber})
+        ))
+        .1,
+        "not-a-member"
+    );
+    // Only the convenor changes a group; `community` is reserved; members are registered.
+    assert_eq!(
+        refused(w.by(
+            "cert-a",
+            "sharing.group",
+            json!({"group": "circle", "title": "Mine", "members": []})
+        ))
+        .1,
+        "group-convenor"
+    );
+    assert_eq!(
+        refused(w.by(
+            "cert-a",
+            "sharing.group",
+            json!({"group": "community", "title": "Mine", "members": []})
+        ))
+        .1,
+        "reserved-group"
+    );
+    assert_eq!(
+        refused(w.by(
+            "cert-b",
+            "sharing.group",
+            json!({"group": "circle", "title": "C", "members": ["ghost"]})
+        ))
+        .1,
+        "group-member"
+    );
+    w.by(
+        "cert-b",
+        "sharing.group",
+        json!({"group": "circle", "title": "Circle", "members": ["cert-c", "cert-a"]}),
+    )
+    .unwrap();
+    w.by(
+        "cert-a",
+        "intel.share",
+        json!({"by": "cert-a", "collection": "circle", "sealed": amber}),
+    )
+    .unwrap();
+    // A bad commitment or id is named precisely.
+    let mut bad = amber.clone();
+    bad["commitment"] = json!("XYZ");
+    assert_eq!(
+        refused(w.by(
+            "cert-a",
+            "intel.share",
+            json!({"by": "cert-a", "collection": "circle", "sealed": bad})
+        ))
+        .2,
+        "/payload/sealed/commitment"
+    );
+    // Withdrawal: by the sharer only; then it is gone and cannot be withdrawn again.
+    let wd = json!({"by": "cert-a", "collection": "circle", "id": "indicator--21111111-2222-4333-8444-555555555555"});
+    assert_eq!(refused(w.by("cert-c", "intel.withdraw", json!({"by": "cert-c", "collection": "circle", "id": "indicator--21111111-2222-4333-8444-555555555555"}))).1, "object-owner");
+    w.by("cert-a", "intel.withdraw", wd.clone()).unwrap();
+    assert_eq!(
+        refused(w.by("cert-a", "intel.withdraw", wd)).1,
+        "unknown-object"
+    );
+    let coll = w.w.state.sharing().collection("circle").unwrap();
+    assert!(coll.added[0].withdrawn.is_some());
+}
+
+#[test]
+fn another_partys_sighting_of_a_claimed_indicator_corroborates_the_claim() {
+    let mut w = W::new();
+    w.by(
+        "cert-a",
+        "intel.share",
+        json!({"by": "cert-a", "collection": "community",
+        "object": indicator(CLEAR, "2026-01-01T00:00:00.000Z")}),
+    )
+    .unwrap();
+    w.by("cert-a", "report.attribution", json!({"claim": "c1", "accused": "APT North Wind",
+        "incident": "ir-1", "confidence": 4, "evidence": [{"kind": "infrastructure", "description": "Shared C2."}],
+        "intel": [IND]})).unwrap();
+    let rate = |w: &W| {
+        let now = Timestamp::from_unix_ms(w.w.now);
+        let period = Period {
+            from: Timestamp::from_unix_ms(0),
+            to: now.plus_hours(1),
+        };
+        let e = attribution_parity(
+            w.w.state.attributions(),
+            w.w.state.sharing(),
+            &"cert-a".parse().unwrap(),
+            period,
+            now,
+            3,
+        );
+        e.figures["corroboration_rate"]
+    };
+    assert_eq!(rate(&w), 0.0);
+    // The claimant's own sighting does not count.
+    let sighting = |n: u8, by: &str| {
+        sealed(
+            &format!("sighting--3{n}111111-2222-4333-8444-555555555555"),
+            "sighting",
+            "TLP:GREEN",
+            json!({"sighting_of_ref": IND, "created_by_ref": identity_of(by)}),
+        )
+    };
+    w.by(
+        "cert-a",
+        "intel.share",
+        json!({"by": "cert-a", "collection": "community", "sealed": sighting(1, "cert-a")}),
+    )
+    .unwrap();
+    assert_eq!(rate(&w), 0.0);
+    // Another party's does — even restricted, since the public envelope names what it sights.
+    w.by(
+        "cert-b",
+        "intel.share",
+        json!({"by": "cert-b", "collection": "community", "sealed": sighting(2, "cert-b")}),
+    )
+    .unwrap();
+    assert_eq!(rate(&w), 1.0);
+    // Withdrawn, it no longer counts.
+    w.by("cert-b", "intel.withdraw", json!({"by": "cert-b", "collection": "community", "id": "sighting--32111111-2222-4333-8444-555555555555"})).unwrap();
+    assert_eq!(rate(&w), 0.0);
+    // A claim naming something that is not a STIX id is refused.
+    let r = refused(w.by(
+        "cert-a",
+        "report.attribution",
+        json!({"claim": "c2", "accused": "X",
+        "incident": "ir-2", "confidence": 3, "intel": ["not-an-id"]}),
+    ));
+    assert_eq!(r.2, "/payload/intel/0");
+}
