@@ -1600,7 +1600,7 @@ fn confidential() -> Vec<(u64, Action)> {
             "aware_at": START.plus_ms(day(230, 2)).to_string(), "severity": "major",
             "cross_border": true,
             "summary": "Intrusion into a ministry mail system; a packet capture is attached for the named recipient.",
-            "attachments": ["ir-pcap-0819"]})).1),
+            "attachments": ["ir-pcap-0819"], "affected": ["cert-aldoria", "state-aldoria"]})).1),
         (day(231, 10), read(calandra, "ir-pcap-0819", Some(aldoria))),
         (day(260, 11), Action::Commit(Confidential {
             by: brevia, id: "mailbox-extract", marking: "TLP:AMBER+STRICT",

@@ -302,6 +302,8 @@ fn bench_runs_end_to_end_at_a_small_scale() {
         "300",
         "--cases",
         "600",
+        "--taxii-objects",
+        "1500",
         "--json",
     ]);
     let rows: Vec<serde_json::Value> = serde_json::from_str(&out).expect("bench --json");
@@ -315,6 +317,9 @@ fn bench_runs_end_to_end_at_a_small_scale() {
         "projection: negotiation",
         "projection: enforcement, 300 parties, 600 cases",
         "assignment: 1,000 audits",
+        "TAXII write, envelopes of 100: Accord (1500 objects) vs medallion",
+        "TAXII read one object by id",
+        "TAXII read all, pages of 100",
         "HTTP: durable signed submissions/s",
         "baseline: raw SQLite",
         "verify: 2300 entries",

@@ -381,6 +381,20 @@ fn the_demo_world_shares_intelligence_over_taxii_by_tlp_group_and_tier() {
     ));
     let parity: serde_json::Value = serde_json::from_slice(&body).unwrap();
     assert_eq!(parity["figures"]["corroboration_rate"], 1.0, "{parity}");
+    // The incident notification that names Aldoria reaches it, with its stages.
+    let (_, _, body) = get(&format!(
+        "{}/parties/state-aldoria/notifications",
+        server.url
+    ));
+    let notes: serde_json::Value = serde_json::from_slice(&body).unwrap();
+    let first = &notes["notifications"][0];
+    assert_eq!(
+        first["incident"]["incident"], "mail-intrusion-0819",
+        "{notes}"
+    );
+    assert_eq!(first["incident"]["party"], "cert-calandra", "{notes}");
+    assert_eq!(first["outcomes"]["early_warning"], "on_time", "{notes}");
+    assert_eq!(first["outcomes"]["notification"], "overdue", "{notes}");
     server.stop();
 }
 

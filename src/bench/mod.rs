@@ -7,6 +7,7 @@
 mod enforcement;
 mod negotiation;
 mod reports;
+mod taxii;
 
 use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
@@ -55,6 +56,9 @@ pub struct BenchArgs {
     /// Cases in the enforcement measurement (0 skips it).
     #[arg(long, default_value_t = 100_000)]
     cases: usize,
+    /// STIX objects posted and read through TAXII, beside medallion (0 skips it).
+    #[arg(long, default_value_t = 100_000)]
+    taxii_objects: usize,
     /// Concurrent clients.
     #[arg(long, default_value_t = 32)]
     clients: usize,
@@ -249,6 +253,11 @@ fn measure(args: &BenchArgs, root: &Path) -> Result<Vec<Row>> {
             "spread <= 2",
             Some(full.spread <= 2),
         ));
+    }
+
+    // TAXII 2.1 beside the reference server, on the same objects.
+    if args.taxii_objects > 0 {
+        rows.extend(taxii::measure(&root.join("taxii"), args.taxii_objects)?);
     }
 
     // 5. Bulk reports: import end to end, then explain queries on that data.

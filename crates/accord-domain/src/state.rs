@@ -386,6 +386,15 @@ impl State {
             Payload::IntelWithdraw(w) => &w.by,
             _ => unreachable!("called for intel entries only"),
         };
+        if let (Some(_), Payload::IntelShare(s)) = (signer, payload) {
+            if s.sealed.is_some() {
+                return Err(Rejection::forbidden(
+                    "sealed-via-taxii",
+                    "/payload/sealed",
+                    "a restricted object is shared over TAXII (POST /taxii2/accord/collections/{id}/objects/), which stores its content beside the log; a party signs `intel.share` itself only for a TLP:CLEAR object",
+                ));
+            }
+        }
         if signer.is_some_and(|s| s.id != *by_id) {
             return Err(Rejection::forbidden(
                 "intel-by",
@@ -654,7 +663,8 @@ impl State {
             Payload::CommitmentWithdraw(w) => self.commitments.check_withdraw(signer, w),
             Payload::IncidentReport(r) => {
                 self.require_regime()?;
-                self.incidents.check(signer, r, at)
+                self.incidents
+                    .check(signer, r, at, |p| self.parties.contains_key(p))
             }
             Payload::RemediationReport(r) => {
                 self.require_regime()?;

@@ -50,7 +50,22 @@ impl W {
         W { w, keys }
     }
 
+    /// Submits as `party` — or, for a restricted object, as the instance recording a TAXII
+    /// post by `party` (as the server does).
     fn by(
+        &mut self,
+        party: &str,
+        ty: &str,
+        payload: Value,
+    ) -> Result<(), accord_domain::Rejection> {
+        if payload.get("sealed").is_some() {
+            let instance = KeyPair::from_seed([1; 32]);
+            return self.w.submit(envelope(ty, payload, "instance", &instance));
+        }
+        self.signed_by(party, ty, payload)
+    }
+
+    fn signed_by(
         &mut self,
         party: &str,
         ty: &str,
@@ -197,6 +212,19 @@ fn shares_are_checked_against_groups_markings_creators_and_versions() {
         json!({"by": "cert-a", "collection": "circle", "sealed": amber}),
     )
     .unwrap();
+    // A party cannot sign a restricted share itself: its content would never reach the vault.
+    let own = sealed(
+        "indicator--41111111-2222-4333-8444-555555555555",
+        "indicator",
+        "TLP:AMBER",
+        json!({}),
+    );
+    let r = refused(w.signed_by(
+        "cert-a",
+        "intel.share",
+        json!({"by": "cert-a", "collection": "circle", "sealed": own}),
+    ));
+    assert_eq!(r.1, "sealed-via-taxii");
     // A bad commitment or id is named precisely.
     let mut bad = amber.clone();
     bad["commitment"] = json!("XYZ");

@@ -83,17 +83,47 @@ pub async fn incidents(
         .of(&id)
         .into_iter()
         .flat_map(|m| m.values())
-        .map(|i| {
-            let outcomes: std::collections::BTreeMap<_, _> = i
-                .stages
-                .iter()
-                .map(|(s, r)| (s.as_str(), r.outcome(now)))
-                .collect();
-            serde_json::json!({"incident": i, "outcomes": outcomes})
-        })
+        .map(|i| staged(i, now))
         .collect();
     Ok(
         Json(serde_json::json!({"party": id, "evaluated_at": now, "incidents": list}))
+            .into_response(),
+    )
+}
+
+/// An incident with each stage's outcome at `now`.
+fn staged(
+    i: &accord_domain::reports::incident::IncidentRecord,
+    now: accord_domain::Timestamp,
+) -> serde_json::Value {
+    let outcomes: std::collections::BTreeMap<_, _> = i
+        .stages
+        .iter()
+        .map(|(s, r)| (s.as_str(), r.outcome(now)))
+        .collect();
+    serde_json::json!({"incident": i, "outcomes": outcomes})
+}
+
+/// The incident notifications that name a party as affected, with every stage's deadline and
+/// outcome now: what the party has been told, and what it is still owed.
+#[utoipa::path(get, path = "/parties/{id}/notifications", params(("id" = String, Path, description = "Party id")),
+    responses((status = 200, body = Object), (status = 404, body = Problem)))]
+pub async fn notifications(
+    State(app): State<AppState>,
+    Path(id): Path<String>,
+) -> Result<Response, Problem> {
+    let id = party_id(&id)?;
+    let core = app.ledger.read();
+    let state = core.state();
+    registered(state, &id)?;
+    let now = state.last_at();
+    let list: Vec<_> = state
+        .incidents()
+        .affecting(&id)
+        .map(|i| staged(i, now))
+        .collect();
+    Ok(
+        Json(serde_json::json!({"party": id, "evaluated_at": now, "notifications": list}))
             .into_response(),
     )
 }

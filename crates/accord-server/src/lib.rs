@@ -91,6 +91,10 @@ pub fn router(state: AppState) -> Router {
         )
         .route("/parties/{id}/incidents", get(accountability::incidents))
         .route(
+            "/parties/{id}/notifications",
+            get(accountability::notifications),
+        )
+        .route(
             "/parties/{id}/indicators/{indicator}",
             get(accountability::indicator),
         )
@@ -188,6 +192,7 @@ pub async fn serve(
         regime::party_parameters,
         accountability::commitments,
         accountability::incidents,
+        accountability::notifications,
         accountability::indicator,
         accountability::overdue,
         evidence::read,

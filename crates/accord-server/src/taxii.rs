@@ -973,18 +973,9 @@ pub async fn post(
         )));
     }
     let request_timestamp = now(&app, app.ledger.read().state()).to_string();
-    let mut tasks = Vec::with_capacity(objects.len());
-    for object in objects.iter().cloned() {
-        let (app, party, group) = (app.clone(), party.clone(), group.clone());
-        tasks.push(tokio::spawn(async move {
-            share_one(&app, &party, &group, object).await
-        }));
-    }
+    let outcomes = share_all(&app, &party, &group, objects.clone()).await;
     let (mut successes, mut failures) = (Vec::new(), Vec::new());
-    for (t, object) in tasks.into_iter().zip(objects) {
-        let outcome = t
-            .await
-            .unwrap_or_else(|e| Err(format!("internal error: {e}")));
+    for (outcome, object) in outcomes.into_iter().zip(objects) {
         let mut record = json!({ "id": object.get("id").and_then(Value::as_str).unwrap_or("") });
         if let Some(v) = object
             .get("modified")
@@ -1035,6 +1026,7 @@ pub async fn post(
 
 /// What sharing one object takes: the `intel.share` payload and, for a restricted object, the
 /// vault item (key and content) that must be stored before the entry is submitted.
+#[derive(Clone)]
 pub struct Prepared {
     /// The payload to sign.
     pub share: IntelShare,
@@ -1121,36 +1113,65 @@ pub fn prepare_share(
     })
 }
 
-/// Validates and shares one object; the success message, or why it failed.
-async fn share_one(
+/// Validates and shares the objects of one post; per object, the success message or why it
+/// failed. Restricted content goes to the vault first, in one durable write; the entries are
+/// then sequenced together (one batch, one fsync, as far as the sequencer can); the content of
+/// any entry the log refuses is taken back out. If the server stops in between, `reconcile`
+/// removes what the log never took at the next start.
+async fn share_all(
     app: &AppState,
     party: &PartyId,
     group: &GroupId,
-    object: Value,
-) -> Result<String, String> {
-    let mut salt = [0u8; 32];
-    rand_core::OsRng.fill_bytes(&mut salt);
-    let prepared = prepare_share(party, group, object, salt)?;
-    // Content first: if the entry is then refused, the content is taken back out; if the
-    // server stops in between, `reconcile` removes it at the next start.
-    if let Some(((owner, key), sealed)) = &prepared.vault_item {
-        app.vault
-            .put(owner, key, sealed)
-            .map_err(|e| format!("the vault refused the content: {e}"))?;
-    }
-    match submit(app, &Payload::IntelShare(Box::new(prepared.share))).await {
-        Ok(duplicate) => Ok(if duplicate {
-            "already shared: this exact object is in the collection".to_owned()
-        } else {
-            format!("shared as {}", prepared.tlp.label())
-        }),
-        Err(why) => {
-            if let Some(((owner, key), _)) = prepared.vault_item {
-                let _ = app.vault.erase(&owner, &key);
+    objects: Vec<Value>,
+) -> Vec<Result<String, String>> {
+    let prepared: Vec<Result<Prepared, String>> = objects
+        .into_iter()
+        .map(|o| {
+            let mut salt = [0u8; 32];
+            rand_core::OsRng.fill_bytes(&mut salt);
+            prepare_share(party, group, o, salt)
+        })
+        .collect();
+    let items: Vec<(String, String, Sealed)> = prepared
+        .iter()
+        .filter_map(|p| p.as_ref().ok()?.vault_item.clone())
+        .map(|((owner, key), sealed)| (owner, key, sealed))
+        .collect();
+    let vault = app.vault.clone();
+    let stored = tokio::task::spawn_blocking(move || vault.put_many(&items))
+        .await
+        .map_err(|e| e.to_string())
+        .and_then(|r| r.map_err(|e| e.to_string()));
+    let mut tasks = Vec::with_capacity(prepared.len());
+    for p in prepared {
+        let app = app.clone();
+        let stored = stored.clone();
+        tasks.push(tokio::spawn(async move {
+            let p = p?;
+            if p.vault_item.is_some() {
+                stored.map_err(|e| format!("the vault refused the content: {e}"))?;
             }
-            Err(why)
-        }
+            let tlp = p.tlp;
+            match submit(&app, &Payload::IntelShare(Box::new(p.share))).await {
+                Ok(true) => Ok("already shared: this exact object is in the collection".to_owned()),
+                Ok(false) => Ok(format!("shared as {}", tlp.label())),
+                Err(why) => {
+                    if let Some(((owner, key), _)) = p.vault_item {
+                        let _ = app.vault.erase(&owner, &key);
+                    }
+                    Err(why)
+                }
+            }
+        }));
     }
+    let mut out = Vec::with_capacity(tasks.len());
+    for t in tasks {
+        out.push(
+            t.await
+                .unwrap_or_else(|e| Err(format!("internal error: {e}"))),
+        );
+    }
+    out
 }
 
 /// `GET /taxii2/{*rest}` and other unknown TAXII paths.

@@ -108,6 +108,28 @@ impl Vault for SqliteVault {
         Ok(())
     }
 
+    fn put_many(&self, items: &[(String, String, Sealed)]) -> Result<(), StoreError> {
+        let mut conn = self.conn();
+        let what = || format!("storing {} vault items", items.len());
+        let tx = conn.transaction().map_err(|e| sql_err(e, what()))?;
+        for (owner, id, sealed) in items {
+            if let Some(existing) = get(&tx, owner, id).map_err(|e| sql_err(e, what()))? {
+                if existing == *sealed {
+                    continue;
+                }
+                return Err(StoreError::Backend(format!(
+                    "vault item {owner}/{id} is already stored with other content"
+                )));
+            }
+            tx.execute(
+                "INSERT INTO evidence(owner, id, salt, content) VALUES (?1, ?2, ?3, ?4)",
+                params![owner, id, &sealed.salt[..], &sealed.content],
+            )
+            .map_err(|e| sql_err(e, what()))?;
+        }
+        tx.commit().map_err(|e| sql_err(e, what()))
+    }
+
     fn get(&self, owner: &str, id: &str) -> Result<Option<Sealed>, StoreError> {
         get(&self.conn(), owner, id)
             .map_err(|e| sql_err(e, format!("reading evidence {owner}/{id}")))

@@ -28,6 +28,13 @@ pub trait Vault: Send + Sync + 'static {
     /// Stores an item durably; storing the same item again with the same content is a no-op,
     /// with different content an error (content is fixed by the logged commitment).
     fn put(&self, owner: &str, id: &str, sealed: &Sealed) -> Result<(), StoreError>;
+    /// Stores several items in one durable write (all or none); the same rules as [`Vault::put`].
+    fn put_many(&self, items: &[(String, String, Sealed)]) -> Result<(), StoreError> {
+        for (owner, id, sealed) in items {
+            self.put(owner, id, sealed)?;
+        }
+        Ok(())
+    }
     /// The item, if stored and not erased.
     fn get(&self, owner: &str, id: &str) -> Result<Option<Sealed>, StoreError>;
     /// Removes content and salt for good (overwritten, not just unlinked); returns whether

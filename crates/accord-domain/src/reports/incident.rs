@@ -89,6 +89,10 @@ pub struct IncidentReport {
     /// Confidential evidence the owner committed (`evidence.commit`) and attaches here.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub attachments: Vec<crate::ids::EvidenceId>,
+    /// Parties affected or at risk, named so that the notification reaches them: each sees
+    /// the incident's stages at `GET /parties/{id}/notifications`.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub affected: Vec<PartyId>,
 }
 
 /// One filed (or missing) stage.
@@ -116,6 +120,9 @@ pub struct IncidentRecord {
     /// Stages with their deadlines; the final report's deadline is known once the
     /// notification is filed.
     pub stages: BTreeMap<IncidentStage, StageRecord>,
+    /// Parties named as affected in any stage.
+    #[serde(skip_serializing_if = "std::collections::BTreeSet::is_empty")]
+    pub affected: std::collections::BTreeSet<PartyId>,
 }
 
 /// The outcome of one stage at a given log time.
@@ -162,7 +169,17 @@ impl Incidents {
         signer: &Party,
         r: &IncidentReport,
         at: Timestamp,
+        registered: impl Fn(&PartyId) -> bool,
     ) -> Result<(), Rejection> {
+        for (i, p) in r.affected.iter().enumerate() {
+            if !registered(p) || *p == signer.id {
+                return Err(Rejection::malformed(
+                    "affected-party",
+                    format!("/payload/affected/{i}"),
+                    format!("affected party `{p}` must be another registered party"),
+                ));
+            }
+        }
         if r.aware_at > at {
             return Err(Rejection::malformed(
                 "aware-in-future",
@@ -225,6 +242,14 @@ impl Incidents {
         }
     }
 
+    /// The incidents that name `party` as affected.
+    pub fn affecting<'a>(&'a self, party: &'a PartyId) -> impl Iterator<Item = &'a IncidentRecord> {
+        self.0
+            .values()
+            .flat_map(|m| m.values())
+            .filter(move |r| r.affected.contains(party))
+    }
+
     /// Folds in `report.incident`, computing deadlines from the party's effective parameters.
     pub fn apply(&mut self, regime: &Regime, party: &Party, r: &IncidentReport, here: EntryRef) {
         let early = param(regime, party, "early_warning_hours", 24);
@@ -258,8 +283,10 @@ impl Incidents {
                     severity: r.severity,
                     cross_border: r.cross_border,
                     stages,
+                    affected: Default::default(),
                 }
             });
+        record.affected.extend(r.affected.iter().cloned());
         record.severity = r.severity;
         record.cross_border |= r.cross_border;
         if let Some(stage) = record.stages.get_mut(&r.stage) {
