@@ -364,6 +364,54 @@ pub(crate) fn found_bench_instance(dir: &Path, log: &str, name: &str) -> Result<
     Ok((ledger, secretariat))
 }
 
+/// A real server on loopback in this process, over `ledger` and the vault of `dir`.
+pub(crate) struct InProcess {
+    runtime: tokio::runtime::Runtime,
+    server: tokio::task::JoinHandle<std::io::Result<()>>,
+    stop: tokio::sync::oneshot::Sender<()>,
+    thread: accord_sequencer::SequencerThread,
+    /// Where it listens.
+    pub(crate) addr: std::net::SocketAddr,
+}
+
+impl InProcess {
+    pub(crate) fn start(ledger: Arc<Ledger>, dir: &DataDir) -> Result<InProcess> {
+        let runtime = tokio::runtime::Builder::new_multi_thread()
+            .enable_all()
+            .build()?;
+        let (sequencer, thread) = Sequencer::start(ledger.clone(), MAX_BATCH, None);
+        let state = AppState {
+            sequencer,
+            store: ledger.store().clone(),
+            ledger,
+            metrics: Arc::new(Metrics::new()),
+            vault: dir.open_vault()?,
+            taxii: Default::default(),
+        };
+        let (stop, stop_rx) = tokio::sync::oneshot::channel::<()>();
+        let listener = runtime.block_on(tokio::net::TcpListener::bind("127.0.0.1:0"))?;
+        let addr = listener.local_addr()?;
+        let server = runtime.spawn(accord_server::serve(listener, state, async {
+            let _ = stop_rx.await;
+        }));
+        Ok(InProcess {
+            runtime,
+            server,
+            stop,
+            thread,
+            addr,
+        })
+    }
+
+    /// Stops serving, finishes requests in flight, and drains the sequencer.
+    pub(crate) fn stop(self) -> Result<()> {
+        let _ = self.stop.send(());
+        self.runtime.block_on(self.server)??;
+        self.thread.join();
+        Ok(())
+    }
+}
+
 /// A fresh instance with `clients` registered parties to submit as.
 struct Instance {
     ledger: Arc<Ledger>,
@@ -392,25 +440,9 @@ impl Instance {
         envelopes: Vec<Envelope>,
         clients: usize,
     ) -> Result<(f64, (f64, f64), u64)> {
-        let runtime = tokio::runtime::Builder::new_multi_thread()
-            .enable_all()
-            .build()?;
         let before = self.ledger.store().checkpoints_after(0, usize::MAX)?.len() as u64;
-        let (sequencer, thread) = Sequencer::start(self.ledger.clone(), MAX_BATCH, None);
-        let state = AppState {
-            sequencer,
-            ledger: self.ledger.clone(),
-            store: self.ledger.store().clone(),
-            metrics: Arc::new(Metrics::new()),
-            vault: self.dir.open_vault()?,
-            taxii: Default::default(),
-        };
-        let (stop_tx, stop_rx) = tokio::sync::oneshot::channel::<()>();
-        let listener = runtime.block_on(tokio::net::TcpListener::bind("127.0.0.1:0"))?;
-        let addr = listener.local_addr()?;
-        let server = runtime.spawn(accord_server::serve(listener, state, async {
-            let _ = stop_rx.await;
-        }));
+        let server = InProcess::start(self.ledger.clone(), &self.dir)?;
+        let addr = server.addr;
         let bodies: Vec<Vec<u8>> = envelopes.iter().map(|e| e.to_canonical_bytes()).collect();
         let url = format!("http://{addr}/entries");
         let started = Instant::now();
@@ -434,9 +466,7 @@ impl Instance {
             }
         })?;
         let elapsed = started.elapsed();
-        let _ = stop_tx.send(());
-        runtime.block_on(server)??;
-        thread.join();
+        server.stop()?;
         let after = self.ledger.store().checkpoints_after(0, usize::MAX)?.len() as u64;
         Ok((
             latencies.len() as f64 / elapsed.as_secs_f64(),

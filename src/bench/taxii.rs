@@ -21,15 +21,13 @@ use std::time::{Duration, Instant};
 
 use accord_domain::tokens::token_hash;
 use accord_envelope::{Envelope, Signer};
-use accord_sequencer::{Sequencer, Submission};
-use accord_server::{AppState, Metrics};
+use accord_sequencer::Submission;
 use anyhow::{anyhow, bail, Context, Result};
 use base64::Engine as _;
 use serde_json::{json, Value};
 
-use super::{found_bench_instance, register_parties, row, Row};
+use super::{found_bench_instance, register_parties, row, InProcess, Row};
 use crate::datadir::DataDir;
-use crate::serve::MAX_BATCH;
 
 const TAXII: &str = "application/taxii+json;version=2.1";
 const PAGE: usize = 100;
@@ -176,25 +174,8 @@ fn accord(root: &Path, objects: &[Value], sample: &[String]) -> Result<Measured>
     for r in ledger.append(vec![Submission::new(issue)])? {
         r.map_err(|e| anyhow!("issuing the bench token: {e}"))?;
     }
-    let ledger = Arc::new(ledger);
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()?;
-    let (sequencer, thread) = Sequencer::start(ledger.clone(), MAX_BATCH, None);
-    let state = AppState {
-        sequencer,
-        ledger: ledger.clone(),
-        store: ledger.store().clone(),
-        metrics: Arc::new(Metrics::new()),
-        vault: DataDir::new(root).open_vault()?,
-        taxii: Default::default(),
-    };
-    let (stop_tx, stop_rx) = tokio::sync::oneshot::channel::<()>();
-    let listener = runtime.block_on(tokio::net::TcpListener::bind("127.0.0.1:0"))?;
-    let addr = listener.local_addr()?;
-    let server = runtime.spawn(accord_server::serve(listener, state, async {
-        let _ = stop_rx.await;
-    }));
+    let server = InProcess::start(Arc::new(ledger), &DataDir::new(root))?;
+    let addr = server.addr;
     let client = Client::new(
         format!("http://{addr}/taxii2/accord/collections/community/"),
         format!("Bearer {token}"),
@@ -209,9 +190,7 @@ fn accord(root: &Path, objects: &[Value], sample: &[String]) -> Result<Measured>
             read_all: client.read_all()?,
         })
     })();
-    let _ = stop_tx.send(());
-    runtime.block_on(server)??;
-    thread.join();
+    server.stop()?;
     measured
 }
 

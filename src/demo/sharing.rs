@@ -30,20 +30,8 @@ pub(super) const CIRCLE: &str = "cert-circle";
 
 /// A stable STIX id for a demo object: a name-based UUID (SHA-256, version 8).
 pub(super) fn stix_id(ty: &str, name: &str) -> String {
-    let d = Sha256::digest(format!("accord-demo-stix\n{ty}\n{name}").as_bytes());
-    let mut b = [0u8; 16];
-    b.copy_from_slice(&d[..16]);
-    b[6] = (b[6] & 0x0f) | 0x80;
-    b[8] = (b[8] & 0x3f) | 0x80;
-    let h = hex::encode(b);
-    format!(
-        "{ty}--{}-{}-{}-{}-{}",
-        &h[0..8],
-        &h[8..12],
-        &h[12..16],
-        &h[16..20],
-        &h[20..32]
-    )
+    let uuid = accord_domain::ids::name_uuid(&format!("accord-demo-stix\n{ty}\n{name}"), 8);
+    format!("{ty}--{uuid}")
 }
 
 fn when(d: u64, h: u64) -> String {

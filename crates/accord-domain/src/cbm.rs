@@ -36,14 +36,42 @@ pub enum Rung {
 }
 
 impl Rung {
-    fn next(self) -> Option<Rung> {
-        match self {
-            Rung::InformationRequest => Some(Rung::Clarification),
-            Rung::Clarification => Some(Rung::Consultation),
-            Rung::Consultation => Some(Rung::Case),
-            Rung::Case => None,
-        }
+    /// Every rung, lowest first: the default ladder.
+    pub fn full_ladder() -> Vec<Rung> {
+        vec![
+            Rung::InformationRequest,
+            Rung::Clarification,
+            Rung::Consultation,
+            Rung::Case,
+        ]
     }
+
+    /// Whether `ladder` is the default one (left out of a policy's JSON).
+    pub fn is_full_ladder(ladder: &[Rung]) -> bool {
+        *ladder == Self::full_ladder()
+    }
+
+    /// The rung above this one on `ladder`.
+    fn next_on(self, ladder: &[Rung]) -> Option<Rung> {
+        ladder.iter().copied().find(|r| *r > self)
+    }
+}
+
+/// The escalation ladder of the enforcement policy in force.
+fn ladder(regime: &Regime) -> Vec<Rung> {
+    regime
+        .policies
+        .last()
+        .map(|p| p.policy.escalation.clone())
+        .unwrap_or_else(Rung::full_ladder)
+}
+
+fn ladder_text(ladder: &[Rung]) -> String {
+    ladder
+        .iter()
+        .map(|r| rung_name(*r))
+        .collect::<Vec<_>>()
+        .join(" → ")
 }
 
 /// `exchange.open`: a party asks another, on the first rung it chooses (not a case).
@@ -199,10 +227,22 @@ impl Exchanges {
     /// Checks `exchange.open`.
     pub fn check_open(
         &self,
+        regime: &Regime,
         signer: &Party,
         o: &Opening,
         counterpart: Option<&Party>,
     ) -> Result<(), Rejection> {
+        let ladder = ladder(regime);
+        if !ladder.contains(&o.rung) {
+            return Err(Rejection::malformed(
+                "rung",
+                "/payload/rung",
+                format!(
+                    "the escalation ladder of the enforcement policy in force is {}; start on one of its rungs",
+                    ladder_text(&ladder)
+                ),
+            ));
+        }
         if self.by_id.contains_key(&o.exchange) {
             return Err(Rejection::conflict(
                 "exchange-exists",
@@ -260,6 +300,7 @@ impl Exchanges {
     /// was alleged by the requester against the counterpart.
     pub fn check_escalate(
         &self,
+        regime: &Regime,
         signer: &Party,
         e: &Escalation,
         at: Timestamp,
@@ -274,7 +315,7 @@ impl Exchanges {
             ));
         }
         let current = x.current();
-        let next = current.rung.next().ok_or_else(|| {
+        let next = current.rung.next_on(&ladder(regime)).ok_or_else(|| {
             Rejection::conflict(
                 "top-rung",
                 "/payload/exchange",
@@ -373,7 +414,7 @@ impl Exchanges {
         here: EntryRef,
     ) {
         if let Some(x) = self.by_id.get_mut(&e.exchange) {
-            let Some(next) = x.current().rung.next() else {
+            let Some(next) = x.current().rung.next_on(&ladder(regime)) else {
                 return;
             };
             x.rungs.push(RungRecord {

@@ -6,6 +6,26 @@ use std::fmt;
 
 use serde::{Deserialize, Deserializer, Serialize};
 
+/// A name-based UUID: the first 16 bytes of SHA-256(`name`) with the given version nibble and
+/// the RFC 4122 variant, lowercase `8-4-4-4-12` (RFC 9562 calls SHA-256-based ones version 8).
+pub fn name_uuid(name: &str, version: u8) -> String {
+    use sha2::{Digest, Sha256};
+    let digest = Sha256::digest(name.as_bytes());
+    let mut b = [0u8; 16];
+    b.copy_from_slice(&digest[..16]);
+    b[6] = (b[6] & 0x0f) | (version << 4);
+    b[8] = (b[8] & 0x3f) | 0x80;
+    let h = hex::encode(b);
+    format!(
+        "{}-{}-{}-{}-{}",
+        &h[0..8],
+        &h[8..12],
+        &h[12..16],
+        &h[16..20],
+        &h[20..32]
+    )
+}
+
 /// A value did not meet the rule of its type.
 #[derive(Debug, thiserror::Error)]
 #[error("{0}")]

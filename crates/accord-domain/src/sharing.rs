@@ -14,7 +14,6 @@ use std::collections::BTreeMap;
 
 use accord_envelope::PartyId;
 use serde::{Deserialize, Serialize};
-use sha2::{Digest, Sha256};
 
 use crate::enforcement::standing::Tier;
 use crate::ids::{DisplayName, GroupId, LongText, RegionId};
@@ -109,19 +108,9 @@ impl Tlp {
 /// made from SHA-256 of the party id. Objects a party shares may carry it as `created_by_ref`;
 /// any other creator is refused as forged.
 pub fn identity_of(party: &str) -> String {
-    let d = Sha256::digest(format!("accord-stix-identity-v1\n{party}").as_bytes());
-    let mut b = [0u8; 16];
-    b.copy_from_slice(&d[..16]);
-    b[6] = (b[6] & 0x0f) | 0x80;
-    b[8] = (b[8] & 0x3f) | 0x80;
-    let h = hex::encode(b);
     format!(
-        "identity--{}-{}-{}-{}-{}",
-        &h[0..8],
-        &h[8..12],
-        &h[12..16],
-        &h[16..20],
-        &h[20..32]
+        "identity--{}",
+        crate::ids::name_uuid(&format!("accord-stix-identity-v1\n{party}"), 8)
     )
 }
 

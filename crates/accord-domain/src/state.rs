@@ -714,14 +714,15 @@ impl State {
                 self.cases.check_allege(regime, signer, a, &self.parties)
             }
             Payload::ExchangeOpen(o) => {
-                self.require_regime()?;
+                let regime = self.require_regime()?;
                 self.exchanges
-                    .check_open(signer, o, self.parties.get(&o.counterpart))
+                    .check_open(regime, signer, o, self.parties.get(&o.counterpart))
             }
             Payload::ExchangeAnswer(a) => self.exchanges.check_answer(signer, a),
             Payload::ExchangeEscalate(e) => {
+                let regime = self.require_regime()?;
                 self.exchanges
-                    .check_escalate(signer, e, at, |case, requester, counterpart| {
+                    .check_escalate(regime, signer, e, at, |case, requester, counterpart| {
                         self.cases.get(case).is_some_and(|c| {
                             &c.complainant == requester && &c.respondent == counterpart
                         })

@@ -982,27 +982,7 @@ fn a_new_policy_is_adopted_as_an_instrument_and_judges_only_later_cases() {
                "comment_until": e.w.at(24), "positions_until": e.w.at(48)}),
         "ladder",
     );
-    e.ok(
-        "state-y",
-        "instrument.propose",
-        json!({"instrument": "policy-2", "title": "Enforcement policy 2",
-               "draft": {"kind": "enforcement_policy", "policy": policy},
-               "comment_until": e.w.at(24), "positions_until": e.w.at(48)}),
-    );
-    e.wait_days(1);
-    for s in ["state-x", "state-y"] {
-        e.ok(
-            s,
-            "instrument.position",
-            json!({"instrument": "policy-2", "version": 1, "stance": "support"}),
-        );
-    }
-    e.wait_days(2);
-    e.ok(
-        "secretariat",
-        "instrument.decide",
-        json!({"instrument": "policy-2", "outcome": "adopted"}),
-    );
+    adopt(&mut e, "policy-2", policy);
     let regime = e.w.state.regime().unwrap();
     assert_eq!(regime.policies.len(), 2);
     e.allege("new", "cert-a", "state-x");
@@ -1014,5 +994,88 @@ fn a_new_policy_is_adopted_as_an_instrument_and_judges_only_later_cases() {
         s => panic!("{s:?}"),
     };
     assert_eq!((due(&e, "old"), due(&e, "new")), (30, 20));
+    e.replays();
+}
+
+/// Proposes `policy` as instrument `id`, both states support it, the secretariat records it.
+fn adopt(e: &mut Enf, id: &str, policy: Value) {
+    e.ok(
+        "state-y",
+        "instrument.propose",
+        json!({"instrument": id, "title": "Enforcement policy 2",
+               "draft": {"kind": "enforcement_policy", "policy": policy},
+               "comment_until": e.w.at(24), "positions_until": e.w.at(48)}),
+    );
+    e.wait_days(1);
+    for s in ["state-x", "state-y"] {
+        e.ok(
+            s,
+            "instrument.position",
+            json!({"instrument": id, "version": 1, "stance": "support"}),
+        );
+    }
+    e.wait_days(2);
+    e.ok(
+        "secretariat",
+        "instrument.decide",
+        json!({"instrument": id, "outcome": "adopted"}),
+    );
+}
+
+#[test]
+fn the_escalation_ladder_is_the_policys_and_can_leave_rungs_out() {
+    let mut e = Enf::new();
+    let mut policy = serde_json::to_value(EnforcementPolicy::default_policy()).unwrap();
+    // The default ladder is all four rungs and is left out of the policy's JSON.
+    assert!(policy.get("escalation").is_none(), "{policy}");
+    // A ladder that does not end with a case, or goes down, cannot be proposed.
+    for bad in [
+        json!(["clarification"]),
+        json!(["consultation", "clarification", "case"]),
+    ] {
+        let mut p = policy.clone();
+        p["escalation"] = bad;
+        e.refused(
+            "state-y",
+            "instrument.propose",
+            json!({"instrument": "bad", "title": "Bad ladder",
+                   "draft": {"kind": "enforcement_policy", "policy": p},
+                   "comment_until": e.w.at(24), "positions_until": e.w.at(48)}),
+            "escalation-ladder",
+        );
+    }
+    policy["escalation"] = json!(["clarification", "case"]);
+    adopt(&mut e, "short-ladder", policy);
+    // An information request is no longer a rung.
+    e.refused(
+        "cert-a",
+        "exchange.open",
+        json!({"exchange": "x1", "counterpart": "state-x", "rung": "information_request",
+               "subject": "Scanning from its address space."}),
+        "rung",
+    );
+    e.ok(
+        "cert-a",
+        "exchange.open",
+        json!({"exchange": "x1", "counterpart": "state-x", "rung": "clarification",
+               "subject": "Scanning from its address space."}),
+    );
+    e.wait_days(4);
+    // Unanswered past its deadline, the clarification escalates straight to a case.
+    e.allege("c1", "cert-a", "state-x");
+    e.ok(
+        "cert-a",
+        "exchange.escalate",
+        json!({"exchange": "x1", "reason": "No answer in 72 hours.", "case": "c1"}),
+    );
+    let x = e.w.state.exchanges().get(&"x1".parse().unwrap()).unwrap();
+    let rungs: Vec<_> = x.rungs.iter().map(|r| r.rung).collect();
+    assert_eq!(
+        rungs,
+        [
+            accord_domain::cbm::Rung::Clarification,
+            accord_domain::cbm::Rung::Case
+        ]
+    );
     e.replays();
 }

@@ -36,7 +36,6 @@ use axum::response::{IntoResponse, Response};
 use base64::Engine as _;
 use rand_core::RngCore as _;
 use serde_json::{json, Map, Value};
-use sha2::{Digest, Sha256};
 
 use crate::AppState;
 
@@ -246,20 +245,7 @@ fn now(app: &AppState, state: &DomainState) -> Timestamp {
 /// The TAXII id of a collection: a name-based UUID (version 8, SHA-256) of the instance origin
 /// and the group id.
 pub fn collection_uuid(origin: &str, group: &str) -> String {
-    let d = Sha256::digest(format!("accord-taxii-collection-v1\n{origin}\n{group}").as_bytes());
-    let mut b = [0u8; 16];
-    b.copy_from_slice(&d[..16]);
-    b[6] = (b[6] & 0x0f) | 0x80;
-    b[8] = (b[8] & 0x3f) | 0x80;
-    let h = hex::encode(b);
-    format!(
-        "{}-{}-{}-{}-{}",
-        &h[0..8],
-        &h[8..12],
-        &h[12..16],
-        &h[16..20],
-        &h[20..32]
-    )
+    accord_domain::ids::name_uuid(&format!("accord-taxii-collection-v1\n{origin}\n{group}"), 8)
 }
 
 /// The group a collection id (TAXII UUID, or the alias) names.

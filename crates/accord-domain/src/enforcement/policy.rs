@@ -137,6 +137,14 @@ pub struct EnforcementPolicy {
     pub review_months: u32,
     /// When measures are lifted automatically.
     pub restoration: Restoration,
+    /// The rungs of the bilateral escalation ladder ([`crate::cbm`]), lowest first, ending
+    /// with `case`; a regime may leave out `information_request`, `clarification` or
+    /// `consultation`. Absent: all four.
+    #[serde(
+        default = "crate::cbm::Rung::full_ladder",
+        skip_serializing_if = "crate::cbm::Rung::is_full_ladder"
+    )]
+    pub escalation: Vec<crate::cbm::Rung>,
 }
 
 impl EnforcementPolicy {
@@ -288,6 +296,17 @@ impl EnforcementPolicy {
                 "restoration",
                 format!("{at}/restoration/min_months_in_force"),
                 "measures cannot have to stay in force longer than the review period".into(),
+            );
+        }
+        let ladder = &self.escalation;
+        if ladder.len() < 2
+            || ladder.last() != Some(&crate::cbm::Rung::Case)
+            || ladder.windows(2).any(|w| w[0] >= w[1])
+        {
+            return bad(
+                "escalation-ladder",
+                format!("{at}/escalation"),
+                "the escalation ladder lists rungs lowest first, each once, at least one below `case`, and ends with `case`".into(),
             );
         }
         Ok(())

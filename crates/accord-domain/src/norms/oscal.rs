@@ -31,7 +31,6 @@
 use std::collections::BTreeSet;
 
 use serde_json::{json, Map, Value};
-use sha2::{Digest, Sha256};
 
 use crate::ids::NormId;
 use crate::norms::charter::NormText;
@@ -325,23 +324,9 @@ fn source_uuid(origin: &str, document: &str) -> String {
     uuid(&format!("accord:{origin}:source:{document}"))
 }
 
-/// A name-based UUID: the first 16 bytes of SHA-256(`name`) with the version set to 5 and
-/// the RFC 4122 variant, lowercase `8-4-4-4-12`.
+/// A name-based UUID with the version nibble 5 (kept so that exported ids never change).
 fn uuid(name: &str) -> String {
-    let digest = Sha256::digest(name.as_bytes());
-    let mut b = [0u8; 16];
-    b.copy_from_slice(&digest[..16]);
-    b[6] = (b[6] & 0x0f) | 0x50;
-    b[8] = (b[8] & 0x3f) | 0x80;
-    let h = hex::encode(b);
-    format!(
-        "{}-{}-{}-{}-{}",
-        &h[0..8],
-        &h[8..12],
-        &h[12..16],
-        &h[16..20],
-        &h[20..32]
-    )
+    crate::ids::name_uuid(name, 5)
 }
 
 #[cfg(test)]
