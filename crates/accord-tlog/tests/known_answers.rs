@@ -601,3 +601,41 @@ fn tile_paths_match_spec_examples() {
     // partial level 1 tile of width 1."
     assert_eq!(Tree::tiles_grown(0, 256), vec![(0, 0, 256), (1, 0, 1)]);
 }
+
+/// `vectors.json` holds these same vectors for the browser verifier's known-answer test
+/// (`tests/browser/kat.mjs`); this keeps the two in step.
+#[test]
+fn the_shared_vector_file_holds_these_vectors() {
+    let v: serde_json::Value = serde_json::from_str(include_str!("vectors.json")).unwrap();
+    let strings = |key: &str| -> Vec<String> {
+        v[key]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|s| s.as_str().unwrap().to_owned())
+            .collect()
+    };
+    let leaves: Vec<String> = LEAVES.iter().map(hex::encode).collect();
+    assert_eq!(strings("leaves_hex"), leaves);
+    assert_eq!(strings("roots_hex"), ROOTS);
+    assert_eq!(v["empty_root_hex"], EMPTY_ROOT);
+    let inclusion = v["inclusion"].as_array().unwrap();
+    assert_eq!(inclusion.len(), INCLUSION.len());
+    for (got, (index, size, proof)) in inclusion.iter().zip(INCLUSION) {
+        assert_eq!(got["index"], index);
+        assert_eq!(got["size"], size);
+        let p: Vec<&str> = got["proof"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|s| s.as_str().unwrap())
+            .collect();
+        assert_eq!(p, proof);
+    }
+    let note = &v["note"];
+    assert_eq!(note["text"], TEXT);
+    assert_eq!(note["peter_vkey"], PETER_VKEY);
+    assert_eq!(note["enoch_vkey"], ENOCH_VKEY);
+    assert_eq!(note["peter_sig"], PETER_SIG);
+    assert_eq!(note["enoch_sig"], ENOCH_SIG);
+}

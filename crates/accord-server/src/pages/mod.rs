@@ -1,6 +1,7 @@
 //! The overview page: what the instance is, who is in it, what was logged last, and the
 //! checkpoint every number on the page was read at. (The full dashboard grows on this.)
 
+pub mod log;
 pub mod regime;
 
 use std::fmt::Write as _;
@@ -43,10 +44,12 @@ ins{{background:#d7f5dd;text-decoration:none}} del{{background:#fbd9d9}}
 .status{{font-size:.85rem;padding:.1rem .4rem;border-radius:4px;background:#eceff3;white-space:nowrap}} .nowrap{{white-space:nowrap}}
 .status.in_force,.status.adopted{{background:#d7f5dd}} .status.under_review,.status.positions,.status.comment_period{{background:#fff1c2}}
 .status.sunset,.status.retired,.status.rejected{{background:#fbd9d9}}
+output{{display:block;padding:.5rem .7rem;border-radius:6px;background:#eceff3}} output.verified{{background:#d7f5dd;color:#0d4a1c}} output.failed{{background:#fbd9d9;color:#7a0b0b;font-weight:600}}
+form.inline input{{margin-right:.8rem}} label{{font-weight:600}}
 @media print{{header nav{{display:none}} body{{background:#fff}}}}
 </style></head><body>
 <header><h1>{title}</h1><div>log origin <code>{origin}</code> · read at tree size {size}</div>
-<nav><a href="/">Overview</a><a href="/catalog">Norms catalog</a><a href="/negotiations">Negotiations</a><a href="/calendar">Review calendar</a><a href="/overdue">Overdue</a></nav></header>
+<nav><a href="/">Overview</a><a href="/catalog">Norms catalog</a><a href="/negotiations">Negotiations</a><a href="/calendar">Review calendar</a><a href="/overdue">Overdue</a><a href="/log">Log</a></nav></header>
 <main>
 {body}
 </main></body></html>"#,

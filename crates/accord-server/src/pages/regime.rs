@@ -153,7 +153,7 @@ pub async fn catalog(State(app): State<AppState>, Query(q): Query<CatalogQuery>)
             r#"<section><h2>{title}</h2><p>{count} norms; catalog version {latest}. Statuses at log time {now}.</p>
 <table><thead><tr><th>norm</th><th>text</th><th>v</th><th>status</th><th>review</th><th>sunset</th></tr></thead><tbody>{rows}</tbody></table></section>
 <section><h2>Catalog versions</h2><ul>{versions}</ul>
-<form method="get" action="/catalog">Compare version <input name="from" type="number" min="1" max="{latest}" value="{from}"> with <input name="to" type="number" min="1" max="{latest}" value="{to}"> <button>Show changes</button></form></section>
+<form method="get" action="/catalog"><label for="from">Compare version</label> <input id="from" name="from" type="number" min="1" max="{latest}" value="{from}"> <label for="to">with</label> <input id="to" name="to" type="number" min="1" max="{latest}" value="{to}"> <button>Show changes</button></form></section>
 <section><h2>Changes from version {from} to {to}</h2><table><tbody>{diff}</tbody></table></section>"#,
             title = escape(r.title.as_str()),
             count = r.norms.len(),

@@ -1,0 +1,195 @@
+//! The log explorer: the signed checkpoint, entries by index or leaf hash, and for each entry
+//! a check that runs in the reader's own browser (`/assets/verify.js`, WebCrypto only): the
+//! checkpoint's Ed25519 signature against the verifier key the reader trusts, the entry's
+//! bytes from its tlog-tiles entry bundle, and its RFC 9162 inclusion proof up to the signed
+//! root. The server's word is not needed for any of it.
+
+use std::fmt::Write as _;
+
+use axum::extract::{Path, Query, State};
+use axum::http::{header, StatusCode};
+use axum::response::{Html, IntoResponse, Redirect, Response};
+use serde::Deserialize;
+
+use super::{escape, layout};
+use crate::{decode_entry, AppState};
+
+/// Entries per page of the explorer.
+const PAGE: u64 = 50;
+
+/// The verifier script, served as a static asset.
+pub async fn verify_js() -> Response {
+    (
+        [
+            (header::CONTENT_TYPE, "text/javascript; charset=utf-8"),
+            (header::CACHE_CONTROL, "public, max-age=300"),
+        ],
+        include_str!("../../assets/verify.js"),
+    )
+        .into_response()
+}
+
+/// Query of `/log`.
+#[derive(Deserialize)]
+pub struct LogQuery {
+    /// Show entries before this index.
+    before: Option<u64>,
+    /// Go to this entry.
+    entry: Option<String>,
+    /// Go to the entry with this leaf hash (hex).
+    leaf_hash: Option<String>,
+}
+
+/// `GET /log`: the checkpoint and the latest entries; `?entry=` or `?leaf_hash=` jump to one.
+pub async fn index(State(app): State<AppState>, Query(q): Query<LogQuery>) -> Response {
+    if let Some(e) = q.entry.as_deref().map(str::trim).filter(|e| !e.is_empty()) {
+        return match e.parse::<u64>() {
+            Ok(i) => Redirect::to(&format!("/log/{i}")).into_response(),
+            Err(_) => not_found(
+                &app,
+                &format!("`{e}` is not an entry index (a whole number)"),
+            ),
+        };
+    }
+    if let Some(h) = q
+        .leaf_hash
+        .as_deref()
+        .map(str::trim)
+        .filter(|h| !h.is_empty())
+    {
+        let found = hex::decode(h)
+            .ok()
+            .and_then(|b| <[u8; 32]>::try_from(b).ok())
+            .and_then(|hash| app.store.index_of_leaf(&hash).ok().flatten());
+        return match found {
+            Some(i) => Redirect::to(&format!("/log/{i}")).into_response(),
+            None => not_found(&app, &format!("no entry has the leaf hash `{h}`")),
+        };
+    }
+    let (origin, size, note) = published(&app);
+    let end = q.before.unwrap_or(size).min(size);
+    let start = end.saturating_sub(PAGE);
+    let mut rows = String::new();
+    if let Ok(entries) = app.store.entries(start, end) {
+        for e in entries.iter().rev() {
+            if let Some(entry) = decode_entry(&e.data) {
+                let _ = write!(
+                    rows,
+                    "<tr><td><a href=\"/log/{i}\">{i}</a></td><td class=\"nowrap\">{at}</td><td><code>{ty}</code></td><td>{who}</td><td><code>{leaf}…</code></td></tr>",
+                    i = e.index,
+                    at = entry.sequenced_at,
+                    ty = escape(&entry.envelope.entry_type),
+                    who = escape(entry.envelope.signer.party.as_str()),
+                    leaf = &hex::encode(e.leaf_hash)[..16],
+                );
+            }
+        }
+    }
+    let older = if start > 0 {
+        format!("<p><a href=\"/log?before={start}\">Older entries</a></p>")
+    } else {
+        String::new()
+    };
+    let body = format!(
+        r#"<section><h2>Signed checkpoint</h2><p>The log holds {size} entries. This is the checkpoint the instance signed last; each entry page checks, in your browser, that the entry is under it.</p><pre>{note}</pre>
+<p>Verifier key: <code>{vkey}</code> — compare it with the key the secretariat published.</p></section>
+<section><h2>Find an entry</h2><form method="get" action="/log" class="inline">
+<label for="entry">Entry index</label> <input id="entry" name="entry" inputmode="numeric" size="10">
+<label for="leaf_hash">or leaf hash (hex)</label> <input id="leaf_hash" name="leaf_hash" size="40">
+<button type="submit">Open</button></form></section>
+<section><h2>Entries {first} to {last}</h2><table><thead><tr><th scope="col">#</th><th scope="col">sequenced at</th><th scope="col">type</th><th scope="col">signer</th><th scope="col">leaf hash</th></tr></thead><tbody>{rows}</tbody></table>{older}</section>"#,
+        note = escape(&note),
+        vkey = escape(&app.ledger.verifier_key()),
+        first = start,
+        last = end.saturating_sub(1),
+    );
+    Html(layout("Log explorer", &origin, size, &body)).into_response()
+}
+
+/// `GET /log/{index}`: one entry, its payload, and the in-browser check.
+pub async fn entry(State(app): State<AppState>, Path(index): Path<String>) -> Response {
+    let Ok(index) = index.parse::<u64>() else {
+        return not_found(&app, &format!("`{index}` is not an entry index"));
+    };
+    let (origin, size, _) = published(&app);
+    if index >= size {
+        return not_found(
+            &app,
+            &format!("the signed log has {size} entries; entry {index} is not in it (yet)"),
+        );
+    }
+    let Some((stored, entry)) = app
+        .store
+        .entry(index)
+        .ok()
+        .flatten()
+        .and_then(|s| decode_entry(&s.data).map(|e| (s, e)))
+    else {
+        return not_found(&app, &format!("entry {index} cannot be read"));
+    };
+    let payload = serde_json::to_string_pretty(&entry.envelope.payload).unwrap_or_default();
+    let nav = {
+        let mut n = String::new();
+        if index > 0 {
+            let _ = write!(
+                n,
+                "<a href=\"/log/{}\" rel=\"prev\">Entry {}</a> · ",
+                index - 1,
+                index - 1
+            );
+        }
+        if index + 1 < size {
+            let _ = write!(
+                n,
+                "<a href=\"/log/{}\" rel=\"next\">Entry {}</a> · ",
+                index + 1,
+                index + 1
+            );
+        }
+        n.push_str("<a href=\"/log\">All entries</a>");
+        n
+    };
+    let body = format!(
+        r#"<p>{nav}</p>
+<section><h2>Check it yourself</h2><p>Your browser fetches the signed checkpoint, this entry's bytes from the public entry bundle and an inclusion proof, and checks the Ed25519 signature and the path to the signed root with its own WebCrypto. Paste the verifier key the secretariat published if it differs.</p>
+<form data-verify data-index="{index}"><label for="vkey">Verifier key</label> <input id="vkey" name="vkey" size="70" value="{vkey}" spellcheck="false"> <button type="submit">Verify again</button>
+<p><output id="verdict" for="vkey" aria-live="polite">Verification needs JavaScript; or run <code>accord verify --url</code>.</output></p></form></section>
+<section><h2>Entry {index}</h2><table><tbody>
+<tr><th scope="row">type</th><td><code>{ty}</code> (schema {schema})</td></tr>
+<tr><th scope="row">signer</th><td>{who} (key <code>{key}</code>)</td></tr>
+<tr><th scope="row">sequenced at</th><td>{at}</td></tr>
+<tr><th scope="row">leaf hash</th><td><code>{leaf}</code></td></tr>
+<tr><th scope="row">machine-readable</th><td><a href="/entries/{index}">/entries/{index}</a> · <a href="/proof/inclusion?index={index}">inclusion proof</a></td></tr>
+</tbody></table><h3>Payload</h3><pre>{payload}</pre></section>
+<script type="module" src="/assets/verify.js"></script>"#,
+        vkey = escape(&app.ledger.verifier_key()),
+        ty = escape(&entry.envelope.entry_type),
+        schema = entry.envelope.schema,
+        who = escape(entry.envelope.signer.party.as_str()),
+        key = escape(&entry.envelope.signer.key.to_string()),
+        at = entry.sequenced_at,
+        leaf = hex::encode(stored.leaf_hash),
+        payload = escape(&payload),
+    );
+    Html(layout(&format!("Log entry {index}"), &origin, size, &body)).into_response()
+}
+
+fn published(app: &AppState) -> (String, u64, String) {
+    let core = app.ledger.read();
+    let size = core.published().map_or(0, |p| p.checkpoint.size);
+    let note = core.published().map(|p| p.note.clone()).unwrap_or_default();
+    (app.ledger.origin().to_owned(), size, note)
+}
+
+fn not_found(app: &AppState, why: &str) -> Response {
+    let (origin, size, _) = published(app);
+    let body = format!(
+        "<section><h2>Not found</h2><p>{}</p><p><a href=\"/log\">Back to the log</a></p></section>",
+        escape(why)
+    );
+    (
+        StatusCode::NOT_FOUND,
+        Html(layout("Not found", &origin, size, &body)),
+    )
+        .into_response()
+}

@@ -1,0 +1,105 @@
+//! The dashboard in a real browser. `scripts/install-test-tools` installs Debian's Chromium and
+//! the npm packages of `tests/browser/` (playwright-core, which drives that Chromium without
+//! downloading a browser of its own, and axe-core).
+//!
+//! - The in-browser verifier (`crates/accord-server/assets/verify.js`) passes the known-answer
+//!   vectors the Rust code is tested with, under Node.js's WebCrypto (`tests/browser/kat.mjs`).
+//! - On the demo world, Chromium navigates the pages, searches the log, verifies an entry in
+//!   the page (checkpoint signature, entry bytes, inclusion proof) and shows a failure when the
+//!   proof or the entry bytes are tampered with in transit or the key is not the instance's;
+//!   axe-core finds no WCAG 2.1 A or AA violation on any page visited. Screenshots are saved
+//!   under the target directory (`tmp/browser-screenshots/`).
+
+mod common;
+
+use std::path::PathBuf;
+use std::process::Command;
+
+use common::*;
+
+fn root() -> PathBuf {
+    PathBuf::from(std::env::var_os("CARGO_MANIFEST_DIR").expect("run through cargo"))
+}
+
+fn node(args: &[&str]) -> serde_json::Value {
+    let out = Command::new("node")
+        .args(args)
+        .current_dir(root())
+        .output()
+        .expect("node runs (scripts/install-test-tools installs what the browser tests need)");
+    assert!(
+        out.status.success(),
+        "node {args:?} failed (run scripts/install-test-tools if a package is missing):\n{}\n{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    serde_json::from_slice(&out.stdout).expect("a JSON report")
+}
+
+#[test]
+fn the_browser_verifier_passes_the_rust_known_answer_vectors() {
+    let r = node(&["tests/browser/kat.mjs"]);
+    assert_eq!(r["roots"], 8, "{r}");
+    assert_eq!(r["inclusion"], 5, "{r}");
+    assert_eq!(r["corrupted"], 10, "{r}");
+    assert_eq!(r["notes"], 2, "{r}");
+}
+
+#[test]
+fn the_dashboard_verifies_in_chromium_and_passes_axe() {
+    let tmp = tempdir();
+    let data = tmp.path().join("demo");
+    let out = ok(&["demo", "--no-serve", "--data", &data.to_string_lossy()]);
+    assert!(out.contains("Seeded the demo world"), "{out}");
+    let server = Server::start(&data);
+    let shots = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("browser-screenshots");
+    let r = node(&[
+        "tests/browser/dashboard.mjs",
+        &server.url,
+        &shots.to_string_lossy(),
+    ]);
+    server.stop();
+    assert_eq!(r["errors"], serde_json::json!([]), "{r:#}");
+    for p in r["pages"].as_array().unwrap() {
+        assert_eq!(p["status"], 200, "{p}");
+    }
+    assert_eq!(r["pages"].as_array().unwrap().len(), 6, "{r:#}");
+    assert_eq!(
+        r["violations"],
+        serde_json::json!([]),
+        "axe-core found WCAG A/AA violations: {:#}",
+        r["violations"]
+    );
+    let steps = &r["steps"];
+    assert_eq!(steps["search"], true, "{steps:#}");
+    assert_eq!(steps["verified"], true, "{steps:#}");
+    assert!(
+        steps["verified_text"]
+            .as_str()
+            .unwrap()
+            .starts_with("Verified: entry 7"),
+        "{steps:#}"
+    );
+    assert_eq!(steps["tampered_proof"]["failed"], true, "{steps:#}");
+    assert!(
+        steps["tampered_proof"]["text"]
+            .as_str()
+            .unwrap()
+            .contains("does not lead to the signed root"),
+        "{steps:#}"
+    );
+    assert_eq!(steps["tampered_entry"]["failed"], true, "{steps:#}");
+    assert!(
+        steps["wrong_key"]["text"]
+            .as_str()
+            .unwrap()
+            .contains("FAILED"),
+        "{steps:#}"
+    );
+    for name in ["overview", "log", "entry-verified", "entry-tampered-proof"] {
+        assert!(
+            shots.join(format!("{name}.png")).exists(),
+            "no screenshot {name}"
+        );
+    }
+}

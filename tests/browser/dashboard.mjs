@@ -1,0 +1,138 @@
+// Drives the dashboard of a running Accord server in Debian's Chromium: navigation, the log
+// explorer's search, the in-browser verification of an entry (and its failure when the proof
+// or the entry bytes are tampered with on the way), screenshots, and an axe-core check of
+// every page visited at WCAG 2.1 levels A and AA. Prints a JSON report; the Rust test
+// (tests/browser.rs) judges it.
+//
+// Usage: node dashboard.mjs <base-url> <screenshot-dir>
+import { mkdirSync, readFileSync } from "node:fs";
+import { createRequire } from "node:module";
+import { chromium } from "playwright-core";
+
+const [base, shots] = process.argv.slice(2);
+mkdirSync(shots, { recursive: true });
+const require = createRequire(import.meta.url);
+const axeSource = readFileSync(require.resolve("axe-core/axe.min.js"), "utf8");
+
+const browser = await chromium.launch({
+  executablePath: process.env.CHROMIUM || "/usr/bin/chromium",
+  args: [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+  ],
+});
+const report = { pages: [], violations: [], errors: [], steps: {} };
+try {
+  const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
+  const page = await context.newPage();
+  page.on("pageerror", (e) => report.errors.push(String(e)));
+
+  const visit = async (path, name) => {
+    const started = Date.now();
+    const res = await page.goto(base + path, { waitUntil: "load" });
+    report.pages.push({ path, status: res.status(), ms: Date.now() - started, title: await page.title() });
+    await audit(path);
+    await page.screenshot({ path: `${shots}/${name}.png`, fullPage: true });
+  };
+  const audit = async (path) => {
+    await page.addScriptTag({ content: axeSource });
+    const result = await page.evaluate(() =>
+      // eslint-disable-next-line no-undef
+      axe.run(document, { runOnly: { type: "tag", values: ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"] } }),
+    );
+    for (const v of result.violations) {
+      report.violations.push({
+        path,
+        id: v.id,
+        impact: v.impact,
+        help: v.help,
+        nodes: v.nodes.slice(0, 3).map((n) => n.target.join(" ")),
+      });
+    }
+  };
+
+  for (const [path, name] of [
+    ["/", "overview"],
+    ["/catalog", "catalog"],
+    ["/negotiations", "negotiations"],
+    ["/calendar", "calendar"],
+    ["/overdue", "overdue"],
+    ["/log", "log"],
+  ]) {
+    await visit(path, name);
+  }
+
+  // Navigation: from the overview to the log through the menu, then a search by index.
+  await page.goto(base + "/");
+  await page.getByRole("link", { name: "Log", exact: true }).click();
+  await page.waitForURL("**/log");
+  await page.getByLabel("Entry index").fill("7");
+  await page.getByRole("button", { name: "Open" }).click();
+  await page.waitForURL("**/log/7");
+  report.steps.search = page.url().endsWith("/log/7");
+
+  // The in-browser verification of the entry.
+  const verdict = page.locator("output#verdict");
+  await page.waitForFunction(() => /verified|failed/.test(document.querySelector("output#verdict")?.className ?? ""), null, { timeout: 20000 });
+  report.steps.verified = (await verdict.getAttribute("class")) === "verified";
+  report.steps.verified_text = await verdict.textContent();
+  await audit("/log/7");
+  await page.screenshot({ path: `${shots}/entry-verified.png`, fullPage: true });
+
+  // A tampered inclusion proof must fail, in plain view.
+  const flip = (b64) => {
+    const bytes = Buffer.from(b64, "base64");
+    bytes[0] ^= 1;
+    return bytes.toString("base64");
+  };
+  await page.route("**/proof/inclusion*", async (route) => {
+    const response = await route.fetch();
+    const json = await response.json();
+    json.proof[0] = flip(json.proof[0]);
+    await route.fulfill({ response, json });
+  });
+  await page.reload();
+  await page.waitForFunction(() => /verified|failed/.test(document.querySelector("output#verdict")?.className ?? ""), null, { timeout: 20000 });
+  report.steps.tampered_proof = {
+    failed: (await verdict.getAttribute("class")) === "failed",
+    text: await verdict.textContent(),
+  };
+  await page.screenshot({ path: `${shots}/entry-tampered-proof.png`, fullPage: true });
+  await page.unroute("**/proof/inclusion*");
+
+  // So must tampered entry bytes in the bundle.
+  await page.route("**/tile/entries/**", async (route) => {
+    const response = await route.fetch();
+    const body = Buffer.from(await response.body());
+    // Walk the bundle (16-bit lengths) to entry 7 and flip a byte in its middle.
+    let at = 0;
+    for (let i = 0; i < 7; i++) at += 2 + body.readUInt16BE(at);
+    body[at + 2 + (body.readUInt16BE(at) >> 1)] ^= 1;
+    await route.fulfill({ response, body });
+  });
+  await page.reload();
+  await page.waitForFunction(() => /verified|failed/.test(document.querySelector("output#verdict")?.className ?? ""), null, { timeout: 20000 });
+  report.steps.tampered_entry = {
+    failed: (await verdict.getAttribute("class")) === "failed",
+    text: await verdict.textContent(),
+  };
+  await page.unroute("**/tile/entries/**");
+
+  // A verifier key the reader pasted that is not the instance's: the signature check fails.
+  await page.reload();
+  await page.waitForFunction(() => /verified|failed/.test(document.querySelector("output#verdict")?.className ?? ""));
+  await page.getByLabel("Verifier key").fill("PeterNeumann+c74f20a3+ARpc2QcUPDhMQegwxbzhKqiBfsVkmqq/LDE4izWy10TW");
+  await page.getByRole("button", { name: "Verify again" }).click();
+  await page.waitForFunction(() => document.querySelector("output#verdict")?.className === "failed", null, { timeout: 20000 });
+  report.steps.wrong_key = { failed: true, text: await verdict.textContent() };
+} catch (e) {
+  report.errors.push(String(e && e.stack ? e.stack : e));
+} finally {
+  await browser.close();
+}
+console.log(JSON.stringify(report));
