@@ -10,7 +10,7 @@ use accord_domain::reports::Timeliness;
 use accord_domain::Timestamp;
 use axum::extract::{Path, Query, State};
 use axum::http::{header, HeaderMap};
-use axum::response::{Html, IntoResponse, Response};
+use axum::response::{IntoResponse, Response};
 use axum::Json;
 use serde::Deserialize;
 
@@ -141,9 +141,39 @@ pub async fn overdue(State(app): State<AppState>, headers: HeaderMap) -> Respons
                 .is_some_and(|first| first.trim().starts_with("text/html"))
         });
     let core = app.ledger.read();
-    let size = core.published().map_or(0, |p| p.checkpoint.size);
     let state = core.state();
     let now = state.last_at();
+    let items = overdue_items(state, now);
+    if wants_html {
+        let field =
+            |v: &serde_json::Value, k: &str| crate::pages::escape(v[k].as_str().unwrap_or(""));
+        let rows: String = items
+            .iter()
+            .map(|i| {
+                format!(
+                    "<tr><td class=\"nowrap\">{}</td><td><a href=\"/party/{p}\">{p}</a></td><td>{}</td><td>{}</td></tr>",
+                    field(i, "due").chars().take(16).collect::<String>().replace('T', " "),
+                    field(i, "kind").replace('_', " "),
+                    field(i, "item"),
+                    p = field(i, "party"),
+                )
+            })
+            .collect();
+        let body = format!(
+            "<section><h2>Overdue</h2><p>{} items are past their deadline with nothing filed, at log time {now}. Deadlines come from each party's effective parameters; see <a href=\"/overdue\">the JSON</a> and each party's indicators for the explain view.</p><table><caption>Overdue items</caption><thead><tr><th scope=\"col\">due</th><th scope=\"col\">party</th><th scope=\"col\">kind</th><th scope=\"col\">item</th></tr></thead><tbody>{rows}</tbody></table></section>",
+            items.len()
+        );
+        let frame = crate::pages::Frame::of(&app, &core, None);
+        return crate::pages::respond(
+            &frame,
+            crate::pages::page(&frame, "Overdue", maud::PreEscaped(body)),
+        );
+    }
+    Json(serde_json::json!({"evaluated_at": now, "overdue": items})).into_response()
+}
+
+/// Every overdue item at log time `now` (incident stages and remediation items), oldest first.
+pub fn overdue_items(state: &accord_domain::State, now: Timestamp) -> Vec<serde_json::Value> {
     let remediation = state
         .remediations()
         .all()
@@ -167,34 +197,7 @@ pub async fn overdue(State(app): State<AppState>, headers: HeaderMap) -> Respons
         .chain(remediation)
         .collect();
     items.sort_by(|a, b| a["due"].as_str().cmp(&b["due"].as_str()));
-    if wants_html {
-        let field =
-            |v: &serde_json::Value, k: &str| crate::pages::escape(v[k].as_str().unwrap_or(""));
-        let rows: String = items
-            .iter()
-            .map(|i| {
-                format!(
-                    "<tr><td class=\"nowrap\">{}</td><td><a href=\"/parties/{p}/incidents\">{p}</a></td><td>{}</td><td>{}</td></tr>",
-                    field(i, "due").chars().take(16).collect::<String>().replace('T', " "),
-                    field(i, "kind").replace('_', " "),
-                    field(i, "item"),
-                    p = field(i, "party"),
-                )
-            })
-            .collect();
-        let body = format!(
-            "<section><h2>Overdue</h2><p>{} items are past their deadline with nothing filed, at log time {now}. Deadlines come from each party's effective parameters; see <a href=\"/overdue\">the JSON</a> and each party's indicators for the explain view.</p><table><thead><tr><th>due</th><th>party</th><th>kind</th><th>item</th></tr></thead><tbody>{rows}</tbody></table></section>",
-            items.len()
-        );
-        return Html(crate::pages::layout(
-            "Overdue",
-            app.ledger.origin(),
-            size,
-            &body,
-        ))
-        .into_response();
-    }
-    Json(serde_json::json!({"evaluated_at": now, "overdue": items})).into_response()
+    items
 }
 
 /// The period of an indicator query.

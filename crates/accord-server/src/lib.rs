@@ -61,7 +61,12 @@ pub struct AppState {
 /// The whole HTTP API.
 pub fn router(state: AppState) -> Router {
     Router::new()
-        .route("/", get(pages::overview))
+        .route("/", get(pages::overview::overview))
+        .route(
+            "/login",
+            get(pages::session::login_form).post(pages::session::login),
+        )
+        .route("/logout", post(pages::session::logout))
         .route("/catalog", get(pages::regime::catalog))
         .route("/log", get(pages::log::index))
         .route("/log/{index}", get(pages::log::entry))

@@ -1,15 +1,21 @@
-//! The overview page: what the instance is, who is in it, what was logged last, and the
-//! checkpoint every number on the page was read at. (The full dashboard grows on this.)
+//! The dashboard: server-rendered pages (maud), SVG charts (plotters) with table views, table
+//! exports, and the log explorer with reader-side verification. Every page names the signed
+//! checkpoint its numbers were computed at; a page seen with a party's session shows that
+//! party's own confidential items and due dates, and is never cached.
 
+pub mod charts;
 pub mod log;
+pub mod overview;
 pub mod regime;
+pub mod session;
+pub mod table;
 
-use std::fmt::Write as _;
+use accord_sequencer::Core;
+use axum::http::{header, HeaderMap, HeaderValue};
+use axum::response::{Html, IntoResponse, Response};
+use maud::{html, Markup, PreEscaped, DOCTYPE};
 
-use axum::extract::State;
-use axum::response::Html;
-
-use crate::{decode_entry, AppState};
+use crate::AppState;
 
 /// Escapes text for HTML element content and attribute values.
 pub fn escape(s: &str) -> String {
@@ -27,107 +33,146 @@ pub fn escape(s: &str) -> String {
     out
 }
 
-/// A whole page: header with the instance, its origin and the log size the page was read at,
-/// navigation, and `body` (already escaped HTML).
-pub fn layout(title: &str, origin: &str, size: u64, body: &str) -> String {
-    format!(
-        r#"<!doctype html><html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1">
-<title>{title} — Accord</title>
-<style>
-body{{font:15px/1.5 system-ui,sans-serif;margin:0;color:#1b1f24;background:#f6f7f9}}
-header{{background:#12324f;color:#fff;padding:1rem 2rem}} header h1{{margin:0;font-size:1.4rem}}
-header nav a{{color:#cfe3ff;margin-right:1rem}}
-main{{padding:1rem 2rem;max-width:72rem}} section{{background:#fff;border:1px solid #dde1e6;border-radius:8px;padding:1rem;margin:1rem 0}}
-table{{border-collapse:collapse;width:100%}} th,td{{text-align:left;padding:.3rem .6rem;border-bottom:1px solid #eceff3;vertical-align:top}}
-pre{{background:#f0f2f5;padding:.6rem;overflow:auto}} a{{color:#0b5cad}}
-ins{{background:#d7f5dd;text-decoration:none}} del{{background:#fbd9d9}}
-.status{{font-size:.85rem;padding:.1rem .4rem;border-radius:4px;background:#eceff3;white-space:nowrap}} .nowrap{{white-space:nowrap}}
-.status.in_force,.status.adopted{{background:#d7f5dd}} .status.under_review,.status.positions,.status.comment_period{{background:#fff1c2}}
-.status.sunset,.status.retired,.status.rejected{{background:#fbd9d9}}
-output{{display:block;padding:.5rem .7rem;border-radius:6px;background:#eceff3}} output.verified{{background:#d7f5dd;color:#0d4a1c}} output.failed{{background:#fbd9d9;color:#7a0b0b;font-weight:600}}
-form.inline input{{margin-right:.8rem}} label{{font-weight:600}}
-@media print{{header nav{{display:none}} body{{background:#fff}}}}
-</style></head><body>
-<header><h1>{title}</h1><div>log origin <code>{origin}</code> · read at tree size {size}</div>
-<nav><a href="/">Overview</a><a href="/catalog">Norms catalog</a><a href="/negotiations">Negotiations</a><a href="/calendar">Review calendar</a><a href="/overdue">Overdue</a><a href="/log">Log</a></nav></header>
-<main>
-{body}
-</main></body></html>"#,
-        title = escape(title),
-        origin = escape(origin),
-    )
+/// What every page says about where its numbers come from, and who is looking.
+#[derive(Clone, Debug, Default)]
+pub struct Frame {
+    /// The instance's name.
+    pub instance: String,
+    /// The log origin.
+    pub origin: String,
+    /// The signed checkpoint's tree size.
+    pub size: u64,
+    /// Its root hash, hex.
+    pub root: String,
+    /// The party whose session this is, if any.
+    pub viewer: Option<accord_envelope::PartyId>,
 }
 
-/// `GET /`: the overview.
-pub async fn overview(State(app): State<AppState>) -> Html<String> {
-    let mut html = String::new();
-    let (name, origin, size, note, parties, recent_from) = {
-        let core = app.ledger.read();
-        let state = core.state();
-        let name = state
-            .instance()
-            .map(|i| i.display_name.to_string())
-            .unwrap_or_else(|| "Accord".into());
-        let size = core.published().map_or(0, |p| p.checkpoint.size);
-        let note = core.published().map(|p| p.note.clone()).unwrap_or_default();
-        let mut rows = String::new();
-        for p in state.parties().values() {
-            let r = p.reachability;
-            let answered = r.on_time + r.late;
-            let rate = if r.addressed == 0 {
-                "—".to_owned()
-            } else {
-                format!(
-                    "{:.0}%",
-                    100.0 * f64::from(r.on_time) / f64::from(r.addressed)
-                )
-            };
-            let _ = write!(
-                rows,
-                "<tr><td><a href=\"/parties/{id}\">{id}</a></td><td>{name}</td><td>{kind}</td><td>{region}</td><td>{keys}</td><td>{answered}/{addressed}</td><td>{rate}</td></tr>",
-                id = escape(p.id.as_str()),
-                name = escape(p.display_name.as_str()),
-                kind = p.kind.as_str(),
-                region = escape(p.region.as_str()),
-                keys = p.keys.len(),
-                addressed = r.addressed,
-            );
+impl Frame {
+    /// The frame of a page read from `core` (one read of the ledger for the whole page).
+    pub fn of(app: &AppState, core: &Core, viewer: Option<accord_envelope::PartyId>) -> Frame {
+        let published = core.published();
+        Frame {
+            instance: core
+                .state()
+                .instance()
+                .map(|i| i.display_name.to_string())
+                .unwrap_or_else(|| "Accord".into()),
+            origin: app.ledger.origin().to_owned(),
+            size: published.map_or(0, |p| p.checkpoint.size),
+            root: published
+                .map(|p| hex::encode(p.checkpoint.root))
+                .unwrap_or_default(),
+            viewer,
         }
-        (
-            name,
-            ledger_origin(&app),
-            size,
-            note,
-            rows,
-            size.saturating_sub(15),
-        )
-    };
-    let mut recent = String::new();
-    if let Ok(entries) = app.store.entries(recent_from, size) {
-        for e in entries.iter().rev() {
-            if let Some(entry) = decode_entry(&e.data) {
-                let _ = write!(
-                    recent,
-                    "<tr><td><a href=\"/entries/{i}\">{i}</a></td><td>{at}</td><td><code>{ty}</code></td><td>{who}</td></tr>",
-                    i = e.index,
-                    at = entry.sequenced_at,
-                    ty = escape(&entry.envelope.entry_type),
-                    who = escape(entry.envelope.signer.party.as_str()),
-                );
+    }
+}
+
+const STYLE: &str = r#"
+body{font:15px/1.5 system-ui,sans-serif;margin:0;color:#1b1f24;background:#f6f7f9}
+header{background:#12324f;color:#fff;padding:1rem 2rem} header h1{margin:0;font-size:1.4rem}
+header a{color:#e3efff} header nav a{margin-right:1rem;display:inline-block}
+.who{float:right} .who form{display:inline} .who button{font:inherit}
+main{padding:1rem 2rem;max-width:80rem} section{background:#fff;border:1px solid #dde1e6;border-radius:8px;padding:1rem;margin:1rem 0}
+table{border-collapse:collapse;width:100%} th,td{text-align:left;padding:.3rem .6rem;border-bottom:1px solid #eceff3;vertical-align:top}
+caption{text-align:left;font-weight:600;padding:.3rem 0}
+.table-wrap{overflow-x:auto} .exports{font-size:.85rem;margin:.3rem 0 0}
+pre{background:#f0f2f5;padding:.6rem;overflow:auto} a{color:#0b5cad}
+ins{background:#d7f5dd;text-decoration:none} del{background:#fbd9d9}
+.status{font-size:.85rem;white-space:nowrap} .nowrap{white-space:nowrap}
+.status.in_force,.status.adopted,.status.on_time,.status.good,.status.full,.status.verified{color:#0d5a23}
+.status.overdue,.status.late,.status.suspended,.status.failed,.status.sunset,.status.retired,.status.rejected{color:#9b1111;font-weight:600}
+.figures{display:flex;flex-wrap:wrap;gap:1rem;margin:0;padding:0;list-style:none} .figures li{background:#f0f4f9;border-radius:6px;padding:.5rem .8rem}
+.figures strong{display:block;font-size:1.4rem}
+figure.chart{margin:0} figure.chart svg{display:block} details{margin:.4rem 0}
+form.filters label{margin-right:.3rem} form.filters select,form.filters input{margin-right:1rem}
+output{display:block;padding:.5rem .7rem;border-radius:6px;background:#eceff3} output.verified{background:#d7f5dd;color:#0d4a1c} output.failed{background:#fbd9d9;color:#7a0b0b;font-weight:600}
+form.inline input{margin-right:.8rem} label{font-weight:600}
+.checkpoint{font-size:.85rem;color:#dbe8f7}
+@media (max-width:700px){main,header{padding:.6rem} .who{float:none}}
+@media print{header nav,.exports,.who,form{display:none} body{background:#fff} section{border:0}}
+"#;
+
+/// A whole page.
+pub fn page(frame: &Frame, title: &str, body: Markup) -> String {
+    let root_short = frame.root.get(..16).unwrap_or("");
+    html! {
+        (DOCTYPE)
+        html lang="en" {
+            head {
+                meta charset="utf-8";
+                meta name="viewport" content="width=device-width,initial-scale=1";
+                title { (title) " — " (frame.instance) }
+                style { (PreEscaped(STYLE)) }
+            }
+            body {
+                header {
+                    div.who {
+                        @if let Some(p) = &frame.viewer {
+                            "Signed in as " a href={"/party/" (p)} { (p) } " "
+                            form method="post" action="/logout" { button type="submit" { "Sign out" } }
+                        } @else {
+                            a href="/login" { "Party sign-in" }
+                        }
+                    }
+                    h1 { (title) }
+                    div.checkpoint {
+                        (frame.instance) " · log " code { (frame.origin) }
+                        " · computed at the signed checkpoint of " (frame.size) " entries, root "
+                        code { (root_short) "…" } " · "
+                        a href="/log" { "check it" }
+                    }
+                    nav aria-label="Dashboard" {
+                        a href="/" { "Overview" }
+                        a href="/catalog" { "Norms" }
+                        a href="/negotiations" { "Negotiations" }
+                        a href="/regions" { "Regions" }
+                        a href="/docket" { "Docket" }
+                        a href="/intel" { "Sharing" }
+                        a href="/calendar" { "Review calendar" }
+                        a href="/overdue" { "Overdue" }
+                        a href="/log" { "Log" }
+                    }
+                }
+                main { (body) }
             }
         }
     }
-    let body = format!(
-        r#"<section><h2>Checkpoint</h2><p>Every number on this page was read at this signed checkpoint. Check it yourself with <code>accord verify --url</code>.</p><pre>{note}</pre></section>
-<section><h2>Parties</h2><table><thead><tr><th>id</th><th>name</th><th>kind</th><th>region</th><th>keys</th><th>checks answered</th><th>on time</th></tr></thead><tbody>{parties}</tbody></table></section>
-<section><h2>Recent entries</h2><table><thead><tr><th>#</th><th>sequenced at</th><th>type</th><th>signer</th></tr></thead><tbody>{recent}</tbody></table></section>
-<section><h2>For machines</h2><p><a href="/checkpoint">/checkpoint</a> · <a href="/verifier-key">/verifier-key</a> · <a href="/openapi.json">/openapi.json</a> · <a href="/schemas">/schemas</a> · <a href="/metrics">/metrics</a> · <a href="/parties">/parties</a></p></section>"#,
-        note = escape(&note),
-    );
-    html.push_str(&layout(&name, &origin, size, &body));
-    Html(html)
+    .into_string()
 }
 
-fn ledger_origin(app: &AppState) -> String {
-    app.ledger.origin().to_owned()
+/// A page as a response: a party's page is private and never stored; a public one is
+/// revalidated on every view.
+pub fn respond(frame: &Frame, html: String) -> Response {
+    let mut res = Html(html).into_response();
+    let h = res.headers_mut();
+    if frame.viewer.is_some() {
+        h.insert(
+            header::CACHE_CONTROL,
+            HeaderValue::from_static("private, no-store"),
+        );
+    } else {
+        h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-cache"));
+    }
+    h.insert(
+        header::VARY,
+        HeaderValue::from_static("Cookie, Authorization"),
+    );
+    res
+}
+
+/// A whole page for the older pages that build their body as a string.
+pub fn layout(title: &str, origin: &str, size: u64, body: &str) -> String {
+    let frame = Frame {
+        instance: "Accord".into(),
+        origin: origin.to_owned(),
+        size,
+        ..Frame::default()
+    };
+    page(&frame, title, PreEscaped(body.to_owned()))
+}
+
+/// The viewer of a request (session cookie or bearer token), if valid.
+pub fn viewer(app: &AppState, headers: &HeaderMap) -> Option<accord_envelope::PartyId> {
+    session::viewer(app, headers)
 }
