@@ -131,7 +131,7 @@ fn the_demo_world_holds_a_year_of_negotiation() {
         catalog.contains("joint-exercises") && catalog.contains("<ins>"),
         "the diff shows the new norm"
     );
-    assert!(catalog.contains("read at tree size"));
+    assert!(catalog.contains("computed at the signed checkpoint of"));
     let negotiations = page("/negotiations");
     assert!(
         negotiations.contains("amend-disclosure-csaf")
