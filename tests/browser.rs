@@ -53,17 +53,20 @@ fn the_dashboard_verifies_in_chromium_and_passes_axe() {
     assert!(out.contains("Seeded the demo world"), "{out}");
     let server = Server::start(&data);
     let shots = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("browser-screenshots");
+    let token = std::fs::read_to_string(data.join("keys/cert-esteria.token")).unwrap();
     let r = node(&[
         "tests/browser/dashboard.mjs",
         &server.url,
         &shots.to_string_lossy(),
+        "cert-esteria",
+        token.trim(),
     ]);
     server.stop();
     assert_eq!(r["errors"], serde_json::json!([]), "{r:#}");
     for p in r["pages"].as_array().unwrap() {
         assert_eq!(p["status"], 200, "{p}");
     }
-    assert_eq!(r["pages"].as_array().unwrap().len(), 6, "{r:#}");
+    assert_eq!(r["pages"].as_array().unwrap().len(), 15, "{r:#}");
     assert_eq!(
         r["violations"],
         serde_json::json!([]),
@@ -72,6 +75,11 @@ fn the_dashboard_verifies_in_chromium_and_passes_axe() {
     );
     let steps = &r["steps"];
     assert_eq!(steps["search"], true, "{steps:#}");
+    assert_eq!(steps["filter"], true, "{steps:#}");
+    assert_eq!(steps["explain"], true, "{steps:#}");
+    assert_eq!(steps["own_view"], true, "{steps:#}");
+    assert_eq!(steps["own_cache"], "private, no-store", "{steps:#}");
+    assert_eq!(steps["signed_out"], true, "{steps:#}");
     assert_eq!(steps["verified"], true, "{steps:#}");
     assert!(
         steps["verified_text"]

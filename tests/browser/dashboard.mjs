@@ -9,7 +9,7 @@ import { mkdirSync, readFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import { chromium } from "playwright-core";
 
-const [base, shots] = process.argv.slice(2);
+const [base, shots, tokenParty, token] = process.argv.slice(2);
 mkdirSync(shots, { recursive: true });
 const require = createRequire(import.meta.url);
 const axeSource = readFileSync(require.resolve("axe-core/axe.min.js"), "utf8");
@@ -63,6 +63,15 @@ try {
     ["/calendar", "calendar"],
     ["/overdue", "overdue"],
     ["/log", "log"],
+    ["/party/cert-aldoria", "party"],
+    ["/party/state-dunmore/indicator/remediation_within_deadline", "explain"],
+    ["/norm/vulnerability-disclosure", "norm"],
+    ["/regions", "regions"],
+    ["/region/europe", "region"],
+    ["/docket", "docket"],
+    ["/docket/2026-002", "case"],
+    ["/intel", "sharing"],
+    ["/login", "login"],
   ]) {
     await visit(path, name);
   }
@@ -76,7 +85,37 @@ try {
   await page.waitForURL("**/log/7");
   report.steps.search = page.url().endsWith("/log/7");
 
+  // A filter in the URL: the overview of one region.
+  await page.goto(base + "/");
+  await page.getByLabel("Region").selectOption("africa");
+  await page.getByRole("button", { name: "Apply" }).click();
+  await page.waitForURL("**/?region=africa**");
+  report.steps.filter = (await page.locator("#parties-by-region tbody tr").count()) === 1;
+
+  // The explain view from a party's indicators.
+  await page.goto(base + "/party/state-dunmore");
+  await page.getByRole("link", { name: "remediation within deadline" }).click();
+  await page.waitForURL("**/indicator/remediation_within_deadline**");
+  report.steps.explain = (await page.locator("#items tbody tr").count()) > 0;
+
+  // A party signs in with its token and sees its own view; signing out removes it.
+  if (token) {
+    await page.goto(base + "/login");
+    await page.getByLabel("Token").fill(token);
+    await page.getByRole("button", { name: "Sign in" }).click();
+    await page.waitForURL("**/party/" + tokenParty);
+    report.steps.own_view = await page.getByRole("heading", { name: "Your view" }).isVisible();
+    report.steps.own_cache = (await (await page.request.get(base + "/party/" + tokenParty)).headers())["cache-control"];
+    await audit("/party/" + tokenParty + " (signed in)");
+    await page.screenshot({ path: `${shots}/party-signed-in.png`, fullPage: true });
+    await page.getByRole("button", { name: "Sign out" }).click();
+    await page.waitForURL(base + "/");
+    await page.goto(base + "/party/" + tokenParty);
+    report.steps.signed_out = (await page.getByRole("heading", { name: "Your view" }).count()) === 0;
+  }
+
   // The in-browser verification of the entry.
+  await page.goto(base + "/log/7");
   const verdict = page.locator("output#verdict");
   await page.waitForFunction(() => /verified|failed/.test(document.querySelector("output#verdict")?.className ?? ""), null, { timeout: 20000 });
   report.steps.verified = (await verdict.getAttribute("class")) === "verified";

@@ -165,9 +165,22 @@ pub async fn party_due(
     let state = core.state();
     let party = crate::registered_party(state, &id)?;
     let now = state.last_at();
-    let regime = state
-        .regime()
-        .ok_or_else(|| Problem::not_found("no charter yet"))?;
+    if state.regime().is_none() {
+        return Err(Problem::not_found("no charter yet"));
+    }
+    let due = case_steps_due(state, party, now);
+    Ok(Json(json!({"party": party.id, "evaluated_at": now, "due": due})).into_response())
+}
+
+/// The case steps that fall to `party` at log time `now`, soonest first: `{case, step}`.
+pub fn case_steps_due(
+    state: &accord_domain::State,
+    party: &accord_domain::state::Party,
+    now: accord_domain::Timestamp,
+) -> Vec<Value> {
+    let Some(regime) = state.regime() else {
+        return Vec::new();
+    };
     let mut due: Vec<Value> = Vec::new();
     for case in state.cases().all() {
         let policy = policy_of(regime, case);
@@ -188,7 +201,7 @@ pub async fn party_due(
         }
     }
     due.sort_by(|a, b| a["step"]["due"].as_str().cmp(&b["step"]["due"].as_str()));
-    Ok(Json(json!({"party": party.id, "evaluated_at": now, "due": due})).into_response())
+    due
 }
 
 /// When a case transition with a valid signature is refused for a procedural reason (a step

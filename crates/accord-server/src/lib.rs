@@ -67,6 +67,17 @@ pub fn router(state: AppState) -> Router {
             get(pages::session::login_form).post(pages::session::login),
         )
         .route("/logout", post(pages::session::logout))
+        .route("/party/{id}", get(pages::party::party))
+        .route(
+            "/party/{id}/indicator/{indicator}",
+            get(pages::party::explain),
+        )
+        .route("/norm/{id}", get(pages::views::norm))
+        .route("/regions", get(pages::views::regions))
+        .route("/region/{id}", get(pages::views::region))
+        .route("/docket", get(pages::views::docket))
+        .route("/docket/{id}", get(pages::views::case))
+        .route("/intel", get(pages::views::intel))
         .route("/catalog", get(pages::regime::catalog))
         .route("/log", get(pages::log::index))
         .route("/log/{index}", get(pages::log::entry))

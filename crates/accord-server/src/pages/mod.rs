@@ -6,9 +6,11 @@
 pub mod charts;
 pub mod log;
 pub mod overview;
+pub mod party;
 pub mod regime;
 pub mod session;
 pub mod table;
+pub mod views;
 
 use accord_sequencer::Core;
 use axum::http::{header, HeaderMap, HeaderValue};

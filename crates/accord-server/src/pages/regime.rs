@@ -29,7 +29,7 @@ fn day(t: accord_domain::Timestamp) -> String {
 }
 
 /// Word-level diff as HTML with `<del>` and `<ins>`.
-fn inline_diff(old: &str, new: &str) -> String {
+pub fn inline_diff(old: &str, new: &str) -> String {
     let mut out = String::new();
     for change in TextDiff::from_words(old, new).iter_all_changes() {
         let text = escape(change.value());

@@ -1,0 +1,667 @@
+//! The norm, region, docket and sharing pages.
+//!
+//! - `/norm/{id}`: status, review and sunset, versions with word diffs, the instruments that
+//!   negotiated it, commitments and the distribution of adherence scores;
+//! - `/regions`, `/region/{id}`: the regional profile against the baseline, members, and a
+//!   comparison of every region's parameters and adherence;
+//! - `/docket`, `/docket/{id}`: cases and their due-process timelines (public parts only);
+//! - `/intel`: public statistics of shared intelligence by TLP level and kind of sharer, and
+//!   the reachability checks.
+
+use std::collections::BTreeMap;
+
+use accord_domain::enforcement::cases::policy_of;
+use accord_domain::indicators::{self, Period};
+use accord_domain::sharing::Tlp;
+use accord_domain::{PartyKind, Timestamp};
+use axum::extract::{Path, Query, State};
+use axum::http::{HeaderMap, Uri};
+use axum::response::Response;
+use maud::{html, PreEscaped};
+
+use super::charts;
+use super::overview::{year, year_of};
+use super::party::{day, missing, name, stage_name, PartyQuery};
+use super::table::{export, Cell, Table};
+use super::{page, respond, viewer, Frame};
+use crate::AppState;
+
+/// `GET /norm/{id}`.
+pub async fn norm(
+    State(app): State<AppState>,
+    headers: HeaderMap,
+    uri: Uri,
+    Path(id): Path<String>,
+    Query(q): Query<PartyQuery>,
+) -> Response {
+    let core = app.ledger.read();
+    let frame = Frame::of(&app, &core, viewer(&app, &headers));
+    let state = core.state();
+    let Some(r) = state.regime() else {
+        return missing(&frame, "No charter has been established yet.");
+    };
+    let Some(n) = id.parse().ok().and_then(|k| r.norms.get(&k)) else {
+        return missing(
+            &frame,
+            &format!("There is no norm `{id}`; see the catalog."),
+        );
+    };
+    let now = state.last_at();
+    let yr = q.year.unwrap_or_else(|| year_of(now));
+    let period = year(yr).unwrap_or(Period { from: now, to: now });
+    let mut versions = Table::new(
+        "versions",
+        "Versions",
+        &["version", "adopted", "instrument", "title"],
+    );
+    for v in &n.versions {
+        versions.row(vec![
+            v.version.to_string().into(),
+            Cell::link(day(v.adopted.at), format!("/log/{}", v.adopted.index)),
+            v.instrument
+                .as_ref()
+                .map(|i| Cell::link(i.to_string(), format!("/negotiations#{i}")))
+                .unwrap_or_else(|| "charter".into()),
+            v.text.title.to_string().into(),
+        ]);
+    }
+    let mut instruments = Table::new(
+        "instruments",
+        "Negotiations about this norm",
+        &["instrument", "kind", "proposed by", "proposed", "status"],
+    );
+    for i in r
+        .instruments
+        .values()
+        .filter(|i| i.subject_norm() == Some(&n.id))
+    {
+        instruments.row(vec![
+            Cell::link(i.id.to_string(), format!("/negotiations#{}", i.id)),
+            i.kind.replace('_', " ").into(),
+            Cell::link(i.proposer.to_string(), format!("/party/{}", i.proposer)),
+            day(i.proposed.at).into(),
+            Cell::status(name(i.status(now))),
+        ]);
+    }
+    let mut committed = Table::new(
+        "commitments",
+        format!("Parties committed, with adherence in {yr}"),
+        &["party", "counts now", "adherence"],
+    );
+    let mut buckets = [0u32; 6];
+    for p in state.parties().values() {
+        let Some(c) = state.commitments().get(&p.id, &n.id) else {
+            continue;
+        };
+        let score = indicators::explain(state, &p.id, "adherence", Some(&n.id), period, now)
+            .ok()
+            .and_then(|e| e.value.percent);
+        buckets[score.map_or(5, |v| ((v / 20.0) as usize).min(4))] += 1;
+        committed.row(vec![
+            Cell::link(p.id.to_string(), format!("/party/{}", p.id)),
+            Cell::status(if c.counts(r, now) { "yes" } else { "no" }),
+            Cell::link(
+                score
+                    .map(|v| format!("{v:.1} %"))
+                    .unwrap_or_else(|| "no data".into()),
+                format!(
+                    "/party/{}/indicator/adherence?norm={}&year={yr}",
+                    p.id, n.id
+                ),
+            ),
+        ]);
+    }
+    let mut dist = Table::new(
+        "distribution",
+        format!("Adherence scores of committed parties, {yr}"),
+        &["score", "parties"],
+    );
+    for (label, count) in [
+        "0–20 %",
+        "20–40 %",
+        "40–60 %",
+        "60–80 %",
+        "80–100 %",
+        "no data",
+    ]
+    .iter()
+    .zip(buckets)
+    {
+        dist.row(vec![(*label).into(), count.to_string().into()]);
+    }
+    if let Some(res) = export(
+        &[&versions, &instruments, &committed, &dist],
+        q.format.as_deref(),
+        q.table.as_deref(),
+    ) {
+        return res;
+    }
+    let current = n.current();
+    let diffs: Vec<(u32, String)> = n
+        .versions
+        .windows(2)
+        .map(|w| {
+            (
+                w[1].version,
+                super::regime::inline_diff(w[0].text.text.as_str(), w[1].text.text.as_str()),
+            )
+        })
+        .collect();
+    let body = html! {
+        section {
+            h2 { (current.text.title) }
+            p { code { (n.id) } " · " span.status.(name(n.status(now)).replace(' ', "_")) { (name(n.status(now))) }
+                " · review " (day(n.review_at)) " · sunset " (day(n.sunset_at)) }
+            blockquote { (current.text.text) }
+            p { strong { "Rationale: " } (current.text.rationale) }
+            p { strong { "Measured by: " } (current.text.indicators.join(", ")) }
+        }
+        section { h2 { "History" } (versions.render(&uri))
+            @for (v, d) in &diffs { details { summary { "What changed in version " (v) } p { (PreEscaped(d)) } } }
+            (instruments.render(&uri)) }
+        section { h2 { "Commitments" }
+            (charts::bars(&dist, &format!("Bar chart of how many committed parties fall in each adherence band for {} in {yr}", n.id)))
+            (dist.export_links(&uri))
+            (committed.render(&uri)) }
+    };
+    respond(
+        &frame,
+        page(&frame, &format!("{} — norm", current.text.title), body),
+    )
+}
+
+/// `GET /regions`: every region compared.
+pub async fn regions(
+    State(app): State<AppState>,
+    headers: HeaderMap,
+    uri: Uri,
+    Query(q): Query<PartyQuery>,
+) -> Response {
+    region_page(app, headers, uri, None, q).await
+}
+
+/// `GET /region/{id}`.
+pub async fn region(
+    State(app): State<AppState>,
+    headers: HeaderMap,
+    uri: Uri,
+    Path(id): Path<String>,
+    Query(q): Query<PartyQuery>,
+) -> Response {
+    region_page(app, headers, uri, Some(id), q).await
+}
+
+async fn region_page(
+    app: AppState,
+    headers: HeaderMap,
+    uri: Uri,
+    id: Option<String>,
+    q: PartyQuery,
+) -> Response {
+    let core = app.ledger.read();
+    let frame = Frame::of(&app, &core, viewer(&app, &headers));
+    let state = core.state();
+    let Some(r) = state.regime() else {
+        return missing(&frame, "No charter has been established yet.");
+    };
+    let now = state.last_at();
+    let yr = q.year.unwrap_or_else(|| year_of(now));
+    let period = year(yr).unwrap_or(Period { from: now, to: now });
+    let mut regions: BTreeMap<String, Vec<&accord_domain::state::Party>> = BTreeMap::new();
+    for p in state
+        .parties()
+        .values()
+        .filter(|p| p.kind != PartyKind::Secretariat)
+    {
+        regions.entry(p.region.to_string()).or_default().push(p);
+    }
+    let profile_of = |id: &str| id.parse().ok().and_then(|k| r.profiles.get(&k));
+    if let Some(id) = &id {
+        if !regions.contains_key(id) && profile_of(id).is_none() {
+            return missing(&frame, &format!("No party or profile is in region `{id}`."));
+        }
+    }
+    // Parameters of every region side by side, with the baseline.
+    let names: Vec<String> = regions.keys().cloned().collect();
+    let mut head = vec!["parameter", "baseline", "bounds"];
+    head.extend(names.iter().map(String::as_str));
+    let mut params = Table::new(
+        "parameters",
+        "Effective parameters by region (tailored values marked *)",
+        &head,
+    );
+    let effective: Vec<_> = names
+        .iter()
+        .map(|n| {
+            n.parse()
+                .map(|rid| r.effective_parameters(&rid))
+                .unwrap_or_default()
+        })
+        .collect();
+    for (pname, bound) in &r.parameters {
+        let mut row: Vec<Cell> = vec![
+            pname.to_string().into(),
+            format!("{} {}", bound.default, bound.unit).into(),
+            format!("{}–{}", bound.min, bound.max).into(),
+        ];
+        for e in &effective {
+            row.push(
+                e.get(pname)
+                    .map(|v| {
+                        format!(
+                            "{}{}",
+                            v.value,
+                            if v.origin == "baseline" { "" } else { " *" }
+                        )
+                    })
+                    .unwrap_or_default()
+                    .into(),
+            );
+        }
+        params.row(row);
+    }
+    // Mean adherence of each region's committed parties.
+    let mut adherence = Table::new(
+        "adherence-by-region",
+        format!("Mean adherence score of committed parties, {yr}"),
+        &["region", "mean score"],
+    );
+    for (rname, members) in &regions {
+        let scores: Vec<f64> = members
+            .iter()
+            .flat_map(|p| {
+                state
+                    .commitments()
+                    .of(&p.id)
+                    .into_iter()
+                    .flat_map(|m| m.keys())
+                    .map(move |n| (p, n))
+            })
+            .filter_map(|(p, n)| {
+                indicators::explain(state, &p.id, "adherence", Some(n), period, now)
+                    .ok()?
+                    .value
+                    .percent
+            })
+            .collect();
+        let mean = if scores.is_empty() {
+            0.0
+        } else {
+            scores.iter().sum::<f64>() / scores.len() as f64
+        };
+        adherence.row(vec![
+            Cell::link(rname.clone(), format!("/region/{rname}")),
+            format!("{mean:.1}").into(),
+        ]);
+    }
+    let mut members = Table::new("members", "Members", &["party", "kind", "standing"]);
+    let mut profile = Table::new(
+        "profile",
+        "Tailoring against the baseline",
+        &["parameter", "baseline", "region", "unit"],
+    );
+    if let Some(id) = &id {
+        for p in regions.get(id).into_iter().flatten() {
+            members.row(vec![
+                Cell::link(p.display_name.to_string(), format!("/party/{}", p.id)),
+                p.kind.as_str().replace('_', " ").into(),
+                Cell::status(name(
+                    accord_domain::enforcement::standing::standing(state, &p.id, now).standing,
+                )),
+            ]);
+        }
+        if let Some(prof) = profile_of(id) {
+            for (pname, v) in &prof.tailoring {
+                let b = r.parameters.get(pname);
+                profile.row(vec![
+                    pname.to_string().into(),
+                    b.map(|b| b.default.to_string()).unwrap_or_default().into(),
+                    v.to_string().into(),
+                    b.map(|b| b.unit.to_string()).unwrap_or_default().into(),
+                ]);
+            }
+        }
+    }
+    if let Some(res) = export(
+        &[&params, &adherence, &members, &profile],
+        q.format.as_deref(),
+        q.table.as_deref(),
+    ) {
+        return res;
+    }
+    let title = id
+        .as_ref()
+        .map(|i| format!("Region {i}"))
+        .unwrap_or_else(|| "Regions".into());
+    let body = html! {
+        @if let Some(id) = &id {
+            section {
+                h2 { "Profile of " (id) }
+                @match profile_of(id) {
+                    Some(p) => { p { "Adopted " (day(p.adopted.at)) " by instrument " a href={"/negotiations#" (p.instrument)} { (p.instrument) } "; working languages " (p.languages.iter().map(|l| l.to_string()).collect::<Vec<_>>().join(", ")) "." } (profile.render(&uri)) }
+                    None => { p { "This region has adopted no profile: the baseline applies." } }
+                }
+            }
+            section { h2 { "Members" } (members.render(&uri)) }
+        }
+        section {
+            h2 { "Regions compared" }
+            (charts::bars(&adherence, &format!("Bar chart of the mean adherence score of each region's committed parties in {yr}")))
+            (adherence.export_links(&uri))
+            (params.render(&uri))
+            p { "Regions: " @for n in &names { a href={"/region/" (n)} { (n) } " " } }
+        }
+    };
+    respond(&frame, page(&frame, &title, body))
+}
+
+/// `GET /docket`.
+pub async fn docket(
+    State(app): State<AppState>,
+    headers: HeaderMap,
+    uri: Uri,
+    Query(q): Query<PartyQuery>,
+) -> Response {
+    let core = app.ledger.read();
+    let frame = Frame::of(&app, &core, viewer(&app, &headers));
+    let state = core.state();
+    let now = state.last_at();
+    let mut cases = Table::new(
+        "cases",
+        "Cases, newest first",
+        &[
+            "case",
+            "complainant",
+            "respondent",
+            "norm",
+            "alleged",
+            "stage",
+            "finding",
+        ],
+    );
+    if let Some(r) = state.regime() {
+        let mut all: Vec<_> = state.cases().all().collect();
+        all.sort_by(|a, b| b.alleged.index.cmp(&a.alleged.index));
+        for c in all {
+            cases.row(vec![
+                Cell::link(c.case.to_string(), format!("/docket/{}", c.case)),
+                Cell::link(
+                    c.complainant.to_string(),
+                    format!("/party/{}", c.complainant),
+                ),
+                Cell::link(c.respondent.to_string(), format!("/party/{}", c.respondent)),
+                Cell::link(c.norm.to_string(), format!("/norm/{}", c.norm)),
+                day(c.alleged.at).into(),
+                Cell::status(stage_name(&c.stage(policy_of(r, c), now))),
+                c.final_finding()
+                    .map(|f| name(f.finding))
+                    .unwrap_or_default()
+                    .into(),
+            ]);
+        }
+    }
+    if let Some(res) = export(&[&cases], q.format.as_deref(), q.table.as_deref()) {
+        return res;
+    }
+    let body = html! { section { h2 { "The docket" } p { "Every case with its stage now; each page shows its due-process timeline. Evidence stays confidential; only its existence and markings are public." } (cases.render(&uri)) } };
+    respond(&frame, page(&frame, "Docket", body))
+}
+
+/// `GET /docket/{id}`: one case's timeline.
+pub async fn case(
+    State(app): State<AppState>,
+    headers: HeaderMap,
+    uri: Uri,
+    Path(id): Path<String>,
+    Query(q): Query<PartyQuery>,
+) -> Response {
+    let core = app.ledger.read();
+    let frame = Frame::of(&app, &core, viewer(&app, &headers));
+    let state = core.state();
+    let (Some(r), Some(c)) = (
+        state.regime(),
+        id.parse().ok().and_then(|k| state.cases().get(&k)),
+    ) else {
+        return missing(&frame, &format!("There is no case `{id}`."));
+    };
+    let now = state.last_at();
+    let policy = policy_of(r, c);
+    let mut steps: Vec<(Timestamp, Cell, String, u64)> = vec![(
+        c.alleged.at,
+        "allegation".into(),
+        format!("by {}", c.complainant),
+        c.alleged.index,
+    )];
+    if let Some((ok, e)) = &c.admissibility {
+        steps.push((
+            e.at,
+            "admissibility".into(),
+            if *ok {
+                "admissible; notice to the respondent".into()
+            } else {
+                "inadmissible".to_owned()
+            },
+            e.index,
+        ));
+    }
+    if let Some(e) = &c.response {
+        steps.push((
+            e.at,
+            "response".into(),
+            format!("by {}", c.respondent),
+            e.index,
+        ));
+    }
+    for p in c.dissolved.iter().chain(c.panel.iter()) {
+        steps.push((
+            p.convened.at,
+            "panel convened".into(),
+            p.members
+                .iter()
+                .map(|m| m.to_string())
+                .collect::<Vec<_>>()
+                .join(", "),
+            p.convened.index,
+        ));
+        for (m, v) in &p.votes {
+            steps.push((
+                v.entry.at,
+                "vote".into(),
+                format!("{m}: {}", name(v.finding)),
+                v.entry.index,
+            ));
+        }
+    }
+    if let Some(f) = &c.finding {
+        steps.push((
+            f.entry.at,
+            "finding".into(),
+            format!(
+                "{}{}",
+                name(f.finding),
+                f.severity
+                    .map(|s| format!(", severity {s}"))
+                    .unwrap_or_default()
+            ),
+            f.entry.index,
+        ));
+    }
+    if let Some(a) = &c.appeal {
+        steps.push((
+            a.entry.at,
+            "appeal".into(),
+            format!("by {}", a.by),
+            a.entry.index,
+        ));
+    }
+    if let Some((_, e)) = &c.plan {
+        steps.push((e.at, "remediation plan".into(), String::new(), e.index));
+    }
+    for (d, e) in &c.reviews {
+        steps.push((e.at, "review".into(), name(d), e.index));
+    }
+    for (rf, e) in &c.refusals {
+        steps.push((
+            e.at,
+            Cell::status("refused attempt"),
+            format!("{} tried {} ({})", rf.by, rf.attempted, rf.rule),
+            e.index,
+        ));
+    }
+    steps.sort_by_key(|s| s.3);
+    let mut timeline = Table::new(
+        "timeline",
+        "Due-process timeline",
+        &["date", "step", "detail", "entry"],
+    );
+    for (at, step, detail, index) in steps {
+        timeline.row(vec![
+            day(at).into(),
+            step,
+            detail.into(),
+            Cell::link(index.to_string(), format!("/log/{index}")),
+        ]);
+    }
+    let mut next = Table::new("next", "What is due next", &["step", "by", "due"]);
+    for s in c.next_steps(policy, now) {
+        let v = serde_json::to_value(&s).unwrap_or_default();
+        next.row(vec![
+            v["entry_type"].as_str().unwrap_or("").into(),
+            serde_json::to_string(&v["actor"])
+                .unwrap_or_default()
+                .trim_matches('"')
+                .replace(['{', '}', '"'], "")
+                .into(),
+            v["due"]
+                .as_str()
+                .map(|d| d.chars().take(10).collect::<String>())
+                .unwrap_or_default()
+                .into(),
+        ]);
+    }
+    if let Some(res) = export(&[&timeline, &next], q.format.as_deref(), q.table.as_deref()) {
+        return res;
+    }
+    let body = html! {
+        section {
+            h2 { "Case " (c.case) }
+            p { a href={"/party/" (c.complainant)} { (c.complainant) } " against " a href={"/party/" (c.respondent)} { (c.respondent) }
+                " under norm " a href={"/norm/" (c.norm)} { (c.norm) } ", judged under enforcement policy version " (c.policy) "." }
+            p { strong { "Stage now: " } span.status { (stage_name(&c.stage(policy, now))) } }
+            blockquote { (c.summary) }
+        }
+        section { (timeline.render(&uri)) (next.render(&uri)) }
+    };
+    respond(&frame, page(&frame, &format!("Case {}", c.case), body))
+}
+
+/// `GET /intel`: public statistics of shared intelligence and the reachability checks.
+pub async fn intel(
+    State(app): State<AppState>,
+    headers: HeaderMap,
+    uri: Uri,
+    Query(q): Query<PartyQuery>,
+) -> Response {
+    let core = app.ledger.read();
+    let frame = Frame::of(&app, &core, viewer(&app, &headers));
+    let state = core.state();
+    let now = state.last_at();
+    let mut by_tlp = Table::new(
+        "by-tlp",
+        "Live shared objects by TLP level",
+        &["marking", "objects"],
+    );
+    let mut by_kind = Table::new(
+        "by-sector",
+        "Live shared objects by kind of sharer",
+        &["sharer kind", "objects"],
+    );
+    let mut tlp: BTreeMap<Tlp, u64> = Tlp::ALL.iter().map(|t| (*t, 0)).collect();
+    let mut kinds: BTreeMap<&str, u64> = BTreeMap::new();
+    for v in state
+        .sharing()
+        .collections()
+        .values()
+        .flat_map(|c| c.added.iter())
+        .filter(|v| v.withdrawn.is_none())
+    {
+        *tlp.entry(v.tlp).or_default() += 1;
+        if let Some(p) = state.party(&v.by) {
+            *kinds.entry(p.kind.as_str()).or_default() += 1;
+        }
+    }
+    for (t, n) in &tlp {
+        by_tlp.row(vec![t.label().into(), n.to_string().into()]);
+    }
+    for (k, n) in &kinds {
+        by_kind.row(vec![k.replace('_', " ").into(), n.to_string().into()]);
+    }
+    let mut checks = Table::new(
+        "reachability",
+        "Reachability checks",
+        &[
+            "check",
+            "issued",
+            "deadline",
+            "addressed",
+            "on time",
+            "late",
+            "no answer yet",
+        ],
+    );
+    let mut rate = Table::new(
+        "reachability-rate",
+        "Share of addressed parties answering on time, per check",
+        &["check", "on time %"],
+    );
+    let mut all: Vec<_> = state.checks().values().collect();
+    all.sort_by_key(|c| c.issued.index);
+    for c in &all {
+        let on_time = c.acks.values().filter(|a| a.on_time).count();
+        let late = c.acks.len() - on_time;
+        let missing = c.addressed.len().saturating_sub(c.acks.len());
+        checks.row(vec![
+            c.id.to_string().into(),
+            day(c.issued.at).into(),
+            day(c.deadline).into(),
+            c.addressed.len().to_string().into(),
+            on_time.to_string().into(),
+            late.to_string().into(),
+            if c.deadline < now {
+                format!("{missing} (missed)")
+            } else {
+                missing.to_string()
+            }
+            .into(),
+        ]);
+        rate.row(vec![
+            c.id.to_string().into(),
+            format!(
+                "{:.0}",
+                100.0 * on_time as f64 / c.addressed.len().max(1) as f64
+            )
+            .into(),
+        ]);
+    }
+    if let Some(res) = export(
+        &[&by_tlp, &by_kind, &checks, &rate],
+        q.format.as_deref(),
+        q.table.as_deref(),
+    ) {
+        return res;
+    }
+    let body = html! {
+        section {
+            h2 { "Shared threat intelligence" }
+            p { "Counts only: who may read an object is decided by its TLP marking, its sharing group and the reader's tier; objects are served over TAXII 2.1 at " code { "/taxii2/" } " to parties with a token. " (state.sharing().groups().len()) " sharing groups." }
+            (charts::bars(&by_tlp, "Bar chart of live shared objects by TLP level")) (by_tlp.export_links(&uri))
+            (by_kind.render(&uri))
+        }
+        section {
+            h2 { "Reachability" }
+            (charts::lines(&rate, "Line chart of the share of parties answering each reachability check on time")) (rate.export_links(&uri))
+            (checks.render(&uri))
+        }
+    };
+    respond(&frame, page(&frame, "Sharing and reachability", body))
+}
