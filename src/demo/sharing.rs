@@ -176,7 +176,7 @@ pub(super) fn timeline(rng: &mut Rng) -> Vec<(u64, Action)> {
                 marking,
                 d,
                 &format!("[ipv4-addr:value = '198.51.100.{}']", octet + n % 10),
-                "Mass scanning of exposed management interfaces.",
+                &format!("Mass scanning of exposed management interfaces, seen by {by}."),
             ),
         ));
     }

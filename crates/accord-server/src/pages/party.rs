@@ -112,7 +112,7 @@ pub async fn party(
                 .unwrap_or_default(),
             c.measures
                 .iter()
-                .map(|m| name(m))
+                .map(name)
                 .collect::<Vec<_>>()
                 .join(", ")
                 .into(),
@@ -436,7 +436,7 @@ fn reports_timeline(state: &accord_domain::State, party: &PartyId) -> Table {
             ],
         ));
     }
-    rows.sort_by(|a, b| b.0.cmp(&a.0));
+    rows.sort_by_key(|r| std::cmp::Reverse(r.0));
     let mut t = Table::new(
         "reports",
         "Reports, newest first",

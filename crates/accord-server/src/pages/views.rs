@@ -381,7 +381,7 @@ pub async fn docket(
     );
     if let Some(r) = state.regime() {
         let mut all: Vec<_> = state.cases().all().collect();
-        all.sort_by(|a, b| b.alleged.index.cmp(&a.alleged.index));
+        all.sort_by_key(|c| std::cmp::Reverse(c.alleged.index));
         for c in all {
             cases.row(vec![
                 Cell::link(c.case.to_string(), format!("/docket/{}", c.case)),
