@@ -42,6 +42,7 @@ fn the_browser_verifier_passes_the_rust_known_answer_vectors() {
     assert_eq!(r["roots"], 8, "{r}");
     assert_eq!(r["inclusion"], 5, "{r}");
     assert_eq!(r["corrupted"], 10, "{r}");
+    assert_eq!(r["consistency"], 4, "{r}");
     assert_eq!(r["notes"], 2, "{r}");
 }
 
@@ -81,6 +82,8 @@ fn the_dashboard_verifies_in_chromium_and_passes_axe() {
     assert_eq!(steps["own_cache"], "private, no-store", "{steps:#}");
     assert_eq!(steps["signed_out"], true, "{steps:#}");
     assert_eq!(steps["verified"], true, "{steps:#}");
+    assert_eq!(steps["consistency"]["verified"], true, "{steps:#}");
+    assert_eq!(steps["consistency_tampered"], true, "{steps:#}");
     assert!(
         steps["verified_text"]
             .as_str()

@@ -328,13 +328,36 @@ fn measure(args: &BenchArgs, root: &Path) -> Result<Vec<Row>> {
         (args.entries >= 1_000_000).then_some(secs <= 60.0 * args.entries as f64 / 1e6),
     ));
 
-    // 7. Peak memory of a real server process serving that log.
-    let (rss_mib, startup) = serve_and_measure_rss(&big_dir, args.entries)?;
+    // 7. Peak memory of a real server process serving that log, and its dashboard pages.
+    let (rss_mib, startup, pages) = serve_and_measure_rss(&big_dir, args.entries)?;
     rows.push(row(
         &format!("serve: peak RSS with a {}-entry log", args.entries),
         format!("{rss_mib:.0} MiB (ready in {:.1} s)", startup.as_secs_f64()),
         "<= 300 MiB for 1,000,000",
         (args.entries >= 1_000_000).then_some(rss_mib <= 300.0),
+    ));
+    let judged = args.entries >= 1_000_000;
+    rows.push(row(
+        &format!(
+            "dashboard: {} pages × {} renders with a {}-entry log, p50 / p95 / slowest page's p95",
+            pages.pages, pages.renders, args.entries
+        ),
+        format!(
+            "{:.1} ms / {:.1} ms / {:.1} ms ({})",
+            pages.p50, pages.p95, pages.slowest.1, pages.slowest.0
+        ),
+        "p95 <= 100 ms",
+        judged.then_some(pages.slowest.1 <= 100.0),
+    ));
+    rows.push(row(
+        "dashboard: heaviest page, HTML + CSS + JS before charts",
+        format!(
+            "{:.0} KB ({})",
+            pages.heaviest.1 as f64 / 1000.0,
+            pages.heaviest.0
+        ),
+        "<= 300 KB",
+        judged.then_some(pages.heaviest.1 <= 300_000),
     ));
     rows.push(row(
         "bench process: peak RSS",
@@ -562,6 +585,15 @@ where
     Ok(all)
 }
 
+/// The `q` quantile of latencies, in milliseconds (nearest rank).
+fn quantile(mut lat: Vec<Duration>, q: f64) -> f64 {
+    if lat.is_empty() {
+        return 0.0;
+    }
+    lat.sort();
+    lat[((lat.len() as f64 - 1.0) * q).round() as usize].as_secs_f64() * 1e3
+}
+
 pub(crate) fn percentiles(mut lat: Vec<Duration>) -> (f64, f64) {
     if lat.is_empty() {
         return (0.0, 0.0);
@@ -759,7 +791,100 @@ impl Drop for ServerChild {
 }
 
 /// Starts the real `accord serve` on the log, exercises it, and reads its peak RSS.
-fn serve_and_measure_rss(dir: &Path, entries: u64) -> Result<(f64, Duration)> {
+/// Dashboard page timings.
+struct PageTimes {
+    pages: usize,
+    renders: usize,
+    p50: f64,
+    p95: f64,
+    /// The page with the highest p95, and that p95 (ms).
+    slowest: (String, f64),
+    /// The page with the most bytes of HTML, CSS and JS (charts' SVG excluded), and its size.
+    heaviest: (String, usize),
+}
+
+/// Renders every dashboard page `renders` times on a server over a big log.
+fn time_pages(addr: &str, entries: u64, renders: usize) -> Result<PageTimes> {
+    let agent: ureq::Agent = ureq::Agent::config_builder()
+        .http_status_as_error(false)
+        .build()
+        .into();
+    let paths = [
+        "/".to_owned(),
+        "/catalog".into(),
+        "/negotiations".into(),
+        "/calendar".into(),
+        "/overdue".into(),
+        "/regions".into(),
+        "/region/global".into(),
+        "/docket".into(),
+        "/intel".into(),
+        "/log".into(),
+        format!("/log/{}", entries / 2),
+        "/party/party-00042".into(),
+        "/party/party-00042/indicator/reachability".into(),
+        "/norm/gge-a".into(),
+    ];
+    let script = {
+        let mut res = agent
+            .get(&format!("http://{addr}/assets/verify.js"))
+            .call()?;
+        res.body_mut().read_to_vec()?.len()
+    };
+    let mut all = Vec::new();
+    let mut slowest = (String::new(), 0.0f64);
+    let mut heaviest = (String::new(), 0usize);
+    for path in &paths {
+        let mut times = Vec::with_capacity(renders);
+        for _ in 0..renders {
+            let started = Instant::now();
+            let mut res = agent
+                .get(&format!("http://{addr}{path}"))
+                .header("accept", "text/html")
+                .call()?;
+            let body = res
+                .body_mut()
+                .with_config()
+                .limit(1 << 24)
+                .read_to_string()?;
+            times.push(started.elapsed());
+            if !res.status().is_success() {
+                bail!("GET {path}: HTTP {}", res.status());
+            }
+            // Charts are inline SVG: what counts is the page without them.
+            let mut weight = body.len();
+            let mut rest = body.as_str();
+            while let Some(i) = rest.find("<svg") {
+                let end = rest[i..].find("</svg>").map_or(rest.len() - i, |j| j + 6);
+                weight -= end;
+                rest = &rest[i + end..];
+            }
+            if body.contains("/assets/verify.js") {
+                weight += script;
+            }
+            if weight > heaviest.1 {
+                heaviest = (path.clone(), weight);
+            }
+        }
+        let p95 = quantile(times.clone(), 0.95);
+        if p95 > slowest.1 {
+            slowest = (path.clone(), p95);
+        }
+        all.extend(times);
+    }
+    let n = all.len();
+    let (p50, p95) = (quantile(all.clone(), 0.5), quantile(all, 0.95));
+    Ok(PageTimes {
+        pages: paths.len(),
+        renders: n / paths.len(),
+        p50,
+        p95,
+        slowest,
+        heaviest,
+    })
+}
+
+fn serve_and_measure_rss(dir: &Path, entries: u64) -> Result<(f64, Duration, PageTimes)> {
     let server = ServerChild::start(dir)?;
     let addr = server.addr.clone();
     let agent: ureq::Agent = ureq::Agent::config_builder()
@@ -789,10 +914,11 @@ fn serve_and_measure_rss(dir: &Path, entries: u64) -> Result<(f64, Duration)> {
         get(&format!("/tile/0/{path}"))?;
         get(&format!("/tile/entries/{path}"))?;
     }
+    let pages = time_pages(&addr, entries, 20)?;
     let rss = server
         .peak_rss_mib()
         .context("reading the server's peak RSS")?;
-    Ok((rss, server.ready))
+    Ok((rss, server.ready, pages))
 }
 
 fn wait_or_kill(child: &mut Child) -> Result<()> {

@@ -30,6 +30,11 @@ const report = { pages: [], violations: [], errors: [], steps: {} };
 try {
   const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
   const page = await context.newPage();
+  const flip = (b64) => {
+    const bytes = Buffer.from(b64, "base64");
+    bytes[0] ^= 1;
+    return bytes.toString("base64");
+  };
   page.on("pageerror", (e) => report.errors.push(String(e)));
 
   const visit = async (path, name) => {
@@ -114,6 +119,26 @@ try {
     report.steps.signed_out = (await page.getByRole("heading", { name: "Your view" }).count()) === 0;
   }
 
+  // The log only grew: the consistency of an early checkpoint with the latest, in the page.
+  await page.goto(base + "/log/checkpoints");
+  await page.waitForFunction(() => /verified|failed/.test(document.querySelector("output#verdict")?.className ?? ""), null, { timeout: 20000 });
+  report.steps.consistency = {
+    verified: (await page.locator("output#verdict").getAttribute("class")) === "verified",
+    text: await page.locator("output#verdict").textContent(),
+  };
+  await audit("/log/checkpoints");
+  await page.screenshot({ path: `${shots}/checkpoints.png`, fullPage: true });
+  await page.route("**/proof/consistency*", async (route) => {
+    const response = await route.fetch();
+    const json = await response.json();
+    json.proof[json.proof.length - 1] = flip(json.proof[json.proof.length - 1]);
+    await route.fulfill({ response, json });
+  });
+  await page.reload();
+  await page.waitForFunction(() => /verified|failed/.test(document.querySelector("output#verdict")?.className ?? ""), null, { timeout: 20000 });
+  report.steps.consistency_tampered = (await page.locator("output#verdict").getAttribute("class")) === "failed";
+  await page.unroute("**/proof/consistency*");
+
   // The in-browser verification of the entry.
   await page.goto(base + "/log/7");
   const verdict = page.locator("output#verdict");
@@ -124,11 +149,6 @@ try {
   await page.screenshot({ path: `${shots}/entry-verified.png`, fullPage: true });
 
   // A tampered inclusion proof must fail, in plain view.
-  const flip = (b64) => {
-    const bytes = Buffer.from(b64, "base64");
-    bytes[0] ^= 1;
-    return bytes.toString("base64");
-  };
   await page.route("**/proof/inclusion*", async (route) => {
     const response = await route.fetch();
     const json = await response.json();

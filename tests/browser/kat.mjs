@@ -51,6 +51,27 @@ for (const { index, size, proof } of vectors.inclusion) {
   }
 }
 
+// Consistency proofs verify, and corrupted or mismatched ones fail.
+let consistencyChecked = 0;
+for (const { old, new: size, proof } of vectors.consistency) {
+  const hashes = proof.map(v.fromHex);
+  const oldRoot = v.fromHex(vectors.roots_hex[old - 1]);
+  const newRoot = v.fromHex(vectors.roots_hex[size - 1]);
+  await v.verifyConsistency(old, size, oldRoot, newRoot, hashes);
+  consistencyChecked++;
+  for (let i = 0; i < hashes.length; i++) {
+    const bad = hashes.map((h) => h.slice());
+    bad[i][0] ^= 1;
+    const refused = await v.verifyConsistency(old, size, oldRoot, newRoot, bad).then(() => false, () => true);
+    if (!refused) fail(`a corrupted consistency proof ${old}→${size} verified`);
+  }
+  if (old !== size) {
+    const wrongOld = v.fromHex(vectors.roots_hex[(old % 8)]);
+    const refused = await v.verifyConsistency(old, size, wrongOld, newRoot, hashes).then(() => false, () => true);
+    if (!refused && old % 8 !== old - 1) fail(`a consistency proof ${old}→${size} verified against another old root`);
+  }
+}
+
 // Signed notes: published keys and signatures.
 const peter = await v.parseVerifierKey(vectors.note.peter_vkey);
 const enoch = await v.parseVerifierKey(vectors.note.enoch_vkey);
@@ -74,4 +95,4 @@ const bundle = new Uint8Array([0, 2, 7, 8, 0, 0, 0, 1, 9]);
 const parts = v.splitBundle(bundle);
 if (parts.length !== 3 || parts[0][1] !== 8 || parts[1].length !== 0 || parts[2][0] !== 9) fail("bundle split");
 
-console.log(JSON.stringify({ roots: 8, inclusion: vectors.inclusion.length, corrupted, notes: 2 }));
+console.log(JSON.stringify({ roots: 8, inclusion: vectors.inclusion.length, corrupted, consistency: consistencyChecked, notes: 2 }));

@@ -84,6 +84,53 @@ export async function rootFromInclusionProof(index, size, leaf, proof) {
   return r;
 }
 
+/**
+ * RFC 9162 §2.1.4.2: checks that a tree of `newSize` leaves with root `newRoot` extends the
+ * tree of `oldSize` leaves with root `oldRoot`, by the consistency `proof`. Throws why not.
+ */
+export async function verifyConsistency(oldSize, newSize, oldRoot, newRoot, proof) {
+  const m = BigInt(oldSize);
+  const n = BigInt(newSize);
+  if (m > n) throw new Error(`the old tree (${oldSize}) is larger than the new one (${newSize})`);
+  if (m === n) {
+    if (proof.length !== 0) throw new Error("equal sizes need an empty proof");
+    if (!equal(oldRoot, newRoot)) throw new Error("equal sizes, different roots");
+    return;
+  }
+  if (m === 0n) return;
+  let path = proof.slice();
+  if ((m & (m - 1n)) === 0n) path = [oldRoot, ...path];
+  if (path.length === 0) throw new Error("the consistency proof is empty");
+  let fn = m - 1n;
+  let sn = n - 1n;
+  while ((fn & 1n) === 1n) {
+    fn >>= 1n;
+    sn >>= 1n;
+  }
+  let fr = path[0];
+  let sr = path[0];
+  for (const c of path.slice(1)) {
+    if (sn === 0n) throw new Error("the consistency proof is longer than the tree is deep");
+    if ((fn & 1n) === 1n || fn === sn) {
+      fr = await nodeHash(c, fr);
+      sr = await nodeHash(c, sr);
+      if ((fn & 1n) === 0n) {
+        while ((fn & 1n) === 0n && fn !== 0n) {
+          fn >>= 1n;
+          sn >>= 1n;
+        }
+      }
+    } else {
+      sr = await nodeHash(sr, c);
+    }
+    fn >>= 1n;
+    sn >>= 1n;
+  }
+  if (sn !== 0n) throw new Error("the consistency proof is shorter than the tree is deep");
+  if (!equal(fr, oldRoot)) throw new Error("the proof does not lead to the old signed root");
+  if (!equal(sr, newRoot)) throw new Error("the proof does not lead to the new signed root");
+}
+
 /** A C2SP signed-note verifier key `name+keyid+base64(0x01 || key)`, checked. */
 export async function parseVerifierKey(vkey) {
   const parts = vkey.trim().split("+");
@@ -208,8 +255,48 @@ export async function verifyEntry(base, vkey, index, fetchImpl = fetch) {
   };
 }
 
+/**
+ * Verifies that the checkpoint of `newSize` extends the one of `oldSize`: both signed by the
+ * key, and the consistency proof between their roots.
+ */
+export async function verifyCheckpoints(base, vkey, oldSize, newSize, fetchImpl = fetch) {
+  const verifier = await parseVerifierKey(vkey);
+  const note = async (size) => {
+    const r = await fetchImpl(`${base}/checkpoints?after=${BigInt(size) - 1n}&limit=1`);
+    if (!r.ok) throw new Error(`GET /checkpoints: HTTP ${r.status}`);
+    const [c] = await r.json();
+    if (!c || String(c.tree_size) !== String(size)) throw new Error(`no checkpoint of size ${size}`);
+    return parseCheckpoint(await openNote(c.note, verifier));
+  };
+  const older = await note(oldSize);
+  const newer = await note(newSize);
+  const r = await fetchImpl(`${base}/proof/consistency?old=${oldSize}&new=${newSize}`);
+  if (!r.ok) throw new Error(`GET /proof/consistency: HTTP ${r.status}`);
+  const proof = (await r.json()).proof.map(fromBase64);
+  await verifyConsistency(older.size, newer.size, older.root, newer.root, proof);
+  return { oldSize: Number(older.size), newSize: Number(newer.size), oldRoot: hex(older.root), newRoot: hex(newer.root), signer: `${verifier.name}+${hex(verifier.keyId)}` };
+}
+
 /** Wires a page: `<form data-verify>` with a verifier key field and an `<output>`. */
 export function wire(doc = document) {
+  for (const form of doc.querySelectorAll("form[data-consistency]")) {
+    const out = form.querySelector("output");
+    const run = async (event) => {
+      if (event) event.preventDefault();
+      out.className = "pending";
+      out.textContent = "Verifying in your browser…";
+      try {
+        const r = await verifyCheckpoints(location.origin, form.elements.vkey.value, form.elements.old.value, form.dataset.latest);
+        out.className = "verified";
+        out.textContent = `Verified: the signed tree of ${r.newSize} entries (root ${r.newRoot.slice(0, 16)}…) extends the signed tree of ${r.oldSize} (root ${r.oldRoot.slice(0, 16)}…); both signed by ${r.signer}. Nothing logged before was changed or removed.`;
+      } catch (e) {
+        out.className = "failed";
+        out.textContent = `Verification FAILED: ${e.message}`;
+      }
+    };
+    form.addEventListener("submit", run);
+    run();
+  }
   for (const form of doc.querySelectorAll("form[data-verify]")) {
     const out = form.querySelector("output");
     const run = async (event) => {

@@ -80,6 +80,7 @@ pub fn router(state: AppState) -> Router {
         .route("/intel", get(pages::views::intel))
         .route("/catalog", get(pages::regime::catalog))
         .route("/log", get(pages::log::index))
+        .route("/log/checkpoints", get(pages::log::checkpoints))
         .route("/log/{index}", get(pages::log::entry))
         .route("/assets/verify.js", get(pages::log::verify_js))
         .route("/negotiations", get(pages::regime::negotiations))

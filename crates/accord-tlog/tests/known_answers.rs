@@ -632,6 +632,21 @@ fn the_shared_vector_file_holds_these_vectors() {
             .collect();
         assert_eq!(p, proof);
     }
+    let consistency = v["consistency"].as_array().unwrap();
+    assert_eq!(consistency.len(), CONSISTENCY.len());
+    for (got, (old, new, proof)) in consistency.iter().zip(CONSISTENCY) {
+        assert_eq!(
+            (got["old"].as_u64(), got["new"].as_u64()),
+            (Some(old), Some(new))
+        );
+        let p: Vec<&str> = got["proof"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|s| s.as_str().unwrap())
+            .collect();
+        assert_eq!(p, proof);
+    }
     let note = &v["note"];
     assert_eq!(note["text"], TEXT);
     assert_eq!(note["peter_vkey"], PETER_VKEY);

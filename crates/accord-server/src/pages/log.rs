@@ -8,10 +8,10 @@ use std::fmt::Write as _;
 
 use axum::extract::{Path, Query, State};
 use axum::http::{header, StatusCode};
-use axum::response::{Html, IntoResponse, Redirect, Response};
+use axum::response::{IntoResponse, Redirect, Response};
 use serde::Deserialize;
 
-use super::{escape, layout};
+use super::escape;
 use crate::{decode_entry, AppState};
 
 /// Entries per page of the explorer.
@@ -66,7 +66,7 @@ pub async fn index(State(app): State<AppState>, Query(q): Query<LogQuery>) -> Re
             None => not_found(&app, &format!("no entry has the leaf hash `{h}`")),
         };
     }
-    let (origin, size, note) = published(&app);
+    let (size, note) = published(&app);
     let end = q.before.unwrap_or(size).min(size);
     let start = end.saturating_sub(PAGE);
     let mut rows = String::new();
@@ -92,7 +92,7 @@ pub async fn index(State(app): State<AppState>, Query(q): Query<LogQuery>) -> Re
     };
     let body = format!(
         r#"<section><h2>Signed checkpoint</h2><p>The log holds {size} entries. This is the checkpoint the instance signed last; each entry page checks, in your browser, that the entry is under it.</p><pre>{note}</pre>
-<p>Verifier key: <code>{vkey}</code> — compare it with the key the secretariat published.</p></section>
+<p>Verifier key: <code>{vkey}</code> — compare it with the key the secretariat published. <a href="/log/checkpoints">Check that the log only grew</a>.</p></section>
 <section><h2>Find an entry</h2><form method="get" action="/log" class="inline">
 <label for="entry">Entry index</label> <input id="entry" name="entry" inputmode="numeric" size="10">
 <label for="leaf_hash">or leaf hash (hex)</label> <input id="leaf_hash" name="leaf_hash" size="40">
@@ -103,7 +103,7 @@ pub async fn index(State(app): State<AppState>, Query(q): Query<LogQuery>) -> Re
         first = start,
         last = end.saturating_sub(1),
     );
-    Html(layout("Log explorer", &origin, size, &body)).into_response()
+    framed(&app, "Log explorer", body)
 }
 
 /// `GET /log/{index}`: one entry, its payload, and the in-browser check.
@@ -111,7 +111,7 @@ pub async fn entry(State(app): State<AppState>, Path(index): Path<String>) -> Re
     let Ok(index) = index.parse::<u64>() else {
         return not_found(&app, &format!("`{index}` is not an entry index"));
     };
-    let (origin, size, _) = published(&app);
+    let (size, _) = published(&app);
     if index >= size {
         return not_found(
             &app,
@@ -171,25 +171,89 @@ pub async fn entry(State(app): State<AppState>, Path(index): Path<String>) -> Re
         leaf = hex::encode(stored.leaf_hash),
         payload = escape(&payload),
     );
-    Html(layout(&format!("Log entry {index}"), &origin, size, &body)).into_response()
+    framed(&app, &format!("Log entry {index}"), body)
 }
 
-fn published(app: &AppState) -> (String, u64, String) {
+/// Query of `/log/checkpoints`.
+#[derive(Deserialize)]
+pub struct CheckpointsQuery {
+    /// List checkpoints after this tree size.
+    after: Option<u64>,
+    /// The older checkpoint to check against the latest.
+    old: Option<u64>,
+}
+
+/// `GET /log/checkpoints`: recorded checkpoints, and a check in the reader's browser that the
+/// latest extends an older one (both signatures and the RFC 9162 consistency proof).
+pub async fn checkpoints(
+    State(app): State<AppState>,
+    Query(q): Query<CheckpointsQuery>,
+) -> Response {
+    let (size, _) = published(&app);
+    let after = q.after.unwrap_or(0);
+    let list = app
+        .store
+        .checkpoints_after(after, PAGE as usize)
+        .unwrap_or_default();
+    let old = q
+        .old
+        .or_else(|| list.first().map(|c| c.tree_size))
+        .unwrap_or(1)
+        .min(size.max(1));
+    let mut rows = String::new();
+    for c in &list {
+        let root = c.note.lines().nth(2).unwrap_or("");
+        let _ = write!(
+            rows,
+            "<tr><td>{n}</td><td><code>{root}</code></td><td><code>{digest}…</code></td><td><a href=\"/log/checkpoints?after={after}&amp;old={n}\">check against the latest</a></td></tr>",
+            n = c.tree_size,
+            root = escape(root),
+            digest = &hex::encode(c.state_digest)[..16],
+        );
+    }
+    let next = list
+        .last()
+        .filter(|_| list.len() == PAGE as usize)
+        .map(|c| {
+            format!(
+                "<p><a href=\"/log/checkpoints?after={}\">Later checkpoints</a></p>",
+                c.tree_size
+            )
+        })
+        .unwrap_or_default();
+    let body = format!(
+        r#"<section><h2>Is the log append-only?</h2><p>Your browser fetches the signed checkpoint of the older size and the latest one, checks both Ed25519 signatures against the verifier key and checks the RFC 9162 consistency proof between their roots: if it holds, nothing logged before the older checkpoint was changed or removed.</p>
+<form data-consistency data-latest="{size}"><label for="old">Older tree size</label> <input id="old" name="old" inputmode="numeric" size="10" value="{old}"> <label for="vkey">Verifier key</label> <input id="vkey" name="vkey" size="60" value="{vkey}" spellcheck="false"> <button type="submit">Verify</button>
+<p><output id="verdict" aria-live="polite">Verification needs JavaScript; or run <code>accord verify --url</code>.</output></p></form></section>
+<section><h2>Recorded checkpoints</h2><table><caption>Checkpoints after tree size {after}, with the state digest at each</caption><thead><tr><th scope="col">tree size</th><th scope="col">root (base64)</th><th scope="col">state digest</th><th scope="col">consistency</th></tr></thead><tbody>{rows}</tbody></table>{next}</section>
+<script type="module" src="/assets/verify.js"></script>"#,
+        vkey = escape(&app.ledger.verifier_key()),
+    );
+    framed(&app, "Checkpoints", body)
+}
+
+/// A page of the explorer in the dashboard's frame (checkpoint, navigation).
+fn framed(app: &AppState, title: &str, body: String) -> Response {
+    let frame = {
+        let core = app.ledger.read();
+        super::Frame::of(app, &core, None)
+    };
+    super::respond(&frame, super::page(&frame, title, maud::PreEscaped(body)))
+}
+
+fn published(app: &AppState) -> (u64, String) {
     let core = app.ledger.read();
     let size = core.published().map_or(0, |p| p.checkpoint.size);
     let note = core.published().map(|p| p.note.clone()).unwrap_or_default();
-    (app.ledger.origin().to_owned(), size, note)
+    (size, note)
 }
 
 fn not_found(app: &AppState, why: &str) -> Response {
-    let (origin, size, _) = published(app);
     let body = format!(
         "<section><h2>Not found</h2><p>{}</p><p><a href=\"/log\">Back to the log</a></p></section>",
         escape(why)
     );
-    (
-        StatusCode::NOT_FOUND,
-        Html(layout("Not found", &origin, size, &body)),
-    )
-        .into_response()
+    let mut res = framed(app, "Not found", body);
+    *res.status_mut() = StatusCode::NOT_FOUND;
+    res
 }

@@ -163,17 +163,6 @@ pub fn respond(frame: &Frame, html: String) -> Response {
     res
 }
 
-/// A whole page for the older pages that build their body as a string.
-pub fn layout(title: &str, origin: &str, size: u64, body: &str) -> String {
-    let frame = Frame {
-        instance: "Accord".into(),
-        origin: origin.to_owned(),
-        size,
-        ..Frame::default()
-    };
-    page(&frame, title, PreEscaped(body.to_owned()))
-}
-
 /// The viewer of a request (session cookie or bearer token), if valid.
 pub fn viewer(app: &AppState, headers: &HeaderMap) -> Option<accord_envelope::PartyId> {
     session::viewer(app, headers)

@@ -10,7 +10,7 @@ use axum::response::Html;
 use serde::Deserialize;
 use similar::{ChangeTag, TextDiff};
 
-use super::{escape, layout};
+use super::escape;
 use crate::AppState;
 
 fn status(s: impl serde::Serialize) -> String {
@@ -54,13 +54,13 @@ fn regime_page(
     body: impl FnOnce(&accord_domain::norms::Regime, accord_domain::Timestamp) -> String,
 ) -> Html<String> {
     let core = app.ledger.read();
-    let size = core.published().map_or(0, |p| p.checkpoint.size);
     let state = core.state();
     let body = match state.regime() {
         Some(r) => body(r, state.last_at()),
         None => "<section><p>No charter has been established yet.</p></section>".to_owned(),
     };
-    Html(layout(title, app.ledger.origin(), size, &body))
+    let frame = super::Frame::of(app, &core, None);
+    Html(super::page(&frame, title, maud::PreEscaped(body)))
 }
 
 /// Which catalog versions the catalog page compares.
