@@ -67,7 +67,7 @@ fn the_dashboard_verifies_in_chromium_and_passes_axe() {
     for p in r["pages"].as_array().unwrap() {
         assert_eq!(p["status"], 200, "{p}");
     }
-    assert_eq!(r["pages"].as_array().unwrap().len(), 15, "{r:#}");
+    assert_eq!(r["pages"].as_array().unwrap().len(), 16, "{r:#}");
     assert_eq!(
         r["violations"],
         serde_json::json!([]),

@@ -73,6 +73,7 @@ try {
     ["/norm/vulnerability-disclosure", "norm"],
     ["/regions", "regions"],
     ["/region/europe", "region"],
+    ["/region/europe/report", "region-report"],
     ["/docket", "docket"],
     ["/docket/2026-002", "case"],
     ["/intel", "sharing"],

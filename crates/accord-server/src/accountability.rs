@@ -131,7 +131,12 @@ pub async fn notifications(
 /// Every overdue item of every party at the latest log time: deadlines passed, nothing filed.
 /// A browser (`Accept: text/html`) gets the same list as a page.
 #[utoipa::path(get, path = "/overdue", responses((status = 200, body = Object)))]
-pub async fn overdue(State(app): State<AppState>, headers: HeaderMap) -> Response {
+pub async fn overdue(
+    State(app): State<AppState>,
+    headers: HeaderMap,
+    uri: axum::http::Uri,
+    Query(q): Query<crate::pages::regime::ExportQuery>,
+) -> Response {
     let wants_html = headers
         .get(header::ACCEPT)
         .and_then(|v| v.to_str().ok())
@@ -144,30 +149,43 @@ pub async fn overdue(State(app): State<AppState>, headers: HeaderMap) -> Respons
     let state = core.state();
     let now = state.last_at();
     let items = overdue_items(state, now);
-    if wants_html {
-        let field =
-            |v: &serde_json::Value, k: &str| crate::pages::escape(v[k].as_str().unwrap_or(""));
-        let rows: String = items
-            .iter()
-            .map(|i| {
-                format!(
-                    "<tr><td class=\"nowrap\">{}</td><td><a href=\"/party/{p}\">{p}</a></td><td>{}</td><td>{}</td></tr>",
-                    field(i, "due").chars().take(16).collect::<String>().replace('T', " "),
-                    field(i, "kind").replace('_', " "),
-                    field(i, "item"),
-                    p = field(i, "party"),
-                )
-            })
-            .collect();
-        let body = format!(
-            "<section><h2>Overdue</h2><p>{} items are past their deadline with nothing filed, at log time {now}. Deadlines come from each party's effective parameters; see <a href=\"/overdue\">the JSON</a> and each party's indicators for the explain view.</p><table><caption>Overdue items</caption><thead><tr><th scope=\"col\">due</th><th scope=\"col\">party</th><th scope=\"col\">kind</th><th scope=\"col\">item</th></tr></thead><tbody>{rows}</tbody></table></section>",
-            items.len()
+    if wants_html || q.format.is_some() {
+        use crate::pages::table::{Cell, Table};
+        let mut t = Table::new(
+            "overdue",
+            "Items past their deadline with nothing filed, oldest first",
+            &["due", "party", "kind", "item"],
         );
+        for i in &items {
+            let party = i["party"].as_str().unwrap_or("");
+            t.row(vec![
+                i["due"]
+                    .as_str()
+                    .unwrap_or("")
+                    .chars()
+                    .take(16)
+                    .collect::<String>()
+                    .replace('T', " ")
+                    .into(),
+                Cell::link(party, format!("/party/{party}")),
+                i["kind"].as_str().unwrap_or("").replace('_', " ").into(),
+                i["item"].as_str().unwrap_or("").into(),
+            ]);
+        }
+        if let Some(res) =
+            crate::pages::table::export(&[&t], q.format.as_deref(), q.table.as_deref())
+        {
+            return res;
+        }
         let frame = crate::pages::Frame::of(&app, &core, None);
-        return crate::pages::respond(
-            &frame,
-            crate::pages::page(&frame, "Overdue", maud::PreEscaped(body)),
-        );
+        let body = maud::html! {
+            section {
+                h2 { "Overdue" }
+                p { (items.len()) " items are past their deadline with nothing filed, at log time " (now) ". Deadlines come from each party's effective parameters; see " a href="/overdue" { "the JSON" } " and each party's indicators for the explain view." }
+                (t.render(&uri))
+            }
+        };
+        return crate::pages::respond(&frame, crate::pages::page(&frame, "Overdue", body));
     }
     Json(serde_json::json!({"evaluated_at": now, "overdue": items})).into_response()
 }

@@ -75,6 +75,7 @@ pub fn router(state: AppState) -> Router {
         .route("/norm/{id}", get(pages::views::norm))
         .route("/regions", get(pages::views::regions))
         .route("/region/{id}", get(pages::views::region))
+        .route("/region/{id}/report", get(pages::views::report))
         .route("/docket", get(pages::views::docket))
         .route("/docket/{id}", get(pages::views::case))
         .route("/intel", get(pages::views::intel))

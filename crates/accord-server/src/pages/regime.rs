@@ -6,22 +6,17 @@ use std::fmt::Write as _;
 
 use accord_domain::norms::negotiation::InstrumentStatus;
 use axum::extract::{Query, State};
-use axum::response::Html;
+use axum::http::Uri;
+use axum::response::Response;
 use serde::Deserialize;
 use similar::{ChangeTag, TextDiff};
 
 use super::escape;
+use super::table::{export, Cell, Table};
 use crate::AppState;
 
-fn status(s: impl serde::Serialize) -> String {
-    let name = serde_json::to_value(s)
-        .ok()
-        .and_then(|v| v.as_str().map(str::to_owned))
-        .unwrap_or_default();
-    format!(
-        "<span class=\"status {name}\">{}</span>",
-        escape(&name.replace('_', " "))
-    )
+fn name_of(s: impl serde::Serialize) -> String {
+    super::party::name(s)
 }
 
 fn day(t: accord_domain::Timestamp) -> String {
@@ -47,20 +42,49 @@ pub fn inline_diff(old: &str, new: &str) -> String {
 }
 
 /// Renders a regime page: `body` is built from the regime and the log time of the latest
-/// entry, under the same read of the ledger as the tree size the page says it was read at.
+/// entry, under the same read of the ledger as the checkpoint the page names; it returns the
+/// page's HTML and its tables, which `?format=csv|json&table=` exports.
 fn regime_page(
     app: &AppState,
+    uri: &Uri,
+    export_q: &ExportQuery,
     title: &str,
-    body: impl FnOnce(&accord_domain::norms::Regime, accord_domain::Timestamp) -> String,
-) -> Html<String> {
+    body: impl FnOnce(&accord_domain::norms::Regime, accord_domain::Timestamp) -> (String, Vec<Table>),
+) -> Response {
     let core = app.ledger.read();
     let state = core.state();
-    let body = match state.regime() {
+    let (body, tables) = match state.regime() {
         Some(r) => body(r, state.last_at()),
-        None => "<section><p>No charter has been established yet.</p></section>".to_owned(),
+        None => (
+            "<section><p>No charter has been established yet.</p></section>".to_owned(),
+            Vec::new(),
+        ),
     };
+    if let Some(res) = export(
+        &tables.iter().collect::<Vec<_>>(),
+        export_q.format.as_deref(),
+        export_q.table.as_deref(),
+    ) {
+        return res;
+    }
+    let mut html = body;
+    for t in &tables {
+        html = html.replace(
+            &format!("<!--table:{}-->", t.id),
+            &t.render(uri).into_string(),
+        );
+    }
     let frame = super::Frame::of(app, &core, None);
-    Html(super::page(&frame, title, maud::PreEscaped(body)))
+    super::respond(&frame, super::page(&frame, title, maud::PreEscaped(html)))
+}
+
+/// A table export request.
+#[derive(Deserialize, Default)]
+pub struct ExportQuery {
+    /// `csv` or `json`.
+    pub format: Option<String>,
+    /// The table.
+    pub table: Option<String>,
 }
 
 /// Which catalog versions the catalog page compares.
@@ -68,28 +92,41 @@ fn regime_page(
 pub struct CatalogQuery {
     from: Option<u32>,
     to: Option<u32>,
+    format: Option<String>,
+    table: Option<String>,
 }
 
 /// `GET /catalog`: the norms in force and, with `?from=A&to=B`, what changed between two
 /// catalog versions.
-pub async fn catalog(State(app): State<AppState>, Query(q): Query<CatalogQuery>) -> Html<String> {
-    regime_page(&app, "Norms catalog", |r, now| {
-        let mut rows = String::new();
+pub async fn catalog(
+    State(app): State<AppState>,
+    uri: Uri,
+    Query(q): Query<CatalogQuery>,
+) -> Response {
+    let export_q = ExportQuery {
+        format: q.format.clone(),
+        table: q.table.clone(),
+    };
+    regime_page(&app, &uri, &export_q, "Norms catalog", |r, now| {
+        let mut norms = Table::new(
+            "norms",
+            "The norms of the catalog",
+            &[
+                "norm", "title", "text", "source", "version", "status", "review", "sunset",
+            ],
+        );
         for n in r.norms.values() {
             let t = &n.current().text;
-            let _ = write!(
-                rows,
-                "<tr><td><a href=\"/norms/{id}\"><code>{id}</code></a></td><td><strong>{title}</strong><br>{text}<br><small>Source: {doc}, {reference}</small></td><td>{v}</td><td>{status}</td><td class=\"nowrap\">{review}</td><td class=\"nowrap\">{sunset}</td></tr>",
-                id = escape(n.id.as_str()),
-                title = escape(t.title.as_str()),
-                text = escape(t.text.as_str()),
-                doc = escape(t.source.document.as_str()),
-                reference = escape(t.source.reference.as_str()),
-                v = n.current().version,
-                status = status(n.status(now)),
-                review = day(n.review_at),
-                sunset = day(n.sunset_at),
-            );
+            norms.row(vec![
+                Cell::link(n.id.to_string(), format!("/norm/{}", n.id)),
+                t.title.to_string().into(),
+                t.text.to_string().into(),
+                format!("{}, {}", t.source.document, t.source.reference).into(),
+                n.current().version.to_string().into(),
+                Cell::status(name_of(n.status(now))),
+                day(n.review_at).into(),
+                day(n.sunset_at).into(),
+            ]);
         }
         let latest = r.catalog.len() as u32;
         let mut versions = String::new();
@@ -149,37 +186,59 @@ pub async fn catalog(State(app): State<AppState>, Query(q): Query<CatalogQuery>)
                     format!("<tr><td colspan=\"2\">Catalog versions are 1 to {latest}.</td></tr>")
             }
         }
-        format!(
-            r#"<section><h2>{title}</h2><p>{count} norms; catalog version {latest}. Statuses at log time {now}.</p>
-<table><thead><tr><th>norm</th><th>text</th><th>v</th><th>status</th><th>review</th><th>sunset</th></tr></thead><tbody>{rows}</tbody></table></section>
+        (
+            format!(
+                r#"<section><h2>{title}</h2><p>{count} norms; catalog version {latest}. Statuses at log time {now}.</p>
+<!--table:norms--></section>
 <section><h2>Catalog versions</h2><ul>{versions}</ul>
 <form method="get" action="/catalog"><label for="from">Compare version</label> <input id="from" name="from" type="number" min="1" max="{latest}" value="{from}"> <label for="to">with</label> <input id="to" name="to" type="number" min="1" max="{latest}" value="{to}"> <button>Show changes</button></form></section>
-<section><h2>Changes from version {from} to {to}</h2><table><tbody>{diff}</tbody></table></section>"#,
-            title = escape(r.title.as_str()),
-            count = r.norms.len(),
+<section><h2>Changes from version {from} to {to}</h2><table><caption>Word changes, norm by norm</caption><tbody>{diff}</tbody></table></section>"#,
+                title = escape(r.title.as_str()),
+                count = r.norms.len(),
+            ),
+            vec![norms],
         )
     })
 }
 
 /// `GET /negotiations`: every instrument, where it stands, and its tally.
-pub async fn negotiations(State(app): State<AppState>) -> Html<String> {
-    regime_page(&app, "Negotiations", |r, now| {
-        let (mut open, mut closed) = (String::new(), String::new());
+pub async fn negotiations(
+    State(app): State<AppState>,
+    uri: Uri,
+    Query(q): Query<ExportQuery>,
+) -> Response {
+    regime_page(&app, &uri, &q, "Negotiations", |r, now| {
+        let head = [
+            "instrument",
+            "title",
+            "kind",
+            "proposed by",
+            "status",
+            "comments until",
+            "positions until",
+            "decision rule",
+            "tally by chamber",
+            "explanation",
+            "signatures",
+            "reservations",
+            "amendments",
+        ];
+        let mut open = Table::new("open", "Open negotiations", &head);
+        let mut closed = Table::new("concluded", "Concluded negotiations", &head);
         for i in r.instruments.values() {
             let s = i.status(now);
             let decision = match &i.decision {
                 Some(d) => d.decision.clone(),
                 None => i.compute_decision(),
             };
-            let mut chambers = String::new();
+            let mut chambers = Vec::new();
             for (c, t) in &decision.tally.chambers {
                 if t.eligible == 0 && t.voted() == 0 {
                     continue;
                 }
-                let _ = write!(
-                    chambers,
-                    "{}: {} for, {} against, {} abstaining of {}{}<br>",
-                    escape(c.label()),
+                chambers.push(format!(
+                    "{}: {} for, {} against, {} abstaining of {}{}",
+                    c.label(),
                     t.support,
                     t.object,
                     t.abstain,
@@ -189,55 +248,63 @@ pub async fn negotiations(State(app): State<AppState>) -> Html<String> {
                     } else {
                         ""
                     }
-                );
+                ));
             }
             let reservations: usize = i.signatures.values().map(|s| s.reservations.len()).sum();
-            let row = format!(
-                "<tr><td><a href=\"/instruments/{id}\"><code>{id}</code></a><br>{title}<br><small>{kind}, proposed by {by}</small></td><td>{status}<br><small>comments until {c}<br>positions until {p}</small></td><td>{rule}<br>{chambers}<small>{explanation}</small></td><td>{sig} signatures, {reservations} reservations<br>{amend} amendments</td></tr>",
-                id = escape(i.id.as_str()),
-                title = escape(i.title.as_str()),
-                kind = i.kind.replace('_', " "),
-                by = escape(i.proposer.as_str()),
-                status = status(s),
-                c = day(i.comment_until),
-                p = day(i.positions_until),
-                rule = escape(decision.rule.name()),
-                explanation = escape(&decision.explanation),
-                sig = i.signatures.len(),
-                amend = i.amendments.len(),
-            );
+            let row = vec![
+                Cell::link(i.id.to_string(), format!("/instruments/{}", i.id)),
+                i.title.to_string().into(),
+                i.kind.replace('_', " ").into(),
+                Cell::link(i.proposer.to_string(), format!("/party/{}", i.proposer)),
+                Cell::status(name_of(s)),
+                day(i.comment_until).into(),
+                day(i.positions_until).into(),
+                decision.rule.name().into(),
+                chambers.join("; ").into(),
+                decision.explanation.clone().into(),
+                i.signatures.len().to_string().into(),
+                reservations.to_string().into(),
+                i.amendments.len().to_string().into(),
+            ];
             if matches!(s, InstrumentStatus::Adopted | InstrumentStatus::Rejected) {
-                closed.push_str(&row);
+                closed.row(row);
             } else {
-                open.push_str(&row);
+                open.row(row);
             }
         }
-        let head = "<thead><tr><th>instrument</th><th>status</th><th>decision rule and tally</th><th>signatures</th></tr></thead>";
-        format!(
-            "<section><h2>Open</h2><table>{head}<tbody>{open}</tbody></table></section><section><h2>Concluded</h2><table>{head}<tbody>{closed}</tbody></table></section>"
+        (
+            "<section><h2>Open</h2><!--table:open--></section><section><h2>Concluded</h2><!--table:concluded--></section>".to_owned(),
+            vec![open, closed],
         )
     })
 }
 
 /// `GET /calendar`: the review calendar — every norm's review and sunset dates, soonest first.
-pub async fn calendar(State(app): State<AppState>) -> Html<String> {
-    regime_page(&app, "Review calendar", |r, now| {
+pub async fn calendar(
+    State(app): State<AppState>,
+    uri: Uri,
+    Query(q): Query<ExportQuery>,
+) -> Response {
+    regime_page(&app, &uri, &q, "Review calendar", |r, now| {
         let mut norms: Vec<_> = r.norms.values().filter(|n| n.retired.is_none()).collect();
         norms.sort_by(|a, b| (a.review_at, &a.id).cmp(&(b.review_at, &b.id)));
-        let mut rows = String::new();
+        let mut t = Table::new(
+            "calendar",
+            "Review and sunset dates, soonest review first",
+            &["review", "sunset", "norm", "title", "status"],
+        );
         for n in norms {
-            let _ = write!(
-                rows,
-                "<tr><td class=\"nowrap\">{review}</td><td class=\"nowrap\">{sunset}</td><td><code>{id}</code> {title}</td><td>{status}</td></tr>",
-                review = day(n.review_at),
-                sunset = day(n.sunset_at),
-                id = escape(n.id.as_str()),
-                title = escape(n.current().text.title.as_str()),
-                status = status(n.status(now)),
-            );
+            t.row(vec![
+                day(n.review_at).into(),
+                day(n.sunset_at).into(),
+                Cell::link(n.id.to_string(), format!("/norm/{}", n.id)),
+                n.current().text.title.to_string().into(),
+                Cell::status(name_of(n.status(now))),
+            ]);
         }
-        format!(
-            "<section><h2>Review calendar</h2><p>A norm enters review on its review date and leaves force on its sunset date unless a review renews it. Statuses at log time {now}. <a href=\"/review-calendar\">JSON</a></p><table><thead><tr><th>review</th><th>sunset</th><th>norm</th><th>status</th></tr></thead><tbody>{rows}</tbody></table></section>"
+        (
+            format!("<section><h2>Review calendar</h2><p>A norm enters review on its review date and leaves force on its sunset date unless a review renews it. Statuses at log time {now}. <a href=\"/review-calendar\">JSON</a></p><!--table:calendar--></section>"),
+            vec![t],
         )
     })
 }

@@ -60,7 +60,7 @@ pub async fn norm(
             Cell::link(day(v.adopted.at), format!("/log/{}", v.adopted.index)),
             v.instrument
                 .as_ref()
-                .map(|i| Cell::link(i.to_string(), format!("/negotiations#{i}")))
+                .map(|i| Cell::link(i.to_string(), "/negotiations".to_owned()))
                 .unwrap_or_else(|| "charter".into()),
             v.text.title.to_string().into(),
         ]);
@@ -76,7 +76,7 @@ pub async fn norm(
         .filter(|i| i.subject_norm() == Some(&n.id))
     {
         instruments.row(vec![
-            Cell::link(i.id.to_string(), format!("/negotiations#{}", i.id)),
+            Cell::link(i.id.to_string(), "/negotiations".to_owned()),
             i.kind.replace('_', " ").into(),
             Cell::link(i.proposer.to_string(), format!("/party/{}", i.proposer)),
             day(i.proposed.at).into(),
@@ -338,11 +338,11 @@ async fn region_page(
             section {
                 h2 { "Profile of " (id) }
                 @match profile_of(id) {
-                    Some(p) => { p { "Adopted " (day(p.adopted.at)) " by instrument " a href={"/negotiations#" (p.instrument)} { (p.instrument) } "; working languages " (p.languages.iter().map(|l| l.to_string()).collect::<Vec<_>>().join(", ")) "." } (profile.render(&uri)) }
+                    Some(p) => { p { "Adopted " (day(p.adopted.at)) " by instrument " a href="/negotiations" { (p.instrument) } "; working languages " (p.languages.iter().map(|l| l.to_string()).collect::<Vec<_>>().join(", ")) "." } (profile.render(&uri)) }
                     None => { p { "This region has adopted no profile: the baseline applies." } }
                 }
             }
-            section { h2 { "Members" } (members.render(&uri)) }
+            section { h2 { "Members" } p { a href={"/region/" (id) "/report?year=" (yr)} { "Annual report " (yr) " (printable)" } } (members.render(&uri)) }
         }
         section {
             h2 { "Regions compared" }
@@ -664,4 +664,158 @@ pub async fn intel(
         }
     };
     respond(&frame, page(&frame, "Sharing and reachability", body))
+}
+
+/// `GET /region/{id}/report?year=`: the region's annual report, for print (or "Save as PDF").
+pub async fn report(
+    State(app): State<AppState>,
+    headers: HeaderMap,
+    uri: Uri,
+    Path(id): Path<String>,
+    Query(q): Query<PartyQuery>,
+) -> Response {
+    let core = app.ledger.read();
+    let frame = Frame::of(&app, &core, viewer(&app, &headers));
+    let state = core.state();
+    let Some(r) = state.regime() else {
+        return missing(&frame, "No charter has been established yet.");
+    };
+    let now = state.last_at();
+    let yr = q.year.unwrap_or_else(|| year_of(now));
+    let period = year(yr).unwrap_or(Period { from: now, to: now });
+    let members: Vec<_> = state
+        .parties()
+        .values()
+        .filter(|p| p.region.as_str() == id && p.kind != PartyKind::Secretariat)
+        .collect();
+    if members.is_empty() {
+        return missing(&frame, &format!("No party is in region `{id}`."));
+    }
+    let mut adherence = Table::new(
+        "adherence",
+        format!("Adherence by member and norm, {yr} (percent)"),
+        &["party", "norm", "score"],
+    );
+    let mut scores = Vec::new();
+    for p in &members {
+        for norm in state
+            .commitments()
+            .of(&p.id)
+            .into_iter()
+            .flat_map(|m| m.keys())
+        {
+            let v = indicators::explain(state, &p.id, "adherence", Some(norm), period, now)
+                .ok()
+                .and_then(|e| e.value.percent);
+            if let Some(v) = v {
+                scores.push(v);
+            }
+            adherence.row(vec![
+                Cell::link(p.id.to_string(), format!("/party/{}", p.id)),
+                Cell::link(norm.to_string(), format!("/norm/{norm}")),
+                v.map(|v| format!("{v:.1}"))
+                    .unwrap_or_else(|| "no data".into())
+                    .into(),
+            ]);
+        }
+    }
+    let mut reporting = Table::new(
+        "reporting",
+        format!("Reporting in {yr}"),
+        &[
+            "party",
+            "incident notifications on time",
+            "remediation within deadline",
+            "reachability",
+            "standing",
+            "tier",
+        ],
+    );
+    for p in &members {
+        let pct = |ind: &str| {
+            indicators::explain(state, &p.id, ind, None, period, now)
+                .ok()
+                .map(|e| {
+                    e.value
+                        .percent
+                        .map(|v| {
+                            format!(
+                                "{v:.1} % ({} of {})",
+                                e.value.numerator, e.value.denominator
+                            )
+                        })
+                        .unwrap_or_else(|| "no data".into())
+                })
+                .unwrap_or_default()
+        };
+        let st = accord_domain::enforcement::standing::standing(state, &p.id, now);
+        reporting.row(vec![
+            Cell::link(p.display_name.to_string(), format!("/party/{}", p.id)),
+            pct("incident_notification_timeliness").into(),
+            pct("remediation_within_deadline").into(),
+            pct("reachability").into(),
+            Cell::status(name(st.standing)),
+            Cell::status(name(st.tier)),
+        ]);
+    }
+    let mut cases = Table::new(
+        "cases",
+        format!("Cases involving members, alleged in {yr}"),
+        &["case", "complainant", "respondent", "norm", "stage"],
+    );
+    for c in state
+        .cases()
+        .all()
+        .filter(|c| period.contains(c.alleged.at))
+    {
+        if !members
+            .iter()
+            .any(|p| p.id == c.respondent || p.id == c.complainant)
+        {
+            continue;
+        }
+        cases.row(vec![
+            Cell::link(c.case.to_string(), format!("/docket/{}", c.case)),
+            c.complainant.to_string().into(),
+            c.respondent.to_string().into(),
+            c.norm.to_string().into(),
+            Cell::status(stage_name(&c.stage(policy_of(r, c), now))),
+        ]);
+    }
+    if let Some(res) = export(
+        &[&adherence, &reporting, &cases],
+        q.format.as_deref(),
+        q.table.as_deref(),
+    ) {
+        return res;
+    }
+    let mean = if scores.is_empty() {
+        "no data".to_owned()
+    } else {
+        format!("{:.1} %", scores.iter().sum::<f64>() / scores.len() as f64)
+    };
+    let profile = id.parse().ok().and_then(|k| r.profiles.get(&k));
+    let body = html! {
+        section {
+            h2 { "Annual report " (yr) " — region " (id) }
+            p { "Computed from the log at the signed checkpoint of " (frame.size) " entries (root " code { (frame.root.get(..16).unwrap_or("")) "…" } "), log time " (now) ". Every figure links to its source; " a href="/log" { "check the log" } " yourself. Print this page, or save it as PDF." }
+            ul.figures {
+                li { strong { (members.len()) } "members" }
+                li { strong { (adherence.rows.len()) } "commitments" }
+                li { strong { (mean) } "mean adherence" }
+                li { strong { (cases.rows.len()) } "cases" }
+            }
+            p { @match profile {
+                Some(p) => { "Profile adopted " (day(p.adopted.at)) ", tailoring " (p.tailoring.len()) " parameters against the baseline (" a href={"/region/" (id)} { "details" } ")." }
+                None => { "No regional profile: the baseline parameters apply." }
+            } }
+        }
+        section { h2 { "Reporting and standing" } (reporting.render(&uri)) }
+        section { h2 { "Adherence" } (adherence.render(&uri)) }
+        section { h2 { "Cases" } (cases.render(&uri)) }
+    };
+    respond(
+        &frame,
+        page(&frame, &format!("Annual report {yr}, {id}"), body),
+    )
 }
