@@ -36,6 +36,8 @@ fn tables_export_as_csv_and_json_with_the_page_filters() {
         ("/overdue", "overdue", "due"),
         ("/catalog", "norms", "norm"),
         ("/intel", "reachability", "check"),
+        ("/log", "entries", "leaf hash"),
+        ("/log/checkpoints", "checkpoints", "tree size"),
     ] {
         let (status, ct, body) = get(&url(&format!("{path}?format=json&table={table}")));
         assert_eq!((status, ct.as_str()), (200, "application/json"), "{path}");

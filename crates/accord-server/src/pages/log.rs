@@ -7,11 +7,12 @@
 use std::fmt::Write as _;
 
 use axum::extract::{Path, Query, State};
-use axum::http::{header, StatusCode};
+use axum::http::{header, StatusCode, Uri};
 use axum::response::{IntoResponse, Redirect, Response};
 use serde::Deserialize;
 
 use super::escape;
+use super::table::{export, Cell, Table};
 use crate::{decode_entry, AppState};
 
 /// Entries per page of the explorer.
@@ -38,10 +39,14 @@ pub struct LogQuery {
     entry: Option<String>,
     /// Go to the entry with this leaf hash (hex).
     leaf_hash: Option<String>,
+    /// `csv` or `json`, with `table`.
+    format: Option<String>,
+    /// The table to export.
+    table: Option<String>,
 }
 
 /// `GET /log`: the checkpoint and the latest entries; `?entry=` or `?leaf_hash=` jump to one.
-pub async fn index(State(app): State<AppState>, Query(q): Query<LogQuery>) -> Response {
+pub async fn index(State(app): State<AppState>, uri: Uri, Query(q): Query<LogQuery>) -> Response {
     if let Some(e) = q.entry.as_deref().map(str::trim).filter(|e| !e.is_empty()) {
         return match e.parse::<u64>() {
             Ok(i) => Redirect::to(&format!("/log/{i}")).into_response(),
@@ -69,22 +74,28 @@ pub async fn index(State(app): State<AppState>, Query(q): Query<LogQuery>) -> Re
     let (size, note) = published(&app);
     let end = q.before.unwrap_or(size).min(size);
     let start = end.saturating_sub(PAGE);
-    let mut rows = String::new();
+    let mut table = Table::new(
+        "entries",
+        format!("Entries {start} to {}, newest first", end.saturating_sub(1)),
+        &["#", "sequenced at", "type", "signer", "leaf hash"],
+    );
     if let Ok(entries) = app.store.entries(start, end) {
         for e in entries.iter().rev() {
             if let Some(entry) = decode_entry(&e.data) {
-                let _ = write!(
-                    rows,
-                    "<tr><td><a href=\"/log/{i}\">{i}</a></td><td class=\"nowrap\">{at}</td><td><code>{ty}</code></td><td>{who}</td><td><code>{leaf}…</code></td></tr>",
-                    i = e.index,
-                    at = entry.sequenced_at,
-                    ty = escape(&entry.envelope.entry_type),
-                    who = escape(entry.envelope.signer.party.as_str()),
-                    leaf = &hex::encode(e.leaf_hash)[..16],
-                );
+                table.row(vec![
+                    Cell::link(e.index.to_string(), format!("/log/{}", e.index)),
+                    entry.sequenced_at.to_string().into(),
+                    entry.envelope.entry_type.clone().into(),
+                    entry.envelope.signer.party.to_string().into(),
+                    hex::encode(e.leaf_hash).into(),
+                ]);
             }
         }
     }
+    if let Some(res) = export(&[&table], q.format.as_deref(), q.table.as_deref()) {
+        return res;
+    }
+    let rows = table.render(&uri).into_string();
     let older = if start > 0 {
         format!("<p><a href=\"/log?before={start}\">Older entries</a></p>")
     } else {
@@ -97,11 +108,9 @@ pub async fn index(State(app): State<AppState>, Query(q): Query<LogQuery>) -> Re
 <label for="entry">Entry index</label> <input id="entry" name="entry" inputmode="numeric" size="10">
 <label for="leaf_hash">or leaf hash (hex)</label> <input id="leaf_hash" name="leaf_hash" size="40">
 <button type="submit">Open</button></form></section>
-<section><h2>Entries {first} to {last}</h2><table><thead><tr><th scope="col">#</th><th scope="col">sequenced at</th><th scope="col">type</th><th scope="col">signer</th><th scope="col">leaf hash</th></tr></thead><tbody>{rows}</tbody></table>{older}</section>"#,
+<section><h2>Entries</h2>{rows}{older}</section>"#,
         note = escape(&note),
         vkey = escape(&app.ledger.verifier_key()),
-        first = start,
-        last = end.saturating_sub(1),
     );
     framed(&app, "Log explorer", body)
 }
@@ -181,12 +190,17 @@ pub struct CheckpointsQuery {
     after: Option<u64>,
     /// The older checkpoint to check against the latest.
     old: Option<u64>,
+    /// `csv` or `json`, with `table`.
+    format: Option<String>,
+    /// The table to export.
+    table: Option<String>,
 }
 
 /// `GET /log/checkpoints`: recorded checkpoints, and a check in the reader's browser that the
 /// latest extends an older one (both signatures and the RFC 9162 consistency proof).
 pub async fn checkpoints(
     State(app): State<AppState>,
+    uri: Uri,
     Query(q): Query<CheckpointsQuery>,
 ) -> Response {
     let (size, _) = published(&app);
@@ -200,17 +214,26 @@ pub async fn checkpoints(
         .or_else(|| list.first().map(|c| c.tree_size))
         .unwrap_or(1)
         .min(size.max(1));
-    let mut rows = String::new();
+    let mut table = Table::new(
+        "checkpoints",
+        format!("Checkpoints after tree size {after}, with the state digest at each"),
+        &["tree size", "root (base64)", "state digest", "consistency"],
+    );
     for c in &list {
-        let root = c.note.lines().nth(2).unwrap_or("");
-        let _ = write!(
-            rows,
-            "<tr><td>{n}</td><td><code>{root}</code></td><td><code>{digest}…</code></td><td><a href=\"/log/checkpoints?after={after}&amp;old={n}\">check against the latest</a></td></tr>",
-            n = c.tree_size,
-            root = escape(root),
-            digest = &hex::encode(c.state_digest)[..16],
-        );
+        table.row(vec![
+            c.tree_size.to_string().into(),
+            c.note.lines().nth(2).unwrap_or("").into(),
+            hex::encode(c.state_digest).into(),
+            Cell::link(
+                "check against the latest",
+                format!("/log/checkpoints?after={after}&old={}", c.tree_size),
+            ),
+        ]);
     }
+    if let Some(res) = export(&[&table], q.format.as_deref(), q.table.as_deref()) {
+        return res;
+    }
+    let rows = table.render(&uri).into_string();
     let next = list
         .last()
         .filter(|_| list.len() == PAGE as usize)
@@ -225,7 +248,7 @@ pub async fn checkpoints(
         r#"<section><h2>Is the log append-only?</h2><p>Your browser fetches the signed checkpoint of the older size and the latest one, checks both Ed25519 signatures against the verifier key and checks the RFC 9162 consistency proof between their roots: if it holds, nothing logged before the older checkpoint was changed or removed.</p>
 <form data-consistency data-latest="{size}"><label for="old">Older tree size</label> <input id="old" name="old" inputmode="numeric" size="10" value="{old}"> <label for="vkey">Verifier key</label> <input id="vkey" name="vkey" size="60" value="{vkey}" spellcheck="false"> <button type="submit">Verify</button>
 <p><output id="verdict" aria-live="polite">Verification needs JavaScript; or run <code>accord verify --url</code>.</output></p></form></section>
-<section><h2>Recorded checkpoints</h2><table><caption>Checkpoints after tree size {after}, with the state digest at each</caption><thead><tr><th scope="col">tree size</th><th scope="col">root (base64)</th><th scope="col">state digest</th><th scope="col">consistency</th></tr></thead><tbody>{rows}</tbody></table>{next}</section>
+<section><h2>Recorded checkpoints</h2>{rows}{next}</section>
 <script type="module" src="/assets/verify.js"></script>"#,
         vkey = escape(&app.ledger.verifier_key()),
     );

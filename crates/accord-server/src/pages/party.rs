@@ -42,6 +42,8 @@ pub struct PartyQuery {
     pub format: Option<String>,
     /// The table to export.
     pub table: Option<String>,
+    /// Page of a long list, from 1.
+    pub page: Option<usize>,
 }
 
 /// A page saying what was not found.

@@ -366,9 +366,13 @@ pub async fn docket(
     let frame = Frame::of(&app, &core, viewer(&app, &headers));
     let state = core.state();
     let now = state.last_at();
+    const PER_PAGE: usize = 200;
+    let page_no = q.page.unwrap_or(1).max(1);
+    let total = state.cases().all().count();
+    let pages = total.div_ceil(PER_PAGE).max(1);
     let mut cases = Table::new(
         "cases",
-        "Cases, newest first",
+        format!("Cases, newest first (page {page_no} of {pages})"),
         &[
             "case",
             "complainant",
@@ -382,7 +386,11 @@ pub async fn docket(
     if let Some(r) = state.regime() {
         let mut all: Vec<_> = state.cases().all().collect();
         all.sort_by_key(|c| std::cmp::Reverse(c.alleged.index));
-        for c in all {
+        for c in all
+            .into_iter()
+            .skip((page_no - 1) * PER_PAGE)
+            .take(PER_PAGE)
+        {
             cases.row(vec![
                 Cell::link(c.case.to_string(), format!("/docket/{}", c.case)),
                 Cell::link(
@@ -403,7 +411,11 @@ pub async fn docket(
     if let Some(res) = export(&[&cases], q.format.as_deref(), q.table.as_deref()) {
         return res;
     }
-    let body = html! { section { h2 { "The docket" } p { "Every case with its stage now; each page shows its due-process timeline. Evidence stays confidential; only its existence and markings are public." } (cases.render(&uri)) } };
+    let body = html! { section { h2 { "The docket" } p { (total) " cases, each with its stage now; each case's page shows its due-process timeline. Evidence stays confidential; only its existence and markings are public." } (cases.render(&uri))
+    nav aria-label="Docket pages" {
+        @if page_no > 1 { a href={"/docket?page=" (page_no - 1)} { "Newer cases" } " " }
+        @if page_no < pages { a href={"/docket?page=" (page_no + 1)} { "Older cases" } }
+    } } };
     respond(&frame, page(&frame, "Docket", body))
 }
 
