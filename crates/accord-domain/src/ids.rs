@@ -13,6 +13,11 @@ pub fn name_uuid(name: &str, version: u8) -> String {
     let digest = Sha256::digest(name.as_bytes());
     let mut b = [0u8; 16];
     b.copy_from_slice(&digest[..16]);
+    uuid_string(b, version)
+}
+
+/// 16 bytes as a UUID of `version` with the RFC 4122 variant, lowercase `8-4-4-4-12`.
+pub fn uuid_string(mut b: [u8; 16], version: u8) -> String {
     b[6] = (b[6] & 0x0f) | (version << 4);
     b[8] = (b[8] & 0x3f) | 0x80;
     let h = hex::encode(b);

@@ -345,6 +345,14 @@ impl Sharing {
         &self.collections
     }
 
+    /// Every shared version not withdrawn, collection by collection, in log order.
+    pub fn live(&self) -> impl Iterator<Item = &VersionRecord> {
+        self.collections
+            .values()
+            .flat_map(|c| c.added.iter())
+            .filter(|v| v.withdrawn.is_none())
+    }
+
     /// The parties that sighted an object, with their first live sighting.
     pub fn sighted_by(&self, stix_id: &str) -> impl Iterator<Item = (&PartyId, &EntryRef)> {
         self.sightings.get(stix_id).into_iter().flatten()

@@ -168,8 +168,26 @@ pub fn router(state: AppState) -> Router {
         .route("/metrics", get(metrics_text))
         .route("/openapi.json", get(openapi))
         .fallback(|| async { Problem::not_found("no such endpoint; see /openapi.json") })
+        .layer(axum::middleware::from_fn(close_after_refused_body))
         .layer(TraceLayer::new_for_http())
         .with_state(state)
+}
+
+/// A request with a body that is refused may have been answered before its body was read: the
+/// connection is then closed after the answer, and says so (`Connection: close`), so that a
+/// client never sends its next request on a connection the server is about to drop.
+async fn close_after_refused_body(
+    req: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> Response {
+    let has_body = req.headers().contains_key(header::CONTENT_LENGTH)
+        || req.headers().contains_key(header::TRANSFER_ENCODING);
+    let mut res = next.run(req).await;
+    if has_body && (res.status().is_client_error() || res.status().is_server_error()) {
+        res.headers_mut()
+            .insert(header::CONNECTION, HeaderValue::from_static("close"));
+    }
+    res
 }
 
 /// Serves `router` on `listener` until `shutdown` resolves; requests in flight finish first.

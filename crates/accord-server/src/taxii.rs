@@ -983,17 +983,7 @@ pub async fn post(
     }
     let mut uuid = [0u8; 16];
     rand_core::OsRng.fill_bytes(&mut uuid);
-    uuid[6] = (uuid[6] & 0x0f) | 0x40;
-    uuid[8] = (uuid[8] & 0x3f) | 0x80;
-    let h = hex::encode(uuid);
-    let status_id = format!(
-        "{}-{}-{}-{}-{}",
-        &h[0..8],
-        &h[8..12],
-        &h[12..16],
-        &h[16..20],
-        &h[20..32]
-    );
+    let status_id = accord_domain::ids::uuid_string(uuid, 4);
     let status = json!({
         "id": status_id,
         "status": "complete",
@@ -1175,10 +1165,8 @@ pub fn reconcile(
 ) -> Result<usize, accord_store::StoreError> {
     let live: BTreeSet<(String, String)> = state
         .sharing()
-        .collections()
-        .values()
-        .flat_map(|c| c.added.iter())
-        .filter(|v| v.sealed() && v.withdrawn.is_none())
+        .live()
+        .filter(|v| v.sealed())
         .map(VersionRecord::vault_key)
         .collect();
     let mut removed = 0;
@@ -1202,13 +1190,7 @@ pub fn public_stats(state: &DomainState) -> Value {
     for t in Tlp::ALL {
         by_tlp.insert(t.label().into(), json!(0));
     }
-    for v in state
-        .sharing()
-        .collections()
-        .values()
-        .flat_map(|c| c.added.iter())
-        .filter(|v| v.withdrawn.is_none())
-    {
+    for v in state.sharing().live() {
         total += 1;
         if let Some(n) = by_tlp.get_mut(v.tlp.label()) {
             *n = json!(n.as_u64().unwrap_or(0) + 1);

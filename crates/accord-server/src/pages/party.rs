@@ -266,21 +266,15 @@ pub async fn party(
                 i["item"].as_str().unwrap_or("").into(),
             ]);
         }
-        for coll in state.sharing().collections().values() {
-            for v in coll
-                .added
-                .iter()
-                .filter(|v| v.by == p.id && v.withdrawn.is_none())
-            {
-                let title = object_title(&app, v).unwrap_or_else(|| v.id.clone());
-                mine.row(vec![
-                    v.collection.to_string().into(),
-                    title.into(),
-                    v.object_type.clone().into(),
-                    v.tlp.label().into(),
-                    day(v.entry.at).into(),
-                ]);
-            }
+        for v in state.sharing().live().filter(|v| v.by == p.id) {
+            let title = object_title(&app, v).unwrap_or_else(|| v.id.clone());
+            mine.row(vec![
+                v.collection.to_string().into(),
+                title.into(),
+                v.object_type.clone().into(),
+                v.tlp.label().into(),
+                day(v.entry.at).into(),
+            ]);
         }
         for e in state
             .evidence()

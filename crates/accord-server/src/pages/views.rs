@@ -590,13 +590,7 @@ pub async fn intel(
     );
     let mut tlp: BTreeMap<Tlp, u64> = Tlp::ALL.iter().map(|t| (*t, 0)).collect();
     let mut kinds: BTreeMap<&str, u64> = BTreeMap::new();
-    for v in state
-        .sharing()
-        .collections()
-        .values()
-        .flat_map(|c| c.added.iter())
-        .filter(|v| v.withdrawn.is_none())
-    {
+    for v in state.sharing().live() {
         *tlp.entry(v.tlp).or_default() += 1;
         if let Some(p) = state.party(&v.by) {
             *kinds.entry(p.kind.as_str()).or_default() += 1;
