@@ -126,6 +126,44 @@ fn a_public_crawl_of_the_dashboard_never_meets_a_confidential_value() {
         .read_to_string()
         .unwrap()
         .contains("Utility VPN brute force"));
+    // From its own view, a party reads its confidential evidence with its session; the read
+    // is logged like any other. Another party's session outside the audience is refused, and
+    // the public gets 401.
+    let aldoria = std::fs::read_to_string(data.join("keys/cert-aldoria.token")).unwrap();
+    let session = |token: &str, path: &str| {
+        let mut res = agent()
+            .get(&format!("{}{path}", server.url))
+            .header("cookie", &format!("accord_session={}", token.trim()))
+            .call()
+            .unwrap();
+        let status = res.status().as_u16();
+        let read_entry = res
+            .headers()
+            .get("accord-read-entry")
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_owned);
+        (
+            status,
+            read_entry,
+            res.body_mut().read_to_string().unwrap_or_default(),
+        )
+    };
+    let (_, _, own_page) = session(&aldoria, "/party/cert-aldoria");
+    assert!(
+        own_page.contains("/evidence/cert-aldoria/a1-loader-analysis"),
+        "no read link"
+    );
+    let (status, logged, body) = session(&aldoria, "/evidence/cert-aldoria/a1-loader-analysis");
+    assert_eq!(status, 200, "{body}");
+    assert!(logged.is_some(), "the read was not logged");
+    assert!(body.contains("Loader sample"));
+    let (status, _, _) = session(&other, "/evidence/cert-aldoria/a1-loader-analysis");
+    assert_eq!(status, 403);
+    let (status, _, _) = get(&format!(
+        "{}/evidence/cert-aldoria/a1-loader-analysis",
+        server.url
+    ));
+    assert_eq!(status, 401);
     server.stop();
     eprintln!(
         "crawled {fetched} public URLs against {} confidential values",

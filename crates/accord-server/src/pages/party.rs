@@ -283,7 +283,14 @@ pub async fn party(
             .flat_map(|m| m.values())
         {
             evidence.row(vec![
-                e.evidence.to_string().into(),
+                if e.erased.is_some() {
+                    format!("{} (erased)", e.evidence).into()
+                } else {
+                    Cell::link(
+                        e.evidence.to_string(),
+                        format!("/evidence/{}/{}", p.id, e.evidence),
+                    )
+                },
                 e.marking.label().into(),
                 e.label.to_string().into(),
                 e.recipients
