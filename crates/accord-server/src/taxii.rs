@@ -829,12 +829,8 @@ pub async fn delete(
                 "`{object_id}` has none of the versions asked for"
             )));
         }
-        // Delete with match[version]=all (or none) is "every version".
-        if f.versions == Versions::Last && !q.contains_key("match[version]") {
-            vec![None]
-        } else {
-            chosen
-        }
+        // Without match[version] (parsed as `all`), every version goes.
+        chosen
     };
     let group: GroupId = {
         let core = app.ledger.read();
