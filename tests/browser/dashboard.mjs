@@ -30,6 +30,13 @@ const report = { pages: [], violations: [], errors: [], steps: {} };
 try {
   const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
   const page = await context.newPage();
+  // Waits until the page's in-browser check has a verdict, verified or failed.
+  const settled = () =>
+    page.waitForFunction(
+      () => /verified|failed/.test(document.querySelector("output#verdict")?.className ?? ""),
+      null,
+      { timeout: 20000 },
+    );
   const flip = (b64) => {
     const bytes = Buffer.from(b64, "base64");
     bytes[0] ^= 1;
@@ -122,7 +129,7 @@ try {
 
   // The log only grew: the consistency of an early checkpoint with the latest, in the page.
   await page.goto(base + "/log/checkpoints");
-  await page.waitForFunction(() => /verified|failed/.test(document.querySelector("output#verdict")?.className ?? ""), null, { timeout: 20000 });
+  await settled();
   report.steps.consistency = {
     verified: (await page.locator("output#verdict").getAttribute("class")) === "verified",
     text: await page.locator("output#verdict").textContent(),
@@ -136,14 +143,14 @@ try {
     await route.fulfill({ response, json });
   });
   await page.reload();
-  await page.waitForFunction(() => /verified|failed/.test(document.querySelector("output#verdict")?.className ?? ""), null, { timeout: 20000 });
+  await settled();
   report.steps.consistency_tampered = (await page.locator("output#verdict").getAttribute("class")) === "failed";
   await page.unroute("**/proof/consistency*");
 
   // The in-browser verification of the entry.
   await page.goto(base + "/log/7");
   const verdict = page.locator("output#verdict");
-  await page.waitForFunction(() => /verified|failed/.test(document.querySelector("output#verdict")?.className ?? ""), null, { timeout: 20000 });
+  await settled();
   report.steps.verified = (await verdict.getAttribute("class")) === "verified";
   report.steps.verified_text = await verdict.textContent();
   await audit("/log/7");
@@ -157,7 +164,7 @@ try {
     await route.fulfill({ response, json });
   });
   await page.reload();
-  await page.waitForFunction(() => /verified|failed/.test(document.querySelector("output#verdict")?.className ?? ""), null, { timeout: 20000 });
+  await settled();
   report.steps.tampered_proof = {
     failed: (await verdict.getAttribute("class")) === "failed",
     text: await verdict.textContent(),
@@ -176,7 +183,7 @@ try {
     await route.fulfill({ response, body });
   });
   await page.reload();
-  await page.waitForFunction(() => /verified|failed/.test(document.querySelector("output#verdict")?.className ?? ""), null, { timeout: 20000 });
+  await settled();
   report.steps.tampered_entry = {
     failed: (await verdict.getAttribute("class")) === "failed",
     text: await verdict.textContent(),
@@ -185,7 +192,7 @@ try {
 
   // A verifier key the reader pasted that is not the instance's: the signature check fails.
   await page.reload();
-  await page.waitForFunction(() => /verified|failed/.test(document.querySelector("output#verdict")?.className ?? ""));
+  await settled();
   await page.getByLabel("Verifier key").fill("PeterNeumann+c74f20a3+ARpc2QcUPDhMQegwxbzhKqiBfsVkmqq/LDE4izWy10TW");
   await page.getByRole("button", { name: "Verify again" }).click();
   await page.waitForFunction(() => document.querySelector("output#verdict")?.className === "failed", null, { timeout: 20000 });
