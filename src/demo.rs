@@ -354,7 +354,8 @@ enum Action {
     Rotate {
         party: usize,
         generation: u8,
-        by_secretariat: bool,
+        /// Retire the key it replaces (a routine rotation) rather than keep it for now.
+        retire: bool,
     },
     Revoke {
         party: usize,
@@ -388,7 +389,7 @@ enum Action {
         entry_type: &'static str,
         payload: serde_json::Value,
     },
-    /// The secretariat issues a party its API and TAXII token (saved beside its key).
+    /// A party issues itself its API and TAXII token (saved beside its key).
     IssueToken(usize),
     /// A party shares a STIX object into a collection (as a TAXII post).
     Share {
@@ -677,7 +678,7 @@ impl World<'_> {
                 let payload = serde_json::json!({"party": PARTIES[i].id,
                     "token_sha256": accord_domain::tokens::token_hash(&self.token_for(i)),
                     "label": "demo: API and TAXII"});
-                self.say(at, "party.token_issue", payload, None)
+                self.say(at, "party.token_issue", payload, Some(i))
             }
             Action::Read { owner, id, reader } => self.read(at, owner, id, reader),
             Action::Say {
@@ -751,37 +752,38 @@ impl World<'_> {
             Action::Rotate {
                 party,
                 generation,
-                by_secretariat,
+                retire,
             } => {
                 let old = self.keys.get(&party).cloned().context("no key to rotate")?;
                 let new = self.key_for(party, generation);
                 let payload = Payload::KeyRotate(KeyRotation {
                     party: PARTIES[party].id.parse()?,
                     public_key: new.public_key(),
-                    retires: (!by_secretariat).then(|| old.key_id()),
+                    retires: retire.then(|| old.key_id()),
                 });
-                self.submit(at, payload, (!by_secretariat).then_some(party))?;
+                self.submit(at, payload, Some(party))?;
                 self.keys.insert(party, new);
                 Ok(())
             }
             Action::Revoke { party, generation } => {
-                // The secretariat revokes the leaked key and at once installs a new one, so
-                // that the party is never left without a valid key.
-                let key = self.key_for(party, generation);
-                let payload = Payload::KeyRevoke(KeyRevocation {
-                    party: PARTIES[party].id.parse()?,
-                    key: key.key_id(),
-                    reason: RevocationReason::Compromised,
-                });
-                self.submit(at, payload, None)?;
+                // The party adds a new key (signed with the leaked one, still valid), then
+                // revokes the leaked key as compromised with the new one: it is never left
+                // without a key, and nobody but the party ever adds one.
                 self.run(
                     Action::Rotate {
                         party,
                         generation: generation + 1,
-                        by_secretariat: true,
+                        retire: false,
                     },
                     at,
-                )
+                )?;
+                let leaked = self.key_for(party, generation);
+                let payload = Payload::KeyRevoke(KeyRevocation {
+                    party: PARTIES[party].id.parse()?,
+                    key: leaked.key_id(),
+                    reason: RevocationReason::Compromised,
+                });
+                self.submit(at.plus_ms(60_000), payload, Some(party))
             }
         }
     }
@@ -844,15 +846,15 @@ fn timeline(rng: &mut Rng) -> Vec<(Timestamp, u32, Action)> {
             push(&mut events, issued + delay, Action::Ack(i, id.clone()));
         }
     }
-    // Key hygiene: a company rotates in spring; a CERT's key leaks in summer, the secretariat
-    // revokes it and installs a replacement; a state updates its contacts.
+    // Key hygiene: a company rotates in spring; a CERT's key leaks in summer, it adds a new
+    // key and revokes the leaked one; a state updates its contacts.
     push(
         &mut events,
         121 * DAY_MS + 10 * HOUR_MS,
         Action::Rotate {
             party: index_of("northwind-cloud"),
             generation: 1,
-            by_secretariat: false,
+            retire: true,
         },
     );
     push(
@@ -1043,6 +1045,44 @@ fn negotiations(rng: &mut Rng) -> Vec<(u64, Action)> {
             json!({"instrument": "profile-europe-2026"}),
         );
     }
+
+    // The states accredit the regime's auditor: registering it was the secretariat's act,
+    // making it drawable for audits and panels is theirs.
+    say(
+        day(22),
+        Some("state-brevia"),
+        "instrument.propose",
+        json!({
+        "instrument": "accreditation-2026", "title": "Accreditation of the Independent Audit Collective",
+        "draft": {"kind": "accreditation", "accredit": ["audit-collective"]},
+        "comment_until": iso(day(26)), "positions_until": iso(day(33))}),
+    );
+    for (d, who) in [
+        (27, "council-europe"),
+        (27, "council-africa"),
+        (28, "council-asia-pacific"),
+        (28, "council-americas"),
+        (29, "state-aldoria"),
+        (29, "state-brevia"),
+        (30, "state-calandra"),
+        (30, "state-dunmore"),
+        (31, "state-esteria"),
+        (31, "state-farland"),
+        (32, "state-galvia"),
+    ] {
+        say(
+            day(d),
+            Some(who),
+            "instrument.position",
+            position("accreditation-2026", 1, "support", None),
+        );
+    }
+    say(
+        day(34),
+        None,
+        "instrument.decide",
+        json!({"instrument": "accreditation-2026", "outcome": "adopted"}),
+    );
 
     // Africa gives more time for critical fixes and final reports, and adds languages.
     say(

@@ -1,5 +1,7 @@
-//! `accord token issue|revoke`: bearer tokens for parties' authenticated reads. The token is
-//! generated here and shown once; only its SHA-256 goes into the signed issuing entry.
+//! `accord token issue|revoke`: bearer tokens for parties' authenticated reads. A party issues
+//! its own tokens with its own key (nobody else can: a token stands for its party); the
+//! token is generated here and shown once; only its SHA-256 goes into the signed issuing
+//! entry. A party, or a secretariat, revokes one.
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -19,24 +21,24 @@ use crate::TargetArgs;
 /// `accord token …`.
 #[derive(Subcommand)]
 pub enum TokenCommand {
-    /// Issue a bearer token to a party (signed by a secretariat); the token is printed once.
+    /// Issue your party a bearer token, signed with your own key; the token is printed once.
     Issue {
-        /// The party it authenticates.
+        /// The party it authenticates: the signer's own (default: the key file's party).
         #[arg(long)]
-        party: String,
+        party: Option<String>,
         /// What it is for, e.g. `dashboard`.
         #[arg(long, default_value = "api")]
         label: String,
         /// Days until it expires (default: never).
         #[arg(long)]
         expires_days: Option<u64>,
-        /// The secretariat's key file.
+        /// Your party's key file.
         #[arg(long = "as", value_name = "FILE")]
         signer: PathBuf,
         #[command(flatten)]
         target: TargetArgs,
     },
-    /// Revoke a token (give the token, or its SHA-256).
+    /// Revoke a token (give the token, or its SHA-256): your own, or any as a secretariat.
     Revoke {
         /// The token itself.
         #[arg(long, conflicts_with = "sha256")]
@@ -44,7 +46,7 @@ pub enum TokenCommand {
         /// The token's SHA-256 (as logged).
         #[arg(long)]
         sha256: Option<String>,
-        /// The secretariat's key file.
+        /// Your party's key file (the token's party, or a secretariat).
         #[arg(long = "as", value_name = "FILE")]
         signer: PathBuf,
         #[command(flatten)]
@@ -62,6 +64,15 @@ pub fn token(cmd: TokenCommand) -> Result<ExitCode> {
             signer,
             target,
         } => {
+            let key = load_key(&signer)?;
+            let party = match (party, &key.party) {
+                (Some(p), _) => p,
+                (None, Some(p)) => p.to_string(),
+                (None, None) => bail!(
+                    "{} is not bound to a party: give --party (your own party's id)",
+                    signer.display()
+                ),
+            };
             let mut secret = [0u8; 32];
             rand_core::OsRng.fill_bytes(&mut secret);
             let token = format!("acc_{}", B64URL.encode(secret));
@@ -74,7 +85,6 @@ pub fn token(cmd: TokenCommand) -> Result<ExitCode> {
                 payload["expires_at"] =
                     json!(Timestamp::from_unix_ms(now + days * 86_400_000).to_string());
             }
-            let key = load_key(&signer)?;
             let envelope = sign("party.token_issue", 1, payload, &key, &signer)?;
             match send(envelope, &target)? {
                 Sent::Receipt { receipt, .. } => {

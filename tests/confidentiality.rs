@@ -246,7 +246,7 @@ fn confidential_evidence_reaches_only_those_allowed_and_every_read_is_logged() {
     for (role, party) in ROLES {
         if let Some(p) = party {
             api.ok(
-                "secretariat",
+                p,
                 "party.token_issue",
                 json!({"party": p, "token_sha256": token_hash(&token_of(role).unwrap()), "label": role}),
             );
@@ -254,7 +254,7 @@ fn confidential_evidence_reaches_only_those_allowed_and_every_read_is_logged() {
     }
     let revoked = token_of("revoked-token").unwrap();
     api.ok(
-        "secretariat",
+        "cert-b",
         "party.token_issue",
         json!({"party": "cert-b", "token_sha256": token_hash(&revoked), "label": "lost laptop"}),
     );

@@ -21,6 +21,7 @@ const PARTIES: &[(&str, &str, &str)] = &[
 #[test]
 fn a_case_runs_over_http_and_a_skipped_step_is_on_the_record() {
     let api = Api::start(PARTIES);
+    api.accredit(&["state-x"], &["aud-1", "aud-2", "aud-3", "aud-4"]);
     let policy = api.get("/policy");
     assert_eq!(policy["in_force"], 1);
     assert_eq!(

@@ -34,6 +34,7 @@ const PARTIES: &[(&str, &str, &str)] = &[
     ("aud-2", "auditor", "global"),
     ("aud-3", "auditor", "global"),
     ("aud-4", "auditor", "global"),
+    ("state-s", "state", "europe"),
 ];
 
 const TLP_CLEAR: &str = "marking-definition--94868c89-83c2-464b-929b-a1a8aa3c8487";
@@ -175,9 +176,10 @@ fn canaries(body: &[u8]) -> BTreeSet<String> {
 #[test]
 fn every_reader_gets_exactly_what_tlp_groups_and_tiers_allow_on_every_endpoint() {
     let api = Api::start(PARTIES);
+    api.accredit(&["state-s"], &["aud-1", "aud-2", "aud-3", "aud-4"]);
     for (p, _, _) in PARTIES.iter().chain([("secretariat", "", "")].iter()) {
         api.ok(
-            "secretariat",
+            p,
             "party.token_issue",
             json!({"party": p, "token_sha256": token_hash(&token(p)), "label": "taxii"}),
         );
@@ -485,7 +487,7 @@ fn bad_input_gets_a_precise_taxii_error_and_stores_nothing() {
     let api = Api::start(&PARTIES[..3]);
     for p in ["cert-a", "cert-b"] {
         api.ok(
-            "secretariat",
+            p,
             "party.token_issue",
             json!({"party": p, "token_sha256": token_hash(&token(p)), "label": "taxii"}),
         );

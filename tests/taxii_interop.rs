@@ -15,7 +15,7 @@ fn taxii2_client_and_stix2_round_trip_through_the_server() {
     let api = Api::start(&[("cert-a", "cert", "europe"), ("cert-b", "cert", "africa")]);
     for p in ["cert-a", "cert-b"] {
         api.ok(
-            "secretariat",
+            p,
             "party.token_issue",
             json!({"party": p, "token_sha256": token_hash(&format!("acc_interop-{p}")), "label": "taxii2-client"}),
         );

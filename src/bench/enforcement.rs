@@ -116,6 +116,43 @@ fn build(parties: usize, cases: usize) -> Result<Vec<LogEntry>> {
         .collect();
     let signed = b.sign_all(registrations)?;
     b.push(signed)?;
+    // The states accredit the auditors (only accredited auditors are drawn), a thousand an
+    // instrument, every state in support.
+    let states: Vec<usize> = (0..parties)
+        .filter(|i| KINDS[i % KINDS.len()] == "state")
+        .collect();
+    let auditors: Vec<String> = (0..parties)
+        .filter(|i| KINDS[i % KINDS.len()] == "auditor")
+        .map(party)
+        .collect();
+    for (k, chunk) in auditors.chunks(1000).enumerate() {
+        let id = format!("accreditation-{k}");
+        let at = |ms: u64| Timestamp::from_unix_ms(b.now + ms).to_string();
+        let proposal = json!({"instrument": id, "title": "Accreditation of bench auditors",
+            "draft": {"kind": "accreditation", "accredit": chunk},
+            "comment_until": at(1_000), "positions_until": at(3_600_000)});
+        let signed = b.sign_all(vec![(Some(states[0]), "instrument.propose", proposal)])?;
+        b.push(signed)?;
+        let positions = states
+            .iter()
+            .map(|&s| {
+                (
+                    Some(s),
+                    "instrument.position",
+                    json!({"instrument": id, "version": 1, "stance": "support"}),
+                )
+            })
+            .collect();
+        let signed = b.sign_all(positions)?;
+        b.push(signed)?;
+        b.now += 3_600_000;
+        let signed = b.sign_all(vec![(
+            None,
+            "instrument.decide",
+            json!({"instrument": id, "outcome": "adopted"}),
+        )])?;
+        b.push(signed)?;
+    }
     // States and companies are respondents; CERTs complain.
     let respondents: Vec<usize> = (0..parties).filter(|i| i % 5 < 2).collect();
     let complainants: Vec<usize> = (0..parties).filter(|i| i % 5 == 2).collect();
@@ -266,11 +303,7 @@ pub fn measure(parties: usize, cases: usize) -> Result<Measured> {
             seen += 1;
         }
     }
-    let auditors: Vec<&PartyId> = roster
-        .by_kind
-        .get(&accord_domain::PartyKind::Auditor)
-        .map(|v| v.iter().collect())
-        .unwrap_or_default();
+    let auditors: Vec<&PartyId> = roster.accredited.iter().collect();
     let loads: Vec<u32> = auditors
         .iter()
         .map(|a| state.audits().load().get(*a).copied().unwrap_or(0))

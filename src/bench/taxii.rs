@@ -159,17 +159,17 @@ struct Measured {
 /// Accord with `n` objects.
 fn accord(root: &Path, objects: &[Value], sample: &[String]) -> Result<Measured> {
     let (ledger, secretariat) = found_bench_instance(root, "taxii", "Accord TAXII bench")?;
-    let party = register_parties(&ledger, &secretariat, 1)?.remove(0).0;
+    let (party, party_key) = register_parties(&ledger, &secretariat, 1)?.remove(0);
     let token = "acc_taxii-bench-token";
     let issue = Envelope::sign(
         "party.token_issue",
         1,
         json!({"party": party, "token_sha256": token_hash(token), "label": "bench"}),
         Signer {
-            party: "secretariat".parse()?,
-            key: secretariat.key_id(),
+            party: party.clone(),
+            key: party_key.key_id(),
         },
-        &secretariat,
+        &party_key,
     )?;
     for r in ledger.append(vec![Submission::new(issue)])? {
         r.map_err(|e| anyhow!("issuing the bench token: {e}"))?;

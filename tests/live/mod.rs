@@ -219,6 +219,33 @@ impl Api {
         }
     }
 
+    /// The `voters` (states) adopt an accreditation of `auditors`, who may then be drawn for
+    /// audits and panels; three days of log time pass.
+    pub fn accredit(&self, voters: &[&str], auditors: &[&str]) {
+        let id = format!("accreditation-{}", auditors.join("-"));
+        self.ok(
+            voters[0],
+            "instrument.propose",
+            json!({"instrument": id, "title": "Accreditation of auditors",
+                   "draft": {"kind": "accreditation", "accredit": auditors},
+                   "comment_until": self.at(1), "positions_until": self.at(2)}),
+        );
+        self.wait(DAY + HOUR);
+        for v in voters {
+            self.ok(
+                v,
+                "instrument.position",
+                json!({"instrument": id, "version": 1, "stance": "support"}),
+            );
+        }
+        self.wait(2 * DAY);
+        self.ok(
+            "secretariat",
+            "instrument.decide",
+            json!({"instrument": id, "outcome": "adopted"}),
+        );
+    }
+
     pub fn get(&self, path: &str) -> Value {
         let a = self.request("GET", path, None, &[], None);
         assert_eq!(a.status, 200, "GET {path}");

@@ -321,7 +321,9 @@ impl Evidences {
         if item.grants.get(&reader.id).is_some_and(|g| at < g.until) {
             return Ok(AccessBasis::Grant);
         }
-        if standing.auditing {
+        // TLP:RED goes to the parties its owner names and to no one else, auditors included:
+        // an audit reads RED only through the owner's grant.
+        if standing.auditing && item.marking != Marking::Red {
             return Ok(AccessBasis::Audit);
         }
         let secretariat = reader.kind == PartyKind::Secretariat;

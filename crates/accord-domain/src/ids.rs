@@ -107,7 +107,52 @@ fn text(what: &str, max: usize, s: &str) -> Result<(), String> {
     if s.chars().any(char::is_control) {
         return Err(format!("{what} must not contain control characters"));
     }
+    if let Some(c) = s
+        .chars()
+        .find(|c| is_invisible_format(*c) || is_bidi_control(*c))
+    {
+        return Err(format!(
+            "{what} must not contain invisible formatting or direction characters such as U+{:04X}: they can make a name read as another",
+            c as u32
+        ));
+    }
     Ok(())
+}
+
+/// Unicode's explicit bidirectional formatting characters (UAX #9: embeddings, overrides,
+/// isolates and the marks LRM, RLM, ALM), which reorder how text around them is shown.
+pub fn is_bidi_control(c: char) -> bool {
+    matches!(c, '\u{061C}' | '\u{200E}' | '\u{200F}' | '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}')
+}
+
+/// Characters of general category Cf (format) other than the bidi controls, plus the line and
+/// paragraph separators (Zl, Zp) — invisible characters that let two different names look the
+/// same (Unicode 15.1, DerivedGeneralCategory). ZERO WIDTH NON-JOINER and ZERO WIDTH JOINER
+/// are allowed: Persian, the Indic scripts and emoji need them.
+pub fn is_invisible_format(c: char) -> bool {
+    matches!(
+        c,
+        '\u{00AD}'
+            | '\u{0600}'..='\u{0605}'
+            | '\u{06DD}'
+            | '\u{070F}'
+            | '\u{0890}'..='\u{0891}'
+            | '\u{08E2}'
+            | '\u{180E}'
+            | '\u{200B}'
+            | '\u{2028}'..='\u{2029}'
+            | '\u{2060}'..='\u{2064}'
+            | '\u{206A}'..='\u{206F}'
+            | '\u{FEFF}'
+            | '\u{FFF9}'..='\u{FFFB}'
+            | '\u{110BD}'
+            | '\u{110CD}'
+            | '\u{13430}'..='\u{1343F}'
+            | '\u{1BCA0}'..='\u{1BCA3}'
+            | '\u{1D173}'..='\u{1D17A}'
+            | '\u{E0001}'
+            | '\u{E0020}'..='\u{E007F}'
+    )
 }
 
 validated_string!(
@@ -228,6 +273,17 @@ validated_string!(
         if s.chars().any(|c| c.is_control() && c != '\n' && c != '\t') {
             return Err("text must not contain control characters other than line breaks and tabs".into());
         }
+        // Direction overrides and isolates reorder what a reader sees (the "Trojan Source"
+        // trick); the marks LRM/RLM/ALM stay allowed in prose that mixes scripts.
+        if let Some(c) = s.chars().find(|c| {
+            is_invisible_format(*c)
+                || (is_bidi_control(*c) && !matches!(c, '\u{061C}' | '\u{200E}' | '\u{200F}'))
+        }) {
+            return Err(format!(
+                "text must not contain invisible formatting or direction-override characters such as U+{:04X}",
+                c as u32
+            ));
+        }
         Ok(())
     }
 );
@@ -304,19 +360,19 @@ string_schema!(
 );
 string_schema!(
     DisplayName,
-    "A public name, without control characters.",
+    "A public name, without control characters, invisible formatting characters (Unicode Cf but ZWNJ/ZWJ, Zl, Zp) or direction controls.",
     None,
     200
 );
 string_schema!(
     ShortText,
-    "A short text, without control characters.",
+    "A short text, without control characters, invisible formatting characters (Unicode Cf but ZWNJ/ZWJ, Zl, Zp) or direction controls.",
     None,
     200
 );
 string_schema!(
     LongText,
-    "A text; line breaks and tabs allowed, no other control characters.",
+    "A text; line breaks and tabs allowed, no other control characters, no invisible formatting characters (Unicode Cf but ZWNJ/ZWJ and the marks LRM/RLM/ALM) and no direction overrides or isolates.",
     None,
     4000
 );
@@ -348,6 +404,26 @@ mod tests {
         assert!(DisplayName::new("  ").is_err());
         assert!(DisplayName::new("a\nb").is_err());
         assert!(DisplayName::new("é".repeat(201)).is_err());
+        // Format characters that make one name look like another, or reorder it.
+        for c in [
+            '\u{202E}',
+            '\u{2066}',
+            '\u{200B}',
+            '\u{200E}',
+            '\u{FEFF}',
+            '\u{2028}',
+            '\u{E0041}',
+        ] {
+            let name = format!("Kestrel{c}Software");
+            assert!(DisplayName::new(name.clone()).is_err(), "{c:?}");
+            assert!(ShortText::new(name).is_err(), "{c:?}");
+        }
+        assert!(LongText::new("abc\u{202E}def").is_err());
+        assert!(LongText::new("abc\u{2067}def").is_err());
+        assert!(LongText::new("abc\u{200B}def").is_err());
+        // Joiners are letters' business in Persian and the Indic scripts; marks in mixed prose.
+        assert!(DisplayName::new("می\u{200C}خواهم").is_ok());
+        assert!(LongText::new("see \u{200F}سلام\u{200F} above").is_ok());
         assert!(LanguageTag::new("pt-BR").is_ok());
         assert!(LanguageTag::new("english").is_ok());
         assert!(LanguageTag::new("EN").is_err());

@@ -98,7 +98,15 @@ pub struct KeyRecord {
     /// Its current status.
     #[serde(flatten)]
     pub status: KeyStatus,
+    /// A key the secretariat installed to recover a party left without one signs only from
+    /// this time on, after a public notice period ([`KEY_RECOVERY_NOTICE_DAYS`]).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub usable_from: Option<Timestamp>,
 }
+
+/// Days between a secretariat's recovery of a party's key and the first entry that key may
+/// sign: time for the party, its peers and the public to see the recovery in the log.
+pub const KEY_RECOVERY_NOTICE_DAYS: u64 = 14;
 
 /// A party's answers to reachability checks.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize)]
@@ -232,6 +240,7 @@ impl RecordKey {
             RecordKey::Regime(Touched::Profile(r)) => format!("profile/{r}"),
             RecordKey::Regime(Touched::Instrument(i)) => format!("instrument/{i}"),
             RecordKey::Regime(Touched::Policy(v)) => format!("policy/{v}"),
+            RecordKey::Regime(Touched::Accreditation(p)) => format!("accreditation/{p}"),
             RecordKey::Commitment(p, n) => format!("commitment/{p}/{n}"),
             RecordKey::Incident(p, i) => format!("incident/{p}/{i}"),
             RecordKey::Remediation(p, i) => format!("remediation/{p}/{i}"),
@@ -338,6 +347,7 @@ impl State {
         crate::enforcement::cases::Roster {
             parties: &self.parties,
             by_kind: &self.by_kind,
+            accredited: self.regime.as_ref().map_or(&[], |r| &r.accredited[..]),
         }
     }
 
@@ -613,6 +623,21 @@ impl State {
                 "signer is not registered",
             )
         })?;
+        if let Some(from) = signer
+            .keys
+            .get(&env.signer.key)
+            .and_then(|k| k.usable_from)
+            .filter(|from| at < *from)
+        {
+            return Err(Rejection::unauthorized(
+                "key-under-notice",
+                "/signer/key",
+                format!(
+                    "key `{}` of `{}` was installed by a secretariat to recover the party and signs only from {from}, after a {KEY_RECOVERY_NOTICE_DAYS}-day public notice",
+                    env.signer.key, signer.id
+                ),
+            ));
+        }
         self.evidence
             .check_refs(&signer.id, &payload.evidence_refs())?;
         match &payload {
@@ -687,15 +712,8 @@ impl State {
                 self.require_regime()?;
                 self.disclosures.check(signer, d, at).map(|_| ())
             }
-            Payload::TokenIssue(t) => {
-                require_kind(signer, PartyKind::Secretariat, env)?;
-                self.tokens
-                    .check_issue(t, self.parties.contains_key(&t.party), at)
-            }
-            Payload::TokenRevoke(r) => {
-                require_kind(signer, PartyKind::Secretariat, env)?;
-                self.tokens.check_revoke(r)
-            }
+            Payload::TokenIssue(t) => self.tokens.check_issue(signer, t, at),
+            Payload::TokenRevoke(r) => self.tokens.check_revoke(signer, r),
             Payload::EvidenceCommit(c) => self
                 .evidence
                 .check_commit(signer, c, |p| self.parties.contains_key(p)),
@@ -841,6 +859,18 @@ impl State {
 
     fn check_rotation(&self, signer: &Party, r: &KeyRotation) -> Result<(), Rejection> {
         let party = self.target_party(signer, &r.party)?;
+        // A secretariat adding a key to another party could then sign as that party: it may
+        // only recover a party left without any active key, and the key signs after a notice.
+        if signer.id != party.id && party.keys.values().any(|k| k.status == KeyStatus::Active) {
+            return Err(Rejection::forbidden(
+                "not-own-key",
+                "/payload/party",
+                format!(
+                    "`{}` has an active key, so only `{}` adds keys to itself; a secretariat may revoke a key, and recover a party only once none of its keys is active (the recovered key signs after {KEY_RECOVERY_NOTICE_DAYS} days)",
+                    party.id, party.id
+                ),
+            ));
+        }
         self.check_new_key(&r.public_key, "/payload/public_key")?;
         if let Some(old) = &r.retires {
             match party.keys.get(old).map(|k| k.status) {
@@ -990,6 +1020,9 @@ impl State {
                             public_key: r.public_key,
                             added: here,
                             status: KeyStatus::Active,
+                            // Installed by someone else: a recovery, under notice.
+                            usable_from: (env.signer.party != r.party)
+                                .then(|| at.plus_ms(KEY_RECOVERY_NOTICE_DAYS * 86_400_000)),
                         },
                     );
                 }
@@ -1228,6 +1261,7 @@ impl State {
                     let roster = crate::enforcement::cases::Roster {
                         parties: &self.parties,
                         by_kind: &self.by_kind,
+                        accredited: &regime.accredited,
                     };
                     self.audits.open(
                         regime,
@@ -1275,6 +1309,7 @@ impl State {
                     let roster = crate::enforcement::cases::Roster {
                         parties: &self.parties,
                         by_kind: &self.by_kind,
+                        accredited: &regime.accredited,
                     };
                     self.cases.apply_step(
                         regime,
@@ -1315,6 +1350,7 @@ impl State {
                 public_key: r.public_key,
                 added: here,
                 status: KeyStatus::Active,
+                usable_from: None,
             },
         );
         self.touched.insert(RecordKey::Party(r.party.clone()));
@@ -1457,6 +1493,7 @@ fn regime_record(r: &Regime, t: &Touched) -> Option<Result<Vec<u8>, canonical::C
             .policies
             .get((*v as usize).checked_sub(1)?)
             .map(canonical::to_canonical),
+        Touched::Accreditation(p) => r.accreditations.get(p).map(canonical::to_canonical),
     }
 }
 

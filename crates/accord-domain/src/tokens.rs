@@ -1,6 +1,10 @@
-//! API tokens: the secretariat issues a party a bearer token for authenticated reads. Only
-//! the token's SHA-256 is logged (issuance and revocation are signed entries, so who may read
-//! what is as auditable as everything else); the token itself is shown once, to its holder.
+//! API tokens: a party issues itself bearer tokens for authenticated reads. Only the token's
+//! SHA-256 is logged (issuance and revocation are signed entries, so who may read what is as
+//! auditable as everything else); the token itself is shown once, to its holder.
+//!
+//! A token stands for its party, so only that party's own signature creates one: the
+//! secretariat may revoke any token (a lost laptop, a leak), but never mint one for another
+//! party — that would let the operator read, as that party, what was released only to it.
 
 use std::collections::BTreeMap;
 
@@ -9,8 +13,9 @@ use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
 use crate::ids::ShortText;
+use crate::payload::PartyKind;
 use crate::rules::Rejection;
-use crate::state::EntryRef;
+use crate::state::{EntryRef, Party};
 use crate::time::Timestamp;
 
 /// `party.token_issue`.
@@ -74,18 +79,20 @@ impl Tokens {
         self.by_hash.get(sha256)
     }
 
-    /// The party a presented token authenticates at log time `now`, if it is valid then.
+    /// The party a presented token authenticates at time `now`, if it is valid then. Servers
+    /// pass the clock's time (never only the last entry's), so a token stops working when it
+    /// expires, not when the next entry happens to be logged.
     pub fn authenticate(&self, token: &str, now: Timestamp) -> Option<&TokenRecord> {
         self.by_hash
             .get(&token_hash(token))
             .filter(|t| t.revoked.is_none() && t.expires_at.is_none_or(|e| now < e))
     }
 
-    /// Checks `party.token_issue` (the caller checked the signer is a secretariat).
+    /// Checks `party.token_issue` by `signer`: a party issues tokens to itself only.
     pub fn check_issue(
         &self,
+        signer: &Party,
         t: &TokenIssue,
-        party_exists: bool,
         at: Timestamp,
     ) -> Result<(), Rejection> {
         if !valid_hash(&t.token_sha256) {
@@ -95,11 +102,14 @@ impl Tokens {
                 "give the token's SHA-256 as 64 lowercase hex digits, never the token itself",
             ));
         }
-        if !party_exists {
-            return Err(Rejection::conflict(
-                "unknown-party",
+        if t.party != signer.id {
+            return Err(Rejection::forbidden(
+                "own-token-only",
                 "/payload/party",
-                format!("party `{}` is not registered", t.party),
+                format!(
+                    "a token stands for its party, so only `{}` signs the issue of its tokens; `{}` may not (a secretariat may revoke a token, never mint one)",
+                    t.party, signer.id
+                ),
             ));
         }
         if self.by_hash.contains_key(&t.token_sha256) {
@@ -119,8 +129,20 @@ impl Tokens {
         Ok(())
     }
 
-    /// Checks `party.token_revoke`.
-    pub fn check_revoke(&self, r: &TokenRevoke) -> Result<(), Rejection> {
+    /// Checks `party.token_revoke` by `signer`: the token's party or a secretariat.
+    pub fn check_revoke(&self, signer: &Party, r: &TokenRevoke) -> Result<(), Rejection> {
+        if let Some(t) = self.by_hash.get(&r.token_sha256) {
+            if t.party != signer.id && signer.kind != PartyKind::Secretariat {
+                return Err(Rejection::forbidden(
+                    "not-own-token",
+                    "/payload/token_sha256",
+                    format!(
+                        "`{}` may revoke only its own tokens; this one is `{}`'s",
+                        signer.id, t.party
+                    ),
+                ));
+            }
+        }
         match self.by_hash.get(&r.token_sha256) {
             None => Err(Rejection::conflict(
                 "unknown-token",

@@ -50,7 +50,40 @@ impl Enf {
             w.register_in(id, kind, region, &k).unwrap();
             keys.insert((*id).to_owned(), k);
         }
-        Enf { w, keys }
+        let mut e = Enf { w, keys };
+        let auditors: Vec<&str> = PARTIES
+            .iter()
+            .filter(|p| p.1 == "auditor")
+            .map(|p| p.0)
+            .collect();
+        e.accredit("accreditation-1", &auditors);
+        e
+    }
+
+    /// The states adopt an accreditation of `auditors` (registered auditors are drawn only
+    /// once accredited).
+    fn accredit(&mut self, id: &str, auditors: &[&str]) {
+        self.ok(
+            "state-x",
+            "instrument.propose",
+            json!({"instrument": id, "title": "Accreditation of auditors",
+                   "draft": {"kind": "accreditation", "accredit": auditors},
+                   "comment_until": self.w.at(24), "positions_until": self.w.at(48)}),
+        );
+        self.wait_days(1);
+        for s in ["state-x", "state-y"] {
+            self.ok(
+                s,
+                "instrument.position",
+                json!({"instrument": id, "version": 1, "stance": "support"}),
+            );
+        }
+        self.wait_days(2);
+        self.ok(
+            "secretariat",
+            "instrument.decide",
+            json!({"instrument": id, "outcome": "adopted"}),
+        );
     }
 
     fn say(&mut self, by: &str, ty: &str, payload: Value) -> Result<(), Rejection> {
@@ -810,8 +843,14 @@ fn audits_draw_conflict_free_auditors_who_see_evidence_only_while_open() {
     e.ok(
         "state-x",
         "evidence.commit",
-        json!({"evidence": "grid-logs", "marking": "TLP:RED", "commitment": "ab".repeat(32),
+        json!({"evidence": "grid-logs", "marking": "TLP:AMBER+STRICT", "commitment": "ab".repeat(32),
                "media_type": "text/plain", "size": 10, "label": "grid operator logs"}),
+    );
+    e.ok(
+        "state-x",
+        "evidence.commit",
+        json!({"evidence": "grid-red", "marking": "TLP:RED", "commitment": "cd".repeat(32),
+               "media_type": "text/plain", "size": 10, "label": "liaison notes"}),
     );
     // Only the secretariat or the audited party's own council opens an audit.
     e.refused(
@@ -885,6 +924,25 @@ fn audits_draw_conflict_free_auditors_who_see_evidence_only_while_open() {
     };
     assert_eq!(access(&e, &auditor, now), Ok(AccessBasis::Audit));
     assert!(access(&e, outsider, now).is_err());
+    // TLP:RED is not the audit's: the auditor reads it only once the owner grants it.
+    let red = |e: &Enf, who: &str, at| {
+        e.w.state.evidence_access(
+            &"state-x".parse().unwrap(),
+            &"grid-red".parse().unwrap(),
+            &who.parse().unwrap(),
+            at,
+        )
+    };
+    assert!(red(&e, &auditor, now).is_err());
+    e.ok(
+        "state-x",
+        "evidence.grant",
+        json!({"evidence": "grid-red", "party": auditor, "until": e.w.at(24 * 20),
+               "purpose": "audit a1"}),
+    );
+    let now = accord_domain::Timestamp::from_unix_ms(e.w.now);
+    assert_eq!(red(&e, &auditor, now), Ok(AccessBasis::Grant));
+    assert!(red(&e, outsider, now).is_err());
     // Findings only by assigned auditors, on audited norms.
     e.refused(
         outsider,
@@ -1078,4 +1136,124 @@ fn the_escalation_ladder_is_the_policys_and_can_leave_rungs_out() {
         ]
     );
     e.replays();
+}
+
+// The secretariat as an attacker (security review, finding 1b): it registers parties alone,
+// so a party it registers must not reach a draw, a vote or a RED item on that alone.
+
+#[test]
+fn a_puppet_auditor_is_never_drawn_until_the_parties_accredit_it() {
+    let mut e = Enf::new();
+    // The secretariat registers an auditor it controls and withdraws nobody: the accredited
+    // six stay the pool, so audit after audit never draws the puppet.
+    let puppet = KeyPair::from_seed([250; 32]);
+    e.w.register_in("aud-puppet", "auditor", "global", &puppet)
+        .unwrap();
+    for i in 0..12 {
+        e.ok(
+            "secretariat",
+            "audit.open",
+            json!({"audit": format!("p{i}"), "party": "cert-b", "norms": ["gge-c"],
+                   "trigger": {"kind": "scheduled"}, "auditors": 5, "window_days": 30}),
+        );
+        let audit =
+            e.w.state
+                .audits()
+                .get(&format!("p{i}").parse().unwrap())
+                .unwrap();
+        assert!(
+            audit.auditors.iter().all(|a| a.as_str() != "aud-puppet"),
+            "drawn: {:?}",
+            audit.auditors
+        );
+    }
+    // Nor can the secretariat record an accreditation the parties did not vote for.
+    e.ok(
+        "secretariat",
+        "instrument.propose",
+        json!({"instrument": "acc-puppet", "title": "Accreditation",
+               "draft": {"kind": "accreditation", "accredit": ["aud-puppet"]},
+               "comment_until": e.w.at(24), "positions_until": e.w.at(48)}),
+    );
+    e.wait_days(3);
+    e.refused(
+        "secretariat",
+        "instrument.decide",
+        json!({"instrument": "acc-puppet", "outcome": "adopted"}),
+        "wrong-outcome",
+    );
+    // Only a registered auditor can be accredited.
+    e.refused(
+        "state-x",
+        "instrument.propose",
+        json!({"instrument": "acc-cert", "title": "Accreditation",
+               "draft": {"kind": "accreditation", "accredit": ["cert-b"]},
+               "comment_until": e.w.at(24), "positions_until": e.w.at(48)}),
+        "not-an-auditor",
+    );
+    // Once the states accredit it, it is drawn like the others; once withdrawn, no longer.
+    e.accredit("acc-2", &["aud-puppet"]);
+    let mut drawn = false;
+    for i in 0..12 {
+        e.ok(
+            "secretariat",
+            "audit.open",
+            json!({"audit": format!("q{i}"), "party": "cert-b", "norms": ["gge-c"],
+                   "trigger": {"kind": "scheduled"}, "auditors": 5, "window_days": 30}),
+        );
+        let audit =
+            e.w.state
+                .audits()
+                .get(&format!("q{i}").parse().unwrap())
+                .unwrap();
+        drawn |= audit.auditors.iter().any(|a| a.as_str() == "aud-puppet");
+    }
+    assert!(drawn, "an accredited auditor is drawn");
+    e.ok(
+        "state-x",
+        "instrument.propose",
+        json!({"instrument": "acc-3", "title": "Withdrawal",
+               "draft": {"kind": "accreditation", "withdraw": ["aud-puppet"]},
+               "comment_until": e.w.at(24), "positions_until": e.w.at(48)}),
+    );
+    e.wait_days(1);
+    for s in ["state-x", "state-y"] {
+        e.ok(
+            s,
+            "instrument.position",
+            json!({"instrument": "acc-3", "version": 1, "stance": "support"}),
+        );
+    }
+    e.wait_days(2);
+    e.ok(
+        "secretariat",
+        "instrument.decide",
+        json!({"instrument": "acc-3", "outcome": "adopted"}),
+    );
+    let regime = e.w.state.regime().unwrap();
+    assert!(!regime.accredited.iter().any(|a| a.as_str() == "aud-puppet"));
+    assert!(regime.accreditations[&"aud-puppet".parse().unwrap()]
+        .withdrawn
+        .is_some());
+    e.replays();
+}
+
+#[test]
+fn a_party_registered_after_an_allegation_never_sits_on_its_panel() {
+    let mut e = Enf::new();
+    e.allege("c9", "cert-a", "state-x");
+    // The secretariat plants ten civil-society organisations once the case is known.
+    for i in 0..10 {
+        let k = KeyPair::from_seed([200 + i as u8; 32]);
+        e.w.register_in(&format!("cs-planted-{i}"), "civil_society", "oceania", &k)
+            .unwrap();
+    }
+    e.admit("c9");
+    e.respond("c9", "state-x");
+    let panel = e.convene("c9");
+    assert!(!panel.is_empty());
+    assert!(
+        panel.iter().all(|m| !m.starts_with("cs-planted")),
+        "{panel:?}"
+    );
 }

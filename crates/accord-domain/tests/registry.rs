@@ -230,3 +230,117 @@ fn the_state_digest_is_a_function_of_the_entries_and_their_batching_points() {
         .unwrap();
     assert_ne!(digest_of(&other.entries, &[2]), digest_of(&w.entries, &[2]));
 }
+
+/// Security review, finding 1a: a token stands for its party, so only that party mints it;
+/// the secretariat may revoke any token but mint none for another party.
+#[test]
+fn only_a_party_mints_its_own_tokens_and_the_secretariat_only_revokes() {
+    let mut w = World::founded();
+    let a = KeyPair::generate();
+    let b = KeyPair::generate();
+    w.register("cert-a", "cert", &a).unwrap();
+    w.register("cert-b", "cert", &b).unwrap();
+    let sec = w.secretariat.clone();
+    let hash = |t: &str| accord_domain::tokens::token_hash(t);
+    let issue = |t: &str, party: &str| json!({"party": party, "token_sha256": hash(t), "label": "taxii-client"});
+    let (kind, rule, pointer) = refused(w.submit(envelope(
+        "party.token_issue",
+        issue("minted", "cert-a"),
+        "secretariat",
+        &sec,
+    )));
+    assert_eq!(
+        (kind, rule, pointer.as_str()),
+        (RejectionKind::Forbidden, "own-token-only", "/payload/party")
+    );
+    let (_, rule, _) = refused(w.submit(envelope(
+        "party.token_issue",
+        issue("minted", "cert-a"),
+        "cert-b",
+        &b,
+    )));
+    assert_eq!(rule, "own-token-only");
+    w.submit(envelope(
+        "party.token_issue",
+        issue("mine", "cert-a"),
+        "cert-a",
+        &a,
+    ))
+    .unwrap();
+    w.submit(envelope(
+        "party.token_issue",
+        issue("sec", "secretariat"),
+        "secretariat",
+        &sec,
+    ))
+    .unwrap();
+    let now = Timestamp::from_unix_ms(w.now);
+    assert_eq!(
+        w.state
+            .tokens()
+            .authenticate("mine", now)
+            .map(|t| t.party.as_str()),
+        Some("cert-a")
+    );
+    assert!(w.state.tokens().authenticate("minted", now).is_none());
+    // Another party may not revoke it; the secretariat may (a leak, a lost laptop).
+    let revoke = json!({"token_sha256": hash("mine")});
+    let (_, rule, _) =
+        refused(w.submit(envelope("party.token_revoke", revoke.clone(), "cert-b", &b)));
+    assert_eq!(rule, "not-own-token");
+    w.submit(envelope("party.token_revoke", revoke, "secretariat", &sec))
+        .unwrap();
+    assert!(w.state.tokens().authenticate("mine", now).is_none());
+}
+
+/// Security review, finding 1a (the road around it): the secretariat cannot give itself a
+/// party's signature by adding a key to it. It may recover a party left with no active key,
+/// and the recovered key signs only after a public notice.
+#[test]
+fn the_secretariat_cannot_add_a_key_to_a_party_it_may_only_recover_one_under_notice() {
+    let mut w = World::founded();
+    let a = KeyPair::generate();
+    w.register("cert-a", "cert", &a).unwrap();
+    let sec = w.secretariat.clone();
+    let planted = KeyPair::generate();
+    let rotation = json!({"party": "cert-a", "public_key": planted.public_key()});
+    let (kind, rule, _) = refused(w.submit(envelope(
+        "party.rotate_key",
+        rotation.clone(),
+        "secretariat",
+        &sec,
+    )));
+    assert_eq!((kind, rule), (RejectionKind::Forbidden, "not-own-key"));
+    // The party's own key was stolen: the secretariat revokes it, then recovers the party.
+    let revoke = json!({"party": "cert-a", "key": a.key_id(), "reason": "compromised"});
+    w.submit(envelope("party.revoke_key", revoke, "secretariat", &sec))
+        .unwrap();
+    w.submit(envelope("party.rotate_key", rotation, "secretariat", &sec))
+        .unwrap();
+    let token = json!({"party": "cert-a", "token_sha256": accord_domain::tokens::token_hash("t"),
+                       "label": "api"});
+    let (kind, rule, pointer) = refused(w.submit(envelope(
+        "party.token_issue",
+        token.clone(),
+        "cert-a",
+        &planted,
+    )));
+    assert_eq!(
+        (kind, rule, pointer.as_str()),
+        (
+            RejectionKind::Unauthorized,
+            "key-under-notice",
+            "/signer/key"
+        )
+    );
+    let key = &w.state.parties()[&"cert-a".parse().unwrap()].keys[&planted.key_id()];
+    let from = key.usable_from.expect("a recovered key is under notice");
+    w.now = from.unix_ms();
+    w.submit(envelope("party.token_issue", token, "cert-a", &planted))
+        .unwrap();
+    let mut replay = State::new();
+    for (i, e) in w.entries.iter().enumerate() {
+        replay.admit(i as u64, e).unwrap();
+    }
+    assert_eq!(replay.parties(), w.state.parties());
+}

@@ -126,7 +126,9 @@ pub struct Summary {
     pub modified: Option<String>,
     /// Its `created_by_ref`.
     pub created_by: Option<String>,
-    /// Its TLP level (none: unmarked).
+    /// Its TLP level (none: unmarked): the strictest of its object marking and of the TLP
+    /// markings of its granular markings, since the whole object goes wherever any part of it
+    /// goes (a TLP:RED description makes a TLP:CLEAR indicator RED).
     pub tlp: Option<Tlp>,
     /// Whether it is revoked.
     pub revoked: bool,
@@ -602,7 +604,23 @@ fn markings(c: &mut Check, o: &Map<String, Value>) -> Option<Tlp> {
             "an object carries at most one TLP marking",
         );
     }
-    levels.first().copied()
+    let object = levels.first().copied();
+    // Granular markings (STIX 2.1 §7.2.3) mark parts of the object; the object as a whole is
+    // as restricted as its most restricted part.
+    let granular = o
+        .get("granular_markings")
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+        .filter_map(|g| g.get("marking_ref").and_then(Value::as_str))
+        .filter_map(Tlp::of_marking)
+        .max();
+    match (object, granular) {
+        (Some(a), Some(b)) => Some(a.max(b)),
+        // A CLEAR part does not make an unmarked object CLEAR.
+        (None, Some(b)) => (b != Tlp::Clear).then_some(b),
+        (a, None) => a,
+    }
 }
 
 /// Validates a bundle (`type: bundle`, `id: bundle--<uuid>`, `objects`), each object in turn;

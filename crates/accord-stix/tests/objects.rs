@@ -246,3 +246,28 @@ fn bundles_point_into_their_objects() {
     let f = validate_bundle(&json!({"type": "bundle", "id": "bundle--x"})).unwrap_err();
     assert_eq!(f[0].pointer, "/id");
 }
+
+/// Finding 2 of the security review: an object marked TLP:CLEAR whose description carries a
+/// granular TLP:RED marking is RED as a whole (the strictest of its markings), so it never
+/// enters the public log in full.
+#[test]
+fn the_effective_marking_is_the_strictest_of_object_and_granular_markings() {
+    const CLEAR: &str = "marking-definition--94868c89-83c2-464b-929b-a1a8aa3c8487";
+    let mut obj = valid_objects()[1].clone();
+    obj["object_marking_refs"] = json!([CLEAR]);
+    assert_eq!(validate(&obj).unwrap().tlp, Some(Tlp::Clear));
+    obj["description"] = json!("the source is our liaison at the ministry");
+    obj["granular_markings"] = json!([{"marking_ref": RED, "selectors": ["description"]}]);
+    assert_eq!(validate(&obj).unwrap().tlp, Some(Tlp::Red));
+    obj["granular_markings"] = json!([
+        {"marking_ref": AMBER, "selectors": ["name"]},
+        {"marking_ref": CLEAR, "selectors": ["description"]}
+    ]);
+    assert_eq!(validate(&obj).unwrap().tlp, Some(Tlp::Amber));
+    // Unmarked with a CLEAR part stays unmarked; with an AMBER part it is AMBER.
+    obj.as_object_mut().unwrap().remove("object_marking_refs");
+    obj["granular_markings"] = json!([{"marking_ref": CLEAR, "selectors": ["description"]}]);
+    assert_eq!(validate(&obj).unwrap().tlp, None);
+    obj["granular_markings"] = json!([{"marking_ref": AMBER, "selectors": ["description"]}]);
+    assert_eq!(validate(&obj).unwrap().tlp, Some(Tlp::Amber));
+}

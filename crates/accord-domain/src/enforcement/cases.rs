@@ -725,15 +725,22 @@ pub struct Roster<'a> {
     pub parties: &'a BTreeMap<PartyId, Party>,
     /// Party ids by kind, in registration order.
     pub by_kind: &'a BTreeMap<PartyKind, Vec<PartyId>>,
+    /// Auditors the regime accredited, in accreditation order: the only auditors drawn.
+    pub accredited: &'a [PartyId],
 }
 
 impl<'a> Roster<'a> {
-    /// The candidates of the given kinds.
+    /// The candidates of the given kinds. Auditors are candidates only once accredited by an
+    /// instrument the parties adopted: registering one is the secretariat's act alone, and a
+    /// draw must not reach an auditor the operator planted.
     pub fn pool(&self, kinds: impl IntoIterator<Item = &'a PartyKind>) -> assign::Pool<'a> {
         assign::Pool(
             kinds
                 .into_iter()
-                .filter_map(|k| self.by_kind.get(k).map(|v| &v[..]))
+                .filter_map(|k| match k {
+                    PartyKind::Auditor => Some(self.accredited),
+                    k => self.by_kind.get(k).map(|v| &v[..]),
+                })
                 .collect(),
         )
     }
@@ -836,6 +843,12 @@ impl Cases {
                 && !case.dissolved.iter().any(|d| d.members.contains(p))
                 && !(policy.panels.exclude_same_region
                     && roster.parties.get(p).map(|x| &x.region) == region)
+                // Nobody registered after the allegation sits on its panel: a party planted
+                // once the case is known cannot be drawn to judge it.
+                && roster
+                    .parties
+                    .get(p)
+                    .is_some_and(|x| x.registered.index < case.alleged.index)
         };
         let kinds: Vec<PartyKind> = policy.panels.kinds.iter().copied().collect();
         self.load.draw(

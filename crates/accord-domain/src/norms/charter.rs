@@ -182,11 +182,14 @@ pub struct RulesOfProcedure {
     /// New enforcement policies; when absent, the rules for changing these rules apply.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub enforcement_policy: Option<KindRules>,
+    /// Accreditations of auditors; when absent, the rules for enforcement policies apply.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub accreditation: Option<KindRules>,
 }
 
 impl RulesOfProcedure {
     /// Every kind with its rules, in a stable order.
-    pub fn kinds(&self) -> [(&'static str, &KindRules); 6] {
+    pub fn kinds(&self) -> [(&'static str, &KindRules); 7] {
         [
             ("norm", &self.norm),
             ("norm_amendment", &self.norm_amendment),
@@ -194,7 +197,15 @@ impl RulesOfProcedure {
             ("review", &self.review),
             ("rules_of_procedure", &self.rules_of_procedure),
             ("enforcement_policy", self.enforcement_policy_rules()),
+            ("accreditation", self.accreditation_rules()),
         ]
+    }
+
+    /// The rules for accrediting auditors.
+    pub fn accreditation_rules(&self) -> &KindRules {
+        self.accreditation
+            .as_ref()
+            .unwrap_or_else(|| self.enforcement_policy_rules())
     }
 
     /// The rules for adopting an enforcement policy.
@@ -500,6 +511,14 @@ pub fn default_procedure() -> RulesOfProcedure {
         enforcement_policy: Some(KindRules {
             procedure: procedure(
                 DecisionRule::QualifiedMajority { percent: 75 },
+                50,
+                &[States],
+            ),
+            signatories: vec![PartyKind::State],
+        }),
+        accreditation: Some(KindRules {
+            procedure: procedure(
+                DecisionRule::QualifiedMajority { percent: 66 },
                 50,
                 &[States],
             ),

@@ -65,6 +65,17 @@ pub enum Draft {
         /// The policy.
         policy: Box<crate::enforcement::EnforcementPolicy>,
     },
+    /// Accredits registered auditors (they may then be drawn for audits and panels) or
+    /// withdraws an accreditation. Registering an auditor is the secretariat's act alone;
+    /// making it drawable is the regime's, so the operator cannot plant an auditor of its own.
+    Accreditation {
+        /// Registered auditors to accredit.
+        #[serde(default, skip_serializing_if = "Vec::is_empty")]
+        accredit: Vec<PartyId>,
+        /// Accredited auditors whose accreditation ends.
+        #[serde(default, skip_serializing_if = "Vec::is_empty")]
+        withdraw: Vec<PartyId>,
+    },
 }
 
 impl Draft {
@@ -77,6 +88,7 @@ impl Draft {
             Draft::Review { .. } => "review",
             Draft::RulesOfProcedure { .. } => "rules_of_procedure",
             Draft::EnforcementPolicy { .. } => "enforcement_policy",
+            Draft::Accreditation { .. } => "accreditation",
         }
     }
 }
@@ -483,6 +495,24 @@ pub struct Regime {
     pub instruments: BTreeMap<InstrumentId, InstrumentRecord>,
     /// Enforcement policies, oldest first; the last is in force.
     pub policies: Vec<PolicyVersion>,
+    /// Accredited auditors, in the order of their accreditation: the only auditors drawn.
+    pub accredited: Vec<PartyId>,
+    /// Every accreditation ever adopted, by auditor (withdrawn ones included).
+    pub accreditations: BTreeMap<PartyId, AccreditationRecord>,
+}
+
+/// An auditor's accreditation as adopted.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct AccreditationRecord {
+    /// The auditor.
+    pub auditor: PartyId,
+    /// The instrument that accredited it, and when.
+    pub instrument: InstrumentId,
+    /// The adopting entry.
+    pub adopted: EntryRef,
+    /// The instrument that withdrew it, and its entry.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub withdrawn: Option<(InstrumentId, EntryRef)>,
 }
 
 /// An enforcement policy as adopted.
@@ -524,6 +554,8 @@ pub enum Touched {
     Policy(u32),
     /// An instrument.
     Instrument(InstrumentId),
+    /// An auditor's accreditation.
+    Accreditation(PartyId),
 }
 
 /// One step of a negotiation, typed.
@@ -588,6 +620,8 @@ impl Regime {
                 adopted: here,
                 instrument: None,
             }],
+            accredited: Vec::new(),
+            accreditations: BTreeMap::new(),
         };
         regime.new_catalog_version(here, "charter".into());
         regime
@@ -647,7 +681,13 @@ impl Regime {
         })
     }
 
-    fn check_draft(&self, draft: &Draft, proposer: &Party, at: &str) -> Result<(), Rejection> {
+    fn check_draft(
+        &self,
+        draft: &Draft,
+        proposer: &Party,
+        parties: &BTreeMap<PartyId, Party>,
+        at: &str,
+    ) -> Result<(), Rejection> {
         match draft {
             Draft::Norm { norm } => {
                 if self.norms.contains_key(&norm.id) {
@@ -743,7 +783,81 @@ impl Regime {
             }
             Draft::RulesOfProcedure { procedure } => procedure.validate(&format!("{at}/procedure")),
             Draft::EnforcementPolicy { policy } => policy.validate(&format!("{at}/policy")),
+            Draft::Accreditation { accredit, withdraw } => {
+                self.check_accreditation(accredit, withdraw, parties, at)
+            }
         }
+    }
+
+    fn check_accreditation(
+        &self,
+        accredit: &[PartyId],
+        withdraw: &[PartyId],
+        parties: &BTreeMap<PartyId, Party>,
+        at: &str,
+    ) -> Result<(), Rejection> {
+        if accredit.is_empty() && withdraw.is_empty() {
+            return Err(Rejection::malformed(
+                "accreditation-empty",
+                at.to_owned(),
+                "name auditors to `accredit` or to `withdraw`",
+            ));
+        }
+        if accredit.len() + withdraw.len() > 1000 {
+            return Err(Rejection::malformed(
+                "accreditation-size",
+                at.to_owned(),
+                "one accreditation names at most 1,000 auditors",
+            ));
+        }
+        let mut seen = std::collections::BTreeSet::new();
+        for (list, field, accrediting) in
+            [(accredit, "accredit", true), (withdraw, "withdraw", false)]
+        {
+            for (i, p) in list.iter().enumerate() {
+                let pointer = format!("{at}/{field}/{i}");
+                if !seen.insert(p) {
+                    return Err(Rejection::malformed(
+                        "duplicate-party",
+                        pointer,
+                        format!("`{p}` is named twice"),
+                    ));
+                }
+                match parties.get(p) {
+                    Some(x) if x.kind == PartyKind::Auditor => {}
+                    Some(x) => {
+                        return Err(Rejection::malformed(
+                            "not-an-auditor",
+                            pointer,
+                            format!("`{p}` is a {}, not an auditor", x.kind.as_str()),
+                        ))
+                    }
+                    None => {
+                        return Err(conflict(
+                            "unknown-party",
+                            &pointer,
+                            format!("party `{p}` is not registered"),
+                        ))
+                    }
+                }
+                let accredited = self.accredited.contains(p);
+                if accrediting && accredited {
+                    return Err(conflict(
+                        "already-accredited",
+                        &pointer,
+                        format!("auditor `{p}` is already accredited"),
+                    ));
+                }
+                if !accrediting && !accredited {
+                    return Err(conflict(
+                        "not-accredited",
+                        &pointer,
+                        format!("auditor `{p}` is not accredited"),
+                    ));
+                }
+            }
+        }
+        Ok(())
     }
 
     fn live_norm(&self, id: &NormId, pointer: &str) -> Result<&NormRecord, Rejection> {
@@ -799,7 +913,7 @@ impl Regime {
                         ),
                     ));
                 }
-                self.check_draft(&p.draft, signer, "/payload/draft")?;
+                self.check_draft(&p.draft, signer, parties, "/payload/draft")?;
                 let eligible =
                     self.eligible(&p.draft, parties, &self.rules_for(&p.draft).procedure);
                 if eligible.is_empty() {
@@ -841,6 +955,7 @@ impl Regime {
                 self.check_draft(
                     &a.draft,
                     parties.get(&i.proposer).unwrap_or(signer),
+                    parties,
                     "/payload/draft",
                 )
             }
@@ -1049,6 +1164,7 @@ impl Regime {
             Draft::Review { .. } => p.review.clone(),
             Draft::RulesOfProcedure { .. } => p.rules_of_procedure.clone(),
             Draft::EnforcementPolicy { .. } => p.enforcement_policy_rules().clone(),
+            Draft::Accreditation { .. } => p.accreditation_rules().clone(),
         }
     }
 
@@ -1296,6 +1412,28 @@ impl Regime {
                 });
                 touched.push(Touched::Policy(self.policies.len() as u32));
             }
+            Draft::Accreditation { accredit, withdraw } => {
+                for auditor in withdraw {
+                    self.accredited.retain(|p| *p != auditor);
+                    if let Some(r) = self.accreditations.get_mut(&auditor) {
+                        r.withdrawn = Some((id.clone(), here));
+                    }
+                    touched.push(Touched::Accreditation(auditor));
+                }
+                for auditor in accredit {
+                    self.accredited.push(auditor.clone());
+                    self.accreditations.insert(
+                        auditor.clone(),
+                        AccreditationRecord {
+                            auditor: auditor.clone(),
+                            instrument: id.clone(),
+                            adopted: here,
+                            withdrawn: None,
+                        },
+                    );
+                    touched.push(Touched::Accreditation(auditor));
+                }
+            }
         }
         if catalog_changed {
             let n = self.new_catalog_version(here, id.to_string());
@@ -1354,7 +1492,8 @@ fn same_subject(current: &Draft, amended: &Draft) -> Result<(), Rejection> {
         }
         (Draft::Review { norm: a, .. }, Draft::Review { norm: b, .. }) => a == b,
         (Draft::RulesOfProcedure { .. }, Draft::RulesOfProcedure { .. })
-        | (Draft::EnforcementPolicy { .. }, Draft::EnforcementPolicy { .. }) => true,
+        | (Draft::EnforcementPolicy { .. }, Draft::EnforcementPolicy { .. })
+        | (Draft::Accreditation { .. }, Draft::Accreditation { .. }) => true,
         _ => false,
     };
     if same {
