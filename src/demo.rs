@@ -84,7 +84,7 @@ pub fn run(args: DemoArgs) -> Result<ExitCode> {
     let _lock = dir.lock()?;
     let store = dir.open_store()?;
     let ledger = Arc::new(dir.open_ledger(store, Arc::new(SystemClock))?);
-    serve::serve_ledger(&dir, ledger, args.listen, None)?;
+    serve::serve_ledger(&dir, ledger, args.listen, &Default::default(), None)?;
     Ok(ExitCode::SUCCESS)
 }
 

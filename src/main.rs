@@ -68,6 +68,8 @@ enum Command {
         /// Address to listen on.
         #[arg(long, value_name = "ADDR", default_value = "127.0.0.1:8080")]
         listen: SocketAddr,
+        #[command(flatten)]
+        options: serve::ServeOptions,
     },
     /// Seed a living demo world (or reuse an existing one) and serve it.
     Demo(demo::DemoArgs),
@@ -122,7 +124,11 @@ fn main() -> ExitCode {
         .init();
     let result = match cli.command {
         Command::Init(args) => init::run(args),
-        Command::Serve { data, listen } => serve::run(&data.data, listen),
+        Command::Serve {
+            data,
+            listen,
+            options,
+        } => serve::run(&data.data, listen, &options),
         Command::Demo(args) => demo::run(args),
         Command::Keygen(args) => client::keygen(args),
         Command::Party(cmd) => client::party(cmd),

@@ -15,14 +15,35 @@ use crate::datadir::DataDir;
 /// Largest batch the sequencer makes durable at once.
 pub const MAX_BATCH: usize = 2048;
 
+/// How `accord serve` faces its readers.
+#[derive(clap::Args, Clone, Debug)]
+pub struct ServeOptions {
+    /// The URL readers reach this server at, e.g. `https://accord.example` behind a TLS
+    /// proxy; when it is https, session cookies are marked `Secure`.
+    #[arg(long, value_name = "URL")]
+    pub public_url: Option<String>,
+    /// The most connections held at once (idle ones give way to new ones).
+    #[arg(long, default_value_t = accord_server::connections::Limits::default().max_connections)]
+    pub max_connections: usize,
+}
+
+impl Default for ServeOptions {
+    fn default() -> Self {
+        ServeOptions {
+            public_url: None,
+            max_connections: accord_server::connections::Limits::default().max_connections,
+        }
+    }
+}
+
 /// Runs `accord serve`.
-pub fn run(data: &Path, listen: SocketAddr) -> Result<ExitCode> {
+pub fn run(data: &Path, listen: SocketAddr, options: &ServeOptions) -> Result<ExitCode> {
     let dir = DataDir::new(data);
     dir.require()?;
     let _lock = dir.lock()?;
     let store = dir.open_store()?;
     let ledger = Arc::new(dir.open_ledger(store, Arc::new(SystemClock))?);
-    serve_ledger(&dir, ledger, listen, None)?;
+    serve_ledger(&dir, ledger, listen, options, None)?;
     Ok(ExitCode::SUCCESS)
 }
 
@@ -31,8 +52,21 @@ pub fn serve_ledger(
     dir: &DataDir,
     ledger: Arc<Ledger>,
     listen: SocketAddr,
+    options: &ServeOptions,
     banner: Option<String>,
 ) -> Result<()> {
+    let secure_cookies = match options.public_url.as_deref() {
+        None => false,
+        Some(u) if u.starts_with("https://") => true,
+        Some(u) if u.starts_with("http://") => false,
+        Some(u) => anyhow::bail!("--public-url `{u}` is not an http:// or https:// URL"),
+    };
+    if options.max_connections < 16 {
+        anyhow::bail!(
+            "--max-connections {} is too low to serve anyone; use at least 16",
+            options.max_connections
+        );
+    }
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
@@ -60,14 +94,15 @@ pub fn serve_ledger(
         );
     }
     let (sequencer, thread) = Sequencer::start(ledger.clone(), MAX_BATCH, Some(observer));
-    let state = AppState {
-        sequencer,
-        store: ledger.store().clone(),
-        ledger,
-        metrics,
-        vault,
-        taxii: Default::default(),
-    };
+    let mut state = AppState::new(sequencer, ledger, vault, metrics);
+    state.sessions = Arc::new(accord_server::pages::session::Sessions::new(secure_cookies));
+    state.limits = Arc::new(accord_server::limits::Limits::new(
+        accord_server::connections::Limits {
+            max_connections: options.max_connections,
+            ..Default::default()
+        },
+        accord_server::limits::BODY_BUDGET_BYTES,
+    ));
     runtime.block_on(async move {
         let listener = tokio::net::TcpListener::bind(listen)
             .await

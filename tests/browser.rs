@@ -54,12 +54,12 @@ fn the_dashboard_verifies_in_chromium_and_passes_axe() {
     assert!(out.contains("Seeded the demo world"), "{out}");
     let server = Server::start(&data);
     let shots = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("browser-screenshots");
-    let token = std::fs::read_to_string(data.join("keys/cert-esteria.token")).unwrap();
+    let token = std::fs::read_to_string(data.join("keys/cert-aldoria.token")).unwrap();
     let r = node(&[
         "tests/browser/dashboard.mjs",
         &server.url,
         &shots.to_string_lossy(),
-        "cert-esteria",
+        "cert-aldoria",
         token.trim(),
     ]);
     server.stop();
@@ -68,6 +68,21 @@ fn the_dashboard_verifies_in_chromium_and_passes_axe() {
         assert_eq!(p["status"], 200, "{p}");
     }
     assert_eq!(r["pages"].as_array().unwrap().len(), 16, "{r:#}");
+    // Every page is sent its Content-Security-Policy, and none breaks it.
+    for p in r["pages"].as_array().unwrap() {
+        assert!(
+            p["csp"].as_str().is_some_and(
+                |c| c.contains("script-src 'self'") && c.contains("frame-ancestors 'none'")
+            ),
+            "{p}"
+        );
+    }
+    assert_eq!(
+        r["csp"],
+        serde_json::json!([]),
+        "CSP violations: {:#}",
+        r["csp"]
+    );
     assert_eq!(
         r["violations"],
         serde_json::json!([]),
@@ -81,6 +96,7 @@ fn the_dashboard_verifies_in_chromium_and_passes_axe() {
     assert_eq!(steps["own_view"], true, "{steps:#}");
     assert_eq!(steps["own_cache"], "private, no-store", "{steps:#}");
     assert_eq!(steps["signed_out"], true, "{steps:#}");
+    assert_eq!(steps["evidence_read"], true, "{steps:#}");
     assert_eq!(steps["verified"], true, "{steps:#}");
     assert_eq!(steps["consistency"]["verified"], true, "{steps:#}");
     assert_eq!(steps["consistency_tampered"], true, "{steps:#}");

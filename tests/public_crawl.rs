@@ -98,9 +98,21 @@ fn a_public_crawl_of_the_dashboard_never_meets_a_confidential_value() {
     assert!(fetched > 150, "crawled only {fetched} pages");
     // The party itself, in its own session, sees its restricted objects; the page is private.
     let token = std::fs::read_to_string(data.join("keys/cert-esteria.token")).unwrap();
+    // The raw token is not a session: a cookie must be one the server opened.
     let mut res = agent()
         .get(&format!("{}/party/cert-esteria", server.url))
         .header("cookie", &format!("accord_session={}", token.trim()))
+        .call()
+        .unwrap();
+    assert!(!res
+        .body_mut()
+        .read_to_string()
+        .unwrap()
+        .contains("Utility VPN brute force"));
+    let esteria = sign_in(&server.url, &token);
+    let mut res = agent()
+        .get(&format!("{}/party/cert-esteria", server.url))
+        .header("cookie", &esteria)
         .call()
         .unwrap();
     assert_eq!(
@@ -115,10 +127,13 @@ fn a_public_crawl_of_the_dashboard_never_meets_a_confidential_value() {
         "the owner's view lacks its own object"
     );
     // Another party's session does not.
-    let other = std::fs::read_to_string(data.join("keys/cert-calandra.token")).unwrap();
+    let other = sign_in(
+        &server.url,
+        &std::fs::read_to_string(data.join("keys/cert-calandra.token")).unwrap(),
+    );
     let mut res = agent()
         .get(&format!("{}/party/cert-esteria", server.url))
-        .header("cookie", &format!("accord_session={}", other.trim()))
+        .header("cookie", &other)
         .call()
         .unwrap();
     assert!(!res
@@ -126,15 +141,35 @@ fn a_public_crawl_of_the_dashboard_never_meets_a_confidential_value() {
         .read_to_string()
         .unwrap()
         .contains("Utility VPN brute force"));
-    // From its own view, a party reads its confidential evidence with its session; the read
-    // is logged like any other. Another party's session outside the audience is refused, and
-    // the public gets 401.
-    let aldoria = std::fs::read_to_string(data.join("keys/cert-aldoria.token")).unwrap();
-    let session = |token: &str, path: &str| {
+    // From its own view, a party reads its confidential evidence with a form of its session
+    // (same origin, CSRF token); the read is logged like any other. A GET with the session
+    // cookie reads nothing (an <img> elsewhere must not log a read in the party's name);
+    // another party's session outside the audience is refused; the public gets 401.
+    let aldoria = sign_in(
+        &server.url,
+        &std::fs::read_to_string(data.join("keys/cert-aldoria.token")).unwrap(),
+    );
+    let page = |cookie: &str, path: &str| {
         let mut res = agent()
             .get(&format!("{}{path}", server.url))
-            .header("cookie", &format!("accord_session={}", token.trim()))
+            .header("cookie", cookie)
             .call()
+            .unwrap();
+        (
+            res.status().as_u16(),
+            res.body_mut().read_to_string().unwrap_or_default(),
+        )
+    };
+    let read = |cookie: &str, csrf: &str, origin: &str| {
+        let mut res = agent()
+            .post(&format!(
+                "{}/evidence/cert-aldoria/a1-loader-analysis/read",
+                server.url
+            ))
+            .header("cookie", cookie)
+            .header("origin", origin)
+            .header("content-type", "application/x-www-form-urlencoded")
+            .send(format!("csrf={csrf}"))
             .unwrap();
         let status = res.status().as_u16();
         let read_entry = res
@@ -148,16 +183,28 @@ fn a_public_crawl_of_the_dashboard_never_meets_a_confidential_value() {
             res.body_mut().read_to_string().unwrap_or_default(),
         )
     };
-    let (_, _, own_page) = session(&aldoria, "/party/cert-aldoria");
+    let (_, own_page) = page(&aldoria, "/party/cert-aldoria");
     assert!(
-        own_page.contains("/evidence/cert-aldoria/a1-loader-analysis"),
-        "no read link"
+        own_page.contains("/evidence/cert-aldoria/a1-loader-analysis/read"),
+        "no read form"
     );
-    let (status, logged, body) = session(&aldoria, "/evidence/cert-aldoria/a1-loader-analysis");
+    let csrf = csrf_of(&own_page);
+    let origin = server.url.clone();
+    let (status, _) = page(&aldoria, "/evidence/cert-aldoria/a1-loader-analysis");
+    assert_eq!(
+        status, 401,
+        "a GET with a session cookie must not read evidence"
+    );
+    let (status, logged, _) = read(&aldoria, "forged", &origin);
+    assert_eq!((status, logged), (403, None), "a forged CSRF token");
+    let (status, logged, _) = read(&aldoria, &csrf, "http://evil.example");
+    assert_eq!((status, logged), (403, None), "a cross-origin form");
+    let (status, logged, body) = read(&aldoria, &csrf, &origin);
     assert_eq!(status, 200, "{body}");
     assert!(logged.is_some(), "the read was not logged");
     assert!(body.contains("Loader sample"));
-    let (status, _, _) = session(&other, "/evidence/cert-aldoria/a1-loader-analysis");
+    let (_, other_page) = page(&other, "/party/cert-calandra");
+    let (status, _, _) = read(&other, &csrf_of(&other_page), &origin);
     assert_eq!(status, 403);
     let (status, _, _) = get(&format!(
         "{}/evidence/cert-aldoria/a1-loader-analysis",

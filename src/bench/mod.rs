@@ -403,14 +403,12 @@ impl InProcess {
             .enable_all()
             .build()?;
         let (sequencer, thread) = Sequencer::start(ledger.clone(), MAX_BATCH, None);
-        let state = AppState {
+        let state = AppState::new(
             sequencer,
-            store: ledger.store().clone(),
             ledger,
-            metrics: Arc::new(Metrics::new()),
-            vault: dir.open_vault()?,
-            taxii: Default::default(),
-        };
+            dir.open_vault()?,
+            Arc::new(Metrics::new()),
+        );
         let (stop, stop_rx) = tokio::sync::oneshot::channel::<()>();
         let listener = runtime.block_on(tokio::net::TcpListener::bind("127.0.0.1:0"))?;
         let addr = listener.local_addr()?;

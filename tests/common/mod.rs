@@ -110,6 +110,42 @@ pub fn agent() -> ureq::Agent {
         .into()
 }
 
+/// Signs in at `base/login` with a party's token as the dashboard's form does; returns the
+/// `Cookie` header value of the session the server opened.
+pub fn sign_in(base: &str, token: &str) -> String {
+    let agent: ureq::Agent = ureq::Agent::config_builder()
+        .http_status_as_error(false)
+        .max_redirects(0)
+        .build()
+        .into();
+    let host = base.trim_start_matches("http://");
+    let res = agent
+        .post(&format!("{base}/login"))
+        .header("content-type", "application/x-www-form-urlencoded")
+        .header("origin", &format!("http://{host}"))
+        .send(format!("token={}", token.trim()))
+        .expect("POST /login");
+    assert_eq!(res.status().as_u16(), 303, "sign-in refused");
+    let set = res
+        .headers()
+        .get("set-cookie")
+        .and_then(|v| v.to_str().ok())
+        .expect("a session cookie")
+        .to_owned();
+    assert!(
+        !set.contains(token.trim()),
+        "the cookie must not be the token"
+    );
+    set.split(';').next().unwrap().to_owned()
+}
+
+/// The CSRF token the forms of a session's page carry.
+pub fn csrf_of(page: &str) -> String {
+    let at = page.find("name=\"csrf\" value=\"").expect("a CSRF field");
+    let rest = &page[at + "name=\"csrf\" value=\"".len()..];
+    rest[..rest.find('"').unwrap()].to_owned()
+}
+
 /// GET returning (status, content-type, body).
 pub fn get(url: &str) -> (u16, String, Vec<u8>) {
     let mut res = agent().get(url).call().expect("GET");

@@ -80,14 +80,7 @@ impl Api {
             .build()
             .unwrap();
         let (sequencer, thread) = Sequencer::start(ledger.clone(), 256, None);
-        let state = AppState {
-            sequencer,
-            store: store.clone(),
-            ledger: ledger.clone(),
-            metrics: Arc::new(Metrics::new()),
-            vault,
-            taxii: Default::default(),
-        };
+        let state = AppState::new(sequencer, ledger.clone(), vault, Arc::new(Metrics::new()));
         let listener = runtime
             .block_on(tokio::net::TcpListener::bind("127.0.0.1:0"))
             .unwrap();

@@ -83,8 +83,14 @@ impl Tokens {
     /// pass the clock's time (never only the last entry's), so a token stops working when it
     /// expires, not when the next entry happens to be logged.
     pub fn authenticate(&self, token: &str, now: Timestamp) -> Option<&TokenRecord> {
+        self.valid(&token_hash(token), now)
+    }
+
+    /// The record of a token hash if that token is valid at `now` (issued, not revoked, not
+    /// expired).
+    pub fn valid(&self, sha256: &str, now: Timestamp) -> Option<&TokenRecord> {
         self.by_hash
-            .get(&token_hash(token))
+            .get(sha256)
             .filter(|t| t.revoked.is_none() && t.expires_at.is_none_or(|e| now < e))
     }
 

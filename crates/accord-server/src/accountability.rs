@@ -172,9 +172,12 @@ pub async fn overdue(
                 i["item"].as_str().unwrap_or("").into(),
             ]);
         }
-        if let Some(res) =
-            crate::pages::table::export(&[&t], q.format.as_deref(), q.table.as_deref())
-        {
+        if let Some(res) = crate::pages::table::export(
+            &crate::pages::Frame::default(),
+            &[&t],
+            q.format.as_deref(),
+            q.table.as_deref(),
+        ) {
             return res;
         }
         let frame = crate::pages::Frame::of(&app, &core, None);

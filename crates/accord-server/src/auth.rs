@@ -1,7 +1,8 @@
 //! Bearer-token authentication: `Authorization: Bearer <token>` names a party when the token's
-//! SHA-256 was issued to it by a logged `party.token_issue` entry and is neither revoked nor
-//! expired at the latest log time. Reads that need no party ignore the header; reads that do
-//! answer 401 with `WWW-Authenticate: Bearer`.
+//! SHA-256 was issued to it by a logged `party.token_issue` entry (which only the party itself
+//! signs) and is neither revoked nor expired now — by the server's clock, not only by the last
+//! entry's time, so a token stops working the moment it expires. Reads that need no party
+//! ignore the header; reads that do answer 401 with `WWW-Authenticate: Bearer`.
 
 use accord_envelope::PartyId;
 use axum::extract::State;
@@ -9,7 +10,25 @@ use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
 
+use accord_domain::Timestamp;
+
 use crate::{AppState, Problem};
+
+/// The time requests are judged at: the server's clock, never before the last entry.
+pub fn now(app: &AppState) -> Timestamp {
+    let clock = app.ledger.clock_now();
+    clock.max(app.ledger.read().state().last_at())
+}
+
+/// The party a presented token authenticates now, with the token's label.
+pub fn authenticate(app: &AppState, token: &str) -> Option<(PartyId, String)> {
+    let now = now(app);
+    let core = app.ledger.read();
+    core.state()
+        .tokens()
+        .authenticate(token, now)
+        .map(|t| (t.party.clone(), t.label.to_string()))
+}
 
 /// Who a request authenticated as.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -58,14 +77,10 @@ pub fn caller(app: &AppState, headers: &HeaderMap) -> Result<Option<Caller>, Una
         .ok_or(Unauthorized(
             "send the token as `Authorization: Bearer <token>`",
         ))?;
-    let core = app.ledger.read();
-    let state = core.state();
-    state
-        .tokens()
-        .authenticate(token, state.last_at())
-        .map(|t| Some(Caller { party: t.party.clone(), label: t.label.to_string() }))
+    authenticate(app, token)
+        .map(|(party, label)| Some(Caller { party, label }))
         .ok_or(Unauthorized(
-            "the token is not valid: unknown, revoked or expired; ask the secretariat for a new one",
+            "the token is not valid: unknown, revoked or expired; issue a new one with `accord token issue`",
         ))
 }
 

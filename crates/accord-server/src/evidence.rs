@@ -134,10 +134,50 @@ fn gone(owner: &PartyId, id: &EvidenceId, index: u64) -> Problem {
     security(("bearer" = [])))]
 pub async fn read(
     State(app): State<AppState>,
+    method: axum::http::Method,
     Path((owner, id)): Path<(String, String)>,
     headers: HeaderMap,
 ) -> Response {
-    let result = read_inner(&app, &owner, &id, &headers).await;
+    // A read writes a log entry, so it never happens as a side effect: HEAD, which a client
+    // or a proxy may send on its own, is refused, and a browser session reads only through
+    // the dashboard's form (`POST …/read`), never by a GET an `<img>` could trigger.
+    if method == axum::http::Method::HEAD {
+        let mut res = Problem::new(
+            StatusCode::METHOD_NOT_ALLOWED,
+            "method",
+            "Method not allowed",
+            "a read of evidence is logged, so it is a GET with a bearer token (HEAD would log a read nobody saw)",
+        )
+        .into_response();
+        res.headers_mut()
+            .insert(header::ALLOW, HeaderValue::from_static("GET, PUT"));
+        return res;
+    }
+    let result = match authenticated(&app, &headers) {
+        Ok(who) => read_inner(&app, &owner, &id, who).await,
+        Err(e) => Err(e),
+    };
+    respond(&app, "read", result)
+}
+
+/// `POST /evidence/{owner}/{id}/read`: a party reads from its dashboard page. The form comes
+/// from this origin and carries the session's CSRF token; the read is logged like any other.
+pub async fn read_in_session(
+    State(app): State<AppState>,
+    Path((owner, id)): Path<(String, String)>,
+    headers: HeaderMap,
+    body: axum::body::Bytes,
+) -> Response {
+    let result = match crate::pages::session::form_session(&app, &headers, &body) {
+        Ok((party, _)) => {
+            let who = Caller {
+                party,
+                label: "dashboard session".into(),
+            };
+            read_inner(&app, &owner, &id, who).await
+        }
+        Err(p) => Err(p.into()),
+    };
     respond(&app, "read", result)
 }
 
@@ -145,21 +185,8 @@ async fn read_inner(
     app: &AppState,
     owner: &str,
     id: &str,
-    headers: &HeaderMap,
+    who: Caller,
 ) -> Result<Response, Refusal> {
-    // A read also accepts the dashboard's party session (a `SameSite=Strict` cookie, so never
-    // sent by another site); an upload needs the bearer token.
-    let who = match authenticated(app, headers) {
-        Ok(c) => c,
-        Err(e) if headers.contains_key(header::AUTHORIZATION) => return Err(e),
-        Err(e) => match crate::pages::session::viewer(app, headers) {
-            Some(party) => Caller {
-                party,
-                label: "dashboard session".into(),
-            },
-            None => return Err(e),
-        },
-    };
     let (owner, id) = parse_item(owner, id)?;
     let (basis, media_type) = decide(&app.ledger, &owner, &id, &who.party)?;
     let sealed = app.vault.get(owner.as_str(), id.as_str())?.ok_or_else(|| {
@@ -328,16 +355,22 @@ async fn upload_inner(
                 "send the commitment's salt as `Accord-Evidence-Salt: <64 hex digits>`",
             )
         })?;
-    let content = axum::body::to_bytes(body, MAX_EVIDENCE_BYTES as usize)
-        .await
-        .map_err(|_| {
-            Problem::new(
-                StatusCode::PAYLOAD_TOO_LARGE,
-                "evidence-size",
-                "Body too large",
-                format!("evidence is at most {MAX_EVIDENCE_BYTES} bytes"),
-            )
-        })?;
+    // The commitment says how large the content is: reserve that much of the body budget and
+    // read no more than one byte past it.
+    let _permit = app.limits.reserve_body(size as usize).await?;
+    let limit = (size as usize)
+        .saturating_add(1)
+        .min(MAX_EVIDENCE_BYTES as usize);
+    let content = axum::body::to_bytes(body, limit).await.map_err(|_| {
+        Problem::new(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            "evidence-size",
+            "Body too large",
+            format!(
+                "the body is larger than the {size} bytes the commitment names (evidence is at most {MAX_EVIDENCE_BYTES} bytes)"
+            ),
+        )
+    })?;
     if content.len() as u64 != size {
         return Err(Problem::new(
             StatusCode::UNPROCESSABLE_ENTITY,

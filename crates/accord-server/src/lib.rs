@@ -7,8 +7,11 @@
 pub mod accountability;
 pub mod auth;
 pub mod cbm;
+pub mod connections;
 pub mod enforcement;
 pub mod evidence;
+pub mod hardening;
+pub mod limits;
 pub mod metrics;
 pub mod pages;
 pub mod problem;
@@ -56,6 +59,32 @@ pub struct AppState {
     pub vault: Arc<dyn accord_store::Vault>,
     /// Status resources of recent TAXII posts.
     pub taxii: Arc<taxii::Statuses>,
+    /// Party sessions of the dashboard.
+    pub sessions: Arc<pages::session::Sessions>,
+    /// Bounds on what requests may hold at once (memory of large bodies).
+    pub limits: Arc<limits::Limits>,
+}
+
+impl AppState {
+    /// The state of a server over `ledger`, fed by `sequencer`, with default limits and
+    /// session cookies that are not marked `Secure` (plain HTTP on loopback).
+    pub fn new(
+        sequencer: Sequencer,
+        ledger: Arc<Ledger>,
+        vault: Arc<dyn accord_store::Vault>,
+        metrics: Arc<Metrics>,
+    ) -> Self {
+        AppState {
+            sequencer,
+            store: ledger.store().clone(),
+            ledger,
+            metrics,
+            vault,
+            taxii: Default::default(),
+            sessions: Default::default(),
+            limits: Default::default(),
+        }
+    }
 }
 
 /// The whole HTTP API.
@@ -124,6 +153,10 @@ pub fn router(state: AppState) -> Router {
             "/evidence/{owner}/{id}",
             get(evidence::read).put(evidence::upload),
         )
+        .route(
+            "/evidence/{owner}/{id}/read",
+            post(evidence::read_in_session),
+        )
         .route("/parties/{id}/evidence", get(evidence::list))
         .route("/exchanges", get(cbm::exchanges))
         .route("/exchanges/{id}", get(cbm::exchange))
@@ -169,6 +202,11 @@ pub fn router(state: AppState) -> Router {
         .route("/openapi.json", get(openapi))
         .fallback(|| async { Problem::not_found("no such endpoint; see /openapi.json") })
         .layer(axum::middleware::from_fn(close_after_refused_body))
+        .layer(tower_http::timeout::TimeoutLayer::with_status_code(
+            StatusCode::REQUEST_TIMEOUT,
+            state.limits.connections.request_timeout,
+        ))
+        .layer(axum::middleware::from_fn(hardening::harden))
         .layer(TraceLayer::new_for_http())
         .with_state(state)
 }
@@ -190,15 +228,15 @@ async fn close_after_refused_body(
     res
 }
 
-/// Serves `router` on `listener` until `shutdown` resolves; requests in flight finish first.
+/// Serves `router` on `listener` until `shutdown` resolves, under the connection limits of
+/// `state.limits` ([`connections`]); requests in flight finish first.
 pub async fn serve(
     listener: tokio::net::TcpListener,
     state: AppState,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
-    axum::serve(listener, router(state))
-        .with_graceful_shutdown(shutdown)
-        .await
+    let limits = state.limits.connections;
+    connections::serve(listener, router(state), limits, shutdown).await
 }
 
 /// The OpenAPI 3.1 description of this API, generated from the handlers.

@@ -22,6 +22,9 @@ pub struct Problem {
     /// JSON pointer to the offending member of the submitted document, when there is one.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub pointer: Option<String>,
+    /// Seconds after which a retry may succeed (sent as `Retry-After`).
+    #[serde(skip)]
+    pub retry_after: Option<u32>,
 }
 
 impl Problem {
@@ -34,7 +37,14 @@ impl Problem {
             detail: detail.into(),
             rule: rule.to_owned(),
             pointer: None,
+            retry_after: None,
         }
+    }
+
+    /// Says when to retry.
+    pub fn with_retry_after(mut self, seconds: u32) -> Self {
+        self.retry_after = Some(seconds);
+        self
     }
 
     /// Names the offending member.
@@ -108,6 +118,10 @@ impl IntoResponse for Problem {
             header::CONTENT_TYPE,
             HeaderValue::from_static("application/problem+json"),
         );
+        if let Some(s) = self.retry_after {
+            res.headers_mut()
+                .insert(header::RETRY_AFTER, HeaderValue::from(s));
+        }
         res
     }
 }

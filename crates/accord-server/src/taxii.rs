@@ -223,18 +223,17 @@ fn authenticate(app: &AppState, headers: &HeaderMap) -> Result<PartyId, TaxiiErr
             "send `Authorization: Bearer <token>` or HTTP Basic (`party:token`)",
         ));
     };
-    let core = app.ledger.read();
-    let state = core.state();
-    let t = state
-        .tokens()
-        .authenticate(&token, state.last_at())
-        .ok_or_else(|| TaxiiError::unauthorized("the token is not valid: unknown, revoked or expired; ask the secretariat for a new one"))?;
-    if user.as_deref().is_some_and(|u| u != t.party.as_str()) {
+    let (party, _) = crate::auth::authenticate(app, token.trim()).ok_or_else(|| {
+        TaxiiError::unauthorized(
+            "the token is not valid: unknown, revoked or expired; issue a new one with `accord token issue`",
+        )
+    })?;
+    if user.as_deref().is_some_and(|u| u != party.as_str()) {
         return Err(TaxiiError::unauthorized(
             "the Basic user name is not the party the token was issued to",
         ));
     }
-    Ok(t.party.clone())
+    Ok(party)
 }
 
 /// The log time reads are judged at (the clock, never before the last entry).
@@ -932,40 +931,60 @@ pub async fn post(
     {
         return Err(too_large());
     }
+    let declared = headers
+        .get(header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<usize>().ok());
     let group = {
         let core = app.ledger.read();
         admit(&app, core.state(), &party, &id)?.group
     };
+    // Read the body only once its size is reserved from the budget all requests share, so
+    // concurrent large posts queue rather than multiply memory.
+    let _permit = app
+        .limits
+        .reserve_body(declared.unwrap_or(MAX_CONTENT_LENGTH))
+        .await
+        .map_err(|p| TaxiiError::new(StatusCode::SERVICE_UNAVAILABLE, "Server busy", p.detail))?;
     let bytes = axum::body::to_bytes(body, MAX_CONTENT_LENGTH)
         .await
         .map_err(|_| too_large())?;
-    let envelope: Value = serde_json::from_slice(&bytes)
-        .map_err(|e| TaxiiError::bad_request(format!("the body is not JSON: {e}")))?;
-    let objects = envelope
-        .as_object()
-        .and_then(|o| o.get("objects"))
-        .and_then(Value::as_array)
-        .ok_or_else(|| {
-            TaxiiError::bad_request("a TAXII envelope is a JSON object with an `objects` array")
-        })?;
-    if objects.is_empty() || objects.len() > MAX_OBJECTS_PER_POST {
+    // Objects are validated one at a time as the envelope is parsed: an invalid object leaves
+    // only its message behind, a valid one its prepared share.
+    let mut parsed = Vec::new();
+    let mut count = 0usize;
+    let envelope = EnvelopeSeed {
+        each: &mut |object: Value| {
+            count += 1;
+            if count > MAX_OBJECTS_PER_POST {
+                return;
+            }
+            let record = status_record(&object);
+            let mut salt = [0u8; 32];
+            rand_core::OsRng.fill_bytes(&mut salt);
+            parsed.push((record, prepare_share(&party, &group, object, salt)));
+        },
+    };
+    let mut de = serde_json::Deserializer::from_slice(&bytes);
+    let has_objects = serde::de::DeserializeSeed::deserialize(envelope, &mut de)
+        .and_then(|found| de.end().map(|()| found))
+        .map_err(|e| TaxiiError::bad_request(format!("the body is not a TAXII envelope: {e}")))?;
+    drop(bytes);
+    if !has_objects {
+        return Err(TaxiiError::bad_request(
+            "a TAXII envelope is a JSON object with an `objects` array",
+        ));
+    }
+    if count == 0 || count > MAX_OBJECTS_PER_POST {
         return Err(TaxiiError::bad_request(format!(
-            "an envelope carries 1 to {MAX_OBJECTS_PER_POST} objects, not {}",
-            objects.len()
+            "an envelope carries 1 to {MAX_OBJECTS_PER_POST} objects, not {count}"
         )));
     }
     let request_timestamp = now(&app, app.ledger.read().state()).to_string();
-    let outcomes = share_all(&app, &party, &group, objects.clone()).await;
+    let (records, prepared): (Vec<Value>, Vec<_>) = parsed.into_iter().unzip();
+    let outcomes = share_all(&app, prepared).await;
     let (mut successes, mut failures) = (Vec::new(), Vec::new());
-    for (outcome, object) in outcomes.into_iter().zip(objects) {
-        let mut record = json!({ "id": object.get("id").and_then(Value::as_str).unwrap_or("") });
-        if let Some(v) = object
-            .get("modified")
-            .or_else(|| object.get("created"))
-            .and_then(Value::as_str)
-        {
-            record["version"] = Value::String(v.to_owned());
-        }
+    for (outcome, mut record) in outcomes.into_iter().zip(records) {
         match outcome {
             Ok(message) => {
                 record["message"] = Value::String(message);
@@ -1092,35 +1111,33 @@ pub fn prepare_share(
 /// removes what the log never took at the next start.
 async fn share_all(
     app: &AppState,
-    party: &PartyId,
-    group: &GroupId,
-    objects: Vec<Value>,
+    prepared: Vec<Result<Prepared, String>>,
 ) -> Vec<Result<String, String>> {
-    let prepared: Vec<Result<Prepared, String>> = objects
+    // Content moves into the vault write; each share keeps only its vault key.
+    let mut items: Vec<(String, String, Sealed)> = Vec::new();
+    let shares: Vec<Result<(Prepared, Option<VaultKey>), String>> = prepared
         .into_iter()
-        .map(|o| {
-            let mut salt = [0u8; 32];
-            rand_core::OsRng.fill_bytes(&mut salt);
-            prepare_share(party, group, o, salt)
+        .map(|p| {
+            let mut p = p?;
+            let key = p.vault_item.take().map(|((owner, key), sealed)| {
+                items.push((owner.clone(), key.clone(), sealed));
+                (owner, key)
+            });
+            Ok((p, key))
         })
-        .collect();
-    let items: Vec<(String, String, Sealed)> = prepared
-        .iter()
-        .filter_map(|p| p.as_ref().ok()?.vault_item.clone())
-        .map(|((owner, key), sealed)| (owner, key, sealed))
         .collect();
     let vault = app.vault.clone();
     let stored = tokio::task::spawn_blocking(move || vault.put_many(&items))
         .await
         .map_err(|e| e.to_string())
         .and_then(|r| r.map_err(|e| e.to_string()));
-    let mut tasks = Vec::with_capacity(prepared.len());
-    for p in prepared {
+    let mut tasks = Vec::with_capacity(shares.len());
+    for share in shares {
         let app = app.clone();
         let stored = stored.clone();
         tasks.push(tokio::spawn(async move {
-            let p = p?;
-            if p.vault_item.is_some() {
+            let (p, key) = share?;
+            if key.is_some() {
                 stored.map_err(|e| format!("the vault refused the content: {e}"))?;
             }
             let tlp = p.tlp;
@@ -1128,7 +1145,7 @@ async fn share_all(
                 Ok(true) => Ok("already shared: this exact object is in the collection".to_owned()),
                 Ok(false) => Ok(format!("shared as {}", tlp.label())),
                 Err(why) => {
-                    if let Some(((owner, key), _)) = p.vault_item {
+                    if let Some((owner, key)) = key {
                         let _ = app.vault.erase(&owner, &key);
                     }
                     Err(why)
@@ -1144,6 +1161,86 @@ async fn share_all(
         );
     }
     out
+}
+
+/// Where a restricted object's content sits in the vault: (owner, key).
+type VaultKey = (String, String);
+
+/// The status resource's record of one posted object: its id and version.
+fn status_record(object: &Value) -> Value {
+    let mut record = json!({ "id": object.get("id").and_then(Value::as_str).unwrap_or("") });
+    if let Some(v) = object
+        .get("modified")
+        .or_else(|| object.get("created"))
+        .and_then(Value::as_str)
+    {
+        record["version"] = Value::String(v.to_owned());
+    }
+    record
+}
+
+/// Parses a TAXII envelope, handing each element of `objects` to `each` as soon as it is
+/// read (other members are skipped). Yields whether `objects` was there.
+struct EnvelopeSeed<'a> {
+    each: &'a mut dyn FnMut(Value),
+}
+
+impl<'de> serde::de::DeserializeSeed<'de> for EnvelopeSeed<'_> {
+    type Value = bool;
+
+    fn deserialize<D: serde::Deserializer<'de>>(self, d: D) -> Result<bool, D::Error> {
+        d.deserialize_map(self)
+    }
+}
+
+impl<'de> serde::de::Visitor<'de> for EnvelopeSeed<'_> {
+    type Value = bool;
+
+    fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+        f.write_str("a JSON object with an `objects` array")
+    }
+
+    fn visit_map<A: serde::de::MapAccess<'de>>(self, mut map: A) -> Result<bool, A::Error> {
+        let mut found = false;
+        while let Some(key) = map.next_key::<std::borrow::Cow<'de, str>>()? {
+            if key == "objects" && !found {
+                found = true;
+                map.next_value_seed(ObjectsSeed {
+                    each: &mut *self.each,
+                })?;
+            } else {
+                map.next_value::<serde::de::IgnoredAny>()?;
+            }
+        }
+        Ok(found)
+    }
+}
+
+struct ObjectsSeed<'a> {
+    each: &'a mut dyn FnMut(Value),
+}
+
+impl<'de> serde::de::DeserializeSeed<'de> for ObjectsSeed<'_> {
+    type Value = ();
+
+    fn deserialize<D: serde::Deserializer<'de>>(self, d: D) -> Result<(), D::Error> {
+        d.deserialize_seq(self)
+    }
+}
+
+impl<'de> serde::de::Visitor<'de> for ObjectsSeed<'_> {
+    type Value = ();
+
+    fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+        f.write_str("an array of STIX objects")
+    }
+
+    fn visit_seq<A: serde::de::SeqAccess<'de>>(self, mut seq: A) -> Result<(), A::Error> {
+        while let Some(object) = seq.next_element::<Value>()? {
+            (self.each)(object);
+        }
+        Ok(())
+    }
 }
 
 /// `GET /taxii2/{*rest}` and other unknown TAXII paths.

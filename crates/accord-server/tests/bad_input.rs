@@ -108,16 +108,13 @@ fn fixture() -> Fixture {
         r.unwrap();
     }
     let (sequencer, _thread) = Sequencer::start(ledger.clone(), 64, None);
-    let app = router(AppState {
+    let _ = store;
+    let app = router(AppState::new(
         sequencer,
-        ledger: ledger.clone(),
-        store,
-        metrics: Arc::new(Metrics::new()),
-        vault: Arc::new(
-            accord_store_sqlite::SqliteVault::open(dir.path().join("evidence.db")).unwrap(),
-        ),
-        taxii: Default::default(),
-    });
+        ledger.clone(),
+        Arc::new(accord_store_sqlite::SqliteVault::open(dir.path().join("evidence.db")).unwrap()),
+        Arc::new(Metrics::new()),
+    ));
     Fixture {
         _dir: dir,
         app,

@@ -92,7 +92,12 @@ pub async fn index(State(app): State<AppState>, uri: Uri, Query(q): Query<LogQue
             }
         }
     }
-    if let Some(res) = export(&[&table], q.format.as_deref(), q.table.as_deref()) {
+    if let Some(res) = export(
+        &super::Frame::default(),
+        &[&table],
+        q.format.as_deref(),
+        q.table.as_deref(),
+    ) {
         return res;
     }
     let rows = table.render(&uri).into_string();
@@ -230,7 +235,12 @@ pub async fn checkpoints(
             ),
         ]);
     }
-    if let Some(res) = export(&[&table], q.format.as_deref(), q.table.as_deref()) {
+    if let Some(res) = export(
+        &super::Frame::default(),
+        &[&table],
+        q.format.as_deref(),
+        q.table.as_deref(),
+    ) {
         return res;
     }
     let rows = table.render(&uri).into_string();

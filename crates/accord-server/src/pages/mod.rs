@@ -48,12 +48,18 @@ pub struct Frame {
     pub root: String,
     /// The party whose session this is, if any.
     pub viewer: Option<accord_envelope::PartyId>,
+    /// The CSRF token the page's forms carry, when it is seen in a browser session.
+    pub csrf: Option<String>,
 }
 
 impl Frame {
     /// The frame of a page read from `core` (one read of the ledger for the whole page).
-    pub fn of(app: &AppState, core: &Core, viewer: Option<accord_envelope::PartyId>) -> Frame {
+    pub fn of(app: &AppState, core: &Core, viewer: Option<session::Viewer>) -> Frame {
         let published = core.published();
+        let (viewer, csrf) = match viewer {
+            Some(v) => (Some(v.party), v.csrf),
+            None => (None, None),
+        };
         Frame {
             instance: core
                 .state()
@@ -66,7 +72,18 @@ impl Frame {
                 .map(|p| hex::encode(p.checkpoint.root))
                 .unwrap_or_default(),
             viewer,
+            csrf,
         }
+    }
+
+    /// The `Cache-Control` of what this frame shows: a party's view is private and never
+    /// stored; a public one is revalidated on every view.
+    pub fn cache_control(&self) -> HeaderValue {
+        HeaderValue::from_static(if self.viewer.is_some() {
+            "private, no-store"
+        } else {
+            "no-cache"
+        })
     }
 }
 
@@ -74,7 +91,7 @@ const STYLE: &str = r#"
 body{font:15px/1.5 system-ui,sans-serif;margin:0;color:#1b1f24;background:#f6f7f9}
 header{background:#12324f;color:#fff;padding:1rem 2rem} header h1{margin:0;font-size:1.4rem}
 header a{color:#e3efff} header nav a{margin-right:1rem;display:inline-block}
-.who{float:right} .who form{display:inline} .who button{font:inherit}
+.who{float:right} .who form{display:inline} .who button{font:inherit} form.inline{display:inline}
 main{padding:1rem 2rem;max-width:80rem} section{background:#fff;border:1px solid #dde1e6;border-radius:8px;padding:1rem;margin:1rem 0}
 table{border-collapse:collapse;width:100%} th,td{text-align:left;padding:.3rem .6rem;border-bottom:1px solid #eceff3;vertical-align:top}
 caption{text-align:left;font-weight:600;padding:.3rem 0}
@@ -112,7 +129,10 @@ pub fn page(frame: &Frame, title: &str, body: Markup) -> String {
                     div.who {
                         @if let Some(p) = &frame.viewer {
                             "Signed in as " a href={"/party/" (p)} { (p) } " "
-                            form method="post" action="/logout" { button type="submit" { "Sign out" } }
+                            form method="post" action="/logout" {
+                                @if let Some(t) = &frame.csrf { input type="hidden" name="csrf" value=(t); }
+                                button type="submit" { "Sign out" }
+                            }
                         } @else {
                             a href="/login" { "Party sign-in" }
                         }
@@ -147,23 +167,21 @@ pub fn page(frame: &Frame, title: &str, body: Markup) -> String {
 /// revalidated on every view.
 pub fn respond(frame: &Frame, html: String) -> Response {
     let mut res = Html(html).into_response();
+    vary_by_viewer(frame, &mut res);
+    res
+}
+
+/// Marks a response as depending on who asks (pages and their exports alike).
+pub fn vary_by_viewer(frame: &Frame, res: &mut Response) {
     let h = res.headers_mut();
-    if frame.viewer.is_some() {
-        h.insert(
-            header::CACHE_CONTROL,
-            HeaderValue::from_static("private, no-store"),
-        );
-    } else {
-        h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-cache"));
-    }
+    h.insert(header::CACHE_CONTROL, frame.cache_control());
     h.insert(
         header::VARY,
         HeaderValue::from_static("Cookie, Authorization"),
     );
-    res
 }
 
 /// The viewer of a request (session cookie or bearer token), if valid.
-pub fn viewer(app: &AppState, headers: &HeaderMap) -> Option<accord_envelope::PartyId> {
+pub fn viewer(app: &AppState, headers: &HeaderMap) -> Option<session::Viewer> {
     session::viewer(app, headers)
 }

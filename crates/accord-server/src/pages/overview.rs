@@ -186,6 +186,7 @@ pub async fn overview(
         }
     }
     if let Some(res) = export(
+        &frame,
         &[&by_kind, &by_region, &heat, &trend, &overdue_table, &recent],
         f.format.as_deref(),
         f.table.as_deref(),

@@ -78,7 +78,8 @@ pub async fn party(
     let now = state.last_at();
     let yr = q.year.unwrap_or_else(|| year_of(now));
     let period = year(yr).unwrap_or(Period { from: now, to: now });
-    let own = me.as_ref() == Some(&p.id);
+    let own = me.as_ref().is_some_and(|v| v.party == p.id);
+    let csrf = me.as_ref().and_then(|v| v.csrf.clone());
 
     let mut contacts = Table::new(
         "contacts",
@@ -286,10 +287,19 @@ pub async fn party(
                 if e.erased.is_some() {
                     format!("{} (erased)", e.evidence).into()
                 } else {
-                    Cell::link(
-                        e.evidence.to_string(),
-                        format!("/evidence/{}/{}", p.id, e.evidence),
-                    )
+                    match &csrf {
+                        // In a browser session: a form, so that the read (a logged act) is
+                        // never triggered by a link, an image or a prefetch.
+                        Some(token) => Cell::post(
+                            e.evidence.to_string(),
+                            format!("/evidence/{}/{}/read", p.id, e.evidence),
+                            token.clone(),
+                        ),
+                        None => Cell::link(
+                            e.evidence.to_string(),
+                            format!("/evidence/{}/{}", p.id, e.evidence),
+                        ),
+                    }
                 },
                 e.marking.label().into(),
                 e.label.to_string().into(),
@@ -304,6 +314,7 @@ pub async fn party(
         }
     }
     if let Some(res) = export(
+        &frame,
         &[
             &contacts,
             &causes,
@@ -520,6 +531,7 @@ pub async fn explain(
         ]);
     }
     if let Some(res) = export(
+        &frame,
         &[&items, &breakdown],
         q.format.as_deref(),
         q.table.as_deref(),

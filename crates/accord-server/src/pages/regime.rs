@@ -61,6 +61,7 @@ fn regime_page(
         ),
     };
     if let Some(res) = export(
+        &super::Frame::default(),
         &tables.iter().collect::<Vec<_>>(),
         export_q.format.as_deref(),
         export_q.table.as_deref(),

@@ -15,6 +15,8 @@ pub struct Cell {
     pub href: Option<String>,
     /// A CSS class (e.g. a status).
     pub class: Option<String>,
+    /// A form this cell submits (action, CSRF token) instead of a link.
+    pub post: Option<(String, String)>,
 }
 
 impl Cell {
@@ -23,7 +25,16 @@ impl Cell {
         Cell {
             text: text.into(),
             href: Some(href.into()),
-            class: None,
+            ..Cell::default()
+        }
+    }
+
+    /// A cell whose text is a button posting a form with the session's CSRF token.
+    pub fn post(text: impl Into<String>, action: impl Into<String>, csrf: String) -> Cell {
+        Cell {
+            text: text.into(),
+            post: Some((action.into(), csrf)),
+            ..Cell::default()
         }
     }
 
@@ -33,7 +44,7 @@ impl Cell {
         Cell {
             class: Some(format!("status {}", text.replace(' ', "_"))),
             text,
-            href: None,
+            ..Cell::default()
         }
     }
 }
@@ -42,8 +53,7 @@ impl<T: Into<String>> From<T> for Cell {
     fn from(t: T) -> Cell {
         Cell {
             text: t.into(),
-            href: None,
-            class: None,
+            ..Cell::default()
         }
     }
 }
@@ -112,7 +122,12 @@ impl Table {
                         tr {
                             @for c in r {
                                 td class=[c.class.as_deref()] {
-                                    @if let Some(h) = &c.href { a href=(h) { (c.text) } } @else { (c.text) }
+                                    @if let Some((action, csrf)) = &c.post {
+                                        form.inline method="post" action=(action) {
+                                            input type="hidden" name="csrf" value=(csrf);
+                                            button type="submit" { (c.text) }
+                                        }
+                                    } @else if let Some(h) = &c.href { a href=(h) { (c.text) } } @else { (c.text) }
                                 }
                             }
                         }
@@ -122,13 +137,17 @@ impl Table {
         }
     }
 
-    /// The table as CSV (RFC 4180: CRLF, quotes doubled).
+    /// The table as CSV (RFC 4180: CRLF, quotes doubled). A text cell that a spreadsheet
+    /// would run as a formula (it starts with `=`, `+`, `-`, `@`, a tab or a carriage return,
+    /// and is not a number) is prefixed with `'`, as OWASP advises against CSV injection: a
+    /// party's own contact fields must not run in a reader's spreadsheet.
     pub fn csv(&self) -> String {
         let field = |s: &str| {
+            let s = defuse_formula(s);
             if s.contains([',', '"', '\n', '\r']) {
                 format!("\"{}\"", s.replace('"', "\"\""))
             } else {
-                s.to_owned()
+                s.into_owned()
             }
         };
         let mut out = String::new();
@@ -161,6 +180,16 @@ impl Table {
     }
 }
 
+/// A cell as a spreadsheet will read it without running it.
+fn defuse_formula(s: &str) -> std::borrow::Cow<'_, str> {
+    let risky = s.starts_with(['=', '+', '-', '@', '\t', '\r']);
+    if risky && s.parse::<f64>().is_err() {
+        std::borrow::Cow::Owned(format!("'{s}"))
+    } else {
+        std::borrow::Cow::Borrowed(s)
+    }
+}
+
 /// The page's URL with `format` and `table` set.
 fn export_href(uri: &Uri, table: &str, format: &str) -> String {
     let kept: Vec<&str> = uri
@@ -178,7 +207,12 @@ fn export_href(uri: &Uri, table: &str, format: &str) -> String {
 
 /// The export a request asks for, if it asks for one: `Some(Ok)` with the file, `Some(Err)`
 /// naming what is wrong.
-pub fn export(tables: &[&Table], format: Option<&str>, table: Option<&str>) -> Option<Response> {
+pub fn export(
+    frame: &super::Frame,
+    tables: &[&Table],
+    format: Option<&str>,
+    table: Option<&str>,
+) -> Option<Response> {
     let format = format?;
     let wanted = table.unwrap_or("");
     let Some(t) = tables.iter().find(|t| t.id == wanted) else {
@@ -216,5 +250,41 @@ pub fn export(tables: &[&Table], format: Option<&str>, table: Option<&str>) -> O
     if let Ok(v) = HeaderValue::from_str(&format!("attachment; filename=\"{}.{format}\"", t.id)) {
         res.headers_mut().insert(header::CONTENT_DISPOSITION, v);
     }
+    // The download is what the page showed, so it is cached as the page is: a party's own
+    // view is private and never stored.
+    super::vary_by_viewer(frame, &mut res);
     Some(res)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn csv_cells_never_run_as_formulas() {
+        let mut t = Table::new("contacts", "Contacts", &["address"]);
+        for cell in [
+            "=HYPERLINK(\"http://evil.example\",\"x\")",
+            "+cmd|' /C calc'!A0",
+            "@SUM(1+1)*cmd|' /C calc'!A0",
+            "-2+3+cmd|' /C calc'!A0",
+            "\t=1+1",
+            "-12.5",
+            "soc@cert.example",
+        ] {
+            t.row(vec![cell.into()]);
+        }
+        let csv = t.csv();
+        let lines: Vec<&str> = csv.split("\r\n").collect();
+        assert_eq!(
+            lines[1],
+            "\"'=HYPERLINK(\"\"http://evil.example\"\",\"\"x\"\")\""
+        );
+        assert_eq!(lines[2], "'+cmd|' /C calc'!A0");
+        assert_eq!(lines[3], "'@SUM(1+1)*cmd|' /C calc'!A0");
+        assert_eq!(lines[4], "'-2+3+cmd|' /C calc'!A0");
+        assert_eq!(lines[5], "'\t=1+1");
+        assert_eq!(lines[6], "-12.5", "a negative number stays a number");
+        assert_eq!(lines[7], "soc@cert.example");
+    }
 }

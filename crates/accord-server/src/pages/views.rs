@@ -130,6 +130,7 @@ pub async fn norm(
         dist.row(vec![(*label).into(), count.to_string().into()]);
     }
     if let Some(res) = export(
+        &frame,
         &[&versions, &instruments, &committed, &dist],
         q.format.as_deref(),
         q.table.as_deref(),
@@ -323,6 +324,7 @@ async fn region_page(
         }
     }
     if let Some(res) = export(
+        &frame,
         &[&params, &adherence, &members, &profile],
         q.format.as_deref(),
         q.table.as_deref(),
@@ -408,7 +410,7 @@ pub async fn docket(
             ]);
         }
     }
-    if let Some(res) = export(&[&cases], q.format.as_deref(), q.table.as_deref()) {
+    if let Some(res) = export(&frame, &[&cases], q.format.as_deref(), q.table.as_deref()) {
         return res;
     }
     let body = html! { section { h2 { "The docket" } p { (total) " cases, each with its stage now; each case's page shows its due-process timeline. Evidence stays confidential; only its existence and markings are public." } (cases.render(&uri))
@@ -551,7 +553,12 @@ pub async fn case(
                 .into(),
         ]);
     }
-    if let Some(res) = export(&[&timeline, &next], q.format.as_deref(), q.table.as_deref()) {
+    if let Some(res) = export(
+        &frame,
+        &[&timeline, &next],
+        q.format.as_deref(),
+        q.table.as_deref(),
+    ) {
         return res;
     }
     let body = html! {
@@ -650,6 +657,7 @@ pub async fn intel(
         ]);
     }
     if let Some(res) = export(
+        &frame,
         &[&by_tlp, &by_kind, &checks, &rate],
         q.format.as_deref(),
         q.table.as_deref(),
@@ -789,6 +797,7 @@ pub async fn report(
         ]);
     }
     if let Some(res) = export(
+        &frame,
         &[&adherence, &reporting, &cases],
         q.format.as_deref(),
         q.table.as_deref(),
