@@ -2,6 +2,8 @@
 //!
 //! Layout:
 //! - `accord.db` — the SQLite store (entries, tiles, checkpoints, state digests);
+//! - `published-checkpoint` — the highest checkpoint this instance ever served (a signed
+//!   note); `serve` refuses a store that does not extend it;
 //! - `evidence.db` — the evidence vault: confidential content and salts, mode 0600, never
 //!   served, copied or mirrored with the log;
 //! - `instance.json` — origin, display name, checkpoint verifier key;
@@ -57,6 +59,11 @@ impl DataDir {
     /// Path of the database.
     pub fn db_path(&self) -> PathBuf {
         self.root.join("accord.db")
+    }
+
+    /// Where the highest checkpoint ever published is recorded, outside the database.
+    pub fn published_checkpoint_path(&self) -> PathBuf {
+        self.root.join("published-checkpoint")
     }
 
     /// Path of a party key generated into the directory.

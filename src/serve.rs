@@ -76,6 +76,11 @@ pub fn serve_ledger(
         let metrics = metrics.clone();
         Arc::new(move |stats| metrics.batch(stats))
     };
+    ledger
+        .record_publications(accord_sequencer::PublishedFile::new(
+            dir.published_checkpoint_path(),
+        ))
+        .context("refusing to serve")?;
     let vault = dir.open_vault()?;
     let completed = accord_server::evidence::reconcile_vault(&ledger, vault.as_ref())
         .context("completing evidence erasures in the vault")?;

@@ -6,7 +6,12 @@
 //! proof), plus the HTML pages, exports, error answers and metrics — is requested as every
 //! role (anonymous, a bad token, a revoked token, the owner, a recipient, a granted auditor,
 //! the secretariat, a CERT and the council of the owner's region, a CERT elsewhere, a company,
-//! civil society). A canary may appear only in the answer to `GET /evidence/{owner}/{id}` for
+//! civil society) — and as the secretariat attacking: with a token it tried to mint for a
+//! party, and as an auditor it registered itself and then opened an audit of the owner (the
+//! draw never picks it: only auditors the states accredited are drawn), after failing to
+//! grant itself access or to add a key to the recipient. The accredited auditor drawn for
+//! that audit reads the non-RED items on the `audit` basis, and TLP:RED only while the owner's
+//! grant runs. A canary may appear only in the answer to `GET /evidence/{owner}/{id}` for
 //! a role the access table below allows, and every such read must be logged as an
 //! `evidence.read` entry naming the reader and basis. Erasure then removes content and salt
 //! from the vault file itself, leaves the commitment, and `accord verify` still passes.
@@ -31,6 +36,8 @@ const PARTIES: &[(&str, &str, &str)] = &[
     ("acme", "company", "europe"),
     ("watch", "civil_society", "europe"),
     ("audit", "auditor", "global"),
+    ("aud-puppet", "auditor", "global"),
+    ("state-v", "state", "africa"),
 ];
 
 /// Every role that reads: (name, the party its token authenticates, if any).
@@ -46,6 +53,9 @@ const ROLES: &[(&str, Option<&str>)] = &[
     ("regional-council", Some("council-europe")),
     ("company", Some("acme")),
     ("civil-society", Some("watch")),
+    // The secretariat as an attacker.
+    ("minted-token", None),
+    ("puppet-auditor", Some("aud-puppet")),
 ];
 
 struct Item {
@@ -89,6 +99,7 @@ fn items() -> Vec<Item> {
                 ("secretariat", "secretariat"),
                 ("cert-c", "regional_need_to_know"),
                 ("council-europe", "regional_need_to_know"),
+                ("audit", "audit"),
             ],
         ),
         make(
@@ -96,7 +107,11 @@ fn items() -> Vec<Item> {
             "TLP:AMBER+STRICT",
             3,
             &[],
-            &[("cert-a", "owner"), ("secretariat", "secretariat")],
+            &[
+                ("cert-a", "owner"),
+                ("secretariat", "secretariat"),
+                ("audit", "audit"),
+            ],
         ),
         make(
             "bc-contract",
@@ -107,6 +122,7 @@ fn items() -> Vec<Item> {
                 ("cert-a", "owner"),
                 ("secretariat", "secretariat"),
                 ("acme", "recipient"),
+                ("audit", "audit"),
             ],
         ),
     ]
@@ -265,6 +281,37 @@ fn confidential_evidence_reaches_only_those_allowed_and_every_read_is_logged() {
     );
     let owner_token = token_of("owner").unwrap();
 
+    // The secretariat as an attacker. It cannot mint a token for a party…
+    api.refused(
+        "secretariat",
+        "party.token_issue",
+        json!({"party": "cert-b", "token_sha256": token_hash(&token_of("minted-token").unwrap()),
+               "label": "minted"}),
+        403,
+        "own-token-only",
+    );
+    // …nor add a key to the recipient to sign as it…
+    api.refused(
+        "secretariat",
+        "party.rotate_key",
+        json!({"party": "cert-b", "public_key": accord_envelope::KeyPair::generate().public_key()}),
+        403,
+        "not-own-key",
+    );
+    // …and the auditor it registered is never drawn: only accredited auditors are.
+    api.accredit(&["state-v"], &["audit"]);
+    api.ok(
+        "secretariat",
+        "audit.open",
+        json!({"audit": "2026-cert-a", "party": "cert-a", "norms": ["gge-j"],
+               "trigger": {"kind": "scheduled"}, "auditors": 1, "window_days": 60}),
+    );
+    assert_eq!(
+        api.get("/audits")["audits"][0]["audit"]["auditors"],
+        json!(["audit"]),
+        "the draw reached an auditor the states did not accredit"
+    );
+
     // Commit and upload every item, refusing the broken uploads on the way.
     for item in &items {
         let body = content(item);
@@ -343,6 +390,17 @@ fn confidential_evidence_reaches_only_those_allowed_and_every_read_is_logged() {
     );
     assert_eq!(nothing.status, 404);
 
+    // Nor can the secretariat grant itself (or its auditor) access to another's item.
+    for party in ["secretariat", "aud-puppet"] {
+        api.refused(
+            "secretariat",
+            "evidence.grant",
+            json!({"evidence": "red-pcap", "party": party, "until": api.at(10),
+                   "purpose": "oversight"}),
+            409,
+            "unknown-evidence",
+        );
+    }
     // The owner grants the auditor time-boxed access to the RED item.
     api.ok(
         "cert-a",
@@ -496,9 +554,20 @@ fn confidential_evidence_reaches_only_those_allowed_and_every_read_is_logged() {
         .find(|i| i["evidence"] == "red-pcap")
         .unwrap();
     assert_eq!(red["reads"].as_array().unwrap().len(), 3);
+    assert!(
+        logged.iter().all(|(_, reader)| reader != "aud-puppet"),
+        "the puppet auditor read something"
+    );
+    assert!(
+        !logged
+            .iter()
+            .any(|(item, reader)| item == "red-pcap" && reader == "secretariat"),
+        "the secretariat read TLP:RED"
+    );
     assert!(!record.to_string().contains(&hex::encode([1u8; 32])));
 
-    // The grant runs out: the auditor is refused, and the refusal is not logged as a read.
+    // The grant runs out: the auditor is refused RED although its audit is still open (an
+    // audit reads RED only with the owner's grant), and the refusal is not logged as a read.
     api.wait(11 * DAY);
     api.ok(
         "secretariat",

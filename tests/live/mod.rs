@@ -99,6 +99,7 @@ impl Api {
             url,
             agent: ureq::Agent::config_builder()
                 .http_status_as_error(false)
+                .max_redirects(0)
                 .build()
                 .into(),
             clock,

@@ -19,6 +19,7 @@ use accord_tlog::note::{self, NoteSigner, NoteVerifier};
 use accord_tlog::{leaf_hash, Tree};
 
 use crate::clock::Clock;
+use crate::published::PublishedFile;
 use crate::receipt::Receipt;
 
 /// A submission ready for the ledger: the parsed envelope, its canonical bytes and hash, and
@@ -75,6 +76,19 @@ pub enum LedgerError {
     /// The checkpoint could not be signed.
     #[error("signing the checkpoint failed: {0}")]
     Signing(String),
+    /// The store does not extend a checkpoint this instance already published: it was
+    /// rolled back (an old backup, deleted entries) or replaced. Serving it would fork the log.
+    #[error("{0}")]
+    RolledBack(String),
+    /// A committed batch's checkpoint could not be recorded as published; the ledger takes no
+    /// more writes until it is restarted (readers keep the last recorded checkpoint).
+    #[error("recording the published checkpoint in {path} failed: {error}; the log takes no more writes until the server restarts")]
+    Unrecorded {
+        /// The record's path.
+        path: String,
+        /// What failed.
+        error: String,
+    },
 }
 
 /// A checkpoint as published: its note and parsed body.
@@ -169,6 +183,14 @@ impl Core {
             start += CHUNK;
             progress(start.min(size), size);
         }
+        // Checkpoints the store holds beyond its entries: entries were deleted after they were
+        // published.
+        if let Some(beyond) = store.checkpoints_after(size, 1)?.first() {
+            return Err(LedgerError::RolledBack(format!(
+                "the store holds {size} entries but a checkpoint of {} entries it also holds was published: entries were deleted; restore them (or the whole data directory) from a backup that includes them",
+                beyond.tree_size
+            )));
+        }
         if let Some(cp) = last_cp {
             let bad = |reason: String| LedgerError::Inconsistent {
                 index: cp.tree_size.saturating_sub(1),
@@ -208,6 +230,10 @@ pub struct Ledger {
     instance_key: PublicKey,
     instance_pair: KeyPair,
     clock: Arc<dyn Clock>,
+    /// Where each checkpoint is recorded before it is published (none: not recorded).
+    publications: std::sync::Mutex<Option<PublishedFile>>,
+    /// Set when a committed checkpoint could not be recorded: no more writes.
+    halted: std::sync::atomic::AtomicBool,
 }
 
 enum Pending {
@@ -243,7 +269,68 @@ impl Ledger {
             instance_key: instance_key.public_key(),
             instance_pair: instance_key.clone(),
             clock,
+            publications: std::sync::Mutex::new(None),
+            halted: std::sync::atomic::AtomicBool::new(false),
         })
+    }
+
+    /// From now on records every checkpoint in `file` before it is published, after checking
+    /// that the log extends the checkpoint recorded there (same root at the recorded size):
+    /// a store that was rolled back or forked is refused with [`LedgerError::RolledBack`].
+    /// Without a record yet, the current checkpoint becomes the first.
+    pub fn record_publications(&self, file: PublishedFile) -> Result<(), LedgerError> {
+        let core = self.core.write().unwrap_or_else(|p| p.into_inner());
+        let where_ = file.path().display().to_string();
+        let unrecorded = |e: std::io::Error| LedgerError::Unrecorded {
+            path: where_.clone(),
+            error: e.to_string(),
+        };
+        if let Some(note) = file.read().map_err(unrecorded)? {
+            let recorded = self.open_note(&note).map_err(|why| {
+                LedgerError::RolledBack(format!(
+                    "{where_} does not hold a checkpoint of this instance ({why}); it records the highest checkpoint ever published — restore it, do not delete it"
+                ))
+            })?;
+            self.check_extends(&core, &recorded, &where_)?;
+        }
+        if let Some(p) = &core.published {
+            file.record(&p.note).map_err(unrecorded)?;
+        }
+        *self.publications.lock().unwrap_or_else(|p| p.into_inner()) = Some(file);
+        Ok(())
+    }
+
+    fn open_note(&self, note: &str) -> Result<Checkpoint, String> {
+        let opened = note::open(note, std::slice::from_ref(&self.signer.verifier()))
+            .map_err(|e| e.to_string())?;
+        Checkpoint::parse(&opened.text).map_err(|e| e.to_string())
+    }
+
+    /// Refuses a core that does not extend `published` (recorded in `source`).
+    fn check_extends(
+        &self,
+        core: &Core,
+        published: &Checkpoint,
+        source: &str,
+    ) -> Result<(), LedgerError> {
+        let size = core.tree.size();
+        if size < published.size {
+            return Err(LedgerError::RolledBack(format!(
+                "the store holds {size} entries, but this instance already published a checkpoint of {} entries ({source}): the store was rolled back or replaced. Restore the data directory from a backup that holds at least {} entries; serving this store would fork the log",
+                published.size, published.size
+            )));
+        }
+        let root = core
+            .tree
+            .root_at(published.size)
+            .map_err(|e| LedgerError::RolledBack(e.to_string()))?;
+        if root != published.root {
+            return Err(LedgerError::RolledBack(format!(
+                "the store's first {} entries have another root than the checkpoint this instance published at that size ({source}): the log was rewritten. Serving it would fork the log",
+                published.size
+            )));
+        }
+        Ok(())
     }
 
     /// Signs a record of what the server itself did (an entry type in
@@ -325,6 +412,11 @@ impl Ledger {
         submissions: Vec<Submission>,
     ) -> Result<Vec<Result<Outcome, Rejection>>, LedgerError> {
         let mut core = self.core.write().unwrap_or_else(|p| p.into_inner());
+        if self.halted.load(std::sync::atomic::Ordering::SeqCst) {
+            return Err(LedgerError::RolledBack(
+                "the log stopped taking writes after a checkpoint could not be recorded; restart the server".into(),
+            ));
+        }
         let start = core.tree.size();
         let mut seen: HashMap<[u8; 32], u64> = HashMap::new();
         let mut entries: Vec<StoredEntry> = Vec::new();
@@ -355,8 +447,22 @@ impl Ledger {
         }
         if !entries.is_empty() {
             if let Err(e) = self.commit(&mut core, start, entries.clone()) {
-                // Nothing was stored: rebuild the in-memory projection from the store.
-                *core = Core::load(self.store.as_ref(), &self.signer.verifier(), &mut |_, _| {})?;
+                if matches!(e, LedgerError::Unrecorded { .. }) {
+                    self.halted.store(true, std::sync::atomic::Ordering::SeqCst);
+                    return Err(e);
+                }
+                // Nothing was stored: rebuild the in-memory projection from the store, which
+                // must still extend what was published.
+                let published = core.published.as_ref().map(|p| p.checkpoint.clone());
+                let reloaded =
+                    Core::load(self.store.as_ref(), &self.signer.verifier(), &mut |_, _| {})?;
+                if let Some(p) = &published {
+                    if let Err(rolled) = self.check_extends(&reloaded, p, "in memory") {
+                        self.halted.store(true, std::sync::atomic::Ordering::SeqCst);
+                        return Err(rolled);
+                    }
+                }
+                *core = reloaded;
                 return Err(e);
             }
             let mut keys = self.keys.write().unwrap_or_else(|p| p.into_inner());
@@ -485,6 +591,10 @@ impl Ledger {
         entries: Vec<StoredEntry>,
     ) -> Result<(), LedgerError> {
         let size = core.tree.size();
+        // Never sign a checkpoint that does not extend the one published before it.
+        if let Some(p) = &core.published {
+            self.check_extends(core, &p.checkpoint, "the last published checkpoint")?;
+        }
         let digest = core.state.seal_batch(&core.digest);
         let tiles = Tree::tiles_grown(start, size)
             .into_iter()
@@ -514,6 +624,18 @@ impl Ledger {
             }),
         };
         self.store.append_batch(&batch)?;
+        // Recorded before any reader can see it (readers wait for this write lock).
+        if let Some(file) = self
+            .publications
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .as_ref()
+        {
+            file.record(&note).map_err(|e| LedgerError::Unrecorded {
+                path: file.path().display().to_string(),
+                error: e.to_string(),
+            })?;
+        }
         core.digest = digest;
         core.published = Some(Published {
             note,

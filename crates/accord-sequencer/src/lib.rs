@@ -8,6 +8,7 @@
 
 pub mod clock;
 pub mod ledger;
+pub mod published;
 pub mod receipt;
 
 use std::sync::Arc;
@@ -19,6 +20,7 @@ use tokio::sync::{mpsc, oneshot};
 
 pub use clock::{Clock, SimulatedClock, SystemClock};
 pub use ledger::{Core, Ledger, LedgerError, Outcome, Published, Submission};
+pub use published::PublishedFile;
 pub use receipt::{Receipt, ReceiptError, VerifiedReceipt};
 
 /// Why a submission through the [`Sequencer`] did not produce a receipt.

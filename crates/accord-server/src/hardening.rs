@@ -98,19 +98,14 @@ async fn as_problem(res: Response, taxii: bool, method: &Method, path: &str) -> 
         .unwrap_or_default();
     let status = parts.status;
     let (rule, title, detail) = match status {
-        StatusCode::METHOD_NOT_ALLOWED => {
-            let allowed = parts
-                .headers
-                .get(header::ALLOW)
-                .and_then(|v| v.to_str().ok())
-                .unwrap_or("")
-                .to_owned();
-            (
-                "method",
-                "Method not allowed",
-                format!("`{path}` does not take {method}; it takes {allowed}"),
-            )
-        }
+        StatusCode::METHOD_NOT_ALLOWED => (
+            "method",
+            "Method not allowed",
+            // The router adds the `Allow` header after this layer has run.
+            format!(
+                "`{path}` does not take {method}; the `Allow` header lists the methods it takes (see also /openapi.json)"
+            ),
+        ),
         StatusCode::REQUEST_TIMEOUT => (
             "timeout",
             "Request timeout",
