@@ -109,8 +109,7 @@ pub fn serve_ledger(
         accord_server::limits::BODY_BUDGET_BYTES,
     ));
     runtime.block_on(async move {
-        let listener = tokio::net::TcpListener::bind(listen)
-            .await
+        let listener = accord_server::connections::bind(listen)
             .with_context(|| format!("cannot listen on {listen}; is another server using it? choose another with --listen"))?;
         let addr = listener.local_addr()?;
         if let Some(b) = banner {

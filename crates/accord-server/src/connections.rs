@@ -73,6 +73,23 @@ pub fn raise_open_file_limit() -> u64 {
     }
 }
 
+/// The listen backlog: how many connections the kernel holds for the accept loop. A burst
+/// beyond it is dropped (the client retries its SYN after a second), so it is as deep as the
+/// kernel allows (`net.core.somaxconn` caps it).
+pub const LISTEN_BACKLOG: u32 = 4096;
+
+/// Binds a listener on `addr` with [`LISTEN_BACKLOG`].
+pub fn bind(addr: std::net::SocketAddr) -> std::io::Result<tokio::net::TcpListener> {
+    let socket = if addr.is_ipv4() {
+        tokio::net::TcpSocket::new_v4()?
+    } else {
+        tokio::net::TcpSocket::new_v6()?
+    };
+    socket.set_reuseaddr(true)?;
+    socket.bind(addr)?;
+    socket.listen(LISTEN_BACKLOG)
+}
+
 /// One open connection as the accept loop sees it.
 struct Connection {
     /// Milliseconds since the loop started at which it went idle; `u64::MAX` while busy.

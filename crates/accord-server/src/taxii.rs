@@ -949,37 +949,14 @@ pub async fn post(
     let bytes = axum::body::to_bytes(body, MAX_CONTENT_LENGTH)
         .await
         .map_err(|_| too_large())?;
-    // Objects are validated one at a time as the envelope is parsed: an invalid object leaves
-    // only its message behind, a valid one its prepared share.
-    let mut parsed = Vec::new();
-    let mut count = 0usize;
-    let envelope = EnvelopeSeed {
-        each: &mut |object: Value| {
-            count += 1;
-            if count > MAX_OBJECTS_PER_POST {
-                return;
-            }
-            let record = status_record(&object);
-            let mut salt = [0u8; 32];
-            rand_core::OsRng.fill_bytes(&mut salt);
-            parsed.push((record, prepare_share(&party, &group, object, salt)));
-        },
+    // Parsing and validating up to 10 MiB is CPU work: off the async workers, so that other
+    // requests (health checks among them) keep being answered meanwhile.
+    let parsed = {
+        let (party, group) = (party.clone(), group.clone());
+        tokio::task::spawn_blocking(move || parse_envelope(&bytes, &party, &group))
+            .await
+            .map_err(|e| TaxiiError::internal(format!("parsing the envelope failed: {e}")))??
     };
-    let mut de = serde_json::Deserializer::from_slice(&bytes);
-    let has_objects = serde::de::DeserializeSeed::deserialize(envelope, &mut de)
-        .and_then(|found| de.end().map(|()| found))
-        .map_err(|e| TaxiiError::bad_request(format!("the body is not a TAXII envelope: {e}")))?;
-    drop(bytes);
-    if !has_objects {
-        return Err(TaxiiError::bad_request(
-            "a TAXII envelope is a JSON object with an `objects` array",
-        ));
-    }
-    if count == 0 || count > MAX_OBJECTS_PER_POST {
-        return Err(TaxiiError::bad_request(format!(
-            "an envelope carries 1 to {MAX_OBJECTS_PER_POST} objects, not {count}"
-        )));
-    }
     let request_timestamp = now(&app, app.ledger.read().state()).to_string();
     let (records, prepared): (Vec<Value>, Vec<_>) = parsed.into_iter().unzip();
     let outcomes = share_all(&app, prepared).await;
@@ -1161,6 +1138,48 @@ async fn share_all(
         );
     }
     out
+}
+
+/// A prepared share, or why the object cannot be shared.
+type PreparedOrWhy = Result<Prepared, String>;
+
+/// Parses a TAXII envelope and prepares the share of each object as soon as it is read: an
+/// invalid object leaves only its message behind, a valid one its prepared share. Per object,
+/// its status record (id, version) and the prepared share or why it cannot be shared.
+fn parse_envelope(
+    bytes: &[u8],
+    party: &PartyId,
+    group: &GroupId,
+) -> Result<Vec<(Value, PreparedOrWhy)>, TaxiiError> {
+    let mut parsed = Vec::new();
+    let mut count = 0usize;
+    let envelope = EnvelopeSeed {
+        each: &mut |object: Value| {
+            count += 1;
+            if count > MAX_OBJECTS_PER_POST {
+                return;
+            }
+            let record = status_record(&object);
+            let mut salt = [0u8; 32];
+            rand_core::OsRng.fill_bytes(&mut salt);
+            parsed.push((record, prepare_share(party, group, object, salt)));
+        },
+    };
+    let mut de = serde_json::Deserializer::from_slice(bytes);
+    let has_objects = serde::de::DeserializeSeed::deserialize(envelope, &mut de)
+        .and_then(|found| de.end().map(|()| found))
+        .map_err(|e| TaxiiError::bad_request(format!("the body is not a TAXII envelope: {e}")))?;
+    if !has_objects {
+        return Err(TaxiiError::bad_request(
+            "a TAXII envelope is a JSON object with an `objects` array",
+        ));
+    }
+    if count == 0 || count > MAX_OBJECTS_PER_POST {
+        return Err(TaxiiError::bad_request(format!(
+            "an envelope carries 1 to {MAX_OBJECTS_PER_POST} objects, not {count}"
+        )));
+    }
+    Ok(parsed)
 }
 
 /// Where a restricted object's content sits in the vault: (owner, key).
