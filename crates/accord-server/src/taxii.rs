@@ -1320,3 +1320,28 @@ pub fn public_stats(state: &DomainState) -> Value {
         "sharing_groups": state.sharing().groups().len(),
     })
 }
+
+/// Entry points for the fuzzers (`fuzz/`): the TAXII request parsers that take outside bytes.
+#[doc(hidden)]
+pub mod fuzzing {
+    use super::*;
+
+    /// Parses a query string as the objects endpoint does (`match[…]`, `added_after`,
+    /// `limit`, `next`).
+    pub fn query(query: &str) -> bool {
+        let Ok(uri) = format!("/?{query}").parse::<axum::http::Uri>() else {
+            return false;
+        };
+        let Ok(Query(q)) = Query::<HashMap<String, String>>::try_from_uri(&uri) else {
+            return false;
+        };
+        parse_filter(&q, Versions::Last).is_ok()
+    }
+
+    /// Parses and validates a POSTed envelope as the objects endpoint does.
+    pub fn envelope(bytes: &[u8]) -> usize {
+        let party: PartyId = "cert-a".parse().expect("a party id");
+        let group: GroupId = COMMUNITY.parse().expect("the community");
+        parse_envelope(bytes, &party, &group).map_or(0, |p| p.len())
+    }
+}
