@@ -102,30 +102,7 @@ fn idle_connections_and_large_posts_leave_the_server_responsive_and_bounded() {
         "this test opens {IDLE} sockets but the open-file limit is {files}; raise it (ulimit -Hn)"
     );
     let tmp = tempdir();
-    let data = p(tmp.path(), "data");
-    let init: serde_json::Value =
-        serde_json::from_str(&ok(&["init", "--data", &data, "--json"])).unwrap();
-    let secretariat = init["secretariat_key_file"].as_str().unwrap().to_owned();
-    let key = p(tmp.path(), "cert.key");
-    ok(&["keygen", "--out", &key, "--party", "cert-a"]);
-    ok(&[
-        "party",
-        "add",
-        "--id",
-        "cert-a",
-        "--kind",
-        "cert",
-        "--region",
-        "europe",
-        "--name",
-        "CERT A",
-        "--key",
-        &key,
-        "--as",
-        &secretariat,
-        "--data",
-        &data,
-    ]);
+    let (data, _, key) = instance_with_cert(tmp.path());
     let issued: serde_json::Value = serde_json::from_str(&ok(&[
         "token", "issue", "--as", &key, "--data", &data, "--json",
     ]))

@@ -700,36 +700,6 @@ fn a_party_issues_its_own_tokens_and_the_secretariat_revokes_them() {
     server.stop();
 }
 
-/// A new instance in `dir/data` with a registered CERT `cert-a`: (data dir, secretariat key
-/// file, CERT key file).
-fn instance_with_cert(dir: &std::path::Path) -> (String, String, String) {
-    let data = p(dir, "data");
-    let init: serde_json::Value =
-        serde_json::from_str(&ok(&["init", "--data", &data, "--json"])).unwrap();
-    let secretariat = init["secretariat_key_file"].as_str().unwrap().to_owned();
-    let key = p(dir, "cert.key");
-    ok(&["keygen", "--out", &key, "--party", "cert-a"]);
-    ok(&[
-        "party",
-        "add",
-        "--id",
-        "cert-a",
-        "--kind",
-        "cert",
-        "--region",
-        "europe",
-        "--name",
-        "CERT A",
-        "--key",
-        &key,
-        "--as",
-        &secretariat,
-        "--data",
-        &data,
-    ]);
-    (data, secretariat, key)
-}
-
 #[test]
 fn evidence_is_committed_read_checked_and_erased_from_the_command_line() {
     let tmp = tempdir();

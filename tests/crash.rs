@@ -12,7 +12,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use accord_envelope::{Envelope, KeyFile, Signer};
+use accord_envelope::KeyFile;
 use accord_sequencer::Receipt;
 use accord_tlog::note::NoteVerifier;
 use common::*;
@@ -60,21 +60,11 @@ fn receipts_survive_sigkill_and_the_log_verifies() {
             let envelopes: Vec<Vec<u8>> = (0..400)
                 .map(|i| {
                     counter += 1;
-                    let payload = serde_json::json!({"contacts": [{
-                        "role": "technical", "channel": "email",
-                        "address": format!("soc-{round}-{c}@secretariat.example"),
-                        "hours": format!("24x7 #{counter} {i}"), "languages": ["en"]}]});
-                    Envelope::sign(
-                        "poc.declare",
-                        1,
-                        payload,
-                        Signer {
-                            party: secretariat.party.clone().unwrap(),
-                            key: secretariat.key.key_id(),
-                        },
-                        &secretariat.key,
+                    secretariat_statement(
+                        &secretariat,
+                        &format!("soc-{round}-{c}@secretariat.example"),
+                        &format!("24x7 #{counter} {i}"),
                     )
-                    .unwrap()
                     .to_canonical_bytes()
                 })
                 .collect();

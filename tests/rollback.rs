@@ -10,28 +10,18 @@ use std::path::Path;
 use std::process::Stdio;
 use std::time::{Duration, Instant};
 
-use accord_envelope::{Envelope, KeyFile, Signer};
+use accord_envelope::KeyFile;
 use common::*;
 
 /// Submits `n` distinct signed statements of the secretariat; returns the log size after.
 fn submit(server: &Server, secretariat: &KeyFile, tag: &str, n: usize) -> u64 {
     let mut size = 0;
     for i in 0..n {
-        let payload = serde_json::json!({"contacts": [{
-            "role": "technical", "channel": "email",
-            "address": format!("soc-{tag}-{i}@secretariat.example"),
-            "hours": "24x7", "languages": ["en"]}]});
-        let env = Envelope::sign(
-            "poc.declare",
-            1,
-            payload,
-            Signer {
-                party: secretariat.party.clone().unwrap(),
-                key: secretariat.key.key_id(),
-            },
-            &secretariat.key,
-        )
-        .unwrap();
+        let env = secretariat_statement(
+            secretariat,
+            &format!("soc-{tag}-{i}@secretariat.example"),
+            "24x7",
+        );
         let mut res = agent()
             .post(&format!("{}/entries", server.url))
             .header("content-type", "application/json")

@@ -101,6 +101,59 @@ impl Drop for Server {
     }
 }
 
+/// A new instance in `dir/data` with a registered CERT `cert-a`: (data dir, secretariat key
+/// file, CERT key file).
+pub fn instance_with_cert(dir: &Path) -> (String, String, String) {
+    let data = p(dir, "data");
+    let init: serde_json::Value =
+        serde_json::from_str(&ok(&["init", "--data", &data, "--json"])).unwrap();
+    let secretariat = init["secretariat_key_file"].as_str().unwrap().to_owned();
+    let key = p(dir, "cert.key");
+    ok(&["keygen", "--out", &key, "--party", "cert-a"]);
+    ok(&[
+        "party",
+        "add",
+        "--id",
+        "cert-a",
+        "--kind",
+        "cert",
+        "--region",
+        "europe",
+        "--name",
+        "CERT A",
+        "--key",
+        &key,
+        "--as",
+        &secretariat,
+        "--data",
+        &data,
+    ]);
+    (data, secretariat, key)
+}
+
+/// The secretariat's `poc.declare` with one contact at `address` and `hours`: a cheap, always
+/// valid, distinct statement for load and crash tests.
+pub fn secretariat_statement(
+    secretariat: &accord_envelope::KeyFile,
+    address: &str,
+    hours: &str,
+) -> accord_envelope::Envelope {
+    let payload = serde_json::json!({"contacts": [{
+        "role": "technical", "channel": "email", "address": address,
+        "hours": hours, "languages": ["en"]}]});
+    accord_envelope::Envelope::sign(
+        "poc.declare",
+        1,
+        payload,
+        accord_envelope::Signer {
+            party: secretariat.party.clone().expect("a bound key"),
+            key: secretariat.key.key_id(),
+        },
+        &secretariat.key,
+    )
+    .expect("signing")
+}
+
 /// A plain HTTP agent that does not treat 4xx/5xx as errors.
 pub fn agent() -> ureq::Agent {
     ureq::Agent::config_builder()

@@ -63,11 +63,20 @@ impl Enf {
     /// The states adopt an accreditation of `auditors` (registered auditors are drawn only
     /// once accredited).
     fn accredit(&mut self, id: &str, auditors: &[&str]) {
+        self.adopt_draft(
+            id,
+            "Accreditation of auditors",
+            json!({"kind": "accreditation", "accredit": auditors}),
+        );
+    }
+
+    /// A state proposes `draft` as instrument `id`, both states support it, the secretariat
+    /// records its adoption; three days pass.
+    fn adopt_draft(&mut self, id: &str, title: &str, draft: Value) {
         self.ok(
-            "state-x",
+            "state-y",
             "instrument.propose",
-            json!({"instrument": id, "title": "Accreditation of auditors",
-                   "draft": {"kind": "accreditation", "accredit": auditors},
+            json!({"instrument": id, "title": title, "draft": draft,
                    "comment_until": self.w.at(24), "positions_until": self.w.at(48)}),
         );
         self.wait_days(1);
@@ -1057,26 +1066,10 @@ fn a_new_policy_is_adopted_as_an_instrument_and_judges_only_later_cases() {
 
 /// Proposes `policy` as instrument `id`, both states support it, the secretariat records it.
 fn adopt(e: &mut Enf, id: &str, policy: Value) {
-    e.ok(
-        "state-y",
-        "instrument.propose",
-        json!({"instrument": id, "title": "Enforcement policy 2",
-               "draft": {"kind": "enforcement_policy", "policy": policy},
-               "comment_until": e.w.at(24), "positions_until": e.w.at(48)}),
-    );
-    e.wait_days(1);
-    for s in ["state-x", "state-y"] {
-        e.ok(
-            s,
-            "instrument.position",
-            json!({"instrument": id, "version": 1, "stance": "support"}),
-        );
-    }
-    e.wait_days(2);
-    e.ok(
-        "secretariat",
-        "instrument.decide",
-        json!({"instrument": id, "outcome": "adopted"}),
+    e.adopt_draft(
+        id,
+        "Enforcement policy 2",
+        json!({"kind": "enforcement_policy", "policy": policy}),
     );
 }
 
@@ -1209,26 +1202,10 @@ fn a_puppet_auditor_is_never_drawn_until_the_parties_accredit_it() {
         drawn |= audit.auditors.iter().any(|a| a.as_str() == "aud-puppet");
     }
     assert!(drawn, "an accredited auditor is drawn");
-    e.ok(
-        "state-x",
-        "instrument.propose",
-        json!({"instrument": "acc-3", "title": "Withdrawal",
-               "draft": {"kind": "accreditation", "withdraw": ["aud-puppet"]},
-               "comment_until": e.w.at(24), "positions_until": e.w.at(48)}),
-    );
-    e.wait_days(1);
-    for s in ["state-x", "state-y"] {
-        e.ok(
-            s,
-            "instrument.position",
-            json!({"instrument": "acc-3", "version": 1, "stance": "support"}),
-        );
-    }
-    e.wait_days(2);
-    e.ok(
-        "secretariat",
-        "instrument.decide",
-        json!({"instrument": "acc-3", "outcome": "adopted"}),
+    e.adopt_draft(
+        "acc-3",
+        "Withdrawal",
+        json!({"kind": "accreditation", "withdraw": ["aud-puppet"]}),
     );
     let regime = e.w.state.regime().unwrap();
     assert!(!regime.accredited.iter().any(|a| a.as_str() == "aud-puppet"));
