@@ -1,0 +1,67 @@
+//! Replay never changes meaning. A log written by an earlier version of Accord must verify,
+//! entry for entry, to the same root and state digest with every later version, and the demo
+//! world of a fixed seed must stay bit-identical unless the world itself is changed on
+//! purpose (then these constants change in the same commit, which says why).
+
+mod common;
+
+use common::*;
+
+/// Root and state digest of the demo world of seed 2026.
+const DEMO_ROOT: &str = "3a4707250bd1dca14db6506ecb2a186fac6505a57b2b6b5ac76357bfe71b50a6";
+const DEMO_DIGEST: &str = "c392bdb3de09ae35d5088d797ebb2c586d43c87399fb20d283cc9d015554d0cb";
+
+/// The stored log of tests/data/log-2026-12-02 (the demo world of that day).
+const FIXTURE: &str = "tests/data/log-2026-12-02";
+const FIXTURE_ROOT: &str = "3a4707250bd1dca14db6506ecb2a186fac6505a57b2b6b5ac76357bfe71b50a6";
+const FIXTURE_DIGEST: &str = "c392bdb3de09ae35d5088d797ebb2c586d43c87399fb20d283cc9d015554d0cb";
+
+fn verify(data: &std::path::Path) -> serde_json::Value {
+    serde_json::from_str(&ok(&[
+        "verify",
+        "--data",
+        &data.to_string_lossy(),
+        "--json",
+    ]))
+    .unwrap()
+}
+
+#[test]
+fn the_demo_world_of_a_fixed_seed_is_pinned() {
+    let tmp = tempdir();
+    let data = tmp.path().join("demo");
+    ok(&[
+        "demo",
+        "--no-serve",
+        "--seed",
+        "2026",
+        "--data",
+        &data.to_string_lossy(),
+    ]);
+    let v = verify(&data);
+    assert_eq!(v["valid"], true, "{v}");
+    assert_eq!(
+        (v["root"].as_str(), v["state_digest"].as_str()),
+        (Some(DEMO_ROOT), Some(DEMO_DIGEST)),
+        "the demo world changed: if on purpose, update the pinned values and say why"
+    );
+}
+
+#[test]
+fn a_log_written_before_still_verifies_to_the_same_state() {
+    let tmp = tempdir();
+    let data = tmp.path().join("log");
+    std::fs::create_dir_all(&data).unwrap();
+    let fixture = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join(FIXTURE);
+    for name in ["accord.db", "instance.json"] {
+        std::fs::copy(fixture.join(name), data.join(name)).unwrap();
+    }
+    let v = verify(&data);
+    assert_eq!(v["valid"], true, "{v}");
+    assert_eq!(v["entries"], 981);
+    assert_eq!(
+        (v["root"].as_str(), v["state_digest"].as_str()),
+        (Some(FIXTURE_ROOT), Some(FIXTURE_DIGEST)),
+        "replaying a stored log gave another state"
+    );
+}
