@@ -8,7 +8,7 @@ use std::process::ExitCode;
 use std::sync::Arc;
 
 use accord_domain::ids::{DisplayName, RegionId};
-use accord_domain::payload::{
+use accord_domain::registry::{
     KeyRevocation, KeyRotation, PartyKind, PartyRegistration, RevocationReason,
 };
 use accord_domain::{LogEntry, Payload};

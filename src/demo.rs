@@ -13,7 +13,7 @@ use accord_domain::enforcement::cases::Refusal;
 use accord_domain::evidence::{commitment, EvidenceRead};
 use accord_domain::ids::{CheckId, DisplayName, EvidenceId, LanguageTag, RegionId, ShortText};
 use accord_domain::norms::Charter;
-use accord_domain::payload::{
+use accord_domain::registry::{
     Channel, Contact, ContactRole, KeyRevocation, KeyRotation, PartyKind, PartyRegistration,
     PocDeclaration, ReachabilityAck, ReachabilityCheck, RevocationReason,
 };

@@ -7,8 +7,8 @@ use std::sync::Arc;
 
 use accord_domain::ids::{DisplayName, RegionId};
 use accord_domain::norms::Charter;
-use accord_domain::payload::{Genesis, PartyKind, PartyRegistration};
-use accord_domain::state::INSTANCE_SIGNER;
+use accord_domain::registry::INSTANCE_SIGNER;
+use accord_domain::registry::{Genesis, PartyKind, PartyRegistration};
 use accord_domain::Payload;
 use accord_envelope::{Envelope, KeyFile, KeyPair, PartyId, Signer};
 use accord_sequencer::{Clock, Ledger, Submission, SystemClock};

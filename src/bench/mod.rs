@@ -17,7 +17,7 @@ use std::time::{Duration, Instant};
 
 use accord_domain::ids::{DisplayName, LanguageTag, RegionId, ShortText};
 use accord_domain::norms::Charter;
-use accord_domain::payload::{
+use accord_domain::registry::{
     Channel, Contact, ContactRole, PartyKind, PartyRegistration, PocDeclaration,
 };
 use accord_domain::Payload;

@@ -12,50 +12,15 @@ use std::collections::BTreeMap;
 use accord_envelope::PartyId;
 use serde::{Deserialize, Serialize};
 
+use crate::entry::EntryRef;
 use crate::ids::{CaseId, EvidenceId, ExchangeId, LongText};
 use crate::norms::negotiation::Regime;
-use crate::payload::PartyKind;
+use crate::registry::Party;
+use crate::registry::PartyKind;
 use crate::rules::Rejection;
-use crate::state::{EntryRef, Party};
 use crate::time::Timestamp;
 
-/// A rung of the ladder.
-#[derive(
-    Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize, schemars::JsonSchema,
-)]
-#[serde(rename_all = "snake_case")]
-pub enum Rung {
-    /// A request for information.
-    InformationRequest,
-    /// A request to clarify an incident, a claim or conduct.
-    Clarification,
-    /// Formal consultation between the two parties.
-    Consultation,
-    /// A case under the enforcement policy.
-    Case,
-}
-
-impl Rung {
-    /// Every rung, lowest first: the default ladder.
-    pub fn full_ladder() -> Vec<Rung> {
-        vec![
-            Rung::InformationRequest,
-            Rung::Clarification,
-            Rung::Consultation,
-            Rung::Case,
-        ]
-    }
-
-    /// Whether `ladder` is the default one (left out of a policy's JSON).
-    pub fn is_full_ladder(ladder: &[Rung]) -> bool {
-        *ladder == Self::full_ladder()
-    }
-
-    /// The rung above this one on `ladder`.
-    fn next_on(self, ladder: &[Rung]) -> Option<Rung> {
-        ladder.iter().copied().find(|r| *r > self)
-    }
-}
+pub use crate::enforcement::policy::Rung;
 
 /// The escalation ladder of the enforcement policy in force.
 fn ladder(regime: &Regime) -> Vec<Rung> {

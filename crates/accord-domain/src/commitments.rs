@@ -7,10 +7,11 @@ use std::collections::BTreeMap;
 use accord_envelope::PartyId;
 use serde::{Deserialize, Serialize};
 
+use crate::entry::EntryRef;
 use crate::ids::{LongText, NormId, ParamName};
 use crate::norms::negotiation::{chamber_of, EffectiveParameter, Regime};
+use crate::registry::Party;
 use crate::rules::Rejection;
-use crate::state::{EntryRef, Party};
 use crate::time::Timestamp;
 
 /// `commitment.make`.

@@ -6,6 +6,7 @@
 
 use accord_envelope::canonical;
 use accord_envelope::Envelope;
+use serde::Serialize;
 
 use crate::rules::Rejection;
 use crate::time::Timestamp;
@@ -101,4 +102,13 @@ impl From<EntryError> for Rejection {
     fn from(e: EntryError) -> Self {
         Rejection::malformed("malformed-entry", "", e.to_string())
     }
+}
+
+/// Where and when something happened in the log.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+pub struct EntryRef {
+    /// Entry index.
+    pub index: u64,
+    /// Entry timestamp.
+    pub at: Timestamp,
 }

@@ -16,9 +16,10 @@ use accord_envelope::PartyId;
 use serde::{Deserialize, Serialize};
 
 use crate::enforcement::standing::Tier;
+use crate::entry::EntryRef;
 use crate::ids::{DisplayName, GroupId, LongText, RegionId};
+use crate::registry::Party;
 use crate::rules::Rejection;
-use crate::state::{EntryRef, Party};
 use crate::Timestamp;
 
 /// The collection every registered party belongs to.

@@ -8,19 +8,23 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use accord_envelope::{canonical, Envelope, KeyId, PartyId, PublicKey};
-use serde::Serialize;
 use sha2::{Digest, Sha256};
 
 use crate::cbm::Exchanges;
 use crate::commitments::Commitments;
 use crate::enforcement::{Audits, Cases};
+use crate::entry::EntryRef;
 use crate::evidence::Evidences;
-use crate::ids::{CheckId, DisplayName, RegionId};
+use crate::ids::CheckId;
 use crate::norms::negotiation::{Regime, Step, Touched};
-use crate::payload::{
-    Contact, ContactRole, Genesis, KeyRevocation, KeyRotation, PartyKind, PartyRegistration,
-    Payload, ReachabilityAck, ReachabilityCheck, RevocationReason, CASE_REFUSAL, EVIDENCE_READ,
-    GENESIS,
+use crate::payload::{Payload, CASE_REFUSAL, EVIDENCE_READ, GENESIS};
+use crate::registry::{
+    Acknowledgement, CheckRecord, Instance, KeyRecord, KeyStatus, Party, PocDirectoryEntry,
+    ReachabilityStats, INSTANCE_SIGNER, KEY_RECOVERY_NOTICE_DAYS,
+};
+use crate::registry::{
+    Genesis, KeyRevocation, KeyRotation, PartyKind, PartyRegistration, ReachabilityAck,
+    ReachabilityCheck,
 };
 use crate::reports::assessment::Assessments;
 use crate::reports::attribution::Attributions;
@@ -32,9 +36,6 @@ use crate::rules::Rejection;
 use crate::time::Timestamp;
 use crate::tokens::Tokens;
 
-/// The party id the instance key signs the genesis entry as. No party may register with it.
-pub const INSTANCE_SIGNER: &str = "instance";
-
 /// Entry types the instance key signs after genesis: records of what the server itself did.
 pub const INSTANCE_ENTRY_TYPES: &[&str] = &[
     EVIDENCE_READ,
@@ -45,137 +46,6 @@ pub const INSTANCE_ENTRY_TYPES: &[&str] = &[
 
 /// A 32-byte state digest.
 pub type StateDigest = [u8; 32];
-
-/// Where and when something happened in the log.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
-pub struct EntryRef {
-    /// Entry index.
-    pub index: u64,
-    /// Entry timestamp.
-    pub at: Timestamp,
-}
-
-/// The instance as founded by the genesis entry.
-#[derive(Clone, Debug, PartialEq, Serialize)]
-pub struct Instance {
-    /// Checkpoint origin line.
-    pub origin: String,
-    /// Human name.
-    pub display_name: DisplayName,
-    /// Key that signs checkpoints.
-    pub instance_key: PublicKey,
-    /// The genesis entry.
-    pub founded: EntryRef,
-}
-
-/// Lifecycle of a party's key.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
-#[serde(tag = "status", rename_all = "snake_case")]
-pub enum KeyStatus {
-    /// Valid for new entries.
-    Active,
-    /// Replaced in a rotation; earlier signatures stay valid.
-    Retired {
-        /// The rotation entry.
-        since: EntryRef,
-    },
-    /// Revoked; earlier signatures stay valid, later ones are refused.
-    Revoked {
-        /// The revocation entry.
-        since: EntryRef,
-        /// Why.
-        reason: RevocationReason,
-    },
-}
-
-/// One key of a party.
-#[derive(Clone, Debug, PartialEq, Serialize)]
-pub struct KeyRecord {
-    /// The public key.
-    pub public_key: PublicKey,
-    /// The entry that added it.
-    pub added: EntryRef,
-    /// Its current status.
-    #[serde(flatten)]
-    pub status: KeyStatus,
-    /// A key the secretariat installed to recover a party left without one signs only from
-    /// this time on, after a public notice period ([`KEY_RECOVERY_NOTICE_DAYS`]).
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub usable_from: Option<Timestamp>,
-}
-
-/// Days between a secretariat's recovery of a party's key and the first entry that key may
-/// sign: time for the party, its peers and the public to see the recovery in the log.
-pub const KEY_RECOVERY_NOTICE_DAYS: u64 = 14;
-
-/// A party's answers to reachability checks.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize)]
-pub struct ReachabilityStats {
-    /// Checks addressed to the party.
-    pub addressed: u32,
-    /// Acknowledged by the deadline.
-    pub on_time: u32,
-    /// Acknowledged after the deadline.
-    pub late: u32,
-    /// Sum of response times in milliseconds over all acknowledgements.
-    pub total_response_ms: u64,
-}
-
-/// A party's published points of contact.
-#[derive(Clone, Debug, PartialEq, Serialize)]
-pub struct PocDirectoryEntry {
-    /// The contacts.
-    pub contacts: Vec<Contact>,
-    /// The declaration entry.
-    pub declared: EntryRef,
-}
-
-/// A registered participant.
-#[derive(Clone, Debug, PartialEq, Serialize)]
-pub struct Party {
-    /// Its id.
-    pub id: PartyId,
-    /// Its kind (decides what it may submit).
-    pub kind: PartyKind,
-    /// Its region.
-    pub region: RegionId,
-    /// Its public name.
-    pub display_name: DisplayName,
-    /// The registration entry.
-    pub registered: EntryRef,
-    /// Every key it ever had.
-    pub keys: BTreeMap<KeyId, KeyRecord>,
-    /// Its points of contact, once declared.
-    pub poc: Option<PocDirectoryEntry>,
-    /// Its record in reachability checks.
-    pub reachability: ReachabilityStats,
-}
-
-/// An acknowledgement of a reachability check.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
-pub struct Acknowledgement {
-    /// The ack entry.
-    pub entry: EntryRef,
-    /// Whether it came by the deadline.
-    pub on_time: bool,
-}
-
-/// A reachability check and its answers.
-#[derive(Clone, Debug, PartialEq, Serialize)]
-pub struct CheckRecord {
-    /// Its id.
-    pub id: CheckId,
-    /// The contact role checked.
-    pub role: ContactRole,
-    /// The entry that issued it.
-    pub issued: EntryRef,
-    /// Acknowledgements after this time are late.
-    pub deadline: Timestamp,
-    /// Who must answer.
-    pub addressed: BTreeSet<PartyId>,
-    /// Who answered.
-    pub acks: BTreeMap<PartyId, Acknowledgement>,
-}
 
 /// Everything projected from the log.
 #[derive(Clone, Debug, Default)]
@@ -351,6 +221,38 @@ impl State {
         }
     }
 
+    /// The standing of `party` at log time `now`: standing, tier and incentive eligibility
+    /// with their causes ([`crate::enforcement::standing`]).
+    pub fn standing(&self, party: &PartyId, now: Timestamp) -> crate::enforcement::Standing {
+        crate::enforcement::standing::standing(
+            crate::enforcement::standing::StandingInputs {
+                regime: self.regime.as_ref(),
+                cases: &self.cases,
+                remediations: &self.remediations,
+                incidents: &self.incidents,
+            },
+            party,
+            now,
+        )
+    }
+
+    /// When each party with commitments that count is next due for a scheduled audit.
+    pub fn audit_schedule(
+        &self,
+        now: Timestamp,
+    ) -> Vec<crate::enforcement::audits::ScheduledAudit> {
+        match &self.regime {
+            Some(regime) => crate::enforcement::audits::schedule(
+                regime,
+                &self.parties,
+                &self.commitments,
+                &self.audits,
+                now,
+            ),
+            None => Vec::new(),
+        }
+    }
+
     /// Enforcement cases.
     pub fn cases(&self) -> &Cases {
         &self.cases
@@ -381,7 +283,7 @@ impl State {
         Some(crate::sharing::Reader {
             party: p.id.clone(),
             region: p.region.clone(),
-            tier: crate::enforcement::standing::standing(self, party, now).tier,
+            tier: self.standing(party, now).tier,
         })
     }
 
@@ -422,7 +324,7 @@ impl State {
         match payload {
             Payload::IntelShare(s) => self.sharing.check_share(
                 by,
-                crate::enforcement::standing::standing(self, by_id, at).tier,
+                self.standing(by_id, at).tier,
                 s,
                 EntryRef {
                     index: self.size,

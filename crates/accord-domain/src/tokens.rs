@@ -12,10 +12,11 @@ use accord_envelope::PartyId;
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
+use crate::entry::EntryRef;
 use crate::ids::ShortText;
-use crate::payload::PartyKind;
+use crate::registry::Party;
+use crate::registry::PartyKind;
 use crate::rules::Rejection;
-use crate::state::{EntryRef, Party};
 use crate::time::Timestamp;
 
 /// `party.token_issue`.

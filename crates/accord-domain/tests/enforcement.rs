@@ -8,9 +8,7 @@ mod common;
 use std::collections::BTreeMap;
 
 use accord_domain::enforcement::cases::{policy_of, Finding};
-use accord_domain::enforcement::{
-    standing, EnforcementPolicy, Measure, Stage, StandingLevel, Tier,
-};
+use accord_domain::enforcement::{EnforcementPolicy, Measure, Stage, StandingLevel, Tier};
 use accord_domain::ids::CaseId;
 use accord_domain::{Rejection, State};
 use accord_envelope::KeyPair;
@@ -223,7 +221,7 @@ impl Enf {
 
     fn standing(&self, party: &str) -> accord_domain::enforcement::Standing {
         let now = accord_domain::Timestamp::from_unix_ms(self.w.now);
-        standing(&self.w.state, &party.parse().unwrap(), now)
+        self.w.state.standing(&party.parse().unwrap(), now)
     }
 
     fn replays(&self) {
@@ -1001,12 +999,11 @@ fn audits_draw_conflict_free_auditors_who_see_evidence_only_while_open() {
 
 #[test]
 fn scheduled_audits_fall_due_by_the_profile_cadence() {
-    use accord_domain::enforcement::audits::schedule;
     let mut e = Enf::new();
     e.ok("state-x", "commitment.make", json!({"norm": "gge-c"}));
     let committed = accord_domain::Timestamp::from_unix_ms(e.w.now);
     let now = committed;
-    let s = schedule(&e.w.state, now);
+    let s = e.w.state.audit_schedule(now);
     assert_eq!(s.len(), 1);
     assert_eq!(
         (s[0].party.as_str(), s[0].due),
@@ -1015,7 +1012,7 @@ fn scheduled_audits_fall_due_by_the_profile_cadence() {
     assert!(!s[0].overdue);
     e.wait_days(800);
     let later = accord_domain::Timestamp::from_unix_ms(e.w.now);
-    assert!(schedule(&e.w.state, later)[0].overdue);
+    assert!(e.w.state.audit_schedule(later)[0].overdue);
     e.ok(
         "secretariat",
         "audit.open",
@@ -1023,7 +1020,7 @@ fn scheduled_audits_fall_due_by_the_profile_cadence() {
                "trigger": {"kind": "scheduled"}, "auditors": 1, "window_days": 30}),
     );
     let opened = accord_domain::Timestamp::from_unix_ms(e.w.now);
-    let s = schedule(&e.w.state, opened);
+    let s = e.w.state.audit_schedule(opened);
     assert_eq!(s[0].due, opened.plus_months(24));
     assert_eq!(
         s[0].last_audit.as_ref().map(|a| a.as_str()),

@@ -5,8 +5,8 @@
 
 use std::process::Command;
 
+use accord_domain::entry::EntryRef;
 use accord_domain::norms::{oscal, Charter, Regime};
-use accord_domain::state::EntryRef;
 use accord_domain::Timestamp;
 
 const INSTALL: &str = "run `scripts/install-test-tools` to install compliance-trestle";

@@ -9,7 +9,7 @@
 use std::collections::HashMap;
 use std::sync::{Arc, RwLock, RwLockReadGuard};
 
-use accord_domain::payload::Genesis;
+use accord_domain::registry::Genesis;
 use accord_domain::state::StateDigest;
 use accord_domain::{LogEntry, Payload, Rejection, State, Timestamp, MAX_ENTRY_BYTES};
 use accord_envelope::{Envelope, KeyId, KeyPair, PublicKey};
@@ -338,7 +338,7 @@ impl Ledger {
     /// `instance`; it is then submitted like any other entry.
     pub fn sign_as_instance(&self, payload: &Payload) -> Result<Envelope, Rejection> {
         let signer = accord_envelope::Signer {
-            party: accord_domain::state::INSTANCE_SIGNER
+            party: accord_domain::registry::INSTANCE_SIGNER
                 .parse()
                 .map_err(|_| Rejection::malformed("instance-signer", "", "bad instance id"))?,
             key: self.instance_key.key_id(),
@@ -687,7 +687,7 @@ pub fn signer_key_of(state: &State, leaf: &[u8]) -> Option<PublicKey> {
     let entry = LogEntry::from_leaf_bytes(leaf).ok()?;
     let signer = &entry.envelope.signer;
     if let Some(instance) = state.instance() {
-        if signer.party.as_str() == accord_domain::state::INSTANCE_SIGNER
+        if signer.party.as_str() == accord_domain::registry::INSTANCE_SIGNER
             && instance.instance_key.key_id() == signer.key
         {
             return Some(instance.instance_key);

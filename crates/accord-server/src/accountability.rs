@@ -25,7 +25,7 @@ fn party_id(id: &str) -> Result<accord_envelope::PartyId, Problem> {
 fn registered<'a>(
     state: &'a accord_domain::State,
     id: &accord_envelope::PartyId,
-) -> Result<&'a accord_domain::state::Party, Problem> {
+) -> Result<&'a accord_domain::registry::Party, Problem> {
     state
         .party(id)
         .ok_or_else(|| Problem::not_found(format!("no party `{id}` is registered")))

@@ -7,9 +7,9 @@
 #![allow(clippy::result_large_err)]
 
 use accord_domain::enforcement::cases::{policy_of, Actor, Refusal};
-use accord_domain::enforcement::{standing, CaseRecord};
+use accord_domain::enforcement::CaseRecord;
 use accord_domain::ids::{CaseId, ShortText};
-use accord_domain::payload::PartyKind;
+use accord_domain::registry::PartyKind;
 use accord_domain::{Payload, Rejection, RejectionKind, State};
 use accord_envelope::Envelope;
 use accord_sequencer::{Ledger, Sequencer, Submission};
@@ -134,7 +134,7 @@ pub async fn audit_schedule(AxState(app): AxState<AppState>) -> Response {
     let state = core.state();
     let now = state.last_at();
     Json(json!({"evaluated_at": now,
-        "schedule": accord_domain::enforcement::audits::schedule(state, now)}))
+        "schedule": state.audit_schedule(now)}))
     .into_response()
 }
 
@@ -149,7 +149,7 @@ pub async fn party_standing(
     let core = app.ledger.read();
     let state = core.state();
     let party = crate::registered_party(state, &id)?;
-    Ok(Json(standing(state, &party.id, state.last_at())).into_response())
+    Ok(Json(state.standing(&party.id, state.last_at())).into_response())
 }
 
 /// What a party must do in cases, by when: answers, plans and milestones as respondent, votes
@@ -175,7 +175,7 @@ pub async fn party_due(
 /// The case steps that fall to `party` at log time `now`, soonest first: `{case, step}`.
 pub fn case_steps_due(
     state: &accord_domain::State,
-    party: &accord_domain::state::Party,
+    party: &accord_domain::registry::Party,
     now: accord_domain::Timestamp,
 ) -> Vec<Value> {
     let Some(regime) = state.regime() else {
@@ -226,7 +226,7 @@ pub async fn record_refusal(
     {
         return None;
     }
-    if envelope.signer.party.as_str() == accord_domain::state::INSTANCE_SIGNER {
+    if envelope.signer.party.as_str() == accord_domain::registry::INSTANCE_SIGNER {
         return None;
     }
     let case: CaseId = envelope.payload.get("case")?.as_str()?.parse().ok()?;

@@ -886,7 +886,7 @@ async fn metrics_text(State(app): State<AppState>) -> Response {
 pub fn registered_party<'a>(
     state: &'a accord_domain::State,
     id: &str,
-) -> Result<&'a accord_domain::state::Party, Problem> {
+) -> Result<&'a accord_domain::registry::Party, Problem> {
     id.parse()
         .ok()
         .and_then(|p: accord_envelope::PartyId| state.party(&p))

@@ -259,7 +259,7 @@ fn group_of(app: &AppState, state: &DomainState, id: &str) -> Option<GroupId> {
 /// A reader admitted to a collection: who, since when a member, the group.
 struct Admitted {
     reader: Reader,
-    since: Option<accord_domain::state::EntryRef>,
+    since: Option<accord_domain::entry::EntryRef>,
     group: GroupId,
     now: Timestamp,
 }

@@ -7,7 +7,7 @@
 use std::sync::Arc;
 
 use accord_domain::ids::{DisplayName, RegionId};
-use accord_domain::payload::{
+use accord_domain::registry::{
     Genesis, KeyRevocation, PartyKind, PartyRegistration, RevocationReason,
 };
 use accord_domain::Payload;
@@ -126,7 +126,7 @@ fn fixture() -> Fixture {
 }
 
 fn poc(address: &str) -> Payload {
-    serde_json::from_value::<accord_domain::payload::PocDeclaration>(serde_json::json!({
+    serde_json::from_value::<accord_domain::registry::PocDeclaration>(serde_json::json!({
         "contacts": [{"role": "technical", "channel": "email", "address": address,
                       "hours": "24x7", "languages": ["en"]}]
     }))

@@ -16,7 +16,7 @@ use std::collections::BTreeMap;
 use accord_envelope::PartyId;
 use sha2::{Digest, Sha256};
 
-use crate::payload::PartyKind;
+use crate::registry::PartyKind;
 
 /// Candidates, as slices (one per party kind, say) read as one list.
 pub struct Pool<'a>(pub Vec<&'a [PartyId]>);

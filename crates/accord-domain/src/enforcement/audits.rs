@@ -17,11 +17,12 @@ use serde::{Deserialize, Serialize};
 use super::assign;
 use super::cases::{Cases, Roster};
 use super::policy::EnforcementPolicy;
+use crate::entry::EntryRef;
 use crate::ids::{AuditId, CaseId, LongText, NormId};
 use crate::norms::negotiation::Regime;
-use crate::payload::PartyKind;
+use crate::registry::Party;
+use crate::registry::PartyKind;
 use crate::rules::Rejection;
-use crate::state::{EntryRef, Party};
 use crate::time::Timestamp;
 
 const DAY_MS: u64 = 86_400_000;
@@ -150,15 +151,17 @@ pub struct ScheduledAudit {
 
 /// Every party with commitments that count, with when its next scheduled audit is due under
 /// its region's `audit_cadence_months` (soonest first).
-pub fn schedule(state: &crate::State, now: Timestamp) -> Vec<ScheduledAudit> {
-    let Some(regime) = state.regime() else {
-        return Vec::new();
-    };
-    let mut out: Vec<ScheduledAudit> = state
-        .parties()
+pub fn schedule(
+    regime: &Regime,
+    parties: &BTreeMap<PartyId, Party>,
+    commitments: &crate::commitments::Commitments,
+    audits: &Audits,
+    now: Timestamp,
+) -> Vec<ScheduledAudit> {
+    let mut out: Vec<ScheduledAudit> = parties
         .values()
         .filter_map(|party| {
-            let commitments = state.commitments().of(&party.id)?;
+            let commitments = commitments.of(&party.id)?;
             let counting: Vec<_> = commitments
                 .values()
                 .filter(|c| c.counts(regime, now))
@@ -170,7 +173,7 @@ pub fn schedule(state: &crate::State, now: Timestamp) -> Vec<ScheduledAudit> {
                     _ => None,
                 })
                 .min()?;
-            let last = state.audits().of(&party.id).max_by_key(|a| a.opened.index);
+            let last = audits.of(&party.id).max_by_key(|a| a.opened.index);
             let since = last.map_or(first, |a| a.opened.at.max(first));
             let cadence = crate::reports::param(regime, party, "audit_cadence_months", 24);
             let due = since.plus_months(u32::try_from(cadence).unwrap_or(24));

@@ -16,11 +16,12 @@ use serde::{Deserialize, Serialize};
 
 use super::assign;
 use super::policy::{EnforcementPolicy, Measure};
+use crate::entry::EntryRef;
 use crate::ids::{CaseId, EvidenceId, LongText, NormId, ShortText};
 use crate::norms::negotiation::Regime;
-use crate::payload::PartyKind;
+use crate::registry::Party;
+use crate::registry::PartyKind;
 use crate::rules::Rejection;
-use crate::state::{EntryRef, Party};
 use crate::time::Timestamp;
 
 const DAY_MS: u64 = 86_400_000;

@@ -10,7 +10,7 @@ use std::collections::BTreeSet;
 use serde::{Deserialize, Serialize};
 
 use crate::ids::{DisplayName, LongText, ShortText};
-use crate::payload::PartyKind;
+use crate::registry::PartyKind;
 use crate::rules::Rejection;
 
 /// A consequence the ladder can impose. Each has teeth inside the system: the standing and
@@ -141,10 +141,10 @@ pub struct EnforcementPolicy {
     /// with `case`; a regime may leave out `information_request`, `clarification` or
     /// `consultation`. Absent: all four.
     #[serde(
-        default = "crate::cbm::Rung::full_ladder",
-        skip_serializing_if = "crate::cbm::Rung::is_full_ladder"
+        default = "Rung::full_ladder",
+        skip_serializing_if = "Rung::is_full_ladder"
     )]
-    pub escalation: Vec<crate::cbm::Rung>,
+    pub escalation: Vec<Rung>,
 }
 
 impl EnforcementPolicy {
@@ -300,7 +300,7 @@ impl EnforcementPolicy {
         }
         let ladder = &self.escalation;
         if ladder.len() < 2
-            || ladder.last() != Some(&crate::cbm::Rung::Case)
+            || ladder.last() != Some(&Rung::Case)
             || ladder.windows(2).any(|w| w[0] >= w[1])
         {
             return bad(
@@ -311,6 +311,59 @@ impl EnforcementPolicy {
         }
         Ok(())
     }
+}
+
+/// The escalation ladder of confidence-building measures that a policy may shorten (the
+/// exchanges of `cbm` climb it).
+#[derive(
+    Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize, schemars::JsonSchema,
+)]
+#[serde(rename_all = "snake_case")]
+pub enum Rung {
+    /// A request for information.
+    InformationRequest,
+    /// A request to clarify an incident, a claim or conduct.
+    Clarification,
+    /// Formal consultation between the two parties.
+    Consultation,
+    /// A case under the enforcement policy.
+    Case,
+}
+
+impl Rung {
+    /// Every rung, lowest first: the default ladder.
+    pub fn full_ladder() -> Vec<Rung> {
+        vec![
+            Rung::InformationRequest,
+            Rung::Clarification,
+            Rung::Consultation,
+            Rung::Case,
+        ]
+    }
+
+    /// Whether `ladder` is the default one (left out of a policy's JSON).
+    pub fn is_full_ladder(ladder: &[Rung]) -> bool {
+        *ladder == Self::full_ladder()
+    }
+
+    /// The rung above this one on `ladder`.
+    pub fn next_on(self, ladder: &[Rung]) -> Option<Rung> {
+        ladder.iter().copied().find(|r| *r > self)
+    }
+}
+
+/// Access to shared threat intelligence (enforced by the sharing endpoints).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Tier {
+    /// Everything the party's TLP permits.
+    Full,
+    /// Full, minus the incentive-only feeds (a flagged party).
+    Standard,
+    /// Only TLP:CLEAR and the party's own sector.
+    Reduced,
+    /// Nothing.
+    Suspended,
 }
 
 #[cfg(test)]

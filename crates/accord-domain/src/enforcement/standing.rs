@@ -8,12 +8,15 @@ use std::collections::BTreeSet;
 use accord_envelope::PartyId;
 use serde::Serialize;
 
+use super::cases::Cases;
 use super::cases::{policy_of, Finding};
 use super::policy::Measure;
 use crate::ids::CaseId;
+use crate::norms::negotiation::Regime;
+use crate::reports::remediation::Remediations;
+use crate::reports::Incidents;
 use crate::reports::Timeliness;
 use crate::time::Timestamp;
-use crate::State;
 
 /// A party's standing.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize)]
@@ -27,19 +30,7 @@ pub enum StandingLevel {
     Suspended,
 }
 
-/// Access to shared threat intelligence (enforced by the sharing endpoints).
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Tier {
-    /// Everything the party's TLP permits.
-    Full,
-    /// Full, minus the incentive-only feeds (a flagged party).
-    Standard,
-    /// Only TLP:CLEAR and the party's own sector.
-    Reduced,
-    /// Nothing.
-    Suspended,
-}
+pub use super::policy::Tier;
 
 /// One cause of the projection.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
@@ -81,14 +72,28 @@ pub struct Standing {
 
 const RULES: &str = "standing: suspended if a `sharing_suspended` measure is in force, flagged if a `standing_flag` measure is in force or a remediation plan (or a milestone of one) is overdue, good otherwise. tier: suspended with `sharing_suspended`, reduced with `reduced_intel_tier`, standard when flagged, full otherwise. incentive_eligible: good standing, no `incentive_ineligible` measure in force, and no overdue incident notification or remediation item.";
 
-/// The standing of `party` at log time `now`.
-pub fn standing(state: &State, party: &PartyId, now: Timestamp) -> Standing {
+/// What a standing is computed from: the regime (its enforcement policies), the cases, and
+/// the remediation and incident reports whose overdue items count against incentives.
+#[derive(Clone, Copy)]
+pub struct StandingInputs<'a> {
+    /// The regime, once chartered.
+    pub regime: Option<&'a Regime>,
+    /// Every case.
+    pub cases: &'a Cases,
+    /// Remediation items.
+    pub remediations: &'a Remediations,
+    /// Incident notifications.
+    pub incidents: &'a Incidents,
+}
+
+/// The standing of `party` at log time `now` (`State::standing` gathers the inputs).
+pub fn standing(state: StandingInputs<'_>, party: &PartyId, now: Timestamp) -> Standing {
     let mut causes = Vec::new();
     let mut in_force: BTreeSet<Measure> = BTreeSet::new();
     let mut statements = Vec::new();
     let mut plan_overdue = false;
-    if let Some(regime) = state.regime() {
-        for case in state.cases().against(party) {
+    if let Some(regime) = state.regime {
+        for case in state.cases.against(party) {
             let policy = policy_of(regime, case);
             if let Some(m) = case.measures(policy, now) {
                 if m.since <= now && now < m.until {
@@ -145,7 +150,7 @@ pub fn standing(state: &State, party: &PartyId, now: Timestamp) -> Standing {
         }
     }
     let overdue_reports = state
-        .remediations()
+        .remediations
         .of(party)
         .into_iter()
         .flat_map(|m| m.values())
@@ -153,7 +158,7 @@ pub fn standing(state: &State, party: &PartyId, now: Timestamp) -> Standing {
         .map(|r| (format!("remediation item {} overdue", r.item), r.due))
         .chain(
             state
-                .incidents()
+                .incidents
                 .of(party)
                 .into_iter()
                 .flat_map(|m| m.values())

@@ -13,7 +13,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::decision::{Chamber, DecisionRule, Procedure, Standing};
 use crate::ids::{DisplayName, LongText, NormId, ParamName, ShortText};
-use crate::payload::PartyKind;
+use crate::registry::PartyKind;
 use crate::rules::Rejection;
 
 /// Indicator ids a norm may be measured by.

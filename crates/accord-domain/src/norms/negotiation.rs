@@ -12,13 +12,14 @@ use accord_envelope::PartyId;
 use serde::{Deserialize, Serialize};
 
 use crate::decision::{decide, tally, Chamber, Decision, Stance, Standing};
+use crate::entry::EntryRef;
 use crate::ids::{
     AmendmentId, DisplayName, InstrumentId, LanguageTag, LongText, NormId, ParamName, RegionId,
 };
 use crate::norms::charter::{Charter, KindRules, NormText, ParameterBound, RulesOfProcedure};
-use crate::payload::PartyKind;
+use crate::registry::Party;
+use crate::registry::PartyKind;
 use crate::rules::Rejection;
-use crate::state::{EntryRef, Party};
 use crate::time::Timestamp;
 
 /// What an instrument proposes, by kind.

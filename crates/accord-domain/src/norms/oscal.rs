@@ -332,10 +332,10 @@ fn uuid(name: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::entry::EntryRef;
     use crate::ids::{InstrumentId, LongText};
     use crate::norms::charter::Charter;
     use crate::norms::negotiation::CatalogVersion;
-    use crate::state::EntryRef;
     use crate::time::Timestamp;
 
     const ORIGIN: &str = "accord.example/test";

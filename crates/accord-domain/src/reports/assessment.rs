@@ -5,10 +5,11 @@ use accord_envelope::PartyId;
 use serde::{Deserialize, Serialize};
 
 use super::ByParty;
+use crate::entry::EntryRef;
 use crate::ids::{LongText, NormId};
 use crate::norms::negotiation::Regime;
+use crate::registry::Party;
 use crate::rules::Rejection;
-use crate::state::{EntryRef, Party};
 use crate::time::Timestamp;
 
 /// `report.self_assessment`.

@@ -8,9 +8,10 @@ use accord_envelope::PartyId;
 use serde::{Deserialize, Serialize};
 
 use super::ByParty;
+use crate::entry::EntryRef;
 use crate::ids::{LongText, ShortText};
+use crate::registry::Party;
 use crate::rules::Rejection;
-use crate::state::{EntryRef, Party};
 
 /// The published confidence scale.
 pub const CONFIDENCE_SCALE: [&str; 5] = [

@@ -9,10 +9,11 @@ use serde_json::Value;
 
 use super::{param_with_commitments, ByParty, Timeliness};
 use crate::commitments::Commitments;
+use crate::entry::EntryRef;
 use crate::ids::ShortText;
 use crate::norms::negotiation::Regime;
+use crate::registry::Party;
 use crate::rules::Rejection;
-use crate::state::{EntryRef, Party};
 use crate::time::Timestamp;
 
 /// `report.vulnerability_disclosure`.

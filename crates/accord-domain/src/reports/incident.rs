@@ -9,10 +9,11 @@ use serde::{Deserialize, Serialize};
 
 use super::param;
 use super::ByParty;
+use crate::entry::EntryRef;
 use crate::ids::{LongText, ShortText};
 use crate::norms::negotiation::Regime;
+use crate::registry::Party;
 use crate::rules::Rejection;
-use crate::state::{EntryRef, Party};
 use crate::time::Timestamp;
 
 /// A stage of an incident notification.

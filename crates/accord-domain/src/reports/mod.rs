@@ -28,7 +28,7 @@ use serde::Serialize;
 
 use crate::commitments::Commitments;
 use crate::norms::negotiation::Regime;
-use crate::state::Party;
+use crate::registry::Party;
 
 /// A parameter in effect for `party` from its region (baseline, then regional profile).
 pub(crate) fn param(regime: &Regime, party: &Party, name: &str, fallback: i64) -> u64 {

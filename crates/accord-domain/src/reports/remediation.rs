@@ -8,10 +8,11 @@ use serde::{Deserialize, Serialize};
 use super::ByParty;
 use super::{param_with_commitments, Timeliness};
 use crate::commitments::Commitments;
+use crate::entry::EntryRef;
 use crate::ids::{LongText, ShortText};
 use crate::norms::negotiation::Regime;
+use crate::registry::Party;
 use crate::rules::Rejection;
-use crate::state::{EntryRef, Party};
 use crate::time::Timestamp;
 
 /// Severity of a finding (CVSS v3 qualitative scale).

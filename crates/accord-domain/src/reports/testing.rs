@@ -8,10 +8,11 @@ use serde::{Deserialize, Serialize};
 use super::param_with_commitments;
 use super::ByParty;
 use crate::commitments::Commitments;
+use crate::entry::EntryRef;
 use crate::ids::{LongText, ShortText};
 use crate::norms::negotiation::Regime;
+use crate::registry::Party;
 use crate::rules::Rejection;
-use crate::state::{EntryRef, Party};
 use crate::time::Timestamp;
 
 /// What kind of systems a test targets.

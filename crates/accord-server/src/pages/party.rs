@@ -4,7 +4,6 @@
 //! confidential items. `/party/{id}/indicator/{indicator}` is the explain view as a page.
 
 use accord_domain::enforcement::cases::{policy_of, Stage};
-use accord_domain::enforcement::standing::standing;
 use accord_domain::indicators::{self, Period};
 use accord_envelope::PartyId;
 use axum::extract::{Path, Query, State};
@@ -100,7 +99,7 @@ pub async fn party(
                 .into(),
         ]);
     }
-    let st = standing(state, &p.id, now);
+    let st = state.standing(&p.id, now);
     let mut causes = Table::new(
         "standing-causes",
         "Causes of the standing and tier",

@@ -208,7 +208,7 @@ async fn region_page(
     let now = state.last_at();
     let yr = q.year.unwrap_or_else(|| year_of(now));
     let period = year(yr).unwrap_or(Period { from: now, to: now });
-    let mut regions: BTreeMap<String, Vec<&accord_domain::state::Party>> = BTreeMap::new();
+    let mut regions: BTreeMap<String, Vec<&accord_domain::registry::Party>> = BTreeMap::new();
     for p in state
         .parties()
         .values()
@@ -306,9 +306,7 @@ async fn region_page(
             members.row(vec![
                 Cell::link(p.display_name.to_string(), format!("/party/{}", p.id)),
                 p.kind.as_str().replace('_', " ").into(),
-                Cell::status(name(
-                    accord_domain::enforcement::standing::standing(state, &p.id, now).standing,
-                )),
+                Cell::status(name(state.standing(&p.id, now).standing)),
             ]);
         }
         if let Some(prof) = profile_of(id) {
@@ -762,7 +760,7 @@ pub async fn report(
                 })
                 .unwrap_or_default()
         };
-        let st = accord_domain::enforcement::standing::standing(state, &p.id, now);
+        let st = state.standing(&p.id, now);
         reporting.row(vec![
             Cell::link(p.display_name.to_string(), format!("/party/{}", p.id)),
             pct("incident_notification_timeliness").into(),
