@@ -64,7 +64,7 @@ pub enum Draft {
     /// restoration); cases alleged after its adoption are judged under it.
     EnforcementPolicy {
         /// The policy.
-        policy: Box<crate::enforcement::EnforcementPolicy>,
+        policy: Box<crate::enforcement::policy::EnforcementPolicy>,
     },
     /// Accredits registered auditors (they may then be drawn for audits and panels) or
     /// withdraws an accreditation. Registering an auditor is the secretariat's act alone;
@@ -522,7 +522,7 @@ pub struct PolicyVersion {
     /// 1 for the default the regime starts with, then one more per adopted instrument.
     pub version: u32,
     /// The policy.
-    pub policy: crate::enforcement::EnforcementPolicy,
+    pub policy: crate::enforcement::policy::EnforcementPolicy,
     /// The entry that put it in force.
     pub adopted: EntryRef,
     /// The instrument that adopted it (none for the default).
@@ -617,7 +617,7 @@ impl Regime {
             instruments: BTreeMap::new(),
             policies: vec![PolicyVersion {
                 version: 1,
-                policy: crate::enforcement::EnforcementPolicy::default_policy(),
+                policy: crate::enforcement::policy::EnforcementPolicy::default_policy(),
                 adopted: here,
                 instrument: None,
             }],
