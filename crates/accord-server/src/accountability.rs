@@ -16,21 +16,6 @@ use serde::Deserialize;
 
 use crate::{AppState, Problem};
 
-fn party_id(id: &str) -> Result<accord_envelope::PartyId, Problem> {
-    id.parse()
-        .map_err(|e| Problem::not_found(format!("no party `{id}`: {e}")))
-}
-
-/// The registered party `id`, or a 404 naming it.
-fn registered<'a>(
-    state: &'a accord_domain::State,
-    id: &accord_envelope::PartyId,
-) -> Result<&'a accord_domain::registry::Party, Problem> {
-    state
-        .party(id)
-        .ok_or_else(|| Problem::not_found(format!("no party `{id}` is registered")))
-}
-
 /// A party's commitments: each with its history, whether it counts now, and the parameters
 /// in effect under it (baseline, region, the party's own).
 #[utoipa::path(get, path = "/parties/{id}/commitments", params(("id" = String, Path, description = "Party id")),
@@ -39,10 +24,10 @@ pub async fn commitments(
     State(app): State<AppState>,
     Path(id): Path<String>,
 ) -> Result<Response, Problem> {
-    let id = party_id(&id)?;
     let core = app.ledger.read();
     let state = core.state();
-    let party = registered(state, &id)?;
+    let party = crate::registered_party(state, &id)?;
+    let id = party.id.clone();
     let regime = state
         .regime()
         .ok_or_else(|| Problem::not_found("this instance has no charter yet"))?;
@@ -73,10 +58,9 @@ pub async fn incidents(
     State(app): State<AppState>,
     Path(id): Path<String>,
 ) -> Result<Response, Problem> {
-    let id = party_id(&id)?;
     let core = app.ledger.read();
     let state = core.state();
-    registered(state, &id)?;
+    let id = crate::registered_party(state, &id)?.id.clone();
     let now = state.last_at();
     let list: Vec<_> = state
         .incidents()
@@ -112,10 +96,9 @@ pub async fn notifications(
     State(app): State<AppState>,
     Path(id): Path<String>,
 ) -> Result<Response, Problem> {
-    let id = party_id(&id)?;
     let core = app.ledger.read();
     let state = core.state();
-    registered(state, &id)?;
+    let id = crate::registered_party(state, &id)?.id.clone();
     let now = state.last_at();
     let list: Vec<_> = state
         .incidents()
@@ -243,10 +226,9 @@ pub async fn indicator(
     Path((id, indicator)): Path<(String, String)>,
     Query(q): Query<PeriodQuery>,
 ) -> Result<Response, Problem> {
-    let id = party_id(&id)?;
     let core = app.ledger.read();
     let state = core.state();
-    registered(state, &id)?;
+    let id = crate::registered_party(state, &id)?.id.clone();
     let now = state.last_at();
     let parse =
         |name: &str, v: &Option<String>, default: Timestamp| -> Result<Timestamp, Problem> {
