@@ -6,7 +6,7 @@
 //! the API root needs credentials: `Authorization: Bearer <token>`, or HTTP Basic with the
 //! party id as user name and its token as password.
 //!
-//! Reads go through [`Sharing::visible`]: the reader's membership, its access tier now, the
+//! Reads go through `Sharing::visible`: the reader's membership, its access tier now, the
 //! TLP marking and withdrawals decide, object by object, on every endpoint. A POSTed object
 //! is validated ([`accord_stix::validate`]) and becomes one `intel.share` entry signed by the
 //! instance key on behalf of the poster: the object itself when TLP:CLEAR, otherwise a salted
@@ -14,8 +14,8 @@
 //! entry; the content then leaves the vault. Errors use the TAXII error message resource and
 //! media type.
 //!
-//! Here: the endpoints and who may see which collection. [`protocol`]: media types and error
-//! messages. [`filter`]: filters and paging. [`write`]: posts, withdrawals and the vault.
+//! Here: the endpoints and who may see which collection. `protocol`: media types and error
+//! messages. `filter`: filters and paging. `write`: posts, withdrawals and the vault.
 //! Credentials are read by the server's one parser, [`crate::auth::caller`].
 
 use std::collections::{HashMap, VecDeque};
