@@ -236,6 +236,27 @@ impl State {
         )
     }
 
+    /// Every report past its deadline with nothing filed at `now` (of `party`, if given).
+    pub fn overdue(
+        &self,
+        party: Option<&PartyId>,
+        now: Timestamp,
+    ) -> Vec<crate::reports::overdue::OverdueItem> {
+        crate::reports::overdue::overdue(&self.incidents, &self.remediations, party, now)
+    }
+
+    /// The case steps that fall to `party` at `now`, soonest first.
+    pub fn steps_due(
+        &self,
+        party: &Party,
+        now: Timestamp,
+    ) -> Vec<crate::enforcement::cases::StepDue> {
+        match &self.regime {
+            Some(regime) => self.cases.due_for(regime, party, now),
+            None => Vec::new(),
+        }
+    }
+
     /// When each party with commitments that count is next due for a scheduled audit.
     pub fn audit_schedule(
         &self,

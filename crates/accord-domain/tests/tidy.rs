@@ -37,6 +37,7 @@ const LAYERS: &[(&str, &[&str])] = &[
             "reports::attribution",
             "reports::assessment",
             "reports::disclosure",
+            "reports::overdue",
             "sharing",
             "enforcement",
             "enforcement::cases",

@@ -6,7 +6,6 @@
 #![allow(clippy::result_large_err)]
 
 use accord_domain::indicators::Period;
-use accord_domain::reports::Timeliness;
 use accord_domain::Timestamp;
 use axum::extract::{Path, Query, State};
 use axum::http::{header, HeaderMap};
@@ -176,32 +175,14 @@ pub async fn overdue(
     Json(serde_json::json!({"evaluated_at": now, "overdue": items})).into_response()
 }
 
-/// Every overdue item at log time `now` (incident stages and remediation items), oldest first.
+/// Every overdue item at `now`, as the API and the pages show it (the domain decides what is
+/// overdue: [`accord_domain::reports::overdue`]).
 pub fn overdue_items(state: &accord_domain::State, now: Timestamp) -> Vec<serde_json::Value> {
-    let remediation = state
-        .remediations()
-        .all()
-        .filter(|r| r.timeliness(now) == Timeliness::Overdue)
-        .map(|r| {
-            serde_json::json!({"party": r.party, "kind": "remediation",
-                "item": format!("remediation {} ({})", r.item, r.severity.as_str()), "due": r.due})
-        });
-    let mut items: Vec<_> = state
-        .incidents()
-        .all()
-        .flat_map(|i| {
-            i.stages
-                .iter()
-                .filter(move |(_, r)| r.outcome(now) == Timeliness::Overdue)
-                .map(move |(s, r)| {
-                    serde_json::json!({"party": i.party, "kind": "incident_notification",
-                        "item": format!("incident {}, {}", i.incident, s.as_str()), "due": r.due})
-                })
-        })
-        .chain(remediation)
-        .collect();
-    items.sort_by(|a, b| a["due"].as_str().cmp(&b["due"].as_str()));
-    items
+    state
+        .overdue(None, now)
+        .iter()
+        .filter_map(|i| serde_json::to_value(i).ok())
+        .collect()
 }
 
 /// The period of an indicator query.

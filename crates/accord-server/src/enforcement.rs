@@ -6,10 +6,9 @@
 // `Problem` is the response itself; boxing it would only add an allocation per error.
 #![allow(clippy::result_large_err)]
 
-use accord_domain::enforcement::cases::{policy_of, Actor, Refusal};
+use accord_domain::enforcement::cases::{policy_of, Refusal};
 use accord_domain::enforcement::CaseRecord;
 use accord_domain::ids::{CaseId, ShortText};
-use accord_domain::registry::PartyKind;
 use accord_domain::{Payload, Rejection, RejectionKind, State};
 use accord_envelope::Envelope;
 use accord_sequencer::{Ledger, Sequencer, Submission};
@@ -172,36 +171,18 @@ pub async fn party_due(
     Ok(Json(json!({"party": party.id, "evaluated_at": now, "due": due})).into_response())
 }
 
-/// The case steps that fall to `party` at log time `now`, soonest first: `{case, step}`.
+/// The case steps that fall to `party` at log time `now`, soonest first, as the API and the
+/// pages show them: `{case, step}` (the domain decides: `State::steps_due`).
 pub fn case_steps_due(
     state: &accord_domain::State,
     party: &accord_domain::registry::Party,
     now: accord_domain::Timestamp,
 ) -> Vec<Value> {
-    let Some(regime) = state.regime() else {
-        return Vec::new();
-    };
-    let mut due: Vec<Value> = Vec::new();
-    for case in state.cases().all() {
-        let policy = policy_of(regime, case);
-        for step in case.next_steps(policy, now) {
-            let mine = match &step.actor {
-                Actor::Party(p) => *p == party.id,
-                Actor::Secretariat => party.kind == PartyKind::Secretariat,
-                Actor::Verifier => {
-                    matches!(party.kind, PartyKind::Secretariat | PartyKind::Auditor)
-                        && party.id != case.respondent
-                        && party.id != case.complainant
-                }
-                Actor::EitherSide => party.id == case.respondent || party.id == case.complainant,
-            };
-            if mine {
-                due.push(json!({"case": case.case, "step": step}));
-            }
-        }
-    }
-    due.sort_by(|a, b| a["step"]["due"].as_str().cmp(&b["step"]["due"].as_str()));
-    due
+    state
+        .steps_due(party, now)
+        .iter()
+        .filter_map(|d| serde_json::to_value(d).ok())
+        .collect()
 }
 
 /// When a case transition with a valid signature is refused for a procedural reason (a step

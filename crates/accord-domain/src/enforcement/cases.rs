@@ -765,6 +765,49 @@ fn stage_name(s: &Stage) -> &'static str {
     }
 }
 
+/// A case step that falls to a party: the case and the step.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct StepDue {
+    /// The case.
+    pub case: CaseId,
+    /// The step, its actor and deadline.
+    pub step: NextStep,
+}
+
+impl Cases {
+    /// The case steps that fall to `party` at log time `now`, soonest first: as respondent or
+    /// complainant, as panelist, and for a secretariat (or an auditor, as verifier) the steps
+    /// that fall to it.
+    pub fn due_for(&self, regime: &Regime, party: &Party, now: Timestamp) -> Vec<StepDue> {
+        let mut due: Vec<StepDue> = Vec::new();
+        for case in self.all() {
+            let policy = policy_of(regime, case);
+            for step in case.next_steps(policy, now) {
+                let mine = match &step.actor {
+                    Actor::Party(p) => *p == party.id,
+                    Actor::Secretariat => party.kind == PartyKind::Secretariat,
+                    Actor::Verifier => {
+                        matches!(party.kind, PartyKind::Secretariat | PartyKind::Auditor)
+                            && party.id != case.respondent
+                            && party.id != case.complainant
+                    }
+                    Actor::EitherSide => {
+                        party.id == case.respondent || party.id == case.complainant
+                    }
+                };
+                if mine {
+                    due.push(StepDue {
+                        case: case.case.clone(),
+                        step,
+                    });
+                }
+            }
+        }
+        due.sort_by_key(|d| d.step.due);
+        due
+    }
+}
+
 /// The policy a case is judged under.
 pub fn policy_of<'a>(regime: &'a Regime, case: &CaseRecord) -> &'a EnforcementPolicy {
     let i = (case.policy as usize).saturating_sub(1);

@@ -15,7 +15,6 @@ use crate::ids::CaseId;
 use crate::norms::negotiation::Regime;
 use crate::reports::remediation::Remediations;
 use crate::reports::Incidents;
-use crate::reports::Timeliness;
 use crate::time::Timestamp;
 
 /// A party's standing.
@@ -149,32 +148,11 @@ pub fn standing(state: StandingInputs<'_>, party: &PartyId, now: Timestamp) -> S
             }
         }
     }
-    let overdue_reports = state
-        .remediations
-        .of(party)
-        .into_iter()
-        .flat_map(|m| m.values())
-        .filter(|r| r.timeliness(now) == Timeliness::Overdue)
-        .map(|r| (format!("remediation item {} overdue", r.item), r.due))
-        .chain(
-            state
-                .incidents
-                .of(party)
-                .into_iter()
-                .flat_map(|m| m.values())
-                .flat_map(|i| {
-                    i.stages
-                        .iter()
-                        .filter(move |(_, s)| s.outcome(now) == Timeliness::Overdue)
-                        .map(move |(st, s)| {
-                            (
-                                format!("incident {} {} overdue", i.incident, st.as_str()),
-                                s.due,
-                            )
-                        })
-                }),
-        )
-        .collect::<Vec<_>>();
+    let overdue_reports: Vec<(String, Timestamp)> =
+        crate::reports::overdue::overdue(state.incidents, state.remediations, Some(party), now)
+            .into_iter()
+            .map(|o| (format!("{} overdue", o.item), o.due))
+            .collect();
     for (what, due) in &overdue_reports {
         causes.push(Cause {
             what: what.clone(),

@@ -7,12 +7,14 @@
 //! - [`testing`]: declarations of security tests on others' systems, made before the test;
 //! - [`attribution`]: attribution claims with evidence and confidence, corroboration, retraction;
 //! - [`assessment`]: self-assessments per norm;
-//! - [`disclosure`]: vulnerability disclosures as CSAF 2.0 advisories.
+//! - [`disclosure`]: vulnerability disclosures as CSAF 2.0 advisories;
+//! - [`overdue`]: what is past its deadline with nothing filed, across report types.
 
 pub mod assessment;
 pub mod attribution;
 pub mod disclosure;
 pub mod incident;
+pub mod overdue;
 pub mod remediation;
 pub mod testing;
 
