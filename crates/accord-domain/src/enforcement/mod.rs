@@ -12,4 +12,4 @@ pub mod standing;
 pub use audits::{AuditRecord, Audits};
 pub use cases::{CaseRecord, CaseStep, Cases, Finding, Stage};
 pub use policy::{EnforcementPolicy, Measure};
-pub use standing::{standing, Standing, StandingLevel, Tier};
+pub use standing::{Standing, StandingLevel, Tier};
