@@ -7,7 +7,7 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use accord_envelope::{canonical, Envelope, KeyId, PartyId, PublicKey};
+use accord_envelope::{canonical, Envelope, PartyId, PublicKey};
 use sha2::{Digest, Sha256};
 
 use crate::cbm::Exchanges;
@@ -18,14 +18,8 @@ use crate::evidence::Evidences;
 use crate::ids::CheckId;
 use crate::norms::negotiation::{Regime, Step, Touched};
 use crate::payload::{Payload, CASE_REFUSAL, EVIDENCE_READ, GENESIS};
-use crate::registry::{
-    Acknowledgement, CheckRecord, Instance, KeyRecord, KeyStatus, Party, PocDirectoryEntry,
-    ReachabilityStats, INSTANCE_SIGNER, KEY_RECOVERY_NOTICE_DAYS,
-};
-use crate::registry::{
-    Genesis, KeyRevocation, KeyRotation, PartyKind, PartyRegistration, ReachabilityAck,
-    ReachabilityCheck,
-};
+use crate::registry::{CheckRecord, Instance, Party, Registry, RegistryRecord, INSTANCE_SIGNER};
+use crate::registry::{Genesis, PartyKind};
 use crate::reports::assessment::Assessments;
 use crate::reports::attribution::Attributions;
 use crate::reports::disclosure::Disclosures;
@@ -50,11 +44,7 @@ pub type StateDigest = [u8; 32];
 /// Everything projected from the log.
 #[derive(Clone, Debug, Default)]
 pub struct State {
-    instance: Option<Instance>,
-    parties: BTreeMap<PartyId, Party>,
-    by_kind: BTreeMap<PartyKind, Vec<PartyId>>,
-    key_owner: BTreeMap<KeyId, PartyId>,
-    checks: BTreeMap<CheckId, CheckRecord>,
+    registry: Registry,
     regime: Option<Regime>,
     commitments: Commitments,
     incidents: Incidents,
@@ -139,7 +129,7 @@ impl State {
 
     /// The instance, once founded.
     pub fn instance(&self) -> Option<&Instance> {
-        self.instance.as_ref()
+        self.registry.instance()
     }
 
     /// Number of entries folded in.
@@ -154,12 +144,12 @@ impl State {
 
     /// All parties by id.
     pub fn parties(&self) -> &BTreeMap<PartyId, Party> {
-        &self.parties
+        self.registry.parties()
     }
 
     /// One party.
     pub fn party(&self, id: &PartyId) -> Option<&Party> {
-        self.parties.get(id)
+        self.registry.party(id)
     }
 
     /// The negotiated regime (catalog, profiles, instruments), once established.
@@ -215,8 +205,8 @@ impl State {
     /// The registry as panel and audit draws read it.
     pub fn roster(&self) -> crate::enforcement::cases::Roster<'_> {
         crate::enforcement::cases::Roster {
-            parties: &self.parties,
-            by_kind: &self.by_kind,
+            parties: self.registry.parties(),
+            by_kind: self.registry.by_kind(),
             accredited: self.regime.as_ref().map_or(&[], |r| &r.accredited[..]),
         }
     }
@@ -265,7 +255,7 @@ impl State {
         match &self.regime {
             Some(regime) => crate::enforcement::audits::schedule(
                 regime,
-                &self.parties,
+                self.registry.parties(),
                 &self.commitments,
                 &self.audits,
                 now,
@@ -300,7 +290,7 @@ impl State {
         party: &PartyId,
         now: Timestamp,
     ) -> Option<crate::sharing::Reader> {
-        let p = self.parties.get(party)?;
+        let p = self.registry.party(party)?;
         Some(crate::sharing::Reader {
             party: p.id.clone(),
             region: p.region.clone(),
@@ -335,7 +325,7 @@ impl State {
                 format!("a party shares and withdraws only as itself, not as `{by_id}`"),
             ));
         }
-        let by = self.parties.get(by_id).ok_or_else(|| {
+        let by = self.registry.party(by_id).ok_or_else(|| {
             Rejection::conflict(
                 "unknown-party",
                 "/payload/by",
@@ -382,7 +372,7 @@ impl State {
         reader: &PartyId,
         at: Timestamp,
     ) -> Result<crate::evidence::AccessBasis, crate::evidence::Denied> {
-        let (Some(o), Some(r)) = (self.parties.get(owner), self.parties.get(reader)) else {
+        let (Some(o), Some(r)) = (self.registry.party(owner), self.registry.party(reader)) else {
             return Err(crate::evidence::Denied::Unknown);
         };
         self.evidence
@@ -391,13 +381,13 @@ impl State {
 
     /// All reachability checks by id.
     pub fn checks(&self) -> &BTreeMap<CheckId, CheckRecord> {
-        &self.checks
+        self.registry.checks()
     }
 
     /// The key that must have signed `env`, given the registry as it stands: the signer's key
     /// if it exists and is active, or for the genesis entry the instance key it declares.
     pub fn signing_key(&self, env: &Envelope) -> Result<PublicKey, Rejection> {
-        if env.entry_type == GENESIS && self.instance.is_none() {
+        if env.entry_type == GENESIS && self.registry.instance().is_none() {
             let genesis: Genesis = match Payload::from_envelope(env)? {
                 Payload::Genesis(g) => *g,
                 _ => unreachable!("GENESIS parses as Payload::Genesis"),
@@ -412,7 +402,7 @@ impl State {
             return Ok(genesis.instance_key);
         }
         if env.signer.party.as_str() == INSTANCE_SIGNER {
-            let instance = self.instance.as_ref().ok_or_else(|| {
+            let instance = self.registry.instance().ok_or_else(|| {
                 Rejection::conflict("no-genesis", "/type", "the log has no genesis entry yet")
             })?;
             if env.signer.key != instance.instance_key.key_id() {
@@ -442,45 +432,7 @@ impl State {
             }
             return Ok(instance.instance_key);
         }
-        let party = self.parties.get(&env.signer.party).ok_or_else(|| {
-            Rejection::unauthorized(
-                "unknown-signer",
-                "/signer/party",
-                format!(
-                    "party `{}` is not registered in this instance; ask the secretariat to register it",
-                    env.signer.party
-                ),
-            )
-        })?;
-        let key = party.keys.get(&env.signer.key).ok_or_else(|| {
-            Rejection::unauthorized(
-                "unknown-key",
-                "/signer/key",
-                format!(
-                    "party `{}` has no key `{}`; list its keys with `accord log show` or ask the secretariat",
-                    party.id, env.signer.key
-                ),
-            )
-        })?;
-        match key.status {
-            KeyStatus::Active => Ok(key.public_key),
-            KeyStatus::Retired { since } => Err(Rejection::unauthorized(
-                "retired-key",
-                "/signer/key",
-                format!(
-                    "key `{}` of `{}` was retired by entry {} at {}; sign with the party's current key",
-                    env.signer.key, party.id, since.index, since.at
-                ),
-            )),
-            KeyStatus::Revoked { since, .. } => Err(Rejection::unauthorized(
-                "revoked-key",
-                "/signer/key",
-                format!(
-                    "key `{}` of `{}` was revoked by entry {} at {}; sign with a valid key",
-                    env.signer.key, party.id, since.index, since.at
-                ),
-            )),
-        }
+        self.registry.active_key(&env.signer.party, &env.signer.key)
     }
 
     /// Checks an envelope (whose signature the caller verified with [`State::signing_key`])
@@ -497,7 +449,7 @@ impl State {
                 ),
             ));
         }
-        let Some(_) = &self.instance else {
+        let Some(_) = self.registry.instance() else {
             return match payload {
                 Payload::Genesis(g) => check_genesis(&g).map(|()| Payload::Genesis(g)),
                 _ => Err(Rejection::conflict(
@@ -513,13 +465,13 @@ impl State {
                     .evidence
                     .check_read(
                         r,
-                        &self.parties,
+                        self.registry.parties(),
                         at,
                         self.reader_standing(&r.reader, &r.owner, at),
                     )
                     .map(|()| payload),
                 Payload::CaseRefusal(r) => {
-                    if !self.parties.contains_key(&r.by) {
+                    if !self.registry.parties().contains_key(&r.by) {
                         return Err(Rejection::conflict(
                             "unknown-party",
                             "/payload/by",
@@ -539,28 +491,15 @@ impl State {
             };
         }
         // signing_key already established the signer is a registered party with an active key.
-        let signer = self.parties.get(&env.signer.party).ok_or_else(|| {
+        let signer = self.registry.party(&env.signer.party).ok_or_else(|| {
             Rejection::unauthorized(
                 "unknown-signer",
                 "/signer/party",
                 "signer is not registered",
             )
         })?;
-        if let Some(from) = signer
-            .keys
-            .get(&env.signer.key)
-            .and_then(|k| k.usable_from)
-            .filter(|from| at < *from)
-        {
-            return Err(Rejection::unauthorized(
-                "key-under-notice",
-                "/signer/key",
-                format!(
-                    "key `{}` of `{}` was installed by a secretariat to recover the party and signs only from {from}, after a {KEY_RECOVERY_NOTICE_DAYS}-day public notice",
-                    env.signer.key, signer.id
-                ),
-            ));
-        }
+        self.registry
+            .check_key_usable(signer, &env.signer.key, at)?;
         self.evidence
             .check_refs(&signer.id, &payload.evidence_refs())?;
         match &payload {
@@ -571,28 +510,16 @@ impl State {
             )),
             Payload::PartyRegister(r) => {
                 require_kind(signer, PartyKind::Secretariat, env)?;
-                self.check_registration(r, "/payload")
+                self.registry.check_registration(r, "/payload")
             }
-            Payload::KeyRotate(r) => self.check_rotation(signer, r),
-            Payload::KeyRevoke(r) => self.check_revocation(signer, r),
-            Payload::PocDeclare(d) => {
-                if d.contacts.is_empty() || d.contacts.len() > 8 {
-                    return Err(Rejection::malformed(
-                        "contact-count",
-                        "/payload/contacts",
-                        format!(
-                            "declare between 1 and 8 points of contact, not {}",
-                            d.contacts.len()
-                        ),
-                    ));
-                }
-                Ok(())
-            }
+            Payload::KeyRotate(r) => self.registry.check_rotation(signer, r),
+            Payload::KeyRevoke(r) => self.registry.check_revocation(signer, r),
+            Payload::PocDeclare(d) => self.registry.check_poc(d),
             Payload::PocCheck(c) => {
                 require_kind(signer, PartyKind::Secretariat, env)?;
-                self.check_reachability_check(c)
+                self.registry.check_reachability_check(c)
             }
-            Payload::PocAck(a) => self.check_ack(signer, a),
+            Payload::PocAck(a) => self.registry.check_ack(signer, a),
             Payload::RegimeEstablish(charter) => {
                 require_kind(signer, PartyKind::Secretariat, env)?;
                 if self.regime.is_some() {
@@ -612,7 +539,7 @@ impl State {
             Payload::IncidentReport(r) => {
                 self.require_regime()?;
                 self.incidents
-                    .check(signer, r, at, |p| self.parties.contains_key(p))
+                    .check(signer, r, at, |p| self.registry.parties().contains_key(p))
             }
             Payload::RemediationReport(r) => {
                 self.require_regime()?;
@@ -624,7 +551,7 @@ impl State {
             }
             Payload::AttributionClaim(c) => self
                 .attributions
-                .check_claim(signer, c, |p| self.parties.contains_key(p)),
+                .check_claim(signer, c, |p| self.registry.parties().contains_key(p)),
             Payload::Corroboration(c) => self.attributions.check_corroboration(signer, c),
             Payload::Retraction(r) => self.attributions.check_retraction(signer, r),
             Payload::SelfAssessment(a) => {
@@ -639,10 +566,10 @@ impl State {
             Payload::TokenRevoke(r) => self.tokens.check_revoke(signer, r),
             Payload::EvidenceCommit(c) => self
                 .evidence
-                .check_commit(signer, c, |p| self.parties.contains_key(p)),
+                .check_commit(signer, c, |p| self.registry.parties().contains_key(p)),
             Payload::EvidenceGrant(g) => {
                 self.evidence
-                    .check_grant(signer, g, self.parties.contains_key(&g.party), at)
+                    .check_grant(signer, g, self.registry.parties().contains_key(&g.party), at)
             }
             Payload::EvidenceRead(_) => Err(Rejection::forbidden(
                 "instance-signer",
@@ -652,12 +579,12 @@ impl State {
             Payload::EvidenceErase(e) => self.evidence.check_erase(signer, e),
             Payload::CaseAllege(a) => {
                 let regime = self.require_regime()?;
-                self.cases.check_allege(regime, signer, a, &self.parties)
+                self.cases.check_allege(regime, signer, a, self.registry.parties())
             }
             Payload::ExchangeOpen(o) => {
                 let regime = self.require_regime()?;
                 self.exchanges
-                    .check_open(regime, signer, o, self.parties.get(&o.counterpart))
+                    .check_open(regime, signer, o, self.registry.party(&o.counterpart))
             }
             Payload::ExchangeAnswer(a) => self.exchanges.check_answer(signer, a),
             Payload::ExchangeEscalate(e) => {
@@ -685,7 +612,7 @@ impl State {
             Payload::AuditAttest(a) => self.audits.check_attest(&signer.id, a, at),
             Payload::SharingGroup(g) => self
                 .sharing
-                .check_group(signer, g, |p| self.parties.contains_key(p)),
+                .check_group(signer, g, |p| self.registry.parties().contains_key(p)),
             Payload::IntelShare(_) | Payload::IntelWithdraw(_) => {
                 self.check_intel(Some(signer), &payload, at)
             }
@@ -709,7 +636,7 @@ impl State {
                         "no charter yet: the secretariat submits `regime.establish` first",
                     )
                 })?;
-                regime.check(&step, signer, &self.parties, at)
+                regime.check(&step, signer, self.registry.parties(), at)
             }
         }?;
         Ok(payload)
@@ -725,193 +652,6 @@ impl State {
         })
     }
 
-    fn check_registration(&self, r: &PartyRegistration, at: &str) -> Result<(), Rejection> {
-        if r.party.as_str() == INSTANCE_SIGNER {
-            return Err(Rejection::conflict(
-                "reserved-party-id",
-                format!("{at}/party"),
-                format!("party id `{INSTANCE_SIGNER}` is reserved for the instance key"),
-            ));
-        }
-        if self.parties.contains_key(&r.party) {
-            return Err(Rejection::conflict(
-                "party-exists",
-                format!("{at}/party"),
-                format!(
-                    "party `{}` is already registered; party ids are never reused",
-                    r.party
-                ),
-            ));
-        }
-        self.check_new_key(&r.public_key, &format!("{at}/public_key"))
-    }
-
-    fn check_new_key(&self, key: &PublicKey, pointer: &str) -> Result<(), Rejection> {
-        if let Some(owner) = self.key_owner.get(&key.key_id()) {
-            return Err(Rejection::conflict(
-                "key-in-use",
-                pointer,
-                format!(
-                    "key `{}` is already registered to `{owner}`; generate a new key with `accord keygen`",
-                    key.key_id()
-                ),
-            ));
-        }
-        Ok(())
-    }
-
-    fn target_party(&self, signer: &Party, target: &PartyId) -> Result<&Party, Rejection> {
-        if signer.kind != PartyKind::Secretariat && signer.id != *target {
-            return Err(Rejection::forbidden(
-                "not-own-key",
-                "/payload/party",
-                format!(
-                    "`{}` may manage only its own keys, not those of `{target}`",
-                    signer.id
-                ),
-            ));
-        }
-        self.parties.get(target).ok_or_else(|| {
-            Rejection::conflict(
-                "unknown-party",
-                "/payload/party",
-                format!("party `{target}` is not registered"),
-            )
-        })
-    }
-
-    fn check_rotation(&self, signer: &Party, r: &KeyRotation) -> Result<(), Rejection> {
-        let party = self.target_party(signer, &r.party)?;
-        // A secretariat adding a key to another party could then sign as that party: it may
-        // only recover a party left without any active key, and the key signs after a notice.
-        if signer.id != party.id && party.keys.values().any(|k| k.status == KeyStatus::Active) {
-            return Err(Rejection::forbidden(
-                "not-own-key",
-                "/payload/party",
-                format!(
-                    "`{}` has an active key, so only `{}` adds keys to itself; a secretariat may revoke a key, and recover a party only once none of its keys is active (the recovered key signs after {KEY_RECOVERY_NOTICE_DAYS} days)",
-                    party.id, party.id
-                ),
-            ));
-        }
-        self.check_new_key(&r.public_key, "/payload/public_key")?;
-        if let Some(old) = &r.retires {
-            match party.keys.get(old).map(|k| k.status) {
-                Some(KeyStatus::Active) => {}
-                Some(_) => {
-                    return Err(Rejection::conflict(
-                        "key-not-active",
-                        "/payload/retires",
-                        format!(
-                            "key `{old}` of `{}` is already retired or revoked",
-                            party.id
-                        ),
-                    ))
-                }
-                None => {
-                    return Err(Rejection::conflict(
-                        "unknown-key",
-                        "/payload/retires",
-                        format!("party `{}` has no key `{old}`", party.id),
-                    ))
-                }
-            }
-        }
-        Ok(())
-    }
-
-    fn check_revocation(&self, signer: &Party, r: &KeyRevocation) -> Result<(), Rejection> {
-        let party = self.target_party(signer, &r.party)?;
-        match party.keys.get(&r.key).map(|k| k.status) {
-            None => Err(Rejection::conflict(
-                "unknown-key",
-                "/payload/key",
-                format!("party `{}` has no key `{}`", party.id, r.key),
-            )),
-            Some(KeyStatus::Revoked { since, .. }) => Err(Rejection::conflict(
-                "already-revoked",
-                "/payload/key",
-                format!(
-                    "key `{}` was already revoked by entry {}",
-                    r.key, since.index
-                ),
-            )),
-            Some(_) => Ok(()),
-        }
-    }
-
-    fn check_reachability_check(&self, c: &ReachabilityCheck) -> Result<(), Rejection> {
-        if self.checks.contains_key(&c.check) {
-            return Err(Rejection::conflict(
-                "check-exists",
-                "/payload/check",
-                format!("a reachability check `{}` was already issued", c.check),
-            ));
-        }
-        if !(1..=720).contains(&c.respond_within_hours) {
-            return Err(Rejection::malformed(
-                "deadline-range",
-                "/payload/respond_within_hours",
-                "the response window must be between 1 and 720 hours",
-            ));
-        }
-        if let Some(list) = &c.parties {
-            if list.is_empty() {
-                return Err(Rejection::malformed(
-                    "no-addressees",
-                    "/payload/parties",
-                    "name at least one party, or leave `parties` out to address all",
-                ));
-            }
-            let mut seen = BTreeSet::new();
-            for (i, p) in list.iter().enumerate() {
-                if !self.parties.contains_key(p) {
-                    return Err(Rejection::conflict(
-                        "unknown-party",
-                        format!("/payload/parties/{i}"),
-                        format!("party `{p}` is not registered"),
-                    ));
-                }
-                if !seen.insert(p) {
-                    return Err(Rejection::malformed(
-                        "duplicate-party",
-                        format!("/payload/parties/{i}"),
-                        format!("party `{p}` is listed twice"),
-                    ));
-                }
-            }
-        }
-        Ok(())
-    }
-
-    fn check_ack(&self, signer: &Party, a: &ReachabilityAck) -> Result<(), Rejection> {
-        let check = self.checks.get(&a.check).ok_or_else(|| {
-            Rejection::conflict(
-                "unknown-check",
-                "/payload/check",
-                format!("no reachability check `{}` was issued", a.check),
-            )
-        })?;
-        if !check.addressed.contains(&signer.id) {
-            return Err(Rejection::forbidden(
-                "not-addressed",
-                "/payload/check",
-                format!("check `{}` was not addressed to `{}`", a.check, signer.id),
-            ));
-        }
-        if let Some(prev) = check.acks.get(&signer.id) {
-            return Err(Rejection::conflict(
-                "already-acknowledged",
-                "/payload/check",
-                format!(
-                    "`{}` already acknowledged check `{}` in entry {}",
-                    signer.id, a.check, prev.entry.index
-                ),
-            ));
-        }
-        Ok(())
-    }
-
     /// Folds a checked entry into the state. `payload` must come from [`State::check`] on
     /// this same state; entries are applied in log order with `index == self.size()`.
     pub fn apply(&mut self, index: u64, at: Timestamp, env: &Envelope, payload: Payload) {
@@ -920,112 +660,32 @@ impl State {
         self.last_at = at;
         match payload {
             Payload::Genesis(g) => {
-                self.instance = Some(Instance {
-                    origin: g.origin,
-                    display_name: g.display_name,
-                    instance_key: g.instance_key,
-                    founded: here,
-                });
-                self.touched.insert(RecordKey::Instance);
-                self.register(g.secretariat, here);
+                let t = self.registry.found(*g, here);
+                self.touch_registry(t);
             }
-            Payload::PartyRegister(r) => self.register(r, here),
+            Payload::PartyRegister(r) => {
+                let t = self.registry.register(r, here);
+                self.touch_registry(t);
+            }
             Payload::KeyRotate(r) => {
-                self.key_owner
-                    .insert(r.public_key.key_id(), r.party.clone());
-                if let Some(party) = self.parties.get_mut(&r.party) {
-                    if let Some(old) = r.retires.and_then(|k| party.keys.get_mut(&k)) {
-                        old.status = KeyStatus::Retired { since: here };
-                    }
-                    party.keys.insert(
-                        r.public_key.key_id(),
-                        KeyRecord {
-                            public_key: r.public_key,
-                            added: here,
-                            status: KeyStatus::Active,
-                            // Installed by someone else: a recovery, under notice.
-                            usable_from: (env.signer.party != r.party)
-                                .then(|| at.plus_ms(KEY_RECOVERY_NOTICE_DAYS * 86_400_000)),
-                        },
-                    );
-                }
-                self.touched.insert(RecordKey::Party(r.party));
+                let t = self.registry.rotate(r, &env.signer.party, here);
+                self.touch_registry(t);
             }
             Payload::KeyRevoke(r) => {
-                if let Some(key) = self
-                    .parties
-                    .get_mut(&r.party)
-                    .and_then(|p| p.keys.get_mut(&r.key))
-                {
-                    key.status = KeyStatus::Revoked {
-                        since: here,
-                        reason: r.reason,
-                    };
-                }
-                self.touched.insert(RecordKey::Party(r.party));
+                let t = self.registry.revoke(r, here);
+                self.touch_registry(t);
             }
             Payload::PocDeclare(d) => {
-                if let Some(party) = self.parties.get_mut(&env.signer.party) {
-                    party.poc = Some(PocDirectoryEntry {
-                        contacts: d.contacts,
-                        declared: here,
-                    });
-                }
-                self.touched
-                    .insert(RecordKey::Party(env.signer.party.clone()));
+                let t = self.registry.declare(d, &env.signer.party, here);
+                self.touch_registry(t);
             }
             Payload::PocCheck(c) => {
-                let addressed: BTreeSet<PartyId> = match c.parties {
-                    Some(list) => list.into_iter().collect(),
-                    None => self
-                        .parties
-                        .values()
-                        .filter(|p| p.kind != PartyKind::Secretariat)
-                        .map(|p| p.id.clone())
-                        .collect(),
-                };
-                for id in &addressed {
-                    if let Some(p) = self.parties.get_mut(id) {
-                        p.reachability.addressed += 1;
-                    }
-                    self.touched.insert(RecordKey::Party(id.clone()));
-                }
-                self.touched.insert(RecordKey::Check(c.check.clone()));
-                self.checks.insert(
-                    c.check.clone(),
-                    CheckRecord {
-                        id: c.check,
-                        role: c.role,
-                        issued: here,
-                        deadline: at.plus_hours(c.respond_within_hours),
-                        addressed,
-                        acks: BTreeMap::new(),
-                    },
-                );
+                let t = self.registry.issue_check(c, here);
+                self.touch_registry(t);
             }
             Payload::PocAck(a) => {
-                let signer = env.signer.party.clone();
-                if let Some(check) = self.checks.get_mut(&a.check) {
-                    let on_time = at <= check.deadline;
-                    let waited = at.unix_ms().saturating_sub(check.issued.at.unix_ms());
-                    check.acks.insert(
-                        signer.clone(),
-                        Acknowledgement {
-                            entry: here,
-                            on_time,
-                        },
-                    );
-                    if let Some(p) = self.parties.get_mut(&signer) {
-                        if on_time {
-                            p.reachability.on_time += 1;
-                        } else {
-                            p.reachability.late += 1;
-                        }
-                        p.reachability.total_response_ms += waited;
-                    }
-                }
-                self.touched.insert(RecordKey::Check(a.check));
-                self.touched.insert(RecordKey::Party(signer));
+                let t = self.registry.ack(a, &env.signer.party, here);
+                self.touch_registry(t);
             }
             Payload::RegimeEstablish(charter) => {
                 let regime = Regime::establish(*charter, here);
@@ -1050,7 +710,7 @@ impl State {
             }
             Payload::IncidentReport(r) => {
                 if let (Some(regime), Some(party)) =
-                    (self.regime.as_ref(), self.parties.get(&env.signer.party))
+                    (self.regime.as_ref(), self.registry.party(&env.signer.party))
                 {
                     self.incidents.apply(regime, party, &r, here);
                     self.touched
@@ -1059,7 +719,7 @@ impl State {
             }
             Payload::RemediationReport(r) => {
                 if let (Some(regime), Some(party)) =
-                    (self.regime.as_ref(), self.parties.get(&env.signer.party))
+                    (self.regime.as_ref(), self.registry.party(&env.signer.party))
                 {
                     self.remediations
                         .apply(regime, &self.commitments, party, &r, here);
@@ -1069,7 +729,7 @@ impl State {
             }
             Payload::TestingDeclaration(d) => {
                 if let (Some(regime), Some(party)) =
-                    (self.regime.as_ref(), self.parties.get(&env.signer.party))
+                    (self.regime.as_ref(), self.registry.party(&env.signer.party))
                 {
                     self.testing
                         .apply(regime, &self.commitments, party, &d, here);
@@ -1093,7 +753,7 @@ impl State {
                 self.touched.insert(RecordKey::Claim(party, r.claim));
             }
             Payload::SelfAssessment(a) => {
-                if let Some(party) = self.parties.get(&env.signer.party) {
+                if let Some(party) = self.registry.party(&env.signer.party) {
                     self.assessments.apply(party, &a, here);
                     self.touched
                         .insert(RecordKey::Assessment(party.id.clone(), a.norm));
@@ -1101,7 +761,7 @@ impl State {
             }
             Payload::Disclosure(d) => {
                 if let (Some(regime), Some(party)) =
-                    (self.regime.as_ref(), self.parties.get(&env.signer.party))
+                    (self.regime.as_ref(), self.registry.party(&env.signer.party))
                 {
                     self.disclosures
                         .apply(regime, &self.commitments, party, &d, here);
@@ -1154,7 +814,7 @@ impl State {
             }
             Payload::ExchangeOpen(o) => {
                 if let (Some(regime), Some(counterpart)) =
-                    (self.regime.as_ref(), self.parties.get(&o.counterpart))
+                    (self.regime.as_ref(), self.registry.party(&o.counterpart))
                 {
                     self.exchanges
                         .open(regime, &env.signer.party, counterpart, &o, here);
@@ -1169,7 +829,7 @@ impl State {
                 let counterpart = self
                     .exchanges
                     .get(&e.exchange)
-                    .and_then(|x| self.parties.get(&x.counterpart));
+                    .and_then(|x| self.registry.party(&x.counterpart));
                 if let (Some(regime), Some(counterpart)) = (self.regime.as_ref(), counterpart) {
                     self.exchanges.escalate(regime, counterpart, &e, here);
                     self.touched.insert(RecordKey::Exchange(e.exchange));
@@ -1182,8 +842,8 @@ impl State {
             Payload::AuditOpen(o) => {
                 if let Some(regime) = self.regime.as_ref() {
                     let roster = crate::enforcement::cases::Roster {
-                        parties: &self.parties,
-                        by_kind: &self.by_kind,
+                        parties: self.registry.parties(),
+                        by_kind: self.registry.by_kind(),
                         accredited: &regime.accredited,
                     };
                     self.audits.open(
@@ -1207,7 +867,7 @@ impl State {
                 self.touched.insert(RecordKey::Group(g.group));
             }
             Payload::IntelShare(s) => {
-                if let Some(by) = self.parties.get(&s.by) {
+                if let Some(by) = self.registry.party(&s.by) {
                     let v = crate::sharing::Sharing::record(by, &s, here);
                     self.touched
                         .insert(RecordKey::Intel(s.collection.clone(), v.id.clone()));
@@ -1219,7 +879,7 @@ impl State {
                 self.touched.insert(RecordKey::Intel(w.collection, w.id));
             }
             Payload::AuditAttest(a) => {
-                if let Some(signer) = self.parties.get(&env.signer.party) {
+                if let Some(signer) = self.registry.party(&env.signer.party) {
                     self.audits.attest(signer, &a, here);
                 }
                 self.touched.insert(RecordKey::Audit(a.audit));
@@ -1230,8 +890,8 @@ impl State {
                 if let Some(regime) = self.regime.as_ref() {
                     let before = self.cases.load_version();
                     let roster = crate::enforcement::cases::Roster {
-                        parties: &self.parties,
-                        by_kind: &self.by_kind,
+                        parties: self.registry.parties(),
+                        by_kind: self.registry.by_kind(),
                         accredited: &regime.accredited,
                     };
                     self.cases.apply_step(
@@ -1251,49 +911,26 @@ impl State {
             other => {
                 let (Some(step), Some(signer), Some(regime)) = (
                     negotiation_step(&other),
-                    self.parties.get(&env.signer.party),
+                    self.registry.party(&env.signer.party),
                     self.regime.as_mut(),
                 ) else {
                     return;
                 };
-                for t in regime.apply(&step, signer, &self.parties, here) {
+                for t in regime.apply(&step, signer, self.registry.parties(), here) {
                     self.touched.insert(RecordKey::Regime(t));
                 }
             }
         }
     }
 
-    fn register(&mut self, r: PartyRegistration, here: EntryRef) {
-        let key_id = r.public_key.key_id();
-        self.key_owner.insert(key_id, r.party.clone());
-        let mut keys = BTreeMap::new();
-        keys.insert(
-            key_id,
-            KeyRecord {
-                public_key: r.public_key,
-                added: here,
-                status: KeyStatus::Active,
-                usable_from: None,
-            },
-        );
-        self.touched.insert(RecordKey::Party(r.party.clone()));
-        self.by_kind
-            .entry(r.kind)
-            .or_default()
-            .push(r.party.clone());
-        self.parties.insert(
-            r.party.clone(),
-            Party {
-                id: r.party,
-                kind: r.kind,
-                region: r.region,
-                display_name: r.display_name,
-                registered: here,
-                keys,
-                poc: None,
-                reachability: ReachabilityStats::default(),
-            },
-        );
+    fn touch_registry(&mut self, touched: Vec<RegistryRecord>) {
+        for t in touched {
+            self.touched.insert(match t {
+                RegistryRecord::Instance => RecordKey::Instance,
+                RegistryRecord::Party(p) => RecordKey::Party(p),
+                RegistryRecord::Check(c) => RecordKey::Check(c),
+            });
+        }
     }
 
     /// Closes a batch: returns the state digest after it, chained from `previous` (the digest
@@ -1309,9 +946,9 @@ impl State {
         h.update(self.size.to_be_bytes());
         for key in std::mem::take(&mut self.touched) {
             let record = match &key {
-                RecordKey::Instance => self.instance.as_ref().map(canonical::to_canonical),
-                RecordKey::Party(p) => self.parties.get(p).map(canonical::to_canonical),
-                RecordKey::Check(c) => self.checks.get(c).map(canonical::to_canonical),
+                RecordKey::Instance => self.registry.instance().map(canonical::to_canonical),
+                RecordKey::Party(p) => self.registry.party(p).map(canonical::to_canonical),
+                RecordKey::Check(c) => self.registry.checks().get(c).map(canonical::to_canonical),
                 RecordKey::Regime(t) => self.regime.as_ref().and_then(|r| regime_record(r, t)),
                 RecordKey::Commitment(p, n) => {
                     self.commitments.get(p, n).map(canonical::to_canonical)
