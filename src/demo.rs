@@ -83,7 +83,15 @@ pub fn run(args: DemoArgs) -> Result<ExitCode> {
     }
     let _lock = dir.lock()?;
     let store = dir.open_store()?;
-    let ledger = Arc::new(dir.open_ledger(store, Arc::new(SystemClock))?);
+    let ledger = Arc::new(
+        dir.open_ledger(store, Arc::new(SystemClock))
+            .with_context(|| {
+                format!(
+                    "the demo world in `{}` does not replay under this version of Accord (it may be from an older one); seed it again with `accord demo --fresh`",
+                    dir.path().display()
+                )
+            })?,
+    );
     serve::serve_ledger(&dir, ledger, args.listen, &Default::default(), None)?;
     Ok(ExitCode::SUCCESS)
 }
