@@ -80,6 +80,10 @@ pub enum LedgerError {
     /// rolled back (an old backup, deleted entries) or replaced. Serving it would fork the log.
     #[error("{0}")]
     RolledBack(String),
+    /// The ledger stopped taking writes after a checkpoint could not be recorded (see
+    /// [`LedgerError::Unrecorded`]); restart the server.
+    #[error("the log stopped taking writes after a checkpoint could not be recorded as published; restart the server")]
+    Halted,
     /// A committed batch's checkpoint could not be recorded as published; the ledger takes no
     /// more writes until it is restarted (readers keep the last recorded checkpoint).
     #[error("recording the published checkpoint in {path} failed: {error}; the log takes no more writes until the server restarts")]
@@ -413,9 +417,7 @@ impl Ledger {
     ) -> Result<Vec<Result<Outcome, Rejection>>, LedgerError> {
         let mut core = self.core.write().unwrap_or_else(|p| p.into_inner());
         if self.halted.load(std::sync::atomic::Ordering::SeqCst) {
-            return Err(LedgerError::RolledBack(
-                "the log stopped taking writes after a checkpoint could not be recorded; restart the server".into(),
-            ));
+            return Err(LedgerError::Halted);
         }
         let start = core.tree.size();
         let mut seen: HashMap<[u8; 32], u64> = HashMap::new();
