@@ -7,10 +7,8 @@
 //! The server is the real one on loopback over a real SQLite file; log time comes from the
 //! injectable clock, moved forward between steps so deadlines pass without waiting.
 
-mod live;
-
+use crate::live::{Api, DAY};
 use accord_domain::norms::Charter;
-use live::{Api, DAY};
 use serde_json::{json, Value};
 
 /// (id, kind, region)

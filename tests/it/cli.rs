@@ -2,9 +2,7 @@
 //! submissions over HTTP, hands out receipts that verify offline, and verifies its own log
 //! from the data directory and from its URL.
 
-mod common;
-
-use common::*;
+use crate::common::*;
 
 fn write(path: &std::path::Path, text: &str) {
     std::fs::write(path, text).expect("write");

@@ -6,12 +6,10 @@
 //! same party page seen in that party's session shows its own restricted objects, and is
 //! marked `private, no-store`.
 
-mod common;
-
 use std::collections::{BTreeSet, VecDeque};
 
+use crate::common::*;
 use accord_store::Vault as _;
-use common::*;
 
 /// Distinctive strings of every item in the vault.
 fn confidential_values(data: &std::path::Path) -> BTreeSet<String> {

@@ -1,13 +1,11 @@
 //! Regression tests for the security review of 2026-11 (issue 14), one per finding that the
 //! HTTP face of an instance answers for; each failed before its fix. Findings 1 and 2 are
 //! also in the confidentiality and sharing matrices and the domain tests, 4 and 5 in
-//! `tests/abuse.rs`, 6 in `tests/rollback.rs`, 12 in the domain's text types. See
+//! `tests/it/abuse.rs`, 6 in `tests/it/rollback.rs`, 12 in the domain's text types. See
 //! docs/security.md for the threat model and how each is prevented.
 
-mod live;
-
+use crate::live::{Api, HOUR};
 use accord_domain::tokens::token_hash;
-use live::{Api, HOUR};
 use serde_json::{json, Value};
 
 const PARTIES: &[(&str, &str, &str)] =
@@ -415,7 +413,7 @@ fn bidi_and_invisible_characters_are_refused_in_names_and_contacts() {
 #[test]
 fn every_error_is_a_problem_or_a_taxii_error() {
     let api = with_tokens();
-    let problem = |a: &live::Answer, status: u16| {
+    let problem = |a: &crate::live::Answer, status: u16| {
         assert_eq!(a.status, status);
         assert_eq!(a.header("content-type"), Some("application/problem+json"));
         let p: Value = a.json();

@@ -6,16 +6,14 @@
 //! far (a crash never rolls the log back). Bounded: 20 rounds of a quarter to three quarters
 //! of a second of load from 8 loopback clients each.
 
-mod common;
-
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
+use crate::common::*;
 use accord_envelope::KeyFile;
 use accord_sequencer::Receipt;
 use accord_tlog::note::NoteVerifier;
-use common::*;
 
 const CLIENTS: usize = 8;
 const ROUNDS: usize = 20;

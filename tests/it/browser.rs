@@ -10,12 +10,10 @@
 //!   axe-core finds no WCAG 2.1 A or AA violation on any page visited. Screenshots are saved
 //!   under the target directory (`tmp/browser-screenshots/`).
 
-mod common;
-
 use std::path::PathBuf;
 use std::process::Command;
 
-use common::*;
+use crate::common::*;
 
 fn root() -> PathBuf {
     PathBuf::from(std::env::var_os("CARGO_MANIFEST_DIR").expect("run through cargo"))

@@ -1,11 +1,9 @@
 //! The demo world is deterministic and verifies; changing any stored byte of an entry, a
 //! tile, a checkpoint or a state digest makes `accord verify` fail and name what changed.
 
-mod common;
-
 use std::path::Path;
 
-use common::*;
+use crate::common::*;
 
 fn seed(dir: &Path) -> serde_json::Value {
     let data = dir.to_string_lossy();

@@ -3,11 +3,9 @@
 //! an independent JSON Schema 2020-12 implementation), and a payload with an unknown member,
 //! which the server refuses, fails the schema too.
 
-mod common;
-
 use std::collections::BTreeMap;
 
-use common::*;
+use crate::common::*;
 
 fn json(url: &str) -> serde_json::Value {
     let (status, _, body) = get(url);

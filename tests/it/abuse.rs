@@ -11,15 +11,13 @@
 //!
 //! Bounded: about 10,000 sockets and 80 MB of posts, loopback only, a few seconds each.
 
-mod common;
-
 use std::io::Read as _;
 use std::net::TcpStream;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use common::*;
+use crate::common::*;
 
 const IDLE: usize = 10_000;
 const POSTS: usize = 8;

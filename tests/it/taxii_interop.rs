@@ -4,10 +4,8 @@
 //! objects produced by `stix2` come back unchanged. The script is
 //! `tests/interop/taxii_client.py`; every expectation in it raises when it fails.
 
-mod live;
-
+use crate::live::Api;
 use accord_domain::tokens::token_hash;
-use live::Api;
 use serde_json::{json, Value};
 
 #[test]

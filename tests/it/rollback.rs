@@ -4,14 +4,12 @@
 //! with a message that says what happened — it never starts, so it never signs a checkpoint
 //! of a size it already published with another root. The intact store serves again.
 
-mod common;
-
 use std::path::Path;
 use std::process::Stdio;
 use std::time::{Duration, Instant};
 
+use crate::common::*;
 use accord_envelope::KeyFile;
-use common::*;
 
 /// Submits `n` distinct signed statements of the secretariat; returns the log size after.
 fn submit(server: &Server, secretariat: &KeyFile, tag: &str, n: usize) -> u64 {

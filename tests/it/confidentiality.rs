@@ -16,15 +16,13 @@
 //! `evidence.read` entry naming the reader and basis. Erasure then removes content and salt
 //! from the vault file itself, leaves the commitment, and `accord verify` still passes.
 
-mod live;
-
 use std::collections::BTreeSet;
 
+use crate::live::{Api, DAY};
 use accord_domain::evidence::{commitment, AccessBasis, EvidenceRead};
 use accord_domain::tokens::token_hash;
 use accord_domain::Payload;
 use accord_tlog::tiles::{TileKind, TilePath};
-use live::{Api, DAY};
 use serde_json::{json, Value};
 
 /// (id, kind, region)

@@ -10,13 +10,11 @@
 //! invalid STIX, wrong media types, an oversize envelope, a forged `created_by_ref`, bad
 //! pagination — precise errors, nothing stored.
 
-mod live;
-
 use std::collections::BTreeSet;
 
+use crate::live::{Answer, Api, DAY, HOUR};
 use accord_domain::tokens::token_hash;
 use base64::Engine as _;
-use live::{Answer, Api, DAY, HOUR};
 use serde_json::{json, Value};
 
 const TAXII: &str = "application/taxii+json;version=2.1";

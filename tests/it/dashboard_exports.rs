@@ -1,9 +1,7 @@
 //! Every table of the dashboard downloads as CSV (RFC 4180) and JSON from the page's own URL,
 //! filters included; a wrong format or table is a problem naming what exists.
 
-mod common;
-
-use common::*;
+use crate::common::*;
 
 #[test]
 fn tables_export_as_csv_and_json_with_the_page_filters() {

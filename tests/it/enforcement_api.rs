@@ -4,9 +4,7 @@
 //! attempt itself is recorded in the log by the instance; `accord verify` recomputes every
 //! assignment, finding and standing from the log.
 
-mod live;
-
-use live::{Api, DAY};
+use crate::live::{Api, DAY};
 use serde_json::json;
 
 const PARTIES: &[(&str, &str, &str)] = &[

@@ -3,9 +3,7 @@
 //! world of a fixed seed must stay bit-identical unless the world itself is changed on
 //! purpose (then these constants change in the same commit, which says why).
 
-mod common;
-
-use common::*;
+use crate::common::*;
 
 /// Root and state digest of the demo world of seed 2026.
 const DEMO_ROOT: &str = "3a4707250bd1dca14db6506ecb2a186fac6505a57b2b6b5ac76357bfe71b50a6";

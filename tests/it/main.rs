@@ -1,0 +1,25 @@
+//! Accord's integration tests, in one binary: each module is one area (the real binary on
+//! loopback, a real SQLite store, a real browser, real interoperating tools), linked once
+//! rather than once per file. `common` starts the real `accord` binary; `live` runs an
+//! in-process instance on a simulated clock.
+
+mod common;
+mod live;
+
+mod abuse;
+mod browser;
+mod cli;
+mod confidentiality;
+mod crash;
+mod dashboard_exports;
+mod demo_and_tamper;
+mod enforcement_api;
+mod fuzz;
+mod negotiation_api;
+mod public_crawl;
+mod replay;
+mod rollback;
+mod schemas;
+mod security;
+mod sharing;
+mod taxii_interop;
