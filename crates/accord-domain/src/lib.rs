@@ -4,6 +4,7 @@
 //! This crate does no I/O and reads no clock. Everything it computes is a function of log
 //! entries, which is what lets anyone replay the log and reproduce every published number.
 
+pub mod admission;
 pub mod cbm;
 pub mod commitments;
 pub mod decision;
@@ -13,6 +14,7 @@ pub mod evidence;
 pub mod ids;
 pub mod indicators;
 pub mod norms;
+pub mod party;
 pub mod payload;
 pub mod registry;
 pub mod reports;

@@ -37,7 +37,7 @@ use crate::tokens::{TokenIssue, TokenRevoke};
 /// the constant naming it) and its schema version. Parsing, the wire name, serialization,
 /// the list of entry types and the published JSON Schemas all follow from this one table.
 macro_rules! entry_types {
-    ($( $(#[$doc:meta])* $variant:ident($ty:ty) = $name:ident: $wire:literal, schema $schema:literal; )*) => {
+    ($( $(#[$doc:meta])* $variant:ident($ty:ty) = $name:ident: $wire:literal, schema $schema:literal, in $route:ident; )*) => {
         /// A parsed, typed payload.
         #[derive(Clone, Debug, PartialEq)]
         pub enum Payload {
@@ -96,112 +96,124 @@ macro_rules! entry_types {
     };
 }
 
-entry_types! {
-    /// `instance.genesis` v1 (boxed: it is large and occurs once).
-    Genesis(Box<Genesis>) = GENESIS: "instance.genesis", schema 1;
-    /// `party.register` v1.
-    PartyRegister(PartyRegistration) = PARTY_REGISTER: "party.register", schema 1;
-    /// `party.rotate_key` v1.
-    KeyRotate(KeyRotation) = PARTY_ROTATE_KEY: "party.rotate_key", schema 1;
-    /// `party.revoke_key` v1.
-    KeyRevoke(KeyRevocation) = PARTY_REVOKE_KEY: "party.revoke_key", schema 1;
-    /// `poc.declare` v1.
-    PocDeclare(PocDeclaration) = POC_DECLARE: "poc.declare", schema 1;
-    /// `poc.check` v1.
-    PocCheck(ReachabilityCheck) = POC_CHECK: "poc.check", schema 1;
-    /// `poc.ack` v1.
-    PocAck(ReachabilityAck) = POC_ACK: "poc.ack", schema 1;
-    /// `regime.establish` v1 (boxed: large, once per instance).
-    RegimeEstablish(Box<Charter>) = REGIME_ESTABLISH: "regime.establish", schema 1;
-    /// `instrument.propose` v1.
-    InstrumentPropose(Box<Proposal>) = INSTRUMENT_PROPOSE: "instrument.propose", schema 1;
-    /// `instrument.comment` v1.
-    InstrumentComment(Comment) = INSTRUMENT_COMMENT: "instrument.comment", schema 1;
-    /// `instrument.amend` v1.
-    InstrumentAmend(Box<Amendment>) = INSTRUMENT_AMEND: "instrument.amend", schema 1;
-    /// `instrument.accept_amendment` v1.
-    InstrumentAccept(AmendmentAcceptance) = INSTRUMENT_ACCEPT: "instrument.accept_amendment", schema 1;
-    /// `instrument.position` v1.
-    InstrumentPosition(Position) = INSTRUMENT_POSITION: "instrument.position", schema 1;
-    /// `instrument.decide` v1.
-    InstrumentDecide(Closing) = INSTRUMENT_DECIDE: "instrument.decide", schema 1;
-    /// `instrument.sign` v1.
-    InstrumentSign(Signature) = INSTRUMENT_SIGN: "instrument.sign", schema 1;
-    /// `commitment.make` v1.
-    CommitmentMake(CommitmentMade) = COMMITMENT_MAKE: "commitment.make", schema 1;
-    /// `commitment.withdraw` v1.
-    CommitmentWithdraw(CommitmentWithdrawn) = COMMITMENT_WITHDRAW: "commitment.withdraw", schema 1;
-    /// `report.incident` v1.
-    IncidentReport(IncidentReport) = REPORT_INCIDENT: "report.incident", schema 1;
-    /// `report.remediation` v1.
-    RemediationReport(RemediationReport) = REPORT_REMEDIATION: "report.remediation", schema 1;
-    /// `report.testing_declaration` v1.
-    TestingDeclaration(TestingDeclaration) = REPORT_TESTING: "report.testing_declaration", schema 1;
-    /// `report.attribution` v1.
-    AttributionClaim(AttributionClaim) = REPORT_ATTRIBUTION: "report.attribution", schema 1;
-    /// `report.attribution_corroborate` v1.
-    Corroboration(Corroboration) = REPORT_CORROBORATE: "report.attribution_corroborate", schema 1;
-    /// `report.attribution_retract` v1.
-    Retraction(Retraction) = REPORT_RETRACT: "report.attribution_retract", schema 1;
-    /// `report.self_assessment` v1.
-    SelfAssessment(SelfAssessment) = REPORT_SELF_ASSESSMENT: "report.self_assessment", schema 1;
-    /// `report.vulnerability_disclosure` v1 (boxed: it carries a whole advisory).
-    Disclosure(Box<DisclosureReport>) = REPORT_DISCLOSURE: "report.vulnerability_disclosure", schema 1;
-    /// `party.token_issue` v1.
-    TokenIssue(TokenIssue) = TOKEN_ISSUE: "party.token_issue", schema 1;
-    /// `party.token_revoke` v1.
-    TokenRevoke(TokenRevoke) = TOKEN_REVOKE: "party.token_revoke", schema 1;
-    /// `evidence.commit` v1.
-    EvidenceCommit(EvidenceCommit) = EVIDENCE_COMMIT: "evidence.commit", schema 1;
-    /// `evidence.grant` v1.
-    EvidenceGrant(EvidenceGrant) = EVIDENCE_GRANT: "evidence.grant", schema 1;
-    /// `evidence.read` v1 (signed by the instance key).
-    EvidenceRead(EvidenceRead) = EVIDENCE_READ: "evidence.read", schema 1;
-    /// `evidence.erase` v1.
-    EvidenceErase(EvidenceErase) = EVIDENCE_ERASE: "evidence.erase", schema 1;
-    /// `case.allege` v1.
-    CaseAllege(Allegation) = CASE_ALLEGE: "case.allege", schema 1;
-    /// `case.join` v1.
-    CaseJoin(Joining) = CASE_JOIN: "case.join", schema 1;
-    /// `case.admissibility` v1.
-    CaseAdmissibility(Admissibility) = CASE_ADMISSIBILITY: "case.admissibility", schema 1;
-    /// `case.respond` v1.
-    CaseRespond(Response) = CASE_RESPOND: "case.respond", schema 1;
-    /// `case.convene` v1.
-    CaseConvene(Convening) = CASE_CONVENE: "case.convene", schema 1;
-    /// `case.vote` v1.
-    CaseVote(Vote) = CASE_VOTE: "case.vote", schema 1;
-    /// `case.appeal` v1.
-    CaseAppeal(Appeal) = CASE_APPEAL: "case.appeal", schema 1;
-    /// `case.remediation_plan` v1.
-    CasePlan(RemediationPlan) = CASE_PLAN: "case.remediation_plan", schema 1;
-    /// `case.verify_remediation` v1.
-    CaseVerify(RemediationVerified) = CASE_VERIFY: "case.verify_remediation", schema 1;
-    /// `case.review` v1.
-    CaseReview(Review) = CASE_REVIEW: "case.review", schema 1;
-    /// `case.refusal` v1.
-    CaseRefusal(Refusal) = CASE_REFUSAL: "case.refusal", schema 1;
-    /// `exchange.open` v1.
-    ExchangeOpen(Opening) = EXCHANGE_OPEN: "exchange.open", schema 1;
-    /// `exchange.answer` v1.
-    ExchangeAnswer(Answer) = EXCHANGE_ANSWER: "exchange.answer", schema 1;
-    /// `exchange.escalate` v1.
-    ExchangeEscalate(Escalation) = EXCHANGE_ESCALATE: "exchange.escalate", schema 1;
-    /// `exchange.close` v1.
-    ExchangeClose(ExchangeClosing) = EXCHANGE_CLOSE: "exchange.close", schema 1;
-    /// `audit.open` v1.
-    AuditOpen(AuditOpening) = AUDIT_OPEN: "audit.open", schema 1;
-    /// `audit.finding` v1.
-    AuditFinding(AuditFinding) = AUDIT_FINDING: "audit.finding", schema 1;
-    /// `audit.attest` v1.
-    AuditAttest(Attestation) = AUDIT_ATTEST: "audit.attest", schema 1;
-    /// `sharing.group` v1.
-    SharingGroup(GroupDeclaration) = SHARING_GROUP: "sharing.group", schema 1;
-    /// `intel.share` v1.
-    IntelShare(Box<IntelShare>) = INTEL_SHARE: "intel.share", schema 1;
-    /// `intel.withdraw` v1.
-    IntelWithdraw(IntelWithdraw) = INTEL_WITHDRAW: "intel.withdraw", schema 1;
+/// The one table of entry types, handed to a macro: each row is a `Payload` variant with its
+/// payload type, the constant naming its wire name, its schema version, and where its rule and
+/// fold live (`in registry`, `in tokens`: the sub-domain's `Admit` impl; `in state`: still in
+/// `State::check` and `State::apply`). `entry_types!` below and the dispatch in `state.rs`
+/// both read it, so a new entry type is one line here.
+macro_rules! entry_table {
+    ($callback:ident) => {
+        $callback! {
+            /// `instance.genesis` v1 (boxed: it is large and occurs once).
+            Genesis(Box<Genesis>) = GENESIS: "instance.genesis", schema 1, in state;
+            /// `party.register` v1.
+            PartyRegister(PartyRegistration) = PARTY_REGISTER: "party.register", schema 1, in registry;
+            /// `party.rotate_key` v1.
+            KeyRotate(KeyRotation) = PARTY_ROTATE_KEY: "party.rotate_key", schema 1, in registry;
+            /// `party.revoke_key` v1.
+            KeyRevoke(KeyRevocation) = PARTY_REVOKE_KEY: "party.revoke_key", schema 1, in registry;
+            /// `poc.declare` v1.
+            PocDeclare(PocDeclaration) = POC_DECLARE: "poc.declare", schema 1, in registry;
+            /// `poc.check` v1.
+            PocCheck(ReachabilityCheck) = POC_CHECK: "poc.check", schema 1, in registry;
+            /// `poc.ack` v1.
+            PocAck(ReachabilityAck) = POC_ACK: "poc.ack", schema 1, in registry;
+            /// `regime.establish` v1 (boxed: large, once per instance).
+            RegimeEstablish(Box<Charter>) = REGIME_ESTABLISH: "regime.establish", schema 1, in state;
+            /// `instrument.propose` v1.
+            InstrumentPropose(Box<Proposal>) = INSTRUMENT_PROPOSE: "instrument.propose", schema 1, in state;
+            /// `instrument.comment` v1.
+            InstrumentComment(Comment) = INSTRUMENT_COMMENT: "instrument.comment", schema 1, in state;
+            /// `instrument.amend` v1.
+            InstrumentAmend(Box<Amendment>) = INSTRUMENT_AMEND: "instrument.amend", schema 1, in state;
+            /// `instrument.accept_amendment` v1.
+            InstrumentAccept(AmendmentAcceptance) = INSTRUMENT_ACCEPT: "instrument.accept_amendment", schema 1, in state;
+            /// `instrument.position` v1.
+            InstrumentPosition(Position) = INSTRUMENT_POSITION: "instrument.position", schema 1, in state;
+            /// `instrument.decide` v1.
+            InstrumentDecide(Closing) = INSTRUMENT_DECIDE: "instrument.decide", schema 1, in state;
+            /// `instrument.sign` v1.
+            InstrumentSign(Signature) = INSTRUMENT_SIGN: "instrument.sign", schema 1, in state;
+            /// `commitment.make` v1.
+            CommitmentMake(CommitmentMade) = COMMITMENT_MAKE: "commitment.make", schema 1, in state;
+            /// `commitment.withdraw` v1.
+            CommitmentWithdraw(CommitmentWithdrawn) = COMMITMENT_WITHDRAW: "commitment.withdraw", schema 1, in state;
+            /// `report.incident` v1.
+            IncidentReport(IncidentReport) = REPORT_INCIDENT: "report.incident", schema 1, in state;
+            /// `report.remediation` v1.
+            RemediationReport(RemediationReport) = REPORT_REMEDIATION: "report.remediation", schema 1, in state;
+            /// `report.testing_declaration` v1.
+            TestingDeclaration(TestingDeclaration) = REPORT_TESTING: "report.testing_declaration", schema 1, in state;
+            /// `report.attribution` v1.
+            AttributionClaim(AttributionClaim) = REPORT_ATTRIBUTION: "report.attribution", schema 1, in state;
+            /// `report.attribution_corroborate` v1.
+            Corroboration(Corroboration) = REPORT_CORROBORATE: "report.attribution_corroborate", schema 1, in state;
+            /// `report.attribution_retract` v1.
+            Retraction(Retraction) = REPORT_RETRACT: "report.attribution_retract", schema 1, in state;
+            /// `report.self_assessment` v1.
+            SelfAssessment(SelfAssessment) = REPORT_SELF_ASSESSMENT: "report.self_assessment", schema 1, in state;
+            /// `report.vulnerability_disclosure` v1 (boxed: it carries a whole advisory).
+            Disclosure(Box<DisclosureReport>) = REPORT_DISCLOSURE: "report.vulnerability_disclosure", schema 1, in state;
+            /// `party.token_issue` v1.
+            TokenIssue(TokenIssue) = TOKEN_ISSUE: "party.token_issue", schema 1, in tokens;
+            /// `party.token_revoke` v1.
+            TokenRevoke(TokenRevoke) = TOKEN_REVOKE: "party.token_revoke", schema 1, in tokens;
+            /// `evidence.commit` v1.
+            EvidenceCommit(EvidenceCommit) = EVIDENCE_COMMIT: "evidence.commit", schema 1, in state;
+            /// `evidence.grant` v1.
+            EvidenceGrant(EvidenceGrant) = EVIDENCE_GRANT: "evidence.grant", schema 1, in state;
+            /// `evidence.read` v1 (signed by the instance key).
+            EvidenceRead(EvidenceRead) = EVIDENCE_READ: "evidence.read", schema 1, in state;
+            /// `evidence.erase` v1.
+            EvidenceErase(EvidenceErase) = EVIDENCE_ERASE: "evidence.erase", schema 1, in state;
+            /// `case.allege` v1.
+            CaseAllege(Allegation) = CASE_ALLEGE: "case.allege", schema 1, in state;
+            /// `case.join` v1.
+            CaseJoin(Joining) = CASE_JOIN: "case.join", schema 1, in state;
+            /// `case.admissibility` v1.
+            CaseAdmissibility(Admissibility) = CASE_ADMISSIBILITY: "case.admissibility", schema 1, in state;
+            /// `case.respond` v1.
+            CaseRespond(Response) = CASE_RESPOND: "case.respond", schema 1, in state;
+            /// `case.convene` v1.
+            CaseConvene(Convening) = CASE_CONVENE: "case.convene", schema 1, in state;
+            /// `case.vote` v1.
+            CaseVote(Vote) = CASE_VOTE: "case.vote", schema 1, in state;
+            /// `case.appeal` v1.
+            CaseAppeal(Appeal) = CASE_APPEAL: "case.appeal", schema 1, in state;
+            /// `case.remediation_plan` v1.
+            CasePlan(RemediationPlan) = CASE_PLAN: "case.remediation_plan", schema 1, in state;
+            /// `case.verify_remediation` v1.
+            CaseVerify(RemediationVerified) = CASE_VERIFY: "case.verify_remediation", schema 1, in state;
+            /// `case.review` v1.
+            CaseReview(Review) = CASE_REVIEW: "case.review", schema 1, in state;
+            /// `case.refusal` v1.
+            CaseRefusal(Refusal) = CASE_REFUSAL: "case.refusal", schema 1, in state;
+            /// `exchange.open` v1.
+            ExchangeOpen(Opening) = EXCHANGE_OPEN: "exchange.open", schema 1, in state;
+            /// `exchange.answer` v1.
+            ExchangeAnswer(Answer) = EXCHANGE_ANSWER: "exchange.answer", schema 1, in state;
+            /// `exchange.escalate` v1.
+            ExchangeEscalate(Escalation) = EXCHANGE_ESCALATE: "exchange.escalate", schema 1, in state;
+            /// `exchange.close` v1.
+            ExchangeClose(ExchangeClosing) = EXCHANGE_CLOSE: "exchange.close", schema 1, in state;
+            /// `audit.open` v1.
+            AuditOpen(AuditOpening) = AUDIT_OPEN: "audit.open", schema 1, in state;
+            /// `audit.finding` v1.
+            AuditFinding(AuditFinding) = AUDIT_FINDING: "audit.finding", schema 1, in state;
+            /// `audit.attest` v1.
+            AuditAttest(Attestation) = AUDIT_ATTEST: "audit.attest", schema 1, in state;
+            /// `sharing.group` v1.
+            SharingGroup(GroupDeclaration) = SHARING_GROUP: "sharing.group", schema 1, in state;
+            /// `intel.share` v1.
+            IntelShare(Box<IntelShare>) = INTEL_SHARE: "intel.share", schema 1, in state;
+            /// `intel.withdraw` v1.
+            IntelWithdraw(IntelWithdraw) = INTEL_WITHDRAW: "intel.withdraw", schema 1, in state;
+        }
+    };
 }
+pub(crate) use entry_table;
+
+entry_table!(entry_types);
 
 impl Payload {
     /// The case transition this payload is, if it is one (other than the allegation).

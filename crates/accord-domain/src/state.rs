@@ -10,6 +10,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use accord_envelope::{canonical, Envelope, PartyId, PublicKey};
 use sha2::{Digest, Sha256};
 
+use crate::admission::{Admit, Submitted};
 use crate::cbm::Exchanges;
 use crate::commitments::Commitments;
 use crate::enforcement::{Audits, Cases};
@@ -502,24 +503,20 @@ impl State {
             .check_key_usable(signer, &env.signer.key, at)?;
         self.evidence
             .check_refs(&signer.id, &payload.evidence_refs())?;
+        let by = Submitted {
+            entry_type: &env.entry_type,
+            signer,
+            at,
+        };
+        if let Some(admitted) = self.check_admitted(&payload, &by) {
+            return admitted.map(|()| payload);
+        }
         match &payload {
             Payload::Genesis(_) => Err(Rejection::conflict(
                 "genesis-exists",
                 "/type",
                 "this instance already has its genesis entry",
             )),
-            Payload::PartyRegister(r) => {
-                require_kind(signer, PartyKind::Secretariat, env)?;
-                self.registry.check_registration(r, "/payload")
-            }
-            Payload::KeyRotate(r) => self.registry.check_rotation(signer, r),
-            Payload::KeyRevoke(r) => self.registry.check_revocation(signer, r),
-            Payload::PocDeclare(d) => self.registry.check_poc(d),
-            Payload::PocCheck(c) => {
-                require_kind(signer, PartyKind::Secretariat, env)?;
-                self.registry.check_reachability_check(c)
-            }
-            Payload::PocAck(a) => self.registry.check_ack(signer, a),
             Payload::RegimeEstablish(charter) => {
                 require_kind(signer, PartyKind::Secretariat, env)?;
                 if self.regime.is_some() {
@@ -562,8 +559,6 @@ impl State {
                 self.require_regime()?;
                 self.disclosures.check(signer, d, at).map(|_| ())
             }
-            Payload::TokenIssue(t) => self.tokens.check_issue(signer, t, at),
-            Payload::TokenRevoke(r) => self.tokens.check_revoke(signer, r),
             Payload::EvidenceCommit(c) => self
                 .evidence
                 .check_commit(signer, c, |p| self.registry.parties().contains_key(p)),
@@ -628,7 +623,15 @@ impl State {
                     .check_step(regime, signer, &step, self.roster(), &draw_seed(env, self.size, at), at)
             }
             other => {
-                let step = negotiation_step(other).expect("the remaining payloads are steps");
+                // Every other payload is a negotiation step, or was admitted by its sub-domain
+                // before this match.
+                let step = negotiation_step(other).ok_or_else(|| {
+                    Rejection::malformed(
+                        "unknown-entry-type",
+                        "/type",
+                        format!("`{}` has no rule in this version", env.entry_type),
+                    )
+                })?;
                 let regime = self.regime.as_ref().ok_or_else(|| {
                     Rejection::conflict(
                         "no-regime",
@@ -658,33 +661,12 @@ impl State {
         let here = EntryRef { index, at };
         self.size = index + 1;
         self.last_at = at;
+        let Some(payload) = self.apply_admitted(payload, &env.signer.party, here) else {
+            return;
+        };
         match payload {
             Payload::Genesis(g) => {
                 let t = self.registry.found(*g, here);
-                self.touch_registry(t);
-            }
-            Payload::PartyRegister(r) => {
-                let t = self.registry.register(r, here);
-                self.touch_registry(t);
-            }
-            Payload::KeyRotate(r) => {
-                let t = self.registry.rotate(r, &env.signer.party, here);
-                self.touch_registry(t);
-            }
-            Payload::KeyRevoke(r) => {
-                let t = self.registry.revoke(r, here);
-                self.touch_registry(t);
-            }
-            Payload::PocDeclare(d) => {
-                let t = self.registry.declare(d, &env.signer.party, here);
-                self.touch_registry(t);
-            }
-            Payload::PocCheck(c) => {
-                let t = self.registry.issue_check(c, here);
-                self.touch_registry(t);
-            }
-            Payload::PocAck(a) => {
-                let t = self.registry.ack(a, &env.signer.party, here);
                 self.touch_registry(t);
             }
             Payload::RegimeEstablish(charter) => {
@@ -773,14 +755,6 @@ impl State {
                             .insert(RecordKey::Disclosure(party.id.clone(), id));
                     }
                 }
-            }
-            Payload::TokenIssue(t) => {
-                self.tokens.issue(&t, here);
-                self.touched.insert(RecordKey::Token(t.token_sha256));
-            }
-            Payload::TokenRevoke(r) => {
-                self.tokens.revoke(&r, here);
-                self.touched.insert(RecordKey::Token(r.token_sha256));
             }
             Payload::EvidenceCommit(c) => {
                 let owner = env.signer.party.clone();
@@ -1111,3 +1085,67 @@ fn check_genesis(g: &Genesis) -> Result<(), Rejection> {
     }
     Ok(())
 }
+
+/// The rule of an entry type by where it lives (see `payload::entry_table!`).
+macro_rules! route_check {
+    (state, $state:ident, $p:ident, $by:ident) => {{
+        let _ = $p;
+        None
+    }};
+    (registry, $state:ident, $p:ident, $by:ident) => {
+        Some(Admit::check($p, &$state.registry, &(), $by))
+    };
+    (tokens, $state:ident, $p:ident, $by:ident) => {
+        Some(Admit::check($p, &$state.tokens, &(), $by))
+    };
+}
+
+/// The fold of an entry type by where it lives, marking the records it touched.
+macro_rules! route_apply {
+    (state, $state:ident, $variant:ident, $p:ident, $by:ident, $here:ident) => {
+        Some(Payload::$variant($p))
+    };
+    (registry, $state:ident, $variant:ident, $p:ident, $by:ident, $here:ident) => {{
+        let touched = Admit::apply($p, &mut $state.registry, $by, $here);
+        $state.touch_registry(touched);
+        None
+    }};
+    (tokens, $state:ident, $variant:ident, $p:ident, $by:ident, $here:ident) => {{
+        for hash in Admit::apply($p, &mut $state.tokens, $by, $here) {
+            $state.touched.insert(RecordKey::Token(hash));
+        }
+        None
+    }};
+}
+
+/// The dispatch of every entry type whose sub-domain owns its rule and fold.
+macro_rules! admission {
+    ($( $(#[$doc:meta])* $variant:ident($ty:ty) = $name:ident: $wire:literal, schema $schema:literal, in $route:ident; )*) => {
+        impl State {
+            /// The rule of `payload` if a sub-domain owns it (`None`: checked in `check`).
+            fn check_admitted(
+                &self,
+                payload: &Payload,
+                by: &Submitted<'_>,
+            ) -> Option<Result<(), Rejection>> {
+                match payload {
+                    $( Payload::$variant(p) => route_check!($route, self, p, by), )*
+                }
+            }
+
+            /// Folds `payload` if a sub-domain owns it; gives back any other.
+            fn apply_admitted(
+                &mut self,
+                payload: Payload,
+                by: &PartyId,
+                here: EntryRef,
+            ) -> Option<Payload> {
+                match payload {
+                    $( Payload::$variant(p) => route_apply!($route, self, $variant, p, by, here), )*
+                }
+            }
+        }
+    };
+}
+
+crate::payload::entry_table!(admission);

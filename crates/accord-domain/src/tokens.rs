@@ -186,3 +186,40 @@ impl Tokens {
         }
     }
 }
+
+/// The tokens' entry types.
+mod admission {
+    use super::*;
+    use crate::admission::{Admit, Submitted};
+
+    impl Admit for TokenIssue {
+        type Part = Tokens;
+        type Inputs<'a> = ();
+        /// The token's hash.
+        type Touched = String;
+
+        fn check(&self, part: &Tokens, _: &(), by: &Submitted<'_>) -> Result<(), Rejection> {
+            part.check_issue(by.signer, self, by.at)
+        }
+
+        fn apply(self, part: &mut Tokens, _: &PartyId, here: EntryRef) -> Vec<String> {
+            part.issue(&self, here);
+            vec![self.token_sha256]
+        }
+    }
+
+    impl Admit for TokenRevoke {
+        type Part = Tokens;
+        type Inputs<'a> = ();
+        type Touched = String;
+
+        fn check(&self, part: &Tokens, _: &(), by: &Submitted<'_>) -> Result<(), Rejection> {
+            part.check_revoke(by.signer, self)
+        }
+
+        fn apply(self, part: &mut Tokens, _: &PartyId, here: EntryRef) -> Vec<String> {
+            part.revoke(&self, here);
+            vec![self.token_sha256]
+        }
+    }
+}

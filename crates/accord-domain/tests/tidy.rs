@@ -14,7 +14,8 @@ use std::path::Path;
 /// root; the longest listed prefix of an imported path decides its module.
 const LAYERS: &[(&str, &[&str])] = &[
     ("core", &["time", "rules", "ids", "decision", "entry"]),
-    ("registry", &["registry", "tokens"]),
+    ("parties", &["party"]),
+    ("registry", &["admission", "registry", "tokens"]),
     (
         "policy",
         &[

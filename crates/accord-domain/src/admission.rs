@@ -1,0 +1,66 @@
+//! How an entry type is admitted: its rule (`check`) and its fold (`apply`) behind one trait,
+//! implemented by the sub-domain that owns the type, next to its payload.
+//!
+//! The composition layer (`State`) hands each sub-domain its part of the state and the inputs
+//! its rules read, once per sub-domain, and dispatches every entry type from the one table of
+//! entry types (`payload::entry_table!`). A new entry type of an existing sub-domain is then
+//! its payload with an `impl Admit` in the sub-domain's file, plus one line in that table.
+
+use accord_envelope::PartyId;
+
+use crate::entry::EntryRef;
+use crate::party::{Party, PartyKind};
+use crate::rules::Rejection;
+use crate::time::Timestamp;
+
+/// A submission as the rules see it: its entry type, its signer and its log time.
+#[derive(Clone, Copy, Debug)]
+pub struct Submitted<'a> {
+    /// The entry type.
+    pub entry_type: &'a str,
+    /// The signing party (its key already verified and active).
+    pub signer: &'a Party,
+    /// The log time it would be sequenced at.
+    pub at: Timestamp,
+}
+
+impl Submitted<'_> {
+    /// Refuses a signer that is not of `kind` (e.g. only a secretariat registers parties).
+    pub fn require_kind(&self, kind: PartyKind) -> Result<(), Rejection> {
+        if self.signer.kind == kind {
+            return Ok(());
+        }
+        Err(Rejection::forbidden(
+            "role",
+            "/type",
+            format!(
+                "`{}` entries may be submitted only by a {} party; `{}` is a {}",
+                self.entry_type,
+                kind.as_str(),
+                self.signer.id,
+                self.signer.kind.as_str()
+            ),
+        ))
+    }
+}
+
+/// An entry type's rule and fold.
+pub trait Admit: Sized {
+    /// The part of the state it folds into.
+    type Part;
+    /// What else its rule reads, assembled by the composition layer.
+    type Inputs<'a>;
+    /// A record of the part its fold touched (for the state digest).
+    type Touched;
+
+    /// Whether `part` (and `inputs`) admit this entry by its signer at its time.
+    fn check(
+        &self,
+        part: &Self::Part,
+        inputs: &Self::Inputs<'_>,
+        by: &Submitted<'_>,
+    ) -> Result<(), Rejection>;
+
+    /// Folds the admitted entry, signed by `by`, into `part`; the records it touched.
+    fn apply(self, part: &mut Self::Part, by: &PartyId, here: EntryRef) -> Vec<Self::Touched>;
+}
