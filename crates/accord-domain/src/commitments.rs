@@ -248,3 +248,68 @@ impl Commitments {
             })
     }
 }
+
+/// What the rules of commitments read besides commitments: the regime (norms in force,
+/// parameters, bounds).
+pub struct CommitmentInputs<'a> {
+    /// The regime, once chartered.
+    pub regime: Option<&'a Regime>,
+}
+
+/// The commitments' entry types.
+mod admission {
+    use super::*;
+    use crate::admission::{Admit, Submitted};
+    use crate::norms::negotiation::require_regime;
+
+    impl Admit for CommitmentMade {
+        type Part = Commitments;
+        type Inputs<'a> = CommitmentInputs<'a>;
+        /// (party, norm).
+        type Touched = (PartyId, NormId);
+
+        fn check(
+            &self,
+            part: &Commitments,
+            inputs: &CommitmentInputs<'_>,
+            by: &Submitted<'_>,
+        ) -> Result<(), Rejection> {
+            part.check_make(require_regime(inputs.regime)?, by.signer, self, by.at)
+        }
+
+        fn apply(
+            self,
+            part: &mut Commitments,
+            by: &PartyId,
+            here: EntryRef,
+        ) -> Vec<(PartyId, NormId)> {
+            part.make(by, &self, here);
+            vec![(by.clone(), self.norm)]
+        }
+    }
+
+    impl Admit for CommitmentWithdrawn {
+        type Part = Commitments;
+        type Inputs<'a> = CommitmentInputs<'a>;
+        type Touched = (PartyId, NormId);
+
+        fn check(
+            &self,
+            part: &Commitments,
+            _: &CommitmentInputs<'_>,
+            by: &Submitted<'_>,
+        ) -> Result<(), Rejection> {
+            part.check_withdraw(by.signer, self)
+        }
+
+        fn apply(
+            self,
+            part: &mut Commitments,
+            by: &PartyId,
+            here: EntryRef,
+        ) -> Vec<(PartyId, NormId)> {
+            part.withdraw(by, &self, here);
+            vec![(by.clone(), self.norm)]
+        }
+    }
+}

@@ -642,6 +642,101 @@ impl Evidences {
     }
 }
 
+/// What the rules of evidence read besides evidence: the registered parties (recipients and
+/// grantees must be registered).
+pub struct EvidenceInputs<'a> {
+    /// Every registered party.
+    pub parties: &'a BTreeMap<PartyId, Party>,
+}
+
+/// The evidence entry types a party signs (`evidence.read` is the instance's record, admitted
+/// by the composition layer).
+mod admission {
+    use super::*;
+    use crate::admission::{Admit, Submitted};
+
+    impl Admit for EvidenceCommit {
+        type Part = Evidences;
+        type Inputs<'a> = EvidenceInputs<'a>;
+        /// (owner, item).
+        type Touched = (PartyId, EvidenceId);
+
+        fn check(
+            &self,
+            part: &Evidences,
+            inputs: &EvidenceInputs<'_>,
+            by: &Submitted<'_>,
+        ) -> Result<(), Rejection> {
+            part.check_commit(by.signer, self, |p| inputs.parties.contains_key(p))
+        }
+
+        fn apply(
+            self,
+            part: &mut Evidences,
+            by: &PartyId,
+            here: EntryRef,
+        ) -> Vec<(PartyId, EvidenceId)> {
+            part.commit(by, &self, here);
+            vec![(by.clone(), self.evidence)]
+        }
+    }
+
+    impl Admit for EvidenceGrant {
+        type Part = Evidences;
+        type Inputs<'a> = EvidenceInputs<'a>;
+        type Touched = (PartyId, EvidenceId);
+
+        fn check(
+            &self,
+            part: &Evidences,
+            inputs: &EvidenceInputs<'_>,
+            by: &Submitted<'_>,
+        ) -> Result<(), Rejection> {
+            part.check_grant(
+                by.signer,
+                self,
+                inputs.parties.contains_key(&self.party),
+                by.at,
+            )
+        }
+
+        fn apply(
+            self,
+            part: &mut Evidences,
+            by: &PartyId,
+            here: EntryRef,
+        ) -> Vec<(PartyId, EvidenceId)> {
+            part.grant(by, &self, here);
+            vec![(by.clone(), self.evidence)]
+        }
+    }
+
+    impl Admit for EvidenceErase {
+        type Part = Evidences;
+        type Inputs<'a> = EvidenceInputs<'a>;
+        type Touched = (PartyId, EvidenceId);
+
+        fn check(
+            &self,
+            part: &Evidences,
+            _: &EvidenceInputs<'_>,
+            by: &Submitted<'_>,
+        ) -> Result<(), Rejection> {
+            part.check_erase(by.signer, self)
+        }
+
+        fn apply(
+            self,
+            part: &mut Evidences,
+            by: &PartyId,
+            here: EntryRef,
+        ) -> Vec<(PartyId, EvidenceId)> {
+            part.erase(by, &self, here);
+            vec![(self.owner, self.evidence)]
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -135,9 +135,9 @@ macro_rules! entry_table {
             /// `instrument.sign` v1.
             InstrumentSign(Signature) = INSTRUMENT_SIGN: "instrument.sign", schema 1, in state;
             /// `commitment.make` v1.
-            CommitmentMake(CommitmentMade) = COMMITMENT_MAKE: "commitment.make", schema 1, in state;
+            CommitmentMake(CommitmentMade) = COMMITMENT_MAKE: "commitment.make", schema 1, in commitments;
             /// `commitment.withdraw` v1.
-            CommitmentWithdraw(CommitmentWithdrawn) = COMMITMENT_WITHDRAW: "commitment.withdraw", schema 1, in state;
+            CommitmentWithdraw(CommitmentWithdrawn) = COMMITMENT_WITHDRAW: "commitment.withdraw", schema 1, in commitments;
             /// `report.incident` v1.
             IncidentReport(IncidentReport) = REPORT_INCIDENT: "report.incident", schema 1, in state;
             /// `report.remediation` v1.
@@ -159,13 +159,13 @@ macro_rules! entry_table {
             /// `party.token_revoke` v1.
             TokenRevoke(TokenRevoke) = TOKEN_REVOKE: "party.token_revoke", schema 1, in tokens;
             /// `evidence.commit` v1.
-            EvidenceCommit(EvidenceCommit) = EVIDENCE_COMMIT: "evidence.commit", schema 1, in state;
+            EvidenceCommit(EvidenceCommit) = EVIDENCE_COMMIT: "evidence.commit", schema 1, in evidence;
             /// `evidence.grant` v1.
-            EvidenceGrant(EvidenceGrant) = EVIDENCE_GRANT: "evidence.grant", schema 1, in state;
+            EvidenceGrant(EvidenceGrant) = EVIDENCE_GRANT: "evidence.grant", schema 1, in evidence;
             /// `evidence.read` v1 (signed by the instance key).
             EvidenceRead(EvidenceRead) = EVIDENCE_READ: "evidence.read", schema 1, in state;
             /// `evidence.erase` v1.
-            EvidenceErase(EvidenceErase) = EVIDENCE_ERASE: "evidence.erase", schema 1, in state;
+            EvidenceErase(EvidenceErase) = EVIDENCE_ERASE: "evidence.erase", schema 1, in evidence;
             /// `case.allege` v1.
             CaseAllege(Allegation) = CASE_ALLEGE: "case.allege", schema 1, in state;
             /// `case.join` v1.

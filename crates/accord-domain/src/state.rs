@@ -528,11 +528,6 @@ impl State {
                 }
                 charter.validate()
             }
-            Payload::CommitmentMake(c) => {
-                let regime = self.require_regime()?;
-                self.commitments.check_make(regime, signer, c, at)
-            }
-            Payload::CommitmentWithdraw(w) => self.commitments.check_withdraw(signer, w),
             Payload::IncidentReport(r) => {
                 self.require_regime()?;
                 self.incidents
@@ -559,19 +554,11 @@ impl State {
                 self.require_regime()?;
                 self.disclosures.check(signer, d, at).map(|_| ())
             }
-            Payload::EvidenceCommit(c) => self
-                .evidence
-                .check_commit(signer, c, |p| self.registry.parties().contains_key(p)),
-            Payload::EvidenceGrant(g) => {
-                self.evidence
-                    .check_grant(signer, g, self.registry.parties().contains_key(&g.party), at)
-            }
             Payload::EvidenceRead(_) => Err(Rejection::forbidden(
                 "instance-signer",
                 "/signer/party",
                 "`evidence.read` is recorded by the instance when it releases evidence; read through GET /evidence/{owner}/{id}",
             )),
-            Payload::EvidenceErase(e) => self.evidence.check_erase(signer, e),
             Payload::CaseAllege(a) => {
                 let regime = self.require_regime()?;
                 self.cases.check_allege(regime, signer, a, self.registry.parties())
@@ -680,16 +667,6 @@ impl State {
                 }
                 self.regime = Some(regime);
             }
-            Payload::CommitmentMake(c) => {
-                let party = env.signer.party.clone();
-                self.commitments.make(&party, &c, here);
-                self.touched.insert(RecordKey::Commitment(party, c.norm));
-            }
-            Payload::CommitmentWithdraw(w) => {
-                let party = env.signer.party.clone();
-                self.commitments.withdraw(&party, &w, here);
-                self.touched.insert(RecordKey::Commitment(party, w.norm));
-            }
             Payload::IncidentReport(r) => {
                 if let (Some(regime), Some(party)) =
                     (self.regime.as_ref(), self.registry.party(&env.signer.party))
@@ -756,25 +733,10 @@ impl State {
                     }
                 }
             }
-            Payload::EvidenceCommit(c) => {
-                let owner = env.signer.party.clone();
-                self.evidence.commit(&owner, &c, here);
-                self.touched.insert(RecordKey::Evidence(owner, c.evidence));
-            }
-            Payload::EvidenceGrant(g) => {
-                let owner = env.signer.party.clone();
-                self.evidence.grant(&owner, &g, here);
-                self.touched.insert(RecordKey::Evidence(owner, g.evidence));
-            }
             Payload::EvidenceRead(r) => {
                 self.evidence.read(&r, here);
                 self.touched
                     .insert(RecordKey::Evidence(r.owner, r.evidence));
-            }
-            Payload::EvidenceErase(e) => {
-                self.evidence.erase(&env.signer.party, &e, here);
-                self.touched
-                    .insert(RecordKey::Evidence(e.owner, e.evidence));
             }
             Payload::CaseAllege(a) => {
                 if let Some(regime) = self.regime.as_ref() {
@@ -1098,6 +1060,26 @@ macro_rules! route_check {
     (tokens, $state:ident, $p:ident, $by:ident) => {
         Some(Admit::check($p, &$state.tokens, &(), $by))
     };
+    (commitments, $state:ident, $p:ident, $by:ident) => {
+        Some(Admit::check(
+            $p,
+            &$state.commitments,
+            &crate::commitments::CommitmentInputs {
+                regime: $state.regime.as_ref(),
+            },
+            $by,
+        ))
+    };
+    (evidence, $state:ident, $p:ident, $by:ident) => {
+        Some(Admit::check(
+            $p,
+            &$state.evidence,
+            &crate::evidence::EvidenceInputs {
+                parties: $state.registry.parties(),
+            },
+            $by,
+        ))
+    };
 }
 
 /// The fold of an entry type by where it lives, marking the records it touched.
@@ -1113,6 +1095,18 @@ macro_rules! route_apply {
     (tokens, $state:ident, $variant:ident, $p:ident, $by:ident, $here:ident) => {{
         for hash in Admit::apply($p, &mut $state.tokens, $by, $here) {
             $state.touched.insert(RecordKey::Token(hash));
+        }
+        None
+    }};
+    (commitments, $state:ident, $variant:ident, $p:ident, $by:ident, $here:ident) => {{
+        for (party, norm) in Admit::apply($p, &mut $state.commitments, $by, $here) {
+            $state.touched.insert(RecordKey::Commitment(party, norm));
+        }
+        None
+    }};
+    (evidence, $state:ident, $variant:ident, $p:ident, $by:ident, $here:ident) => {{
+        for (owner, item) in Admit::apply($p, &mut $state.evidence, $by, $here) {
+            $state.touched.insert(RecordKey::Evidence(owner, item));
         }
         None
     }};

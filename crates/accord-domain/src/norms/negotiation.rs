@@ -586,6 +586,17 @@ fn forbidden(rule: &'static str, pointer: &str, detail: impl Into<String>) -> Re
     Rejection::forbidden(rule, pointer, detail)
 }
 
+/// The regime, or the refusal every rule that needs a charter gives before there is one.
+pub fn require_regime(regime: Option<&Regime>) -> Result<&Regime, Rejection> {
+    regime.ok_or_else(|| {
+        Rejection::conflict(
+            "no-regime",
+            "/type",
+            "no charter yet: the secretariat submits `regime.establish` first",
+        )
+    })
+}
+
 impl Regime {
     /// The regime a charter founds, at `here`.
     pub fn establish(charter: Charter, here: EntryRef) -> Regime {
