@@ -62,5 +62,37 @@ pub trait Admit: Sized {
     ) -> Result<(), Rejection>;
 
     /// Folds the admitted entry, signed by `by`, into `part`; the records it touched.
-    fn apply(self, part: &mut Self::Part, by: &PartyId, here: EntryRef) -> Vec<Self::Touched>;
+    fn apply(
+        self,
+        part: &mut Self::Part,
+        inputs: &Self::Inputs<'_>,
+        by: &PartyId,
+        here: EntryRef,
+    ) -> Vec<Self::Touched>;
+}
+
+/// A boxed payload (large ones are boxed in `Payload`) is admitted as what it holds.
+impl<T: Admit> Admit for Box<T> {
+    type Part = T::Part;
+    type Inputs<'a> = T::Inputs<'a>;
+    type Touched = T::Touched;
+
+    fn check(
+        &self,
+        part: &Self::Part,
+        inputs: &Self::Inputs<'_>,
+        by: &Submitted<'_>,
+    ) -> Result<(), Rejection> {
+        (**self).check(part, inputs, by)
+    }
+
+    fn apply(
+        self,
+        part: &mut Self::Part,
+        inputs: &Self::Inputs<'_>,
+        by: &PartyId,
+        here: EntryRef,
+    ) -> Vec<Self::Touched> {
+        (*self).apply(part, inputs, by, here)
+    }
 }

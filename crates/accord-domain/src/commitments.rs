@@ -280,6 +280,7 @@ mod admission {
         fn apply(
             self,
             part: &mut Commitments,
+            _: &Self::Inputs<'_>,
             by: &PartyId,
             here: EntryRef,
         ) -> Vec<(PartyId, NormId)> {
@@ -305,6 +306,7 @@ mod admission {
         fn apply(
             self,
             part: &mut Commitments,
+            _: &Self::Inputs<'_>,
             by: &PartyId,
             here: EntryRef,
         ) -> Vec<(PartyId, NormId)> {

@@ -673,6 +673,7 @@ mod admission {
         fn apply(
             self,
             part: &mut Evidences,
+            _: &Self::Inputs<'_>,
             by: &PartyId,
             here: EntryRef,
         ) -> Vec<(PartyId, EvidenceId)> {
@@ -703,6 +704,7 @@ mod admission {
         fn apply(
             self,
             part: &mut Evidences,
+            _: &Self::Inputs<'_>,
             by: &PartyId,
             here: EntryRef,
         ) -> Vec<(PartyId, EvidenceId)> {
@@ -728,6 +730,7 @@ mod admission {
         fn apply(
             self,
             part: &mut Evidences,
+            _: &Self::Inputs<'_>,
             by: &PartyId,
             here: EntryRef,
         ) -> Vec<(PartyId, EvidenceId)> {

@@ -139,21 +139,21 @@ macro_rules! entry_table {
             /// `commitment.withdraw` v1.
             CommitmentWithdraw(CommitmentWithdrawn) = COMMITMENT_WITHDRAW: "commitment.withdraw", schema 1, in commitments;
             /// `report.incident` v1.
-            IncidentReport(IncidentReport) = REPORT_INCIDENT: "report.incident", schema 1, in state;
+            IncidentReport(IncidentReport) = REPORT_INCIDENT: "report.incident", schema 1, in incidents;
             /// `report.remediation` v1.
-            RemediationReport(RemediationReport) = REPORT_REMEDIATION: "report.remediation", schema 1, in state;
+            RemediationReport(RemediationReport) = REPORT_REMEDIATION: "report.remediation", schema 1, in remediations;
             /// `report.testing_declaration` v1.
-            TestingDeclaration(TestingDeclaration) = REPORT_TESTING: "report.testing_declaration", schema 1, in state;
+            TestingDeclaration(TestingDeclaration) = REPORT_TESTING: "report.testing_declaration", schema 1, in testing;
             /// `report.attribution` v1.
-            AttributionClaim(AttributionClaim) = REPORT_ATTRIBUTION: "report.attribution", schema 1, in state;
+            AttributionClaim(AttributionClaim) = REPORT_ATTRIBUTION: "report.attribution", schema 1, in attributions;
             /// `report.attribution_corroborate` v1.
-            Corroboration(Corroboration) = REPORT_CORROBORATE: "report.attribution_corroborate", schema 1, in state;
+            Corroboration(Corroboration) = REPORT_CORROBORATE: "report.attribution_corroborate", schema 1, in attributions;
             /// `report.attribution_retract` v1.
-            Retraction(Retraction) = REPORT_RETRACT: "report.attribution_retract", schema 1, in state;
+            Retraction(Retraction) = REPORT_RETRACT: "report.attribution_retract", schema 1, in attributions;
             /// `report.self_assessment` v1.
-            SelfAssessment(SelfAssessment) = REPORT_SELF_ASSESSMENT: "report.self_assessment", schema 1, in state;
+            SelfAssessment(SelfAssessment) = REPORT_SELF_ASSESSMENT: "report.self_assessment", schema 1, in assessments;
             /// `report.vulnerability_disclosure` v1 (boxed: it carries a whole advisory).
-            Disclosure(Box<DisclosureReport>) = REPORT_DISCLOSURE: "report.vulnerability_disclosure", schema 1, in state;
+            Disclosure(Box<DisclosureReport>) = REPORT_DISCLOSURE: "report.vulnerability_disclosure", schema 1, in disclosures;
             /// `party.token_issue` v1.
             TokenIssue(TokenIssue) = TOKEN_ISSUE: "party.token_issue", schema 1, in tokens;
             /// `party.token_revoke` v1.

@@ -518,7 +518,13 @@ mod admission {
             part.check_registration(self, "/payload")
         }
 
-        fn apply(self, part: &mut Registry, _: &PartyId, here: EntryRef) -> Vec<RegistryRecord> {
+        fn apply(
+            self,
+            part: &mut Registry,
+            _: &Self::Inputs<'_>,
+            _: &PartyId,
+            here: EntryRef,
+        ) -> Vec<RegistryRecord> {
             part.register(self, here)
         }
     }
@@ -532,7 +538,13 @@ mod admission {
             part.check_rotation(by.signer, self)
         }
 
-        fn apply(self, part: &mut Registry, by: &PartyId, here: EntryRef) -> Vec<RegistryRecord> {
+        fn apply(
+            self,
+            part: &mut Registry,
+            _: &Self::Inputs<'_>,
+            by: &PartyId,
+            here: EntryRef,
+        ) -> Vec<RegistryRecord> {
             part.rotate(self, by, here)
         }
     }
@@ -546,7 +558,13 @@ mod admission {
             part.check_revocation(by.signer, self)
         }
 
-        fn apply(self, part: &mut Registry, _: &PartyId, here: EntryRef) -> Vec<RegistryRecord> {
+        fn apply(
+            self,
+            part: &mut Registry,
+            _: &Self::Inputs<'_>,
+            _: &PartyId,
+            here: EntryRef,
+        ) -> Vec<RegistryRecord> {
             part.revoke(self, here)
         }
     }
@@ -560,7 +578,13 @@ mod admission {
             part.check_poc(self)
         }
 
-        fn apply(self, part: &mut Registry, by: &PartyId, here: EntryRef) -> Vec<RegistryRecord> {
+        fn apply(
+            self,
+            part: &mut Registry,
+            _: &Self::Inputs<'_>,
+            by: &PartyId,
+            here: EntryRef,
+        ) -> Vec<RegistryRecord> {
             part.declare(self, by, here)
         }
     }
@@ -575,7 +599,13 @@ mod admission {
             part.check_reachability_check(self)
         }
 
-        fn apply(self, part: &mut Registry, _: &PartyId, here: EntryRef) -> Vec<RegistryRecord> {
+        fn apply(
+            self,
+            part: &mut Registry,
+            _: &Self::Inputs<'_>,
+            _: &PartyId,
+            here: EntryRef,
+        ) -> Vec<RegistryRecord> {
             part.issue_check(self, here)
         }
     }
@@ -589,7 +619,13 @@ mod admission {
             part.check_ack(by.signer, self)
         }
 
-        fn apply(self, part: &mut Registry, by: &PartyId, here: EntryRef) -> Vec<RegistryRecord> {
+        fn apply(
+            self,
+            part: &mut Registry,
+            _: &Self::Inputs<'_>,
+            by: &PartyId,
+            here: EntryRef,
+        ) -> Vec<RegistryRecord> {
             part.ack(self, by, here)
         }
     }

@@ -528,32 +528,6 @@ impl State {
                 }
                 charter.validate()
             }
-            Payload::IncidentReport(r) => {
-                self.require_regime()?;
-                self.incidents
-                    .check(signer, r, at, |p| self.registry.parties().contains_key(p))
-            }
-            Payload::RemediationReport(r) => {
-                self.require_regime()?;
-                self.remediations.check(signer, r, at)
-            }
-            Payload::TestingDeclaration(d) => {
-                self.require_regime()?;
-                self.testing.check(signer, d, at)
-            }
-            Payload::AttributionClaim(c) => self
-                .attributions
-                .check_claim(signer, c, |p| self.registry.parties().contains_key(p)),
-            Payload::Corroboration(c) => self.attributions.check_corroboration(signer, c),
-            Payload::Retraction(r) => self.attributions.check_retraction(signer, r),
-            Payload::SelfAssessment(a) => {
-                let regime = self.require_regime()?;
-                self.assessments.check(regime, a, at)
-            }
-            Payload::Disclosure(d) => {
-                self.require_regime()?;
-                self.disclosures.check(signer, d, at).map(|_| ())
-            }
             Payload::EvidenceRead(_) => Err(Rejection::forbidden(
                 "instance-signer",
                 "/signer/party",
@@ -666,72 +640,6 @@ impl State {
                         .insert(RecordKey::Regime(Touched::Norm(id.clone())));
                 }
                 self.regime = Some(regime);
-            }
-            Payload::IncidentReport(r) => {
-                if let (Some(regime), Some(party)) =
-                    (self.regime.as_ref(), self.registry.party(&env.signer.party))
-                {
-                    self.incidents.apply(regime, party, &r, here);
-                    self.touched
-                        .insert(RecordKey::Incident(party.id.clone(), r.incident));
-                }
-            }
-            Payload::RemediationReport(r) => {
-                if let (Some(regime), Some(party)) =
-                    (self.regime.as_ref(), self.registry.party(&env.signer.party))
-                {
-                    self.remediations
-                        .apply(regime, &self.commitments, party, &r, here);
-                    self.touched
-                        .insert(RecordKey::Remediation(party.id.clone(), r.item));
-                }
-            }
-            Payload::TestingDeclaration(d) => {
-                if let (Some(regime), Some(party)) =
-                    (self.regime.as_ref(), self.registry.party(&env.signer.party))
-                {
-                    self.testing
-                        .apply(regime, &self.commitments, party, &d, here);
-                    self.touched
-                        .insert(RecordKey::Testing(party.id.clone(), d.test));
-                }
-            }
-            Payload::AttributionClaim(c) => {
-                let party = env.signer.party.clone();
-                self.attributions.apply_claim(&party, &c, here);
-                self.touched.insert(RecordKey::Claim(party, c.claim));
-            }
-            Payload::Corroboration(c) => {
-                self.attributions
-                    .apply_corroboration(&env.signer.party, &c, here);
-                self.touched.insert(RecordKey::Claim(c.claimant, c.claim));
-            }
-            Payload::Retraction(r) => {
-                let party = env.signer.party.clone();
-                self.attributions.apply_retraction(&party, &r, here);
-                self.touched.insert(RecordKey::Claim(party, r.claim));
-            }
-            Payload::SelfAssessment(a) => {
-                if let Some(party) = self.registry.party(&env.signer.party) {
-                    self.assessments.apply(party, &a, here);
-                    self.touched
-                        .insert(RecordKey::Assessment(party.id.clone(), a.norm));
-                }
-            }
-            Payload::Disclosure(d) => {
-                if let (Some(regime), Some(party)) =
-                    (self.regime.as_ref(), self.registry.party(&env.signer.party))
-                {
-                    self.disclosures
-                        .apply(regime, &self.commitments, party, &d, here);
-                    if let Some(id) = d.advisory["document"]["tracking"]["id"]
-                        .as_str()
-                        .and_then(|t| crate::ids::ShortText::new(t).ok())
-                    {
-                        self.touched
-                            .insert(RecordKey::Disclosure(party.id.clone(), id));
-                    }
-                }
             }
             Payload::EvidenceRead(r) => {
                 self.evidence.read(&r, here);
@@ -1048,35 +956,83 @@ fn check_genesis(g: &Genesis) -> Result<(), Rejection> {
     Ok(())
 }
 
-/// The rule of an entry type by where it lives (see `payload::entry_table!`).
+/// What each sub-domain's rules read besides its own part (the route is the `State` field of
+/// its part, as named in `payload::entry_table!`).
+macro_rules! inputs {
+    (registry, $state:ident) => {
+        ()
+    };
+    (tokens, $state:ident) => {
+        ()
+    };
+    (commitments, $state:ident) => {
+        crate::commitments::CommitmentInputs {
+            regime: $state.regime.as_ref(),
+        }
+    };
+    (evidence, $state:ident) => {
+        crate::evidence::EvidenceInputs {
+            parties: $state.registry.parties(),
+        }
+    };
+    ($reports:ident, $state:ident) => {
+        crate::reports::ReportInputs {
+            regime: $state.regime.as_ref(),
+            commitments: &$state.commitments,
+            parties: $state.registry.parties(),
+        }
+    };
+}
+
+/// The state-digest record of what a sub-domain's fold touched.
+macro_rules! touched {
+    (registry, $t:ident) => {
+        match $t {
+            RegistryRecord::Instance => RecordKey::Instance,
+            RegistryRecord::Party(p) => RecordKey::Party(p),
+            RegistryRecord::Check(c) => RecordKey::Check(c),
+        }
+    };
+    (tokens, $t:ident) => {
+        RecordKey::Token($t)
+    };
+    (commitments, $t:ident) => {
+        RecordKey::Commitment($t.0, $t.1)
+    };
+    (evidence, $t:ident) => {
+        RecordKey::Evidence($t.0, $t.1)
+    };
+    (incidents, $t:ident) => {
+        RecordKey::Incident($t.0, $t.1)
+    };
+    (remediations, $t:ident) => {
+        RecordKey::Remediation($t.0, $t.1)
+    };
+    (testing, $t:ident) => {
+        RecordKey::Testing($t.0, $t.1)
+    };
+    (attributions, $t:ident) => {
+        RecordKey::Claim($t.0, $t.1)
+    };
+    (assessments, $t:ident) => {
+        RecordKey::Assessment($t.0, $t.1)
+    };
+    (disclosures, $t:ident) => {
+        RecordKey::Disclosure($t.0, $t.1)
+    };
+}
+
+/// The rule of an entry type by where it lives.
 macro_rules! route_check {
     (state, $state:ident, $p:ident, $by:ident) => {{
         let _ = $p;
         None
     }};
-    (registry, $state:ident, $p:ident, $by:ident) => {
-        Some(Admit::check($p, &$state.registry, &(), $by))
-    };
-    (tokens, $state:ident, $p:ident, $by:ident) => {
-        Some(Admit::check($p, &$state.tokens, &(), $by))
-    };
-    (commitments, $state:ident, $p:ident, $by:ident) => {
+    ($route:ident, $state:ident, $p:ident, $by:ident) => {
         Some(Admit::check(
             $p,
-            &$state.commitments,
-            &crate::commitments::CommitmentInputs {
-                regime: $state.regime.as_ref(),
-            },
-            $by,
-        ))
-    };
-    (evidence, $state:ident, $p:ident, $by:ident) => {
-        Some(Admit::check(
-            $p,
-            &$state.evidence,
-            &crate::evidence::EvidenceInputs {
-                parties: $state.registry.parties(),
-            },
+            &$state.$route,
+            &inputs!($route, $state),
             $by,
         ))
     };
@@ -1087,26 +1043,10 @@ macro_rules! route_apply {
     (state, $state:ident, $variant:ident, $p:ident, $by:ident, $here:ident) => {
         Some(Payload::$variant($p))
     };
-    (registry, $state:ident, $variant:ident, $p:ident, $by:ident, $here:ident) => {{
-        let touched = Admit::apply($p, &mut $state.registry, $by, $here);
-        $state.touch_registry(touched);
-        None
-    }};
-    (tokens, $state:ident, $variant:ident, $p:ident, $by:ident, $here:ident) => {{
-        for hash in Admit::apply($p, &mut $state.tokens, $by, $here) {
-            $state.touched.insert(RecordKey::Token(hash));
-        }
-        None
-    }};
-    (commitments, $state:ident, $variant:ident, $p:ident, $by:ident, $here:ident) => {{
-        for (party, norm) in Admit::apply($p, &mut $state.commitments, $by, $here) {
-            $state.touched.insert(RecordKey::Commitment(party, norm));
-        }
-        None
-    }};
-    (evidence, $state:ident, $variant:ident, $p:ident, $by:ident, $here:ident) => {{
-        for (owner, item) in Admit::apply($p, &mut $state.evidence, $by, $here) {
-            $state.touched.insert(RecordKey::Evidence(owner, item));
+    ($route:ident, $state:ident, $variant:ident, $p:ident, $by:ident, $here:ident) => {{
+        let inputs = inputs!($route, $state);
+        for t in Admit::apply($p, &mut $state.$route, &inputs, $by, $here) {
+            $state.touched.insert(touched!($route, t));
         }
         None
     }};

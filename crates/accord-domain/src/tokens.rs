@@ -202,7 +202,13 @@ mod admission {
             part.check_issue(by.signer, self, by.at)
         }
 
-        fn apply(self, part: &mut Tokens, _: &PartyId, here: EntryRef) -> Vec<String> {
+        fn apply(
+            self,
+            part: &mut Tokens,
+            _: &Self::Inputs<'_>,
+            _: &PartyId,
+            here: EntryRef,
+        ) -> Vec<String> {
             part.issue(&self, here);
             vec![self.token_sha256]
         }
@@ -217,7 +223,13 @@ mod admission {
             part.check_revoke(by.signer, self)
         }
 
-        fn apply(self, part: &mut Tokens, _: &PartyId, here: EntryRef) -> Vec<String> {
+        fn apply(
+            self,
+            part: &mut Tokens,
+            _: &Self::Inputs<'_>,
+            _: &PartyId,
+            here: EntryRef,
+        ) -> Vec<String> {
             part.revoke(&self, here);
             vec![self.token_sha256]
         }

@@ -101,3 +101,265 @@ impl<K: Ord, R> ByParty<K, R> {
         self.0.values().flat_map(|m| m.values())
     }
 }
+
+/// What the rules and folds of reports read besides the reports: the regime (deadlines from
+/// effective parameters), the commitments (a party's own stricter parameters) and the parties.
+pub struct ReportInputs<'a> {
+    /// The regime, once chartered.
+    pub regime: Option<&'a Regime>,
+    /// Every commitment.
+    pub commitments: &'a Commitments,
+    /// Every registered party.
+    pub parties: &'a BTreeMap<PartyId, Party>,
+}
+
+/// The report entry types.
+mod admission {
+    use super::assessment::{Assessments, SelfAssessment};
+    use super::attribution::{AttributionClaim, Attributions, Corroboration, Retraction};
+    use super::disclosure::{DisclosureReport, Disclosures};
+    use super::remediation::{RemediationReport, Remediations};
+    use super::testing::{TestingDeclaration, TestingDeclarations};
+    use super::*;
+    use crate::admission::{Admit, Submitted};
+    use crate::entry::EntryRef;
+    use crate::ids::{NormId, ShortText};
+    use crate::norms::negotiation::require_regime;
+    use crate::rules::Rejection;
+
+    /// (party, report id).
+    type Key = (PartyId, ShortText);
+
+    impl Admit for IncidentReport {
+        type Part = Incidents;
+        type Inputs<'a> = ReportInputs<'a>;
+        type Touched = Key;
+
+        fn check(
+            &self,
+            part: &Incidents,
+            i: &ReportInputs<'_>,
+            by: &Submitted<'_>,
+        ) -> Result<(), Rejection> {
+            require_regime(i.regime)?;
+            part.check(by.signer, self, by.at, |p| i.parties.contains_key(p))
+        }
+
+        fn apply(
+            self,
+            part: &mut Incidents,
+            i: &ReportInputs<'_>,
+            by: &PartyId,
+            here: EntryRef,
+        ) -> Vec<Key> {
+            let (Some(regime), Some(party)) = (i.regime, i.parties.get(by)) else {
+                return Vec::new();
+            };
+            part.apply(regime, party, &self, here);
+            vec![(party.id.clone(), self.incident)]
+        }
+    }
+
+    impl Admit for RemediationReport {
+        type Part = Remediations;
+        type Inputs<'a> = ReportInputs<'a>;
+        type Touched = Key;
+
+        fn check(
+            &self,
+            part: &Remediations,
+            i: &ReportInputs<'_>,
+            by: &Submitted<'_>,
+        ) -> Result<(), Rejection> {
+            require_regime(i.regime)?;
+            part.check(by.signer, self, by.at)
+        }
+
+        fn apply(
+            self,
+            part: &mut Remediations,
+            i: &ReportInputs<'_>,
+            by: &PartyId,
+            here: EntryRef,
+        ) -> Vec<Key> {
+            let (Some(regime), Some(party)) = (i.regime, i.parties.get(by)) else {
+                return Vec::new();
+            };
+            part.apply(regime, i.commitments, party, &self, here);
+            vec![(party.id.clone(), self.item)]
+        }
+    }
+
+    impl Admit for TestingDeclaration {
+        type Part = TestingDeclarations;
+        type Inputs<'a> = ReportInputs<'a>;
+        type Touched = Key;
+
+        fn check(
+            &self,
+            part: &TestingDeclarations,
+            i: &ReportInputs<'_>,
+            by: &Submitted<'_>,
+        ) -> Result<(), Rejection> {
+            require_regime(i.regime)?;
+            part.check(by.signer, self, by.at)
+        }
+
+        fn apply(
+            self,
+            part: &mut TestingDeclarations,
+            i: &ReportInputs<'_>,
+            by: &PartyId,
+            here: EntryRef,
+        ) -> Vec<Key> {
+            let (Some(regime), Some(party)) = (i.regime, i.parties.get(by)) else {
+                return Vec::new();
+            };
+            part.apply(regime, i.commitments, party, &self, here);
+            vec![(party.id.clone(), self.test)]
+        }
+    }
+
+    impl Admit for AttributionClaim {
+        type Part = Attributions;
+        type Inputs<'a> = ReportInputs<'a>;
+        type Touched = Key;
+
+        fn check(
+            &self,
+            part: &Attributions,
+            i: &ReportInputs<'_>,
+            by: &Submitted<'_>,
+        ) -> Result<(), Rejection> {
+            part.check_claim(by.signer, self, |p| i.parties.contains_key(p))
+        }
+
+        fn apply(
+            self,
+            part: &mut Attributions,
+            _: &ReportInputs<'_>,
+            by: &PartyId,
+            here: EntryRef,
+        ) -> Vec<Key> {
+            part.apply_claim(by, &self, here);
+            vec![(by.clone(), self.claim)]
+        }
+    }
+
+    impl Admit for Corroboration {
+        type Part = Attributions;
+        type Inputs<'a> = ReportInputs<'a>;
+        type Touched = Key;
+
+        fn check(
+            &self,
+            part: &Attributions,
+            _: &ReportInputs<'_>,
+            by: &Submitted<'_>,
+        ) -> Result<(), Rejection> {
+            part.check_corroboration(by.signer, self)
+        }
+
+        fn apply(
+            self,
+            part: &mut Attributions,
+            _: &ReportInputs<'_>,
+            by: &PartyId,
+            here: EntryRef,
+        ) -> Vec<Key> {
+            part.apply_corroboration(by, &self, here);
+            vec![(self.claimant, self.claim)]
+        }
+    }
+
+    impl Admit for Retraction {
+        type Part = Attributions;
+        type Inputs<'a> = ReportInputs<'a>;
+        type Touched = Key;
+
+        fn check(
+            &self,
+            part: &Attributions,
+            _: &ReportInputs<'_>,
+            by: &Submitted<'_>,
+        ) -> Result<(), Rejection> {
+            part.check_retraction(by.signer, self)
+        }
+
+        fn apply(
+            self,
+            part: &mut Attributions,
+            _: &ReportInputs<'_>,
+            by: &PartyId,
+            here: EntryRef,
+        ) -> Vec<Key> {
+            part.apply_retraction(by, &self, here);
+            vec![(by.clone(), self.claim)]
+        }
+    }
+
+    impl Admit for SelfAssessment {
+        type Part = Assessments;
+        type Inputs<'a> = ReportInputs<'a>;
+        /// (party, norm).
+        type Touched = (PartyId, NormId);
+
+        fn check(
+            &self,
+            part: &Assessments,
+            i: &ReportInputs<'_>,
+            by: &Submitted<'_>,
+        ) -> Result<(), Rejection> {
+            part.check(require_regime(i.regime)?, self, by.at)
+        }
+
+        fn apply(
+            self,
+            part: &mut Assessments,
+            i: &ReportInputs<'_>,
+            by: &PartyId,
+            here: EntryRef,
+        ) -> Vec<(PartyId, NormId)> {
+            let Some(party) = i.parties.get(by) else {
+                return Vec::new();
+            };
+            part.apply(party, &self, here);
+            vec![(party.id.clone(), self.norm)]
+        }
+    }
+
+    impl Admit for DisclosureReport {
+        type Part = Disclosures;
+        type Inputs<'a> = ReportInputs<'a>;
+        /// (party, advisory tracking id).
+        type Touched = Key;
+
+        fn check(
+            &self,
+            part: &Disclosures,
+            i: &ReportInputs<'_>,
+            by: &Submitted<'_>,
+        ) -> Result<(), Rejection> {
+            require_regime(i.regime)?;
+            part.check(by.signer, self, by.at).map(|_| ())
+        }
+
+        fn apply(
+            self,
+            part: &mut Disclosures,
+            i: &ReportInputs<'_>,
+            by: &PartyId,
+            here: EntryRef,
+        ) -> Vec<Key> {
+            let (Some(regime), Some(party)) = (i.regime, i.parties.get(by)) else {
+                return Vec::new();
+            };
+            part.apply(regime, i.commitments, party, &self, here);
+            self.advisory["document"]["tracking"]["id"]
+                .as_str()
+                .and_then(|t| ShortText::new(t).ok())
+                .map(|id| vec![(party.id.clone(), id)])
+                .unwrap_or_default()
+        }
+    }
+}
