@@ -410,3 +410,147 @@ fn rung_name(r: Rung) -> &'static str {
         Rung::Case => "case",
     }
 }
+
+/// What the rules of exchanges read besides the exchanges: the regime (the ladder and
+/// deadlines), the parties, and the cases (an escalation to a case names one).
+pub struct ExchangeInputs<'a> {
+    /// The regime, once chartered.
+    pub regime: Option<&'a Regime>,
+    /// Every registered party.
+    pub parties: &'a BTreeMap<PartyId, Party>,
+    /// Every case.
+    pub cases: &'a crate::enforcement::cases::Cases,
+}
+
+/// The exchange entry types.
+mod admission {
+    use super::*;
+    use crate::admission::{Admit, Submitted};
+    use crate::norms::negotiation::require_regime;
+
+    impl Admit for Opening {
+        type Part = Exchanges;
+        type Inputs<'a> = ExchangeInputs<'a>;
+        type Touched = ExchangeId;
+
+        fn check(
+            &self,
+            part: &Exchanges,
+            i: &ExchangeInputs<'_>,
+            by: &Submitted<'_>,
+        ) -> Result<(), Rejection> {
+            let regime = require_regime(i.regime)?;
+            part.check_open(regime, by.signer, self, i.parties.get(&self.counterpart))
+        }
+
+        fn apply(
+            self,
+            part: &mut Exchanges,
+            i: &ExchangeInputs<'_>,
+            by: &PartyId,
+            here: EntryRef,
+        ) -> Vec<ExchangeId> {
+            let (Some(regime), Some(counterpart)) = (i.regime, i.parties.get(&self.counterpart))
+            else {
+                return Vec::new();
+            };
+            part.open(regime, by, counterpart, &self, here);
+            vec![self.exchange]
+        }
+    }
+
+    impl Admit for Answer {
+        type Part = Exchanges;
+        type Inputs<'a> = ExchangeInputs<'a>;
+        type Touched = ExchangeId;
+
+        fn check(
+            &self,
+            part: &Exchanges,
+            _: &ExchangeInputs<'_>,
+            by: &Submitted<'_>,
+        ) -> Result<(), Rejection> {
+            part.check_answer(by.signer, self)
+        }
+
+        fn apply(
+            self,
+            part: &mut Exchanges,
+            _: &ExchangeInputs<'_>,
+            _: &PartyId,
+            here: EntryRef,
+        ) -> Vec<ExchangeId> {
+            part.answer(&self, here);
+            vec![self.exchange]
+        }
+    }
+
+    impl Admit for Escalation {
+        type Part = Exchanges;
+        type Inputs<'a> = ExchangeInputs<'a>;
+        type Touched = ExchangeId;
+
+        fn check(
+            &self,
+            part: &Exchanges,
+            i: &ExchangeInputs<'_>,
+            by: &Submitted<'_>,
+        ) -> Result<(), Rejection> {
+            let regime = require_regime(i.regime)?;
+            part.check_escalate(
+                regime,
+                by.signer,
+                self,
+                by.at,
+                |case, requester, counterpart| {
+                    i.cases.get(case).is_some_and(|c| {
+                        &c.complainant == requester && &c.respondent == counterpart
+                    })
+                },
+            )
+        }
+
+        fn apply(
+            self,
+            part: &mut Exchanges,
+            i: &ExchangeInputs<'_>,
+            _: &PartyId,
+            here: EntryRef,
+        ) -> Vec<ExchangeId> {
+            let counterpart = part
+                .get(&self.exchange)
+                .and_then(|x| i.parties.get(&x.counterpart));
+            let (Some(regime), Some(counterpart)) = (i.regime, counterpart) else {
+                return Vec::new();
+            };
+            part.escalate(regime, counterpart, &self, here);
+            vec![self.exchange]
+        }
+    }
+
+    impl Admit for Closing {
+        type Part = Exchanges;
+        type Inputs<'a> = ExchangeInputs<'a>;
+        type Touched = ExchangeId;
+
+        fn check(
+            &self,
+            part: &Exchanges,
+            _: &ExchangeInputs<'_>,
+            by: &Submitted<'_>,
+        ) -> Result<(), Rejection> {
+            part.check_close(by.signer, self)
+        }
+
+        fn apply(
+            self,
+            part: &mut Exchanges,
+            _: &ExchangeInputs<'_>,
+            _: &PartyId,
+            here: EntryRef,
+        ) -> Vec<ExchangeId> {
+            part.close(&self, here);
+            vec![self.exchange]
+        }
+    }
+}

@@ -189,13 +189,13 @@ macro_rules! entry_table {
             /// `case.refusal` v1.
             CaseRefusal(Refusal) = CASE_REFUSAL: "case.refusal", schema 1, in state;
             /// `exchange.open` v1.
-            ExchangeOpen(Opening) = EXCHANGE_OPEN: "exchange.open", schema 1, in state;
+            ExchangeOpen(Opening) = EXCHANGE_OPEN: "exchange.open", schema 1, in exchanges;
             /// `exchange.answer` v1.
-            ExchangeAnswer(Answer) = EXCHANGE_ANSWER: "exchange.answer", schema 1, in state;
+            ExchangeAnswer(Answer) = EXCHANGE_ANSWER: "exchange.answer", schema 1, in exchanges;
             /// `exchange.escalate` v1.
-            ExchangeEscalate(Escalation) = EXCHANGE_ESCALATE: "exchange.escalate", schema 1, in state;
+            ExchangeEscalate(Escalation) = EXCHANGE_ESCALATE: "exchange.escalate", schema 1, in exchanges;
             /// `exchange.close` v1.
-            ExchangeClose(ExchangeClosing) = EXCHANGE_CLOSE: "exchange.close", schema 1, in state;
+            ExchangeClose(ExchangeClosing) = EXCHANGE_CLOSE: "exchange.close", schema 1, in exchanges;
             /// `audit.open` v1.
             AuditOpen(AuditOpening) = AUDIT_OPEN: "audit.open", schema 1, in state;
             /// `audit.finding` v1.
@@ -203,7 +203,7 @@ macro_rules! entry_table {
             /// `audit.attest` v1.
             AuditAttest(Attestation) = AUDIT_ATTEST: "audit.attest", schema 1, in state;
             /// `sharing.group` v1.
-            SharingGroup(GroupDeclaration) = SHARING_GROUP: "sharing.group", schema 1, in state;
+            SharingGroup(GroupDeclaration) = SHARING_GROUP: "sharing.group", schema 1, in sharing;
             /// `intel.share` v1.
             IntelShare(Box<IntelShare>) = INTEL_SHARE: "intel.share", schema 1, in state;
             /// `intel.withdraw` v1.

@@ -846,6 +846,45 @@ fn check_sealed(o: &SealedObject) -> Result<(), Rejection> {
     Ok(())
 }
 
+/// What the rule of a sharing group reads: the registered parties (its members).
+pub struct GroupInputs<'a> {
+    /// Every registered party.
+    pub parties: &'a BTreeMap<PartyId, Party>,
+}
+
+/// `sharing.group` (shares and withdrawals are also the instance's records of TAXII posts,
+/// admitted by the composition layer).
+mod admission {
+    use super::*;
+    use crate::admission::{Admit, Submitted};
+
+    impl Admit for GroupDeclaration {
+        type Part = Sharing;
+        type Inputs<'a> = GroupInputs<'a>;
+        type Touched = GroupId;
+
+        fn check(
+            &self,
+            part: &Sharing,
+            i: &GroupInputs<'_>,
+            by: &Submitted<'_>,
+        ) -> Result<(), Rejection> {
+            part.check_group(by.signer, self, |p| i.parties.contains_key(p))
+        }
+
+        fn apply(
+            self,
+            part: &mut Sharing,
+            _: &GroupInputs<'_>,
+            by: &PartyId,
+            here: EntryRef,
+        ) -> Vec<GroupId> {
+            part.apply_group(by, &self, here);
+            vec![self.group]
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -537,22 +537,6 @@ impl State {
                 let regime = self.require_regime()?;
                 self.cases.check_allege(regime, signer, a, self.registry.parties())
             }
-            Payload::ExchangeOpen(o) => {
-                let regime = self.require_regime()?;
-                self.exchanges
-                    .check_open(regime, signer, o, self.registry.party(&o.counterpart))
-            }
-            Payload::ExchangeAnswer(a) => self.exchanges.check_answer(signer, a),
-            Payload::ExchangeEscalate(e) => {
-                let regime = self.require_regime()?;
-                self.exchanges
-                    .check_escalate(regime, signer, e, at, |case, requester, counterpart| {
-                        self.cases.get(case).is_some_and(|c| {
-                            &c.complainant == requester && &c.respondent == counterpart
-                        })
-                    })
-            }
-            Payload::ExchangeClose(c) => self.exchanges.check_close(signer, c),
             Payload::AuditOpen(o) => {
                 let regime = self.require_regime()?;
                 self.audits.check_open(
@@ -566,9 +550,6 @@ impl State {
             }
             Payload::AuditFinding(f) => self.audits.check_finding(&signer.id, f, at),
             Payload::AuditAttest(a) => self.audits.check_attest(&signer.id, a, at),
-            Payload::SharingGroup(g) => self
-                .sharing
-                .check_group(signer, g, |p| self.registry.parties().contains_key(p)),
             Payload::IntelShare(_) | Payload::IntelWithdraw(_) => {
                 self.check_intel(Some(signer), &payload, at)
             }
@@ -656,33 +637,6 @@ impl State {
                 self.cases.refusal(&r, here);
                 self.touched.insert(RecordKey::Case(r.case));
             }
-            Payload::ExchangeOpen(o) => {
-                if let (Some(regime), Some(counterpart)) =
-                    (self.regime.as_ref(), self.registry.party(&o.counterpart))
-                {
-                    self.exchanges
-                        .open(regime, &env.signer.party, counterpart, &o, here);
-                    self.touched.insert(RecordKey::Exchange(o.exchange));
-                }
-            }
-            Payload::ExchangeAnswer(a) => {
-                self.exchanges.answer(&a, here);
-                self.touched.insert(RecordKey::Exchange(a.exchange));
-            }
-            Payload::ExchangeEscalate(e) => {
-                let counterpart = self
-                    .exchanges
-                    .get(&e.exchange)
-                    .and_then(|x| self.registry.party(&x.counterpart));
-                if let (Some(regime), Some(counterpart)) = (self.regime.as_ref(), counterpart) {
-                    self.exchanges.escalate(regime, counterpart, &e, here);
-                    self.touched.insert(RecordKey::Exchange(e.exchange));
-                }
-            }
-            Payload::ExchangeClose(c) => {
-                self.exchanges.close(&c, here);
-                self.touched.insert(RecordKey::Exchange(c.exchange));
-            }
             Payload::AuditOpen(o) => {
                 if let Some(regime) = self.regime.as_ref() {
                     let roster = crate::enforcement::cases::Roster {
@@ -705,10 +659,6 @@ impl State {
             Payload::AuditFinding(f) => {
                 self.audits.finding(&env.signer.party, &f, here);
                 self.touched.insert(RecordKey::Audit(f.audit));
-            }
-            Payload::SharingGroup(g) => {
-                self.sharing.apply_group(&env.signer.party, &g, here);
-                self.touched.insert(RecordKey::Group(g.group));
             }
             Payload::IntelShare(s) => {
                 if let Some(by) = self.registry.party(&s.by) {
@@ -975,6 +925,18 @@ macro_rules! inputs {
             parties: $state.registry.parties(),
         }
     };
+    (exchanges, $state:ident) => {
+        crate::cbm::ExchangeInputs {
+            regime: $state.regime.as_ref(),
+            parties: $state.registry.parties(),
+            cases: &$state.cases,
+        }
+    };
+    (sharing, $state:ident) => {
+        crate::sharing::GroupInputs {
+            parties: $state.registry.parties(),
+        }
+    };
     ($reports:ident, $state:ident) => {
         crate::reports::ReportInputs {
             regime: $state.regime.as_ref(),
@@ -1019,6 +981,12 @@ macro_rules! touched {
     };
     (disclosures, $t:ident) => {
         RecordKey::Disclosure($t.0, $t.1)
+    };
+    (exchanges, $t:ident) => {
+        RecordKey::Exchange($t)
+    };
+    (sharing, $t:ident) => {
+        RecordKey::Group($t)
     };
 }
 
