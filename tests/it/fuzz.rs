@@ -21,6 +21,8 @@ const TARGETS: &[(&str, usize)] = &[
     ("csaf", 16384),
     ("signed_note", 2048),
     ("tile_path", 256),
+    ("entry_bundle", 70000),
+    ("receipt", 8192),
 ];
 
 fn cargo_fuzz() -> Command {
