@@ -21,7 +21,7 @@ const TARGETS: &[(&str, usize)] = &[
     ("csaf", 16384),
     ("signed_note", 2048),
     ("tile_path", 256),
-    ("entry_bundle", 70000),
+    ("entry_bundle", 4096),
     ("receipt", 8192),
 ];
 
