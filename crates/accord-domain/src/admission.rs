@@ -13,22 +13,73 @@ use crate::party::{Party, PartyKind};
 use crate::rules::Rejection;
 use crate::time::Timestamp;
 
-/// A submission as the rules see it: its entry type, its signer and its log time.
+/// Who signed a submission: a registered party, or the instance key (whose entries record
+/// what the server itself did: releasing evidence, refusing a case step, a TAXII post).
+#[derive(Clone, Copy, Debug)]
+pub enum Signer<'a> {
+    /// A registered party with an active key.
+    Party(&'a Party),
+    /// The instance key.
+    Instance,
+}
+
+/// A submission as the rules see it: its entry type, its signer, its log time and the index
+/// it would be sequenced at.
 #[derive(Clone, Copy, Debug)]
 pub struct Submitted<'a> {
     /// The entry type.
     pub entry_type: &'a str,
-    /// The signing party (its key already verified and active).
-    pub signer: &'a Party,
+    /// The signer (its key already verified and active).
+    pub signer: Signer<'a>,
     /// The log time it would be sequenced at.
     pub at: Timestamp,
+    /// The log index it would be sequenced at.
+    pub index: u64,
+    /// The envelope's schema version: the version of the rules that judge it (see
+    /// `payload::current_schema`).
+    pub schema: u32,
 }
 
-impl Submitted<'_> {
+impl<'a> Submitted<'a> {
+    /// The signing party; refuses the instance key, which signs only records of what the
+    /// server did.
+    pub fn party(&self) -> Result<&'a Party, Rejection> {
+        match self.signer {
+            Signer::Party(p) => Ok(p),
+            Signer::Instance => Err(Rejection::forbidden(
+                "instance-signer",
+                "/signer/party",
+                "the instance key signs only records of what the server did",
+            )),
+        }
+    }
+
+    /// Refuses a party: entries of this type are the instance's records of what the server
+    /// did (`how` says how a party gets it done instead).
+    pub fn instance(&self, how: &str) -> Result<(), Rejection> {
+        match self.signer {
+            Signer::Instance => Ok(()),
+            Signer::Party(_) => Err(Rejection::forbidden(
+                "instance-signer",
+                "/signer/party",
+                format!("`{}` {how}", self.entry_type),
+            )),
+        }
+    }
+
+    /// Where the entry would stand in the log.
+    pub fn here(&self) -> EntryRef {
+        EntryRef {
+            index: self.index,
+            at: self.at,
+        }
+    }
+
     /// Refuses a signer that is not of `kind` (e.g. only a secretariat registers parties).
-    pub fn require_kind(&self, kind: PartyKind) -> Result<(), Rejection> {
-        if self.signer.kind == kind {
-            return Ok(());
+    pub fn require_kind(&self, kind: PartyKind) -> Result<&'a Party, Rejection> {
+        let signer = self.party()?;
+        if signer.kind == kind {
+            return Ok(signer);
         }
         Err(Rejection::forbidden(
             "role",
@@ -37,8 +88,8 @@ impl Submitted<'_> {
                 "`{}` entries may be submitted only by a {} party; `{}` is a {}",
                 self.entry_type,
                 kind.as_str(),
-                self.signer.id,
-                self.signer.kind.as_str()
+                signer.id,
+                signer.kind.as_str()
             ),
         ))
     }

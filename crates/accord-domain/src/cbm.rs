@@ -440,7 +440,7 @@ mod admission {
             by: &Submitted<'_>,
         ) -> Result<(), Rejection> {
             let regime = require_regime(i.regime)?;
-            part.check_open(regime, by.signer, self, i.parties.get(&self.counterpart))
+            part.check_open(regime, by.party()?, self, i.parties.get(&self.counterpart))
         }
 
         fn apply(
@@ -470,7 +470,7 @@ mod admission {
             _: &ExchangeInputs<'_>,
             by: &Submitted<'_>,
         ) -> Result<(), Rejection> {
-            part.check_answer(by.signer, self)
+            part.check_answer(by.party()?, self)
         }
 
         fn apply(
@@ -499,7 +499,7 @@ mod admission {
             let regime = require_regime(i.regime)?;
             part.check_escalate(
                 regime,
-                by.signer,
+                by.party()?,
                 self,
                 by.at,
                 |case, requester, counterpart| {
@@ -539,7 +539,7 @@ mod admission {
             _: &ExchangeInputs<'_>,
             by: &Submitted<'_>,
         ) -> Result<(), Rejection> {
-            part.check_close(by.signer, self)
+            part.check_close(by.party()?, self)
         }
 
         fn apply(

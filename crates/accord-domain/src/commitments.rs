@@ -274,7 +274,7 @@ mod admission {
             inputs: &CommitmentInputs<'_>,
             by: &Submitted<'_>,
         ) -> Result<(), Rejection> {
-            part.check_make(require_regime(inputs.regime)?, by.signer, self, by.at)
+            part.check_make(require_regime(inputs.regime)?, by.party()?, self, by.at)
         }
 
         fn apply(
@@ -300,7 +300,7 @@ mod admission {
             _: &CommitmentInputs<'_>,
             by: &Submitted<'_>,
         ) -> Result<(), Rejection> {
-            part.check_withdraw(by.signer, self)
+            part.check_withdraw(by.party()?, self)
         }
 
         fn apply(

@@ -643,14 +643,17 @@ impl Evidences {
 }
 
 /// What the rules of evidence read besides evidence: the registered parties (recipients and
-/// grantees must be registered).
+/// grantees must be registered), and what the enforcement sub-domain says of a reader (asked
+/// through a function, so that evidence does not depend on enforcement).
 pub struct EvidenceInputs<'a> {
     /// Every registered party.
     pub parties: &'a BTreeMap<PartyId, Party>,
+    /// The standing of `reader` towards `owner`'s evidence at a log time:
+    /// `(reader, owner, at)`.
+    pub standing: &'a dyn Fn(&PartyId, &PartyId, Timestamp) -> ReaderStanding,
 }
 
-/// The evidence entry types a party signs (`evidence.read` is the instance's record, admitted
-/// by the composition layer).
+/// The evidence entry types: a party commits, grants and erases; the instance records reads.
 mod admission {
     use super::*;
     use crate::admission::{Admit, Submitted};
@@ -667,7 +670,7 @@ mod admission {
             inputs: &EvidenceInputs<'_>,
             by: &Submitted<'_>,
         ) -> Result<(), Rejection> {
-            part.check_commit(by.signer, self, |p| inputs.parties.contains_key(p))
+            part.check_commit(by.party()?, self, |p| inputs.parties.contains_key(p))
         }
 
         fn apply(
@@ -694,7 +697,7 @@ mod admission {
             by: &Submitted<'_>,
         ) -> Result<(), Rejection> {
             part.check_grant(
-                by.signer,
+                by.party()?,
                 self,
                 inputs.parties.contains_key(&self.party),
                 by.at,
@@ -724,7 +727,7 @@ mod admission {
             _: &EvidenceInputs<'_>,
             by: &Submitted<'_>,
         ) -> Result<(), Rejection> {
-            part.check_erase(by.signer, self)
+            part.check_erase(by.party()?, self)
         }
 
         fn apply(
@@ -735,6 +738,36 @@ mod admission {
             here: EntryRef,
         ) -> Vec<(PartyId, EvidenceId)> {
             part.erase(by, &self, here);
+            vec![(self.owner, self.evidence)]
+        }
+    }
+
+    impl Admit for EvidenceRead {
+        type Part = Evidences;
+        type Inputs<'a> = EvidenceInputs<'a>;
+        type Touched = (PartyId, EvidenceId);
+
+        fn check(
+            &self,
+            part: &Evidences,
+            i: &EvidenceInputs<'_>,
+            by: &Submitted<'_>,
+        ) -> Result<(), Rejection> {
+            by.instance(
+                "is recorded by the instance when it releases evidence; read through GET /evidence/{owner}/{id}",
+            )?;
+            let standing = (i.standing)(&self.reader, &self.owner, by.at);
+            part.check_read(self, i.parties, by.at, standing)
+        }
+
+        fn apply(
+            self,
+            part: &mut Evidences,
+            _: &Self::Inputs<'_>,
+            _: &PartyId,
+            here: EntryRef,
+        ) -> Vec<(PartyId, EvidenceId)> {
+            part.read(&self, here);
             vec![(self.owner, self.evidence)]
         }
     }

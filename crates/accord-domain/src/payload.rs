@@ -97,15 +97,15 @@ macro_rules! entry_types {
 }
 
 /// The one table of entry types, handed to a macro: each row is a `Payload` variant with its
-/// payload type, the constant naming its wire name, its schema version, and where its rule and
-/// fold live (`in registry`, `in tokens`: the sub-domain's `Admit` impl; `in state`: still in
-/// `State::check` and `State::apply`). `entry_types!` below and the dispatch in `state.rs`
-/// both read it, so a new entry type is one line here.
+/// payload type, the constant naming its wire name, its schema version, and the part of the
+/// state its `Admit` impl folds into (`in cases`: the `State` field the cases sub-domain
+/// owns). `entry_types!` below and the dispatch in `state.rs` both read it, so a new entry
+/// type is one line here beside its payload and `impl Admit`.
 macro_rules! entry_table {
     ($callback:ident) => {
         $callback! {
             /// `instance.genesis` v1 (boxed: it is large and occurs once).
-            Genesis(Box<Genesis>) = GENESIS: "instance.genesis", schema 1, in state;
+            Genesis(Box<Genesis>) = GENESIS: "instance.genesis", schema 1, in registry;
             /// `party.register` v1.
             PartyRegister(PartyRegistration) = PARTY_REGISTER: "party.register", schema 1, in registry;
             /// `party.rotate_key` v1.
@@ -119,21 +119,21 @@ macro_rules! entry_table {
             /// `poc.ack` v1.
             PocAck(ReachabilityAck) = POC_ACK: "poc.ack", schema 1, in registry;
             /// `regime.establish` v1 (boxed: large, once per instance).
-            RegimeEstablish(Box<Charter>) = REGIME_ESTABLISH: "regime.establish", schema 1, in state;
+            RegimeEstablish(Box<Charter>) = REGIME_ESTABLISH: "regime.establish", schema 1, in regime;
             /// `instrument.propose` v1.
-            InstrumentPropose(Box<Proposal>) = INSTRUMENT_PROPOSE: "instrument.propose", schema 1, in state;
+            InstrumentPropose(Box<Proposal>) = INSTRUMENT_PROPOSE: "instrument.propose", schema 1, in regime;
             /// `instrument.comment` v1.
-            InstrumentComment(Comment) = INSTRUMENT_COMMENT: "instrument.comment", schema 1, in state;
+            InstrumentComment(Comment) = INSTRUMENT_COMMENT: "instrument.comment", schema 1, in regime;
             /// `instrument.amend` v1.
-            InstrumentAmend(Box<Amendment>) = INSTRUMENT_AMEND: "instrument.amend", schema 1, in state;
+            InstrumentAmend(Box<Amendment>) = INSTRUMENT_AMEND: "instrument.amend", schema 1, in regime;
             /// `instrument.accept_amendment` v1.
-            InstrumentAccept(AmendmentAcceptance) = INSTRUMENT_ACCEPT: "instrument.accept_amendment", schema 1, in state;
+            InstrumentAccept(AmendmentAcceptance) = INSTRUMENT_ACCEPT: "instrument.accept_amendment", schema 1, in regime;
             /// `instrument.position` v1.
-            InstrumentPosition(Position) = INSTRUMENT_POSITION: "instrument.position", schema 1, in state;
+            InstrumentPosition(Position) = INSTRUMENT_POSITION: "instrument.position", schema 1, in regime;
             /// `instrument.decide` v1.
-            InstrumentDecide(Closing) = INSTRUMENT_DECIDE: "instrument.decide", schema 1, in state;
+            InstrumentDecide(Closing) = INSTRUMENT_DECIDE: "instrument.decide", schema 1, in regime;
             /// `instrument.sign` v1.
-            InstrumentSign(Signature) = INSTRUMENT_SIGN: "instrument.sign", schema 1, in state;
+            InstrumentSign(Signature) = INSTRUMENT_SIGN: "instrument.sign", schema 1, in regime;
             /// `commitment.make` v1.
             CommitmentMake(CommitmentMade) = COMMITMENT_MAKE: "commitment.make", schema 1, in commitments;
             /// `commitment.withdraw` v1.
@@ -163,31 +163,31 @@ macro_rules! entry_table {
             /// `evidence.grant` v1.
             EvidenceGrant(EvidenceGrant) = EVIDENCE_GRANT: "evidence.grant", schema 1, in evidence;
             /// `evidence.read` v1 (signed by the instance key).
-            EvidenceRead(EvidenceRead) = EVIDENCE_READ: "evidence.read", schema 1, in state;
+            EvidenceRead(EvidenceRead) = EVIDENCE_READ: "evidence.read", schema 1, in evidence;
             /// `evidence.erase` v1.
             EvidenceErase(EvidenceErase) = EVIDENCE_ERASE: "evidence.erase", schema 1, in evidence;
             /// `case.allege` v1.
-            CaseAllege(Allegation) = CASE_ALLEGE: "case.allege", schema 1, in state;
+            CaseAllege(Allegation) = CASE_ALLEGE: "case.allege", schema 1, in cases;
             /// `case.join` v1.
-            CaseJoin(Joining) = CASE_JOIN: "case.join", schema 1, in state;
+            CaseJoin(Joining) = CASE_JOIN: "case.join", schema 1, in cases;
             /// `case.admissibility` v1.
-            CaseAdmissibility(Admissibility) = CASE_ADMISSIBILITY: "case.admissibility", schema 1, in state;
+            CaseAdmissibility(Admissibility) = CASE_ADMISSIBILITY: "case.admissibility", schema 1, in cases;
             /// `case.respond` v1.
-            CaseRespond(Response) = CASE_RESPOND: "case.respond", schema 1, in state;
+            CaseRespond(Response) = CASE_RESPOND: "case.respond", schema 1, in cases;
             /// `case.convene` v1.
-            CaseConvene(Convening) = CASE_CONVENE: "case.convene", schema 1, in state;
+            CaseConvene(Convening) = CASE_CONVENE: "case.convene", schema 1, in cases;
             /// `case.vote` v1.
-            CaseVote(Vote) = CASE_VOTE: "case.vote", schema 1, in state;
+            CaseVote(Vote) = CASE_VOTE: "case.vote", schema 1, in cases;
             /// `case.appeal` v1.
-            CaseAppeal(Appeal) = CASE_APPEAL: "case.appeal", schema 1, in state;
+            CaseAppeal(Appeal) = CASE_APPEAL: "case.appeal", schema 1, in cases;
             /// `case.remediation_plan` v1.
-            CasePlan(RemediationPlan) = CASE_PLAN: "case.remediation_plan", schema 1, in state;
+            CasePlan(RemediationPlan) = CASE_PLAN: "case.remediation_plan", schema 1, in cases;
             /// `case.verify_remediation` v1.
-            CaseVerify(RemediationVerified) = CASE_VERIFY: "case.verify_remediation", schema 1, in state;
+            CaseVerify(RemediationVerified) = CASE_VERIFY: "case.verify_remediation", schema 1, in cases;
             /// `case.review` v1.
-            CaseReview(Review) = CASE_REVIEW: "case.review", schema 1, in state;
+            CaseReview(Review) = CASE_REVIEW: "case.review", schema 1, in cases;
             /// `case.refusal` v1.
-            CaseRefusal(Refusal) = CASE_REFUSAL: "case.refusal", schema 1, in state;
+            CaseRefusal(Refusal) = CASE_REFUSAL: "case.refusal", schema 1, in cases;
             /// `exchange.open` v1.
             ExchangeOpen(Opening) = EXCHANGE_OPEN: "exchange.open", schema 1, in exchanges;
             /// `exchange.answer` v1.
@@ -197,17 +197,17 @@ macro_rules! entry_table {
             /// `exchange.close` v1.
             ExchangeClose(ExchangeClosing) = EXCHANGE_CLOSE: "exchange.close", schema 1, in exchanges;
             /// `audit.open` v1.
-            AuditOpen(AuditOpening) = AUDIT_OPEN: "audit.open", schema 1, in state;
+            AuditOpen(AuditOpening) = AUDIT_OPEN: "audit.open", schema 1, in audits;
             /// `audit.finding` v1.
-            AuditFinding(AuditFinding) = AUDIT_FINDING: "audit.finding", schema 1, in state;
+            AuditFinding(AuditFinding) = AUDIT_FINDING: "audit.finding", schema 1, in audits;
             /// `audit.attest` v1.
-            AuditAttest(Attestation) = AUDIT_ATTEST: "audit.attest", schema 1, in state;
+            AuditAttest(Attestation) = AUDIT_ATTEST: "audit.attest", schema 1, in audits;
             /// `sharing.group` v1.
             SharingGroup(GroupDeclaration) = SHARING_GROUP: "sharing.group", schema 1, in sharing;
             /// `intel.share` v1.
-            IntelShare(Box<IntelShare>) = INTEL_SHARE: "intel.share", schema 1, in state;
+            IntelShare(Box<IntelShare>) = INTEL_SHARE: "intel.share", schema 1, in sharing;
             /// `intel.withdraw` v1.
-            IntelWithdraw(IntelWithdraw) = INTEL_WITHDRAW: "intel.withdraw", schema 1, in state;
+            IntelWithdraw(IntelWithdraw) = INTEL_WITHDRAW: "intel.withdraw", schema 1, in sharing;
         }
     };
 }
@@ -252,14 +252,14 @@ impl Payload {
                     ),
                 ))
             }
-            Some((_, v)) if *v != envelope.schema => {
+            Some((_, v)) if envelope.schema == 0 || envelope.schema > *v => {
                 return Err(Rejection::malformed(
                     "unsupported-schema",
                     "/schema",
                     format!(
-                    "`{ty}` schema version {} is not supported; this instance accepts version {v}",
-                    envelope.schema
-                ),
+                        "`{ty}` schema version {} is not supported; this instance accepts version {v}",
+                        envelope.schema
+                    ),
                 ))
             }
             Some(_) => {}
@@ -308,10 +308,40 @@ impl Payload {
     }
 }
 
+/// The schema version new entries of `entry_type` are submitted at, if the type is known.
+///
+/// An entry's `schema` is also the version of the rules that judge it. When a rule of an
+/// entry type tightens (a validator learns to refuse more), the type's row in `entry_table!`
+/// moves to the next version and the rule branches on [`crate::admission::Submitted::schema`]:
+/// entries logged at the older version keep being judged by the older rule on every replay,
+/// so an old, valid log never fails `accord verify`; new submissions must use the current
+/// version ([`current_schema`] is what the sequencer holds them to).
+pub fn current_schema(entry_type: &str) -> Option<u32> {
+    ENTRY_TYPES
+        .iter()
+        .find(|(t, _)| *t == entry_type)
+        .map(|(_, v)| *v)
+}
+
+/// Refuses a new submission at a retired schema version of its entry type (entries already
+/// logged at it still replay; see [`current_schema`]).
+pub fn require_current_schema(entry_type: &str, schema: u32) -> Result<(), Rejection> {
+    match current_schema(entry_type) {
+        Some(current) if (1..current).contains(&schema) => Err(Rejection::malformed(
+            "retired-schema",
+            "/schema",
+            format!(
+                "`{entry_type}` schema version {schema} is retired: new entries are submitted at version {current} (entries logged at version {schema} keep their meaning)"
+            ),
+        )),
+        _ => Ok(()),
+    }
+}
+
 /// The JSON Schema (2020-12) of the payload of `entry_type` at schema version `schema`, as
 /// this version accepts it (unknown members refused, every field typed).
 pub fn payload_schema(entry_type: &str, schema: u32) -> Option<serde_json::Value> {
-    if !ENTRY_TYPES.contains(&(entry_type, schema)) {
+    if current_schema(entry_type).is_none_or(|current| schema == 0 || schema > current) {
         return None;
     }
     schema_of(entry_type)
@@ -351,4 +381,53 @@ fn typed<T: serde::de::DeserializeOwned>(payload: &serde_json::Value) -> Result<
         };
         Rejection::malformed(rule, pointer, inner)
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn envelope_at(schema: u32) -> Envelope {
+        let key = accord_envelope::KeyPair::generate();
+        Envelope::sign(
+            COMMITMENT_WITHDRAW,
+            schema,
+            serde_json::json!({"norm": "gge-j", "reason": "withdrawn"}),
+            accord_envelope::Signer {
+                party: "cert-a".parse().unwrap(),
+                key: key.key_id(),
+            },
+            &key,
+        )
+        .unwrap()
+    }
+
+    #[test]
+    fn versions_beyond_the_current_one_are_unsupported() {
+        assert_eq!(current_schema(COMMITMENT_WITHDRAW), Some(1));
+        assert_eq!(current_schema("commitment.forget"), None);
+        assert!(Payload::from_envelope(&envelope_at(1)).is_ok());
+        // (An envelope of schema 0 cannot be made: the envelope itself refuses it.)
+        let err = Payload::from_envelope(&envelope_at(2)).unwrap_err();
+        assert_eq!(err.rule, "unsupported-schema", "{err}");
+        assert_eq!(err.pointer, "/schema");
+        assert!(payload_schema(COMMITMENT_WITHDRAW, 1).is_some());
+        assert!(payload_schema(COMMITMENT_WITHDRAW, 2).is_none());
+        assert!(payload_schema(COMMITMENT_WITHDRAW, 0).is_none());
+    }
+
+    #[test]
+    fn new_submissions_use_the_current_version() {
+        for (entry_type, current) in ENTRY_TYPES {
+            assert!(require_current_schema(entry_type, *current).is_ok());
+            for retired in 1..*current {
+                let err = require_current_schema(entry_type, retired).unwrap_err();
+                assert_eq!(err.rule, "retired-schema");
+                assert!(err.detail.contains("keep their meaning"), "{err}");
+            }
+            // Versions that never existed are refused by parsing, with their own rule.
+            assert!(require_current_schema(entry_type, 0).is_ok());
+            assert!(require_current_schema(entry_type, current + 1).is_ok());
+        }
+    }
 }

@@ -503,10 +503,80 @@ impl Registry {
     }
 }
 
+impl Genesis {
+    /// Checks the founding entry: its origin, and a founding secretariat with its own key.
+    pub fn check(&self) -> Result<(), Rejection> {
+        let g = self;
+        let origin_ok = !g.origin.is_empty()
+            && g.origin.len() <= 200
+            && !g
+                .origin
+                .chars()
+                .any(|c| c.is_whitespace() || c.is_control() || c == '+');
+        if !origin_ok {
+            return Err(Rejection::malformed(
+            "origin",
+            "/payload/origin",
+            "the origin must be 1-200 characters without spaces or '+', e.g. `accord.example/eu-council`",
+        ));
+        }
+        if g.secretariat.kind != PartyKind::Secretariat {
+            return Err(Rejection::malformed(
+                "founding-secretariat",
+                "/payload/secretariat/kind",
+                "the founding party of an instance must be of kind `secretariat`",
+            ));
+        }
+        if g.secretariat.party.as_str() == INSTANCE_SIGNER {
+            return Err(Rejection::conflict(
+                "reserved-party-id",
+                "/payload/secretariat/party",
+                format!("party id `{INSTANCE_SIGNER}` is reserved for the instance key"),
+            ));
+        }
+        if g.secretariat.public_key == g.instance_key {
+            return Err(Rejection::malformed(
+                "separate-keys",
+                "/payload/secretariat/public_key",
+                "the secretariat needs its own key, distinct from the instance key",
+            ));
+        }
+        Ok(())
+    }
+}
+
 /// The registry's entry types: registration, keys, contacts and reachability checks.
 mod admission {
     use super::*;
     use crate::admission::{Admit, Submitted};
+
+    impl Admit for Genesis {
+        type Part = Registry;
+        type Inputs<'a> = ();
+        type Touched = RegistryRecord;
+
+        fn check(&self, part: &Registry, _: &(), by: &Submitted<'_>) -> Result<(), Rejection> {
+            if part.instance().is_some() {
+                return Err(Rejection::conflict(
+                    "genesis-exists",
+                    "/type",
+                    "this instance already has its genesis entry",
+                ));
+            }
+            by.instance("is signed by the instance key it declares")?;
+            self.check()
+        }
+
+        fn apply(
+            self,
+            part: &mut Registry,
+            _: &Self::Inputs<'_>,
+            _: &PartyId,
+            here: EntryRef,
+        ) -> Vec<RegistryRecord> {
+            part.found(self, here)
+        }
+    }
 
     impl Admit for PartyRegistration {
         type Part = Registry;
@@ -535,7 +605,7 @@ mod admission {
         type Touched = RegistryRecord;
 
         fn check(&self, part: &Registry, _: &(), by: &Submitted<'_>) -> Result<(), Rejection> {
-            part.check_rotation(by.signer, self)
+            part.check_rotation(by.party()?, self)
         }
 
         fn apply(
@@ -555,7 +625,7 @@ mod admission {
         type Touched = RegistryRecord;
 
         fn check(&self, part: &Registry, _: &(), by: &Submitted<'_>) -> Result<(), Rejection> {
-            part.check_revocation(by.signer, self)
+            part.check_revocation(by.party()?, self)
         }
 
         fn apply(
@@ -616,7 +686,7 @@ mod admission {
         type Touched = RegistryRecord;
 
         fn check(&self, part: &Registry, _: &(), by: &Submitted<'_>) -> Result<(), Rejection> {
-            part.check_ack(by.signer, self)
+            part.check_ack(by.party()?, self)
         }
 
         fn apply(

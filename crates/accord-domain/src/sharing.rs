@@ -846,41 +846,145 @@ fn check_sealed(o: &SealedObject) -> Result<(), Rejection> {
     Ok(())
 }
 
-/// What the rule of a sharing group reads: the registered parties (its members).
-pub struct GroupInputs<'a> {
+/// What the rules of sharing read besides the collections: the registered parties (members
+/// and sharers), and a party's access tier at a log time (from its standing, asked through a
+/// function so that sharing does not depend on enforcement).
+pub struct SharingInputs<'a> {
     /// Every registered party.
     pub parties: &'a BTreeMap<PartyId, Party>,
+    /// The access tier of a party at a log time.
+    pub tier: &'a dyn Fn(&PartyId, Timestamp) -> Tier,
 }
 
-/// `sharing.group` (shares and withdrawals are also the instance's records of TAXII posts,
-/// admitted by the composition layer).
+/// A sharing record an entry touched, for the state digest.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Touched {
+    /// A sharing group.
+    Group(GroupId),
+    /// Every version of one object in one collection.
+    Intel(GroupId, String),
+}
+
+/// The sharing entry types: groups, and shares and withdrawals — signed by a party for a
+/// TLP:CLEAR object, or by the instance as its record of a TAXII post.
 mod admission {
     use super::*;
-    use crate::admission::{Admit, Submitted};
+    use crate::admission::{Admit, Signer, Submitted};
 
     impl Admit for GroupDeclaration {
         type Part = Sharing;
-        type Inputs<'a> = GroupInputs<'a>;
-        type Touched = GroupId;
+        type Inputs<'a> = SharingInputs<'a>;
+        type Touched = Touched;
 
         fn check(
             &self,
             part: &Sharing,
-            i: &GroupInputs<'_>,
+            i: &SharingInputs<'_>,
             by: &Submitted<'_>,
         ) -> Result<(), Rejection> {
-            part.check_group(by.signer, self, |p| i.parties.contains_key(p))
+            part.check_group(by.party()?, self, |p| i.parties.contains_key(p))
         }
 
         fn apply(
             self,
             part: &mut Sharing,
-            _: &GroupInputs<'_>,
+            _: &SharingInputs<'_>,
             by: &PartyId,
             here: EntryRef,
-        ) -> Vec<GroupId> {
+        ) -> Vec<Touched> {
             part.apply_group(by, &self, here);
-            vec![self.group]
+            vec![Touched::Group(self.group)]
+        }
+    }
+
+    /// The sharer named in a share or withdrawal: the signer itself when a party signs, and a
+    /// registered party either way.
+    fn sharer<'a>(
+        by_id: &PartyId,
+        i: &SharingInputs<'a>,
+        by: &Submitted<'_>,
+    ) -> Result<&'a Party, Rejection> {
+        if let Signer::Party(signer) = by.signer {
+            if signer.id != *by_id {
+                return Err(Rejection::forbidden(
+                    "intel-by",
+                    "/payload/by",
+                    format!("a party shares and withdraws only as itself, not as `{by_id}`"),
+                ));
+            }
+        }
+        i.parties.get(by_id).ok_or_else(|| {
+            Rejection::conflict(
+                "unknown-party",
+                "/payload/by",
+                format!("party `{by_id}` is not registered"),
+            )
+        })
+    }
+
+    impl Admit for IntelShare {
+        type Part = Sharing;
+        type Inputs<'a> = SharingInputs<'a>;
+        type Touched = Touched;
+
+        fn check(
+            &self,
+            part: &Sharing,
+            i: &SharingInputs<'_>,
+            by: &Submitted<'_>,
+        ) -> Result<(), Rejection> {
+            if matches!(by.signer, Signer::Party(_)) && self.sealed.is_some() {
+                return Err(Rejection::forbidden(
+                    "sealed-via-taxii",
+                    "/payload/sealed",
+                    "a restricted object is shared over TAXII (POST /taxii2/accord/collections/{id}/objects/), which stores its content beside the log; a party signs `intel.share` itself only for a TLP:CLEAR object",
+                ));
+            }
+            let sharer = sharer(&self.by, i, by)?;
+            part.check_share(sharer, (i.tier)(&self.by, by.at), self, by.here())
+        }
+
+        fn apply(
+            self,
+            part: &mut Sharing,
+            i: &SharingInputs<'_>,
+            _: &PartyId,
+            here: EntryRef,
+        ) -> Vec<Touched> {
+            let Some(sharer) = i.parties.get(&self.by) else {
+                return Vec::new();
+            };
+            let v = Sharing::record(sharer, &self, here);
+            let touched = vec![Touched::Intel(self.collection.clone(), v.id.clone())];
+            part.apply_share(v);
+            touched
+        }
+    }
+
+    impl Admit for IntelWithdraw {
+        type Part = Sharing;
+        type Inputs<'a> = SharingInputs<'a>;
+        type Touched = Touched;
+
+        fn check(
+            &self,
+            part: &Sharing,
+            i: &SharingInputs<'_>,
+            by: &Submitted<'_>,
+        ) -> Result<(), Rejection> {
+            sharer(&self.by, i, by)?;
+            part.check_withdraw(&self.by, self)
+        }
+
+        fn apply(
+            self,
+            part: &mut Sharing,
+            _: &SharingInputs<'_>,
+            _: &PartyId,
+            here: EntryRef,
+        ) -> Vec<Touched> {
+            part.apply_withdraw(&self, here);
+            vec![Touched::Intel(self.collection, self.id)]
         }
     }
 }

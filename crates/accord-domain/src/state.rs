@@ -10,17 +10,17 @@ use std::collections::{BTreeMap, BTreeSet};
 use accord_envelope::{canonical, Envelope, PartyId, PublicKey};
 use sha2::{Digest, Sha256};
 
-use crate::admission::{Admit, Submitted};
+use crate::admission::{Admit, Signer, Submitted};
 use crate::cbm::Exchanges;
 use crate::commitments::Commitments;
 use crate::enforcement::{Audits, Cases};
 use crate::entry::EntryRef;
 use crate::evidence::Evidences;
 use crate::ids::CheckId;
-use crate::norms::negotiation::{Regime, Step, Touched};
+use crate::norms::negotiation::{Regime, Touched};
 use crate::payload::{Payload, CASE_REFUSAL, EVIDENCE_READ, GENESIS};
+use crate::registry::Genesis;
 use crate::registry::{CheckRecord, Instance, Party, Registry, RegistryRecord, INSTANCE_SIGNER};
-use crate::registry::{Genesis, PartyKind};
 use crate::reports::assessment::Assessments;
 use crate::reports::attribution::Attributions;
 use crate::reports::disclosure::Disclosures;
@@ -299,71 +299,6 @@ impl State {
         })
     }
 
-    fn check_intel(
-        &self,
-        signer: Option<&Party>,
-        payload: &Payload,
-        at: Timestamp,
-    ) -> Result<(), Rejection> {
-        let by_id = match payload {
-            Payload::IntelShare(s) => &s.by,
-            Payload::IntelWithdraw(w) => &w.by,
-            _ => unreachable!("called for intel entries only"),
-        };
-        if let (Some(_), Payload::IntelShare(s)) = (signer, payload) {
-            if s.sealed.is_some() {
-                return Err(Rejection::forbidden(
-                    "sealed-via-taxii",
-                    "/payload/sealed",
-                    "a restricted object is shared over TAXII (POST /taxii2/accord/collections/{id}/objects/), which stores its content beside the log; a party signs `intel.share` itself only for a TLP:CLEAR object",
-                ));
-            }
-        }
-        if signer.is_some_and(|s| s.id != *by_id) {
-            return Err(Rejection::forbidden(
-                "intel-by",
-                "/payload/by",
-                format!("a party shares and withdraws only as itself, not as `{by_id}`"),
-            ));
-        }
-        let by = self.registry.party(by_id).ok_or_else(|| {
-            Rejection::conflict(
-                "unknown-party",
-                "/payload/by",
-                format!("party `{by_id}` is not registered"),
-            )
-        })?;
-        match payload {
-            Payload::IntelShare(s) => self.sharing.check_share(
-                by,
-                self.standing(by_id, at).tier,
-                s,
-                EntryRef {
-                    index: self.size,
-                    at,
-                },
-            ),
-            Payload::IntelWithdraw(w) => self.sharing.check_withdraw(by_id, w),
-            _ => unreachable!("called for intel entries only"),
-        }
-    }
-
-    fn reader_standing(
-        &self,
-        reader: &PartyId,
-        owner: &PartyId,
-        at: Timestamp,
-    ) -> crate::evidence::ReaderStanding {
-        crate::evidence::ReaderStanding {
-            auditing: self.audits.auditing(reader, owner, at),
-            sharing_suspended: self.regime.as_ref().is_some_and(|regime| {
-                self.cases
-                    .measures_in_force(regime, reader, at)
-                    .contains(&crate::enforcement::Measure::SharingSuspended)
-            }),
-        }
-    }
-
     /// Whether `reader` may read `owner`'s evidence item `id` at log time `at`, and on what
     /// basis (the evidence rules, plus auditors of an audit of `owner` open at `at`).
     pub fn evidence_access(
@@ -376,8 +311,20 @@ impl State {
         let (Some(o), Some(r)) = (self.registry.party(owner), self.registry.party(reader)) else {
             return Err(crate::evidence::Denied::Unknown);
         };
-        self.evidence
-            .access(o, id, r, at, self.reader_standing(reader, owner, at))
+        self.evidence.access(
+            o,
+            id,
+            r,
+            at,
+            reader_standing(
+                &self.audits,
+                &self.cases,
+                self.regime.as_ref(),
+                reader,
+                owner,
+                at,
+            ),
+        )
     }
 
     /// All reachability checks by id.
@@ -450,151 +397,45 @@ impl State {
                 ),
             ));
         }
-        let Some(_) = self.registry.instance() else {
-            return match payload {
-                Payload::Genesis(g) => check_genesis(&g).map(|()| Payload::Genesis(g)),
-                _ => Err(Rejection::conflict(
-                    "no-genesis",
-                    "/type",
-                    "the log is empty: its first entry must be `instance.genesis`",
-                )),
-            };
-        };
-        if env.signer.party.as_str() == INSTANCE_SIGNER {
-            return match &payload {
-                Payload::EvidenceRead(r) => self
-                    .evidence
-                    .check_read(
-                        r,
-                        self.registry.parties(),
-                        at,
-                        self.reader_standing(&r.reader, &r.owner, at),
-                    )
-                    .map(|()| payload),
-                Payload::CaseRefusal(r) => {
-                    if !self.registry.parties().contains_key(&r.by) {
-                        return Err(Rejection::conflict(
-                            "unknown-party",
-                            "/payload/by",
-                            format!("party `{}` is not registered", r.by),
-                        ));
-                    }
-                    self.cases.check_refusal(r).map(|()| payload)
-                }
-                Payload::IntelShare(_) | Payload::IntelWithdraw(_) => {
-                    self.check_intel(None, &payload, at).map(|()| payload)
-                }
-                _ => Err(Rejection::forbidden(
-                    "instance-signer",
-                    "/signer/party",
-                    "the instance key signs only records of what the server did",
-                )),
-            };
+        if self.registry.instance().is_none() && !matches!(payload, Payload::Genesis(_)) {
+            return Err(Rejection::conflict(
+                "no-genesis",
+                "/type",
+                "the log is empty: its first entry must be `instance.genesis`",
+            ));
         }
-        // signing_key already established the signer is a registered party with an active key.
-        let signer = self.registry.party(&env.signer.party).ok_or_else(|| {
-            Rejection::unauthorized(
-                "unknown-signer",
-                "/signer/party",
-                "signer is not registered",
-            )
-        })?;
-        self.registry
-            .check_key_usable(signer, &env.signer.key, at)?;
-        self.evidence
-            .check_refs(&signer.id, &payload.evidence_refs())?;
+        let signer = if env.signer.party.as_str() == INSTANCE_SIGNER {
+            Signer::Instance
+        } else {
+            // signing_key already established the signer is a registered party with an
+            // active key.
+            let signer = self.registry.party(&env.signer.party).ok_or_else(|| {
+                Rejection::unauthorized(
+                    "unknown-signer",
+                    "/signer/party",
+                    "signer is not registered",
+                )
+            })?;
+            self.registry
+                .check_key_usable(signer, &env.signer.key, at)?;
+            self.evidence
+                .check_refs(&signer.id, &payload.evidence_refs())?;
+            Signer::Party(signer)
+        };
         let by = Submitted {
             entry_type: &env.entry_type,
             signer,
             at,
+            index: self.size,
+            schema: env.schema,
         };
-        if let Some(admitted) = self.check_admitted(&payload, &by) {
-            return admitted.map(|()| payload);
-        }
-        match &payload {
-            Payload::Genesis(_) => Err(Rejection::conflict(
-                "genesis-exists",
-                "/type",
-                "this instance already has its genesis entry",
-            )),
-            Payload::RegimeEstablish(charter) => {
-                require_kind(signer, PartyKind::Secretariat, env)?;
-                if self.regime.is_some() {
-                    return Err(Rejection::conflict(
-                        "regime-exists",
-                        "/type",
-                        "this instance already has its charter; change it through instruments",
-                    ));
-                }
-                charter.validate()
-            }
-            Payload::EvidenceRead(_) => Err(Rejection::forbidden(
-                "instance-signer",
-                "/signer/party",
-                "`evidence.read` is recorded by the instance when it releases evidence; read through GET /evidence/{owner}/{id}",
-            )),
-            Payload::CaseAllege(a) => {
-                let regime = self.require_regime()?;
-                self.cases.check_allege(regime, signer, a, self.registry.parties())
-            }
-            Payload::AuditOpen(o) => {
-                let regime = self.require_regime()?;
-                self.audits.check_open(
-                    regime,
-                    &self.cases,
-                    signer,
-                    o,
-                    self.roster(),
-                    &draw_seed(env, self.size, at),
-                )
-            }
-            Payload::AuditFinding(f) => self.audits.check_finding(&signer.id, f, at),
-            Payload::AuditAttest(a) => self.audits.check_attest(&signer.id, a, at),
-            Payload::IntelShare(_) | Payload::IntelWithdraw(_) => {
-                self.check_intel(Some(signer), &payload, at)
-            }
-            Payload::CaseRefusal(_) => Err(Rejection::forbidden(
-                "instance-signer",
-                "/signer/party",
-                "`case.refusal` is recorded by the instance when it refuses a case transition",
-            )),
-            other if other.case_step().is_some() => {
-                let regime = self.require_regime()?;
-                let step = other.case_step().expect("checked");
-                self.cases
-                    .check_step(regime, signer, &step, self.roster(), &draw_seed(env, self.size, at), at)
-            }
-            other => {
-                // Every other payload is a negotiation step, or was admitted by its sub-domain
-                // before this match.
-                let step = negotiation_step(other).ok_or_else(|| {
-                    Rejection::malformed(
-                        "unknown-entry-type",
-                        "/type",
-                        format!("`{}` has no rule in this version", env.entry_type),
-                    )
-                })?;
-                let regime = self.regime.as_ref().ok_or_else(|| {
-                    Rejection::conflict(
-                        "no-regime",
-                        "/type",
-                        "no charter yet: the secretariat submits `regime.establish` first",
-                    )
-                })?;
-                regime.check(&step, signer, self.registry.parties(), at)
-            }
-        }?;
+        let drawn = Drawn {
+            envelope: env,
+            index: self.size,
+            at,
+        };
+        self.check_admitted(&payload, &by, &drawn)?;
         Ok(payload)
-    }
-
-    fn require_regime(&self) -> Result<&Regime, Rejection> {
-        self.regime.as_ref().ok_or_else(|| {
-            Rejection::conflict(
-                "no-regime",
-                "/type",
-                "no charter yet: the secretariat submits `regime.establish` first",
-            )
-        })
     }
 
     /// Folds a checked entry into the state. `payload` must come from [`State::check`] on
@@ -603,128 +444,12 @@ impl State {
         let here = EntryRef { index, at };
         self.size = index + 1;
         self.last_at = at;
-        let Some(payload) = self.apply_admitted(payload, &env.signer.party, here) else {
-            return;
+        let drawn = Drawn {
+            envelope: env,
+            index,
+            at,
         };
-        match payload {
-            Payload::Genesis(g) => {
-                let t = self.registry.found(*g, here);
-                self.touch_registry(t);
-            }
-            Payload::RegimeEstablish(charter) => {
-                let regime = Regime::establish(*charter, here);
-                self.touched.insert(RecordKey::Regime(Touched::Charter));
-                self.touched.insert(RecordKey::Regime(Touched::Catalog(1)));
-                self.touched.insert(RecordKey::Regime(Touched::Policy(1)));
-                for id in regime.norms.keys() {
-                    self.touched
-                        .insert(RecordKey::Regime(Touched::Norm(id.clone())));
-                }
-                self.regime = Some(regime);
-            }
-            Payload::EvidenceRead(r) => {
-                self.evidence.read(&r, here);
-                self.touched
-                    .insert(RecordKey::Evidence(r.owner, r.evidence));
-            }
-            Payload::CaseAllege(a) => {
-                if let Some(regime) = self.regime.as_ref() {
-                    self.cases.allege(regime, &env.signer.party, &a, here);
-                    self.touched.insert(RecordKey::Case(a.case));
-                }
-            }
-            Payload::CaseRefusal(r) => {
-                self.cases.refusal(&r, here);
-                self.touched.insert(RecordKey::Case(r.case));
-            }
-            Payload::AuditOpen(o) => {
-                if let Some(regime) = self.regime.as_ref() {
-                    let roster = crate::enforcement::cases::Roster {
-                        parties: self.registry.parties(),
-                        by_kind: self.registry.by_kind(),
-                        accredited: &regime.accredited,
-                    };
-                    self.audits.open(
-                        regime,
-                        &self.cases,
-                        &o,
-                        roster,
-                        &draw_seed(env, index, at),
-                        here,
-                    );
-                    self.touched.insert(RecordKey::Audit(o.audit));
-                    self.touched.insert(RecordKey::AuditLoad);
-                }
-            }
-            Payload::AuditFinding(f) => {
-                self.audits.finding(&env.signer.party, &f, here);
-                self.touched.insert(RecordKey::Audit(f.audit));
-            }
-            Payload::IntelShare(s) => {
-                if let Some(by) = self.registry.party(&s.by) {
-                    let v = crate::sharing::Sharing::record(by, &s, here);
-                    self.touched
-                        .insert(RecordKey::Intel(s.collection.clone(), v.id.clone()));
-                    self.sharing.apply_share(v);
-                }
-            }
-            Payload::IntelWithdraw(w) => {
-                self.sharing.apply_withdraw(&w, here);
-                self.touched.insert(RecordKey::Intel(w.collection, w.id));
-            }
-            Payload::AuditAttest(a) => {
-                if let Some(signer) = self.registry.party(&env.signer.party) {
-                    self.audits.attest(signer, &a, here);
-                }
-                self.touched.insert(RecordKey::Audit(a.audit));
-                self.touched.insert(RecordKey::AuditLoad);
-            }
-            other if other.case_step().is_some() => {
-                let step = other.case_step().expect("checked");
-                if let Some(regime) = self.regime.as_ref() {
-                    let before = self.cases.load_version();
-                    let roster = crate::enforcement::cases::Roster {
-                        parties: self.registry.parties(),
-                        by_kind: self.registry.by_kind(),
-                        accredited: &regime.accredited,
-                    };
-                    self.cases.apply_step(
-                        regime,
-                        &env.signer.party,
-                        &step,
-                        roster,
-                        &draw_seed(env, index, at),
-                        here,
-                    );
-                    if self.cases.load_version() != before {
-                        self.touched.insert(RecordKey::PanelLoad);
-                    }
-                    self.touched.insert(RecordKey::Case(step.case().clone()));
-                }
-            }
-            other => {
-                let (Some(step), Some(signer), Some(regime)) = (
-                    negotiation_step(&other),
-                    self.registry.party(&env.signer.party),
-                    self.regime.as_mut(),
-                ) else {
-                    return;
-                };
-                for t in regime.apply(&step, signer, self.registry.parties(), here) {
-                    self.touched.insert(RecordKey::Regime(t));
-                }
-            }
-        }
-    }
-
-    fn touch_registry(&mut self, touched: Vec<RegistryRecord>) {
-        for t in touched {
-            self.touched.insert(match t {
-                RegistryRecord::Instance => RecordKey::Instance,
-                RegistryRecord::Party(p) => RecordKey::Party(p),
-                RegistryRecord::Check(c) => RecordKey::Check(c),
-            });
-        }
+        self.apply_admitted(payload, &env.signer.party, here, &drawn);
     }
 
     /// Closes a batch: returns the state digest after it, chained from `previous` (the digest
@@ -800,31 +525,47 @@ impl State {
     }
 }
 
-/// The seed of a panel or auditor draw: SHA-256 over a domain tag, the hash of the envelope
-/// that asks for the draw, and the index and time the sequencer gives it. The submitter
-/// cannot know the index and millisecond in advance, so it cannot compute the draw before
-/// submitting, and once its entry is accepted the draw is fixed.
-fn draw_seed(env: &Envelope, index: u64, at: Timestamp) -> [u8; 32] {
-    let mut h = Sha256::new();
-    h.update(b"accord-draw-v1\n");
-    h.update(env.hash());
-    h.update(index.to_be_bytes());
-    h.update(at.unix_ms().to_be_bytes());
-    h.finalize().into()
+/// The entry a draw is made for: the envelope asking for it, with the index and time the
+/// sequencer gives it.
+struct Drawn<'a> {
+    envelope: &'a Envelope,
+    index: u64,
+    at: Timestamp,
 }
 
-/// The negotiation step a payload is, if it is one.
-fn negotiation_step(payload: &Payload) -> Option<Step<'_>> {
-    Some(match payload {
-        Payload::InstrumentPropose(p) => Step::Propose(p),
-        Payload::InstrumentComment(c) => Step::Comment(c),
-        Payload::InstrumentAmend(a) => Step::Amend(a),
-        Payload::InstrumentAccept(a) => Step::Accept(a),
-        Payload::InstrumentPosition(p) => Step::Position(p),
-        Payload::InstrumentDecide(d) => Step::Decide(d),
-        Payload::InstrumentSign(s) => Step::Sign(s),
-        _ => return None,
-    })
+impl Drawn<'_> {
+    /// The seed of a panel or auditor draw: SHA-256 over a domain tag, the hash of the
+    /// envelope that asks for the draw, and the index and time the sequencer gives it. The
+    /// submitter cannot know the index and millisecond in advance, so it cannot compute the
+    /// draw before submitting, and once its entry is accepted the draw is fixed.
+    fn seed(&self) -> [u8; 32] {
+        let mut h = Sha256::new();
+        h.update(b"accord-draw-v1\n");
+        h.update(self.envelope.hash());
+        h.update(self.index.to_be_bytes());
+        h.update(self.at.unix_ms().to_be_bytes());
+        h.finalize().into()
+    }
+}
+
+/// How the enforcement sub-domain sees a reader of `owner`'s evidence at `at`: auditing it,
+/// or under a measure that suspends its access.
+fn reader_standing(
+    audits: &Audits,
+    cases: &Cases,
+    regime: Option<&Regime>,
+    reader: &PartyId,
+    owner: &PartyId,
+    at: Timestamp,
+) -> crate::evidence::ReaderStanding {
+    crate::evidence::ReaderStanding {
+        auditing: audits.auditing(reader, owner, at),
+        sharing_suspended: regime.is_some_and(|regime| {
+            cases
+                .measures_in_force(regime, reader, at)
+                .contains(&crate::enforcement::Measure::SharingSuspended)
+        }),
+    }
 }
 
 /// Canonical JSON of one regime record, for the state digest.
@@ -851,99 +592,99 @@ fn regime_record(r: &Regime, t: &Touched) -> Option<Result<Vec<u8>, canonical::C
     }
 }
 
-fn require_kind(signer: &Party, kind: PartyKind, env: &Envelope) -> Result<(), Rejection> {
-    if signer.kind == kind {
-        return Ok(());
-    }
-    Err(Rejection::forbidden(
-        "role",
-        "/type",
-        format!(
-            "`{}` entries may be submitted only by a {} party; `{}` is a {}",
-            env.entry_type,
-            kind.as_str(),
-            signer.id,
-            signer.kind.as_str()
-        ),
-    ))
-}
-
-fn check_genesis(g: &Genesis) -> Result<(), Rejection> {
-    let origin_ok = !g.origin.is_empty()
-        && g.origin.len() <= 200
-        && !g
-            .origin
-            .chars()
-            .any(|c| c.is_whitespace() || c.is_control() || c == '+');
-    if !origin_ok {
-        return Err(Rejection::malformed(
-            "origin",
-            "/payload/origin",
-            "the origin must be 1-200 characters without spaces or '+', e.g. `accord.example/eu-council`",
-        ));
-    }
-    if g.secretariat.kind != PartyKind::Secretariat {
-        return Err(Rejection::malformed(
-            "founding-secretariat",
-            "/payload/secretariat/kind",
-            "the founding party of an instance must be of kind `secretariat`",
-        ));
-    }
-    if g.secretariat.party.as_str() == INSTANCE_SIGNER {
-        return Err(Rejection::conflict(
-            "reserved-party-id",
-            "/payload/secretariat/party",
-            format!("party id `{INSTANCE_SIGNER}` is reserved for the instance key"),
-        ));
-    }
-    if g.secretariat.public_key == g.instance_key {
-        return Err(Rejection::malformed(
-            "separate-keys",
-            "/payload/secretariat/public_key",
-            "the secretariat needs its own key, distinct from the instance key",
-        ));
-    }
-    Ok(())
-}
-
 /// What each sub-domain's rules read besides its own part (the route is the `State` field of
-/// its part, as named in `payload::entry_table!`).
+/// its part, as named in `payload::entry_table!`), for the entry `$drawn`.
 macro_rules! inputs {
-    (registry, $state:ident) => {
+    (registry, $state:ident, $drawn:ident) => {
         ()
     };
-    (tokens, $state:ident) => {
+    (tokens, $state:ident, $drawn:ident) => {
         ()
     };
-    (commitments, $state:ident) => {
+    (regime, $state:ident, $drawn:ident) => {
+        crate::norms::negotiation::RegimeInputs {
+            parties: $state.registry.parties(),
+        }
+    };
+    (commitments, $state:ident, $drawn:ident) => {
         crate::commitments::CommitmentInputs {
             regime: $state.regime.as_ref(),
         }
     };
-    (evidence, $state:ident) => {
+    (evidence, $state:ident, $drawn:ident) => {
         crate::evidence::EvidenceInputs {
             parties: $state.registry.parties(),
+            standing: &|reader, owner, at| {
+                reader_standing(
+                    &$state.audits,
+                    &$state.cases,
+                    $state.regime.as_ref(),
+                    reader,
+                    owner,
+                    at,
+                )
+            },
         }
     };
-    (exchanges, $state:ident) => {
+    (exchanges, $state:ident, $drawn:ident) => {
         crate::cbm::ExchangeInputs {
             regime: $state.regime.as_ref(),
             parties: $state.registry.parties(),
             cases: &$state.cases,
         }
     };
-    (sharing, $state:ident) => {
-        crate::sharing::GroupInputs {
+    (sharing, $state:ident, $drawn:ident) => {
+        crate::sharing::SharingInputs {
             parties: $state.registry.parties(),
+            tier: &|party, at| {
+                crate::enforcement::standing::standing(
+                    crate::enforcement::standing::StandingInputs {
+                        regime: $state.regime.as_ref(),
+                        cases: &$state.cases,
+                        remediations: &$state.remediations,
+                        incidents: &$state.incidents,
+                    },
+                    party,
+                    at,
+                )
+                .tier
+            },
         }
     };
-    ($reports:ident, $state:ident) => {
+    (cases, $state:ident, $drawn:ident) => {
+        crate::enforcement::cases::CaseInputs {
+            regime: $state.regime.as_ref(),
+            roster: roster(&$state.registry, $state.regime.as_ref()),
+            seed: $drawn.seed(),
+        }
+    };
+    (audits, $state:ident, $drawn:ident) => {
+        crate::enforcement::audits::AuditInputs {
+            regime: $state.regime.as_ref(),
+            cases: &$state.cases,
+            roster: roster(&$state.registry, $state.regime.as_ref()),
+            seed: $drawn.seed(),
+        }
+    };
+    ($reports:ident, $state:ident, $drawn:ident) => {
         crate::reports::ReportInputs {
             regime: $state.regime.as_ref(),
             commitments: &$state.commitments,
             parties: $state.registry.parties(),
         }
     };
+}
+
+/// The registry as panel and audit draws read it.
+fn roster<'a>(
+    registry: &'a Registry,
+    regime: Option<&'a Regime>,
+) -> crate::enforcement::cases::Roster<'a> {
+    crate::enforcement::cases::Roster {
+        parties: registry.parties(),
+        by_kind: registry.by_kind(),
+        accredited: regime.map_or(&[], |r| &r.accredited[..]),
+    }
 }
 
 /// The state-digest record of what a sub-domain's fold touched.
@@ -957,6 +698,9 @@ macro_rules! touched {
     };
     (tokens, $t:ident) => {
         RecordKey::Token($t)
+    };
+    (regime, $t:ident) => {
+        RecordKey::Regime($t)
     };
     (commitments, $t:ident) => {
         RecordKey::Commitment($t.0, $t.1)
@@ -986,64 +730,59 @@ macro_rules! touched {
         RecordKey::Exchange($t)
     };
     (sharing, $t:ident) => {
-        RecordKey::Group($t)
-    };
-}
-
-/// The rule of an entry type by where it lives.
-macro_rules! route_check {
-    (state, $state:ident, $p:ident, $by:ident) => {{
-        let _ = $p;
-        None
-    }};
-    ($route:ident, $state:ident, $p:ident, $by:ident) => {
-        Some(Admit::check(
-            $p,
-            &$state.$route,
-            &inputs!($route, $state),
-            $by,
-        ))
-    };
-}
-
-/// The fold of an entry type by where it lives, marking the records it touched.
-macro_rules! route_apply {
-    (state, $state:ident, $variant:ident, $p:ident, $by:ident, $here:ident) => {
-        Some(Payload::$variant($p))
-    };
-    ($route:ident, $state:ident, $variant:ident, $p:ident, $by:ident, $here:ident) => {{
-        let inputs = inputs!($route, $state);
-        for t in Admit::apply($p, &mut $state.$route, &inputs, $by, $here) {
-            $state.touched.insert(touched!($route, t));
+        match $t {
+            crate::sharing::Touched::Group(g) => RecordKey::Group(g),
+            crate::sharing::Touched::Intel(c, id) => RecordKey::Intel(c, id),
         }
-        None
-    }};
+    };
+    (cases, $t:ident) => {
+        match $t {
+            crate::enforcement::cases::Touched::Case(c) => RecordKey::Case(c),
+            crate::enforcement::cases::Touched::PanelLoad => RecordKey::PanelLoad,
+        }
+    };
+    (audits, $t:ident) => {
+        match $t {
+            crate::enforcement::audits::Touched::Audit(a) => RecordKey::Audit(a),
+            crate::enforcement::audits::Touched::Load => RecordKey::AuditLoad,
+        }
+    };
 }
 
-/// The dispatch of every entry type whose sub-domain owns its rule and fold.
+/// The dispatch of every entry type to the sub-domain that owns its rule and fold.
 macro_rules! admission {
     ($( $(#[$doc:meta])* $variant:ident($ty:ty) = $name:ident: $wire:literal, schema $schema:literal, in $route:ident; )*) => {
         impl State {
-            /// The rule of `payload` if a sub-domain owns it (`None`: checked in `check`).
+            /// The rule of `payload`, asked of the sub-domain that owns it.
             fn check_admitted(
                 &self,
                 payload: &Payload,
                 by: &Submitted<'_>,
-            ) -> Option<Result<(), Rejection>> {
+                drawn: &Drawn<'_>,
+            ) -> Result<(), Rejection> {
                 match payload {
-                    $( Payload::$variant(p) => route_check!($route, self, p, by), )*
+                    $( Payload::$variant(p) => {
+                        Admit::check(p, &self.$route, &inputs!($route, self, drawn), by)
+                    } )*
                 }
             }
 
-            /// Folds `payload` if a sub-domain owns it; gives back any other.
+            /// Folds `payload` into the part of the sub-domain that owns it, marking the
+            /// records it touched.
             fn apply_admitted(
                 &mut self,
                 payload: Payload,
                 by: &PartyId,
                 here: EntryRef,
-            ) -> Option<Payload> {
+                drawn: &Drawn<'_>,
+            ) {
                 match payload {
-                    $( Payload::$variant(p) => route_apply!($route, self, $variant, p, by, here), )*
+                    $( Payload::$variant(p) => {
+                        let inputs = inputs!($route, self, drawn);
+                        for t in Admit::apply(p, &mut self.$route, &inputs, by, here) {
+                            self.touched.insert(touched!($route, t));
+                        }
+                    } )*
                 }
             }
         }

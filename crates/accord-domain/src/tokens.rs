@@ -199,7 +199,7 @@ mod admission {
         type Touched = String;
 
         fn check(&self, part: &Tokens, _: &(), by: &Submitted<'_>) -> Result<(), Rejection> {
-            part.check_issue(by.signer, self, by.at)
+            part.check_issue(by.party()?, self, by.at)
         }
 
         fn apply(
@@ -220,7 +220,7 @@ mod admission {
         type Touched = String;
 
         fn check(&self, part: &Tokens, _: &(), by: &Submitted<'_>) -> Result<(), Rejection> {
-            part.check_revoke(by.signer, self)
+            part.check_revoke(by.party()?, self)
         }
 
         fn apply(

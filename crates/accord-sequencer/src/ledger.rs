@@ -534,6 +534,9 @@ impl Ledger {
         if sub.verified_with != Some(key) {
             env.verify(&key)?;
         }
+        // A new entry is judged by the current rules of its type; replay (which never comes
+        // here) judges each logged entry by the rules of the version it was logged at.
+        accord_domain::payload::require_current_schema(&env.entry_type, env.schema)?;
         let payload = core.state.check(env, at)?;
         if let Payload::Genesis(g) = &payload {
             self.check_genesis_matches_signer(g)?;

@@ -492,3 +492,117 @@ impl Audits {
         }
     }
 }
+
+/// What the rules of audits read besides the audits: the regime (its policy), the cases (an
+/// audit for cause names one), the registry as the draws see it, and the draw seed.
+pub struct AuditInputs<'a> {
+    /// The regime, once chartered.
+    pub regime: Option<&'a Regime>,
+    /// Every case.
+    pub cases: &'a Cases,
+    /// The parties, by kind, and the accredited auditors.
+    pub roster: Roster<'a>,
+    /// The seed of the auditor draw this entry makes.
+    pub seed: [u8; 32],
+}
+
+/// An audit record an entry touched, for the state digest.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Touched {
+    /// The audit itself.
+    Audit(AuditId),
+    /// The audit load of every auditor.
+    Load,
+}
+
+/// The audit entry types.
+mod admission {
+    use super::*;
+    use crate::admission::{Admit, Submitted};
+    use crate::norms::negotiation::require_regime;
+
+    impl Admit for AuditOpening {
+        type Part = Audits;
+        type Inputs<'a> = AuditInputs<'a>;
+        type Touched = Touched;
+
+        fn check(
+            &self,
+            part: &Audits,
+            i: &AuditInputs<'_>,
+            by: &Submitted<'_>,
+        ) -> Result<(), Rejection> {
+            let signer = by.party()?;
+            let regime = require_regime(i.regime)?;
+            part.check_open(regime, i.cases, signer, self, i.roster, &i.seed)
+        }
+
+        fn apply(
+            self,
+            part: &mut Audits,
+            i: &AuditInputs<'_>,
+            _: &PartyId,
+            here: EntryRef,
+        ) -> Vec<Touched> {
+            let Some(regime) = i.regime else {
+                return Vec::new();
+            };
+            part.open(regime, i.cases, &self, i.roster, &i.seed, here);
+            vec![Touched::Audit(self.audit), Touched::Load]
+        }
+    }
+
+    impl Admit for AuditFinding {
+        type Part = Audits;
+        type Inputs<'a> = AuditInputs<'a>;
+        type Touched = Touched;
+
+        fn check(
+            &self,
+            part: &Audits,
+            _: &AuditInputs<'_>,
+            by: &Submitted<'_>,
+        ) -> Result<(), Rejection> {
+            part.check_finding(&by.party()?.id, self, by.at)
+        }
+
+        fn apply(
+            self,
+            part: &mut Audits,
+            _: &AuditInputs<'_>,
+            by: &PartyId,
+            here: EntryRef,
+        ) -> Vec<Touched> {
+            part.finding(by, &self, here);
+            vec![Touched::Audit(self.audit)]
+        }
+    }
+
+    impl Admit for Attestation {
+        type Part = Audits;
+        type Inputs<'a> = AuditInputs<'a>;
+        type Touched = Touched;
+
+        fn check(
+            &self,
+            part: &Audits,
+            _: &AuditInputs<'_>,
+            by: &Submitted<'_>,
+        ) -> Result<(), Rejection> {
+            part.check_attest(&by.party()?.id, self, by.at)
+        }
+
+        fn apply(
+            self,
+            part: &mut Audits,
+            i: &AuditInputs<'_>,
+            by: &PartyId,
+            here: EntryRef,
+        ) -> Vec<Touched> {
+            if let Some(signer) = i.roster.parties.get(by) {
+                part.attest(signer, &self, here);
+            }
+            vec![Touched::Audit(self.audit), Touched::Load]
+        }
+    }
+}

@@ -1545,3 +1545,147 @@ impl CaseStep<'_> {
         }
     }
 }
+
+/// What the rules of cases read besides the cases: the regime (its policy and catalog), the
+/// registry as the draws see it, and the draw seed of the entry (see `State`'s `draw_seed`).
+pub struct CaseInputs<'a> {
+    /// The regime, once chartered.
+    pub regime: Option<&'a Regime>,
+    /// The parties, by kind, and the accredited auditors.
+    pub roster: Roster<'a>,
+    /// The seed of any panel draw this entry makes.
+    pub seed: [u8; 32],
+}
+
+/// A case record an entry touched, for the state digest.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Touched {
+    /// The case itself.
+    Case(CaseId),
+    /// The panel load of every party (who sits on how many panels).
+    PanelLoad,
+}
+
+/// The case entry types.
+mod admission {
+    use super::*;
+    use crate::admission::{Admit, Submitted};
+    use crate::norms::negotiation::require_regime;
+
+    impl Admit for Allegation {
+        type Part = Cases;
+        type Inputs<'a> = CaseInputs<'a>;
+        type Touched = Touched;
+
+        fn check(
+            &self,
+            part: &Cases,
+            i: &CaseInputs<'_>,
+            by: &Submitted<'_>,
+        ) -> Result<(), Rejection> {
+            let signer = by.party()?;
+            part.check_allege(require_regime(i.regime)?, signer, self, i.roster.parties)
+        }
+
+        fn apply(
+            self,
+            part: &mut Cases,
+            i: &CaseInputs<'_>,
+            by: &PartyId,
+            here: EntryRef,
+        ) -> Vec<Touched> {
+            let Some(regime) = i.regime else {
+                return Vec::new();
+            };
+            part.allege(regime, by, &self, here);
+            vec![Touched::Case(self.case)]
+        }
+    }
+
+    impl Admit for Refusal {
+        type Part = Cases;
+        type Inputs<'a> = CaseInputs<'a>;
+        type Touched = Touched;
+
+        fn check(
+            &self,
+            part: &Cases,
+            i: &CaseInputs<'_>,
+            by: &Submitted<'_>,
+        ) -> Result<(), Rejection> {
+            by.instance("is recorded by the instance when it refuses a case transition")?;
+            if !i.roster.parties.contains_key(&self.by) {
+                return Err(conflict(
+                    "unknown-party",
+                    "/payload/by",
+                    format!("party `{}` is not registered", self.by),
+                ));
+            }
+            part.check_refusal(self)
+        }
+
+        fn apply(
+            self,
+            part: &mut Cases,
+            _: &CaseInputs<'_>,
+            _: &PartyId,
+            here: EntryRef,
+        ) -> Vec<Touched> {
+            part.refusal(&self, here);
+            vec![Touched::Case(self.case)]
+        }
+    }
+
+    /// A case transition: checked and folded by the cases as the `CaseStep` it is.
+    macro_rules! case_step {
+        ($($ty:ty => $step:ident,)*) => {$(
+            impl Admit for $ty {
+                type Part = Cases;
+                type Inputs<'a> = CaseInputs<'a>;
+                type Touched = Touched;
+
+                fn check(
+                    &self,
+                    part: &Cases,
+                    i: &CaseInputs<'_>,
+                    by: &Submitted<'_>,
+                ) -> Result<(), Rejection> {
+                    let signer = by.party()?;
+                    let regime = require_regime(i.regime)?;
+                    part.check_step(regime, signer, &CaseStep::$step(self), i.roster, &i.seed, by.at)
+                }
+
+                fn apply(
+                    self,
+                    part: &mut Cases,
+                    i: &CaseInputs<'_>,
+                    by: &PartyId,
+                    here: EntryRef,
+                ) -> Vec<Touched> {
+                    let Some(regime) = i.regime else {
+                        return Vec::new();
+                    };
+                    let before = part.load_version();
+                    part.apply_step(regime, by, &CaseStep::$step(&self), i.roster, &i.seed, here);
+                    let mut touched = vec![Touched::Case(self.case)];
+                    if part.load_version() != before {
+                        touched.push(Touched::PanelLoad);
+                    }
+                    touched
+                }
+            }
+        )*};
+    }
+
+    case_step! {
+        Joining => Join,
+        Admissibility => Admissibility,
+        Response => Respond,
+        Convening => Convene,
+        Vote => Vote,
+        Appeal => Appeal,
+        RemediationPlan => Plan,
+        RemediationVerified => Verify,
+        Review => Review,
+    }
+}

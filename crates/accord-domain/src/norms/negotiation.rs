@@ -1518,3 +1518,99 @@ fn same_subject(current: &Draft, amended: &Draft) -> Result<(), Rejection> {
         ))
     }
 }
+
+/// What the rules of the regime read besides the regime: the registered parties (who may
+/// vote, sign and be named).
+pub struct RegimeInputs<'a> {
+    /// Every registered party.
+    pub parties: &'a BTreeMap<PartyId, Party>,
+}
+
+/// The charter and the negotiation steps: the regime's own entry types.
+mod admission {
+    use super::*;
+    use crate::admission::{Admit, Submitted};
+
+    impl Admit for Charter {
+        type Part = Option<Regime>;
+        type Inputs<'a> = RegimeInputs<'a>;
+        type Touched = Touched;
+
+        fn check(
+            &self,
+            part: &Option<Regime>,
+            _: &RegimeInputs<'_>,
+            by: &Submitted<'_>,
+        ) -> Result<(), Rejection> {
+            by.require_kind(PartyKind::Secretariat)?;
+            if part.is_some() {
+                return Err(conflict(
+                    "regime-exists",
+                    "/type",
+                    "this instance already has its charter; change it through instruments",
+                ));
+            }
+            self.validate()
+        }
+
+        fn apply(
+            self,
+            part: &mut Option<Regime>,
+            _: &RegimeInputs<'_>,
+            _: &PartyId,
+            here: EntryRef,
+        ) -> Vec<Touched> {
+            let regime = Regime::establish(self, here);
+            let mut touched = vec![Touched::Charter, Touched::Catalog(1), Touched::Policy(1)];
+            touched.extend(regime.norms.keys().cloned().map(Touched::Norm));
+            *part = Some(regime);
+            touched
+        }
+    }
+
+    /// A negotiation step: checked and folded by the regime as the `Step` it is.
+    macro_rules! negotiation_step {
+        ($($ty:ty => $step:ident,)*) => {$(
+            impl Admit for $ty {
+                type Part = Option<Regime>;
+                type Inputs<'a> = RegimeInputs<'a>;
+                type Touched = Touched;
+
+                fn check(
+                    &self,
+                    part: &Option<Regime>,
+                    i: &RegimeInputs<'_>,
+                    by: &Submitted<'_>,
+                ) -> Result<(), Rejection> {
+                    let signer = by.party()?;
+                    require_regime(part.as_ref())?.check(&Step::$step(self), signer, i.parties, by.at)
+                }
+
+                fn apply(
+                    self,
+                    part: &mut Option<Regime>,
+                    i: &RegimeInputs<'_>,
+                    by: &PartyId,
+                    here: EntryRef,
+                ) -> Vec<Touched> {
+                    match (part.as_mut(), i.parties.get(by)) {
+                        (Some(regime), Some(signer)) => {
+                            regime.apply(&Step::$step(&self), signer, i.parties, here)
+                        }
+                        _ => Vec::new(),
+                    }
+                }
+            }
+        )*};
+    }
+
+    negotiation_step! {
+        Proposal => Propose,
+        Comment => Comment,
+        Amendment => Amend,
+        AmendmentAcceptance => Accept,
+        Position => Position,
+        Closing => Decide,
+        Signature => Sign,
+    }
+}

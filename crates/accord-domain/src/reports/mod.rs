@@ -142,7 +142,7 @@ mod admission {
             by: &Submitted<'_>,
         ) -> Result<(), Rejection> {
             require_regime(i.regime)?;
-            part.check(by.signer, self, by.at, |p| i.parties.contains_key(p))
+            part.check(by.party()?, self, by.at, |p| i.parties.contains_key(p))
         }
 
         fn apply(
@@ -172,7 +172,7 @@ mod admission {
             by: &Submitted<'_>,
         ) -> Result<(), Rejection> {
             require_regime(i.regime)?;
-            part.check(by.signer, self, by.at)
+            part.check(by.party()?, self, by.at)
         }
 
         fn apply(
@@ -202,7 +202,7 @@ mod admission {
             by: &Submitted<'_>,
         ) -> Result<(), Rejection> {
             require_regime(i.regime)?;
-            part.check(by.signer, self, by.at)
+            part.check(by.party()?, self, by.at)
         }
 
         fn apply(
@@ -231,7 +231,7 @@ mod admission {
             i: &ReportInputs<'_>,
             by: &Submitted<'_>,
         ) -> Result<(), Rejection> {
-            part.check_claim(by.signer, self, |p| i.parties.contains_key(p))
+            part.check_claim(by.party()?, self, |p| i.parties.contains_key(p))
         }
 
         fn apply(
@@ -257,7 +257,7 @@ mod admission {
             _: &ReportInputs<'_>,
             by: &Submitted<'_>,
         ) -> Result<(), Rejection> {
-            part.check_corroboration(by.signer, self)
+            part.check_corroboration(by.party()?, self)
         }
 
         fn apply(
@@ -283,7 +283,7 @@ mod admission {
             _: &ReportInputs<'_>,
             by: &Submitted<'_>,
         ) -> Result<(), Rejection> {
-            part.check_retraction(by.signer, self)
+            part.check_retraction(by.party()?, self)
         }
 
         fn apply(
@@ -341,7 +341,7 @@ mod admission {
             by: &Submitted<'_>,
         ) -> Result<(), Rejection> {
             require_regime(i.regime)?;
-            part.check(by.signer, self, by.at).map(|_| ())
+            part.check(by.party()?, self, by.at).map(|_| ())
         }
 
         fn apply(
