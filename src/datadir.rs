@@ -9,6 +9,7 @@
 //! - `instance.json` — origin, display name, checkpoint verifier key;
 //! - `instance.key` — the instance key (signs genesis and every checkpoint), mode 0600;
 //! - `keys/<party>.key` — keys that `init` and `demo` generated for parties, mode 0600;
+//! - `scenario.json` — which scenario file and seed seeded the world (`demo --scenario`);
 //! - `LOCK` — held by the process that appends (a server, or a local write).
 
 use std::fs::{File, OpenOptions};
@@ -69,6 +70,11 @@ impl DataDir {
     /// Path of a party key generated into the directory.
     pub fn party_key_path(&self, party: &str) -> PathBuf {
         self.root.join("keys").join(format!("{party}.key"))
+    }
+
+    /// Where `accord demo --scenario` notes which scenario file and seed seeded the world.
+    pub fn scenario_provenance_path(&self) -> PathBuf {
+        self.root.join("scenario.json")
     }
 
     /// Whether an instance was initialised here.

@@ -6,6 +6,7 @@
 
 use std::collections::BTreeMap;
 use std::net::SocketAddr;
+use std::path::PathBuf;
 use std::process::ExitCode;
 use std::sync::Arc;
 
@@ -27,6 +28,7 @@ use sha2::{Digest, Sha256};
 
 use crate::datadir::DataDir;
 use crate::init::{found, Founding};
+use crate::seeded::derived_key;
 use crate::{progress, serve, DataArg};
 
 /// Arguments of `accord demo`.
@@ -40,13 +42,20 @@ pub struct DemoArgs {
     /// Delete the demo data directory and seed it again.
     #[arg(long)]
     fresh: bool,
-    /// Seed of the world (same seed, same world, same log).
-    #[arg(long, default_value_t = 2026)]
-    seed: u64,
+    /// Seed of the world (same seed, same world, same log) [default: 2026, or the scenario's
+    /// own `seed`].
+    #[arg(long)]
+    seed: Option<u64>,
     /// Seed only; do not serve.
     #[arg(long)]
     no_serve: bool,
+    /// Seed the world of this scenario file (docs/scenarios.md) instead of the built-in one.
+    #[arg(long, value_name = "FILE")]
+    scenario: Option<PathBuf>,
 }
+
+/// The built-in world's seed when none is given.
+const DEFAULT_SEED: u64 = 2026;
 
 /// The demo instance's origin.
 pub const DEMO_ORIGIN: &str = "demo.accord.example/regime";
@@ -69,11 +78,23 @@ pub fn run(args: DemoArgs) -> Result<ExitCode> {
         std::fs::remove_dir_all(dir.path())
             .with_context(|| format!("deleting {}", dir.path().display()))?;
     }
-    let banner = if dir.exists() {
-        "Reusing the existing demo world (use --fresh to seed it again).".to_owned()
-    } else {
-        let _lock = dir.lock()?;
-        seed_world(&dir, args.seed)?
+    let banner = match &args.scenario {
+        Some(path) => {
+            let scenario = crate::scenario::Scenario::load(path)?;
+            let seed = args.seed.unwrap_or(scenario.seed);
+            if dir.exists() {
+                crate::scenario::reuse(&dir, &scenario, seed)?
+            } else {
+                crate::scenario::seed_into(&dir, &scenario, seed)?
+            }
+        }
+        None if dir.exists() => {
+            "Reusing the existing demo world (use --fresh to seed it again).".to_owned()
+        }
+        None => {
+            let _lock = dir.lock()?;
+            seed_world(&dir, args.seed.unwrap_or(DEFAULT_SEED))?
+        }
     };
     let config = dir.config()?;
     println!("{banner}");
@@ -340,14 +361,6 @@ const DAY_MS: u64 = 86_400_000;
 const HOUR_MS: u64 = 3_600_000;
 /// 2026-01-05T09:00:00.000Z: the world's first day.
 const START: Timestamp = Timestamp::from_unix_ms(1_767_603_600_000);
-
-fn derived_key(seed: u64, who: &str) -> KeyPair {
-    let mut h = Sha256::new();
-    h.update(b"accord-demo-key-v1\n");
-    h.update(seed.to_be_bytes());
-    h.update(who.as_bytes());
-    KeyPair::from_seed(h.finalize().into())
-}
 
 /// Something that happens in the world, at a time.
 enum Action {

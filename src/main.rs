@@ -13,6 +13,8 @@ mod import;
 mod init;
 mod negotiate;
 mod progress;
+mod scenario;
+mod seeded;
 mod serve;
 mod token;
 mod verify_cmd;
@@ -71,7 +73,7 @@ enum Command {
         #[command(flatten)]
         options: serve::ServeOptions,
     },
-    /// Seed a living demo world (or reuse an existing one) and serve it.
+    /// Seed a living demo world, built in or from a scenario file (or reuse one), and serve it.
     Demo(demo::DemoArgs),
     /// Generate an Ed25519 key pair into a key file.
     Keygen(client::KeygenArgs),

@@ -19,6 +19,7 @@ mod negotiation_api;
 mod public_crawl;
 mod replay;
 mod rollback;
+mod scenario;
 mod schemas;
 mod security;
 mod sharing;

@@ -1,0 +1,797 @@
+//! The scenario file: its TOML shape (`deny_unknown_fields` everywhere, so a misspelt key is
+//! an error with its line, not a silently ignored setting) and the checks that turn it into a
+//! [`Scenario`] before anything is written. Everything that can be known without running the
+//! world is checked here, and every problem found is reported at once, each with its line.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use accord_domain::ids::{DisplayName, EvidenceId, RegionId};
+use accord_domain::norms::Charter;
+use accord_domain::payload::ENTRY_TYPES;
+use accord_domain::registry::PartyKind;
+use accord_domain::Timestamp;
+use accord_envelope::PartyId;
+use anyhow::{bail, Context, Result};
+use serde::Deserialize;
+use serde_json::Value;
+use sha2::{Digest, Sha256};
+use toml::Spanned;
+
+use super::expect::{Expectation, RawExpect};
+use super::payload::to_json;
+use super::signer::SignerRef;
+use super::when::When;
+
+/// Entry types a step may not state, and what to do instead.
+const RESERVED: &[(&str, &str)] = &[
+    (
+        "instance.genesis",
+        "the interpreter founds the instance from [scenario]",
+    ),
+    (
+        "party.register",
+        "declare parties in [[party]]; the secretariat registers them",
+    ),
+    (
+        "case.refusal",
+        "the instance records a refused case transition itself, as the server does",
+    ),
+    (
+        "intel.share",
+        "shared intelligence (the TAXII path) is not in the scenario format yet",
+    ),
+    (
+        "intel.withdraw",
+        "shared intelligence (the TAXII path) is not in the scenario format yet",
+    ),
+];
+
+/// What the evidence types add to a plain statement.
+const EVIDENCE_COMMIT: &str = "evidence.commit";
+const EVIDENCE_READ: &str = "evidence.read";
+/// The media type of `content` unless the payload names one.
+const TEXT: &str = "text/plain; charset=utf-8";
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawFile {
+    scenario: RawHeader,
+    #[serde(default)]
+    party: Vec<Spanned<RawParty>>,
+    #[serde(default)]
+    step: Vec<Spanned<RawStep>>,
+    #[serde(default)]
+    expect: Vec<Spanned<RawExpect>>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawHeader {
+    name: String,
+    #[serde(default)]
+    description: String,
+    seed: u64,
+    origin: String,
+    display_name: Option<String>,
+    start: toml::value::Datetime,
+    secretariat: Option<String>,
+    region: Option<String>,
+    charter_file: Option<String>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawParty {
+    id: String,
+    kind: PartyKind,
+    name: String,
+    region: String,
+    #[serde(default)]
+    languages: Vec<String>,
+    registered: Option<String>,
+    #[serde(default)]
+    contacts: Vec<RawContact>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawContact {
+    role: String,
+    channel: String,
+    address: String,
+    hours: String,
+    languages: Option<Vec<String>>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawStep {
+    at: String,
+    by: String,
+    #[serde(rename = "type")]
+    entry_type: String,
+    schema: Option<u32>,
+    #[serde(default)]
+    payload: toml::Table,
+    content: Option<String>,
+    expect: Option<toml::Value>,
+    note: Option<String>,
+}
+
+/// A scenario, checked and ready to run.
+#[derive(Debug)]
+pub struct Scenario {
+    /// Where it was read from.
+    pub path: PathBuf,
+    /// SHA-256 of the file (hex): which version of it seeded a world.
+    pub sha256: String,
+    /// Short name.
+    pub name: String,
+    /// What it shows.
+    pub description: String,
+    /// The seed of its keys, salts and so of its whole log (the command line may override it).
+    pub seed: u64,
+    /// The instance's log origin.
+    pub origin: String,
+    /// The instance's human name.
+    pub display_name: String,
+    /// When the clock starts: genesis and the charter are sequenced at this instant.
+    pub start: Timestamp,
+    /// The secretariat's party id.
+    pub secretariat: PartyId,
+    /// The secretariat's region.
+    pub region: String,
+    /// The charter the secretariat establishes after genesis.
+    pub charter: Charter,
+    /// The parties, in file order.
+    pub parties: Vec<PartySpec>,
+    /// The steps, in file order.
+    pub steps: Vec<Step>,
+    /// The outcomes checked at the end.
+    pub expectations: Vec<Expectation>,
+}
+
+/// A party the secretariat registers.
+#[derive(Debug)]
+pub struct PartySpec {
+    /// Its id.
+    pub id: PartyId,
+    /// Its kind.
+    pub kind: PartyKind,
+    /// Its public name.
+    pub name: DisplayName,
+    /// Its region.
+    pub region: RegionId,
+    /// When it is registered.
+    pub registered: Timestamp,
+    /// The `poc.declare` payload it signs right after, if it declares contacts.
+    pub contacts: Option<Value>,
+    /// Its line in the file.
+    pub line: usize,
+}
+
+/// One timed step.
+#[derive(Debug)]
+pub struct Step {
+    /// Its number, from 1, in file order.
+    pub number: usize,
+    /// Its line in the file.
+    pub line: usize,
+    /// When, as written.
+    pub when: When,
+    /// When, in log time.
+    pub at: Timestamp,
+    /// Who signs.
+    pub by: SignerRef,
+    /// What it does.
+    pub action: Action,
+    /// What the ledger should make of it.
+    pub expect: Expected,
+    /// A note for readers (shown when the step goes wrong).
+    pub note: Option<String>,
+}
+
+/// What a step does.
+#[derive(Debug)]
+pub enum Action {
+    /// An ordinary signed statement.
+    Say {
+        /// Its entry type's wire name.
+        entry_type: String,
+        /// Its schema version.
+        schema: u32,
+        /// Its payload.
+        payload: Value,
+    },
+    /// `evidence.commit` of `content`: the interpreter adds the salted commitment and the
+    /// size, and puts content and salt in the vault once the commitment is logged.
+    CommitEvidence {
+        /// The payload as written.
+        payload: Value,
+        /// The confidential content.
+        content: String,
+    },
+    /// A read of `owner`'s item by the signer, as the server makes it: the access basis
+    /// computed from the log, then an `evidence.read` record signed by the instance.
+    ReadEvidence {
+        /// The item's owner.
+        owner: PartyId,
+        /// The item.
+        evidence: EvidenceId,
+    },
+}
+
+impl Action {
+    /// The entry type the step submits.
+    pub fn entry_type(&self) -> &str {
+        match self {
+            Action::Say { entry_type, .. } => entry_type,
+            Action::CommitEvidence { .. } => EVIDENCE_COMMIT,
+            Action::ReadEvidence { .. } => EVIDENCE_READ,
+        }
+    }
+}
+
+/// The outcome a step expects.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Expected {
+    /// Appended to the log.
+    Accepted,
+    /// Refused under this rule.
+    Refused(String),
+}
+
+impl Step {
+    /// How an error names the step.
+    pub fn label(&self) -> String {
+        let note = self
+            .note
+            .as_deref()
+            .map(|n| format!(" — \"{n}\""))
+            .unwrap_or_default();
+        format!(
+            "step {} (line {}, at {}, `{}` by {}){note}",
+            self.number,
+            self.line,
+            self.when,
+            self.action.entry_type(),
+            self.by
+        )
+    }
+}
+
+impl Scenario {
+    /// Reads and checks the scenario at `path`.
+    pub fn load(path: &Path) -> Result<Scenario> {
+        let bytes = std::fs::read(path)
+            .with_context(|| format!("reading the scenario {}", path.display()))?;
+        let text = String::from_utf8(bytes)
+            .with_context(|| format!("the scenario {} is not UTF-8 text", path.display()))?;
+        Self::from_text(path, &text)
+    }
+
+    /// Checks `text`, a scenario read from `path` (which names it in messages and anchors
+    /// `charter_file`).
+    pub fn from_text(path: &Path, text: &str) -> Result<Scenario> {
+        let raw: RawFile =
+            toml::from_str(text).map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))?;
+        let mut problems = Vec::new();
+        let scenario = build(path, text, raw, &mut problems)?;
+        if !problems.is_empty() {
+            let shown = problems.len().min(20);
+            bail!(
+                "{} has {} problem{}:\n  - {}{}",
+                path.display(),
+                problems.len(),
+                if problems.len() == 1 { "" } else { "s" },
+                problems[..shown].join("\n  - "),
+                if shown < problems.len() {
+                    "\n  - …"
+                } else {
+                    ""
+                }
+            );
+        }
+        Ok(scenario)
+    }
+}
+
+/// The 1-based line of byte `offset` of `text`.
+fn line_of(text: &str, offset: usize) -> usize {
+    text.as_bytes()[..offset.min(text.len())]
+        .iter()
+        .filter(|b| **b == b'\n')
+        .count()
+        + 1
+}
+
+fn build(path: &Path, text: &str, raw: RawFile, problems: &mut Vec<String>) -> Result<Scenario> {
+    let h = raw.scenario;
+    let start = Timestamp::from_rfc3339(&h.start.to_string())
+        .filter(|_| h.start.offset.is_some() && h.start.time.is_some())
+        .with_context(|| {
+            format!(
+                "{}: [scenario] start `{}` is not a date-time with a UTC offset; write e.g. start = 2026-03-02T09:00:00Z",
+                path.display(),
+                h.start
+            )
+        })?;
+    let secretariat: PartyId = h
+        .secretariat
+        .as_deref()
+        .unwrap_or("secretariat")
+        .parse()
+        .with_context(|| format!("{}: [scenario] secretariat", path.display()))?;
+    let charter = match &h.charter_file {
+        None => Charter::baseline(),
+        Some(file) => {
+            let file = path.parent().unwrap_or(Path::new(".")).join(file);
+            let bytes = std::fs::read(&file)
+                .with_context(|| format!("reading the charter {}", file.display()))?;
+            serde_json::from_slice(&bytes)
+                .with_context(|| format!("{} is not a valid charter", file.display()))?
+        }
+    };
+    let mut problem = |p: String| problems.push(p);
+    if h.name.trim().is_empty() {
+        problem("[scenario] name is empty".to_owned());
+    }
+    let region = h.region.unwrap_or_else(|| "global".to_owned());
+    if let Err(e) = RegionId::new(&region) {
+        problem(format!("[scenario] region: {e}"));
+    }
+    let display_name = h.display_name.unwrap_or_else(|| h.name.clone());
+    if let Err(e) = DisplayName::new(format!("Secretariat of {display_name}")) {
+        problem(format!("[scenario] display_name: {e}"));
+    }
+    if h.origin.is_empty() || h.origin.chars().any(char::is_whitespace) {
+        problem(format!(
+            "[scenario] origin `{}` must be one word without spaces, e.g. example.org/exercise",
+            h.origin
+        ));
+    }
+    let mut parties = Vec::new();
+    let mut registered_at: BTreeMap<PartyId, Timestamp> = BTreeMap::new();
+    for p in raw.party {
+        let line = line_of(text, p.span().start);
+        if let Some(spec) = party(p.into_inner(), line, start, &secretariat, &mut problem) {
+            if registered_at
+                .insert(spec.id.clone(), spec.registered)
+                .is_some()
+            {
+                problem(format!(
+                    "party `{}` (line {line}) is declared twice",
+                    spec.id
+                ));
+            }
+            parties.push(spec);
+        }
+    }
+    let mut steps = Vec::new();
+    for (i, s) in raw.step.into_iter().enumerate() {
+        let line = line_of(text, s.span().start);
+        let context = StepContext {
+            number: i + 1,
+            line,
+            start,
+            secretariat: &secretariat,
+            registered_at: &registered_at,
+        };
+        if let Some(step) = step(s.into_inner(), &context, &mut problem) {
+            steps.push(step);
+        }
+    }
+    let mut expectations = Vec::new();
+    for (i, e) in raw.expect.into_iter().enumerate() {
+        let line = line_of(text, e.span().start);
+        match Expectation::check(e.into_inner(), i + 1, line, start, &registered_at) {
+            Ok(x) => expectations.push(x),
+            Err(p) => problem(p),
+        }
+    }
+    Ok(Scenario {
+        path: path.to_owned(),
+        sha256: hex::encode(Sha256::digest(text.as_bytes())),
+        display_name,
+        name: h.name,
+        description: h.description,
+        seed: h.seed,
+        origin: h.origin,
+        start,
+        secretariat,
+        region,
+        charter,
+        parties,
+        steps,
+        expectations,
+    })
+}
+
+fn party(
+    p: RawParty,
+    line: usize,
+    start: Timestamp,
+    secretariat: &PartyId,
+    problem: &mut dyn FnMut(String),
+) -> Option<PartySpec> {
+    let at = |what: &str| format!("party `{}` (line {line}): {what}", p.id);
+    let id: PartyId = match p.id.parse() {
+        Ok(id) => id,
+        Err(e) => {
+            problem(format!("party (line {line}): {e}"));
+            return None;
+        }
+    };
+    if &id == secretariat
+        || p.id == "secretariat"
+        || p.id == accord_domain::registry::INSTANCE_SIGNER
+    {
+        problem(at(
+            "this id belongs to the secretariat or the instance, which the interpreter founds",
+        ));
+    }
+    if p.kind == PartyKind::Secretariat {
+        problem(at(
+            "kind `secretariat`: an instance has one secretariat, named in [scenario]",
+        ));
+    }
+    let name = DisplayName::new(&p.name)
+        .map_err(|e| problem(at(&format!("name: {e}"))))
+        .ok();
+    let region = RegionId::new(&p.region)
+        .map_err(|e| problem(at(&format!("region: {e}"))))
+        .ok();
+    let registered = match &p.registered {
+        None => Some(start),
+        Some(t) => resolve(t, start)
+            .map_err(|e| problem(at(&format!("registered: {e}"))))
+            .ok(),
+    };
+    let contacts = (!p.contacts.is_empty()).then(|| {
+        let contacts: Vec<Value> = p
+            .contacts
+            .iter()
+            .map(|c| {
+                serde_json::json!({
+                    "role": c.role, "channel": c.channel, "address": c.address, "hours": c.hours,
+                    "languages": c.languages.as_ref().unwrap_or(&p.languages),
+                })
+            })
+            .collect();
+        serde_json::json!({ "contacts": contacts })
+    });
+    Some(PartySpec {
+        id,
+        kind: p.kind,
+        name: name?,
+        region: region?,
+        registered: registered?,
+        contacts,
+        line,
+    })
+}
+
+/// A scenario time, resolved against the start.
+fn resolve(text: &str, start: Timestamp) -> Result<Timestamp, String> {
+    let when: When = text
+        .parse()
+        .map_err(|e: super::when::WhenError| e.to_string())?;
+    when.resolve(start)
+        .ok_or_else(|| format!("`{when}` is before the scenario's start ({start})"))
+}
+
+struct StepContext<'a> {
+    number: usize,
+    line: usize,
+    start: Timestamp,
+    secretariat: &'a PartyId,
+    registered_at: &'a BTreeMap<PartyId, Timestamp>,
+}
+
+fn step(s: RawStep, cx: &StepContext<'_>, problem: &mut dyn FnMut(String)) -> Option<Step> {
+    let mut found: Vec<String> = Vec::new();
+    let when =
+        s.at.parse::<When>()
+            .map_err(|e| found.push(e.to_string()))
+            .ok();
+    let at = when.and_then(|w| {
+        let at = w.resolve(cx.start);
+        if at.is_none() {
+            found.push(format!(
+                "`{w}` is before the scenario's start ({})",
+                cx.start
+            ));
+        }
+        at
+    });
+    let by = SignerRef::parse(&s.by, cx.secretariat)
+        .map_err(|e| found.push(format!("by: {e}")))
+        .ok();
+    if let (Some(SignerRef::Party(p)), Some(at)) = (&by, at) {
+        match cx.registered_at.get(p) {
+            None => found.push(format!(
+                "by: unknown party `{p}`; declare it in a [[party]] table (or sign as `secretariat`)"
+            )),
+            Some(r) if *r > at => {
+                found.push(format!("by: `{p}` is registered only at {r}, after this step"))
+            }
+            Some(_) => {}
+        }
+    }
+    let schema = s.schema.unwrap_or(1);
+    if let Some(problem) = entry_type_problem(&s.entry_type, schema) {
+        found.push(problem);
+    }
+    let expect = expected(s.expect.as_ref()).map_err(|e| found.push(e)).ok();
+    let action = to_json(&s.payload, cx.start)
+        .and_then(|payload| action(&s.entry_type, schema, payload, s.content, cx.registered_at))
+        .map_err(|e| found.push(e))
+        .ok();
+    if !found.is_empty() {
+        let here = format!("step {} (line {}, at {})", cx.number, cx.line, s.at);
+        for f in found {
+            problem(format!("{here}: {f}"));
+        }
+        return None;
+    }
+    Some(Step {
+        number: cx.number,
+        line: cx.line,
+        when: when?,
+        at: at?,
+        by: by?,
+        action: action?,
+        expect: expect?,
+        note: s.note,
+    })
+}
+
+/// Why `entry_type` at `schema` cannot be a step, if it cannot.
+fn entry_type_problem(entry_type: &str, schema: u32) -> Option<String> {
+    if let Some((_, why)) = RESERVED.iter().find(|(t, _)| *t == entry_type) {
+        return Some(format!("type `{entry_type}` cannot be a step: {why}"));
+    }
+    if ENTRY_TYPES.contains(&(entry_type, schema)) {
+        return None;
+    }
+    let family = entry_type.split('.').next();
+    let near: Vec<&str> = ENTRY_TYPES
+        .iter()
+        .map(|(t, _)| *t)
+        .filter(|t| t.split('.').next() == family)
+        .collect();
+    Some(format!(
+        "type `{entry_type}` (schema {schema}) is not an entry type of this version of Accord{}",
+        if near.is_empty() {
+            String::new()
+        } else {
+            format!("; did you mean one of {}?", near.join(", "))
+        }
+    ))
+}
+
+fn expected(value: Option<&toml::Value>) -> Result<Expected, String> {
+    let usage = "write expect = \"accepted\" or expect = { refused = \"RULE\" }";
+    match value {
+        None => Ok(Expected::Accepted),
+        Some(toml::Value::String(s)) if s == "accepted" => Ok(Expected::Accepted),
+        Some(toml::Value::String(s)) => Err(format!("expect = \"{s}\": {usage}")),
+        Some(toml::Value::Table(t)) => match (t.len(), t.get("refused")) {
+            (1, Some(toml::Value::String(rule))) if !rule.is_empty() => {
+                Ok(Expected::Refused(rule.clone()))
+            }
+            _ => Err(format!("expect: {usage}")),
+        },
+        Some(other) => Err(format!("expect is a {}: {usage}", other.type_str())),
+    }
+}
+
+fn action(
+    entry_type: &str,
+    schema: u32,
+    payload: Value,
+    content: Option<String>,
+    parties: &BTreeMap<PartyId, Timestamp>,
+) -> Result<Action, String> {
+    if schema != 1 && [EVIDENCE_COMMIT, EVIDENCE_READ].contains(&entry_type) {
+        return Err(format!(
+            "`{entry_type}` steps are written at schema 1, the one the interpreter completes"
+        ));
+    }
+    match (entry_type, content) {
+        (EVIDENCE_COMMIT, Some(content)) => {
+            for computed in ["commitment", "size"] {
+                if payload.get(computed).is_some() {
+                    return Err(format!(
+                        "payload: leave `{computed}` out; the interpreter computes it from `content`"
+                    ));
+                }
+            }
+            let mut payload = payload;
+            if payload.get("media_type").is_none() {
+                payload["media_type"] = Value::from(TEXT);
+            }
+            Ok(Action::CommitEvidence { payload, content })
+        }
+        (EVIDENCE_COMMIT, None) => Err(
+            "an `evidence.commit` step needs `content`: the confidential text, which goes to the vault, never to the log"
+                .to_owned(),
+        ),
+        (EVIDENCE_READ, None) => {
+            let usage = "an `evidence.read` step's payload is { owner = \"PARTY\", evidence = \"ID\" }; `by` is the reader";
+            let obj = payload.as_object().ok_or(usage)?;
+            let (Some(Value::String(owner)), Some(Value::String(evidence)), 2) =
+                (obj.get("owner"), obj.get("evidence"), obj.len())
+            else {
+                return Err(usage.to_owned());
+            };
+            let owner: PartyId = owner.parse().map_err(|e| format!("payload/owner: {e}"))?;
+            if !parties.contains_key(&owner) {
+                return Err(format!("payload/owner: unknown party `{owner}`"));
+            }
+            let evidence = evidence.parse().map_err(|e| format!("payload/evidence: {e}"))?;
+            Ok(Action::ReadEvidence { owner, evidence })
+        }
+        (_, Some(_)) => Err(format!(
+            "`content` belongs to `evidence.commit` steps only, not to `{entry_type}`"
+        )),
+        (_, None) => Ok(Action::Say {
+            entry_type: entry_type.to_owned(),
+            schema,
+            payload,
+        }),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const HEADER: &str = r#"
+[scenario]
+name = "t"
+seed = 1
+origin = "t.example/t"
+start = 2026-03-02T09:00:00Z
+
+[[party]]
+id = "cert-a"
+kind = "cert"
+name = "CERT A"
+region = "europe"
+
+[[party]]
+id = "cert-b"
+kind = "cert"
+name = "CERT B"
+region = "africa"
+registered = "day 2 09:00"
+"#;
+
+    fn load(steps: &str) -> Result<Scenario> {
+        Scenario::from_text(Path::new("t.toml"), &format!("{HEADER}{steps}"))
+    }
+
+    fn problems(steps: &str) -> String {
+        format!("{:#}", load(steps).unwrap_err())
+    }
+
+    #[test]
+    fn a_good_file_becomes_steps_in_log_time() {
+        let s = load(
+            r#"
+[[step]]
+at = "day 1 10:00"
+by = "cert-a"
+type = "evidence.commit"
+content = "secret"
+payload = { evidence = "e1", marking = "TLP:RED", label = "x", recipients = [] }
+
+[[step]]
+at = "day 3 10:00"
+by = "panel 2026-001 seat 1"
+type = "case.vote"
+payload = { case = "2026-001", finding = "violation", severity = 1, reasons = "r" }
+expect = { refused = "not-panelist" }
+"#,
+        )
+        .unwrap();
+        assert_eq!(
+            s.parties[1].registered.to_string(),
+            "2026-03-04T09:00:00.000Z"
+        );
+        assert_eq!(s.steps.len(), 2);
+        assert_eq!(s.steps[0].at.to_string(), "2026-03-03T10:00:00.000Z");
+        assert_eq!(s.steps[0].line, 21);
+        let Action::CommitEvidence { payload, content } = &s.steps[0].action else {
+            panic!("not a commit: {:?}", s.steps[0].action);
+        };
+        assert_eq!(content, "secret");
+        assert_eq!(payload["media_type"], "text/plain; charset=utf-8");
+        assert_eq!(
+            s.steps[1].expect,
+            Expected::Refused("not-panelist".to_owned())
+        );
+        assert_eq!(s.steps[1].by.to_string(), "panel 2026-001 seat 1");
+        assert_eq!(s.secretariat.as_str(), "secretariat");
+    }
+
+    #[test]
+    fn every_problem_is_reported_with_its_step() {
+        let p = problems(
+            r#"
+[[step]]
+at = "day 1 10:00"
+by = "cert-b"
+type = "commitment.make"
+payload = { norm = "gge-c" }
+
+[[step]]
+at = "day 1 11:00"
+by = "secretariat"
+type = "party.register"
+
+[[step]]
+at = "day 1 12:00"
+by = "cert-a"
+type = "evidence.commit"
+payload = { evidence = "e1", marking = "TLP:RED", label = "x", recipients = [], commitment = "00" }
+content = "c"
+
+[[step]]
+at = "day 1 13:00"
+by = "cert-a"
+type = "evidence.read"
+payload = { owner = "cert-z", evidence = "e1" }
+
+[[step]]
+at = "day 1 14:00"
+by = "cert-a"
+type = "commitment.make"
+content = "stray"
+"#,
+        );
+        for want in [
+            "t.toml has 5 problems",
+            "step 1 (line 21, at day 1 10:00): by: `cert-b` is registered only at 2026-03-04T09:00:00.000Z, after this step",
+            "step 2 (line 27, at day 1 11:00): type `party.register` cannot be a step: declare parties in [[party]]",
+            "step 3 (line 32, at day 1 12:00): payload: leave `commitment` out",
+            "step 4 (line 39, at day 1 13:00): payload/owner: unknown party `cert-z`",
+            "step 5 (line 45, at day 1 14:00): `content` belongs to `evidence.commit` steps only",
+        ] {
+            assert!(p.contains(want), "missing {want:?} in:\n{p}");
+        }
+    }
+
+    #[test]
+    fn parties_must_be_distinct_and_not_the_secretariat() {
+        let p = problems(
+            r#"
+[[party]]
+id = "cert-a"
+kind = "cert"
+name = "CERT A again"
+region = "europe"
+
+[[party]]
+id = "secretariat"
+kind = "secretariat"
+name = "Another secretariat"
+region = "global"
+"#,
+        );
+        assert!(
+            p.contains("party `cert-a` (line 21) is declared twice"),
+            "{p}"
+        );
+        assert!(
+            p.contains("party `secretariat` (line 27): this id belongs to the secretariat"),
+            "{p}"
+        );
+        assert!(
+            p.contains("kind `secretariat`: an instance has one secretariat"),
+            "{p}"
+        );
+    }
+}
