@@ -205,11 +205,7 @@ impl State {
 
     /// The registry as panel and audit draws read it.
     pub fn roster(&self) -> crate::enforcement::cases::Roster<'_> {
-        crate::enforcement::cases::Roster {
-            parties: self.registry.parties(),
-            by_kind: self.registry.by_kind(),
-            accredited: self.regime.as_ref().map_or(&[], |r| &r.accredited[..]),
-        }
+        roster(&self.registry, self.regime.as_ref())
     }
 
     /// The standing of `party` at log time `now`: standing, tier and incentive eligibility

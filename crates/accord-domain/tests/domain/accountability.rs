@@ -2,13 +2,11 @@
 //! against hand-computed ones — including a report exactly at its deadline, a leap day, a
 //! non-UTC timestamp, and a norm that leaves force.
 
-mod common;
-
+use crate::common::*;
 use accord_domain::indicators::{incident_notification_timeliness, Period};
 use accord_domain::reports::Timeliness;
 use accord_domain::{RejectionKind, Timestamp};
 use accord_envelope::KeyPair;
-use common::*;
 use serde_json::{json, Value};
 
 const HOUR: u64 = 3_600_000;

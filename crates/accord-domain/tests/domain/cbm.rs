@@ -2,12 +2,10 @@
 //! consultation → case, each rung with its deadline from the responder's profile, answers on
 //! time or late, escalation only after an answer or a lapse, and a case only by naming one.
 
-mod common;
-
+use crate::common::*;
 use accord_domain::cbm::Rung;
 use accord_domain::{State, Timestamp};
 use accord_envelope::KeyPair;
-use common::*;
 use serde_json::{json, Value};
 
 const HOUR: u64 = 3_600_000;

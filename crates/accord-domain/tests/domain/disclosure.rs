@@ -2,14 +2,12 @@
 //! accepted, documents that break the schema or a mandatory test are refused with the failing
 //! path named, and disclosure timeliness is counted from the report to the advisory's release.
 
-mod common;
-
 use std::path::{Path, PathBuf};
 
+use crate::common::*;
 use accord_domain::indicators::{disclosure_timeliness, Period};
 use accord_domain::Timestamp;
 use accord_envelope::KeyPair;
-use common::*;
 use serde_json::{json, Value};
 
 const DAY: u64 = 86_400_000;

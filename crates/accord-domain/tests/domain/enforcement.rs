@@ -3,16 +3,14 @@
 //! mistake, a sanction reviewed and lifted after the review period, restoration after verified
 //! remediation, and steps out of order refused.
 
-mod common;
-
 use std::collections::BTreeMap;
 
+use crate::common::*;
 use accord_domain::enforcement::cases::{policy_of, Finding};
 use accord_domain::enforcement::{EnforcementPolicy, Measure, Stage, StandingLevel, Tier};
 use accord_domain::ids::CaseId;
 use accord_domain::{Rejection, State};
 use accord_envelope::KeyPair;
-use common::*;
 use serde_json::{json, Value};
 
 const DAY: u64 = 86_400_000;

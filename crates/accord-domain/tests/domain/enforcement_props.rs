@@ -5,16 +5,14 @@
 //! bring a measure; restoration follows verified remediation exactly as the policy says; and a
 //! replay of the accepted log reproduces every case and the state digest.
 
-mod common;
-
 use std::collections::BTreeSet;
 
+use crate::common::*;
 use accord_domain::enforcement::cases::{policy_of, Finding};
 use accord_domain::enforcement::Stage;
 use accord_domain::norms::Charter;
 use accord_domain::{State, Timestamp};
 use accord_envelope::KeyPair;
-use common::*;
 use proptest::prelude::*;
 use serde_json::json;
 

@@ -2,13 +2,11 @@
 //! indicators and evidence records of the state built entry by entry — refusals included —
 //! equal those of a full replay of the accepted log, and so does the state digest.
 
-mod common;
-
+use crate::common::*;
 use accord_domain::indicators::{explain, Period, INDICATORS};
 use accord_domain::norms::Charter;
 use accord_domain::{State, Timestamp};
 use accord_envelope::KeyPair;
-use common::*;
 use proptest::prelude::*;
 use serde_json::{json, Value};
 

@@ -2,15 +2,13 @@
 //! competing amendments, positions from every chamber, decisions under every rule, signature
 //! with a reservation, review, renewal and sunset — and the bad inputs each step refuses.
 
-mod common;
-
 use std::collections::BTreeMap;
 
+use crate::common::*;
 use accord_domain::norms::charter::Charter;
 use accord_domain::norms::negotiation::{InstrumentStatus, NormStatus};
 use accord_domain::{RejectionKind, State};
 use accord_envelope::KeyPair;
-use common::*;
 use serde_json::{json, Value};
 
 const HOUR: u64 = 3_600_000;

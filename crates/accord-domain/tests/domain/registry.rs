@@ -1,12 +1,10 @@
 //! The registry rules: genesis, registration, roles, key rotation and revocation, points of
 //! contact and reachability checks, each admitted or refused through `State::admit`.
 
-mod common;
-
+use crate::common::*;
 use accord_domain::payload::{GENESIS, PARTY_REGISTER};
 use accord_domain::{LogEntry, RejectionKind, State, Timestamp};
 use accord_envelope::KeyPair;
-use common::*;
 use serde_json::json;
 
 #[test]

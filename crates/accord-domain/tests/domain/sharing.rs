@@ -2,13 +2,11 @@
 //! TLP versus collection, versions and withdrawals, and sightings that corroborate an
 //! attribution claim resting on the sighted object.
 
-mod common;
-
+use crate::common::{envelope, refused, World};
 use accord_domain::indicators::{attribution_parity, Period};
 use accord_domain::sharing::identity_of;
 use accord_domain::{RejectionKind, Timestamp};
 use accord_envelope::KeyPair;
-use common::{envelope, refused, World};
 use serde_json::{json, Value};
 
 const IND: &str = "indicator--11111111-2222-4333-8444-555555555555";
