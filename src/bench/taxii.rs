@@ -11,6 +11,13 @@
 //! - **read everything**: paging through the collection with `limit`/`next`. Medallion's first
 //!   page costs O(n²) (its filters compare every object with every other), so it pages a
 //!   small collection of `small` objects — its best case — while Accord pages all `n`.
+//!
+//! medallion runs on the test tools' Python (`scripts/install-test-tools` installs it into a
+//! virtualenv), found by the rule the tests use.
+
+/// The test tools' Python: the one rule, shared with the tests of every crate.
+#[path = "../../tests/support/python.rs"]
+mod python;
 
 use std::io::{BufRead as _, BufReader};
 use std::net::TcpListener;
@@ -210,7 +217,7 @@ impl Drop for Medallion {
 const COLLECTION: &str = "91a7b528-80eb-42ed-a74d-c6fbd5a26116";
 
 impl Medallion {
-    fn start(dir: &Path, preload: &[Value]) -> Result<Medallion> {
+    fn start(python: &Path, dir: &Path, preload: &[Value]) -> Result<Medallion> {
         std::fs::create_dir_all(dir)?;
         let port = TcpListener::bind("127.0.0.1:0")?.local_addr()?.port();
         let root = format!("http://127.0.0.1:{port}/api1/");
@@ -244,7 +251,7 @@ impl Medallion {
         });
         let config_path = dir.join("config.json");
         std::fs::write(&config_path, serde_json::to_vec(&config)?)?;
-        let mut child = Command::new("python3")
+        let mut child = Command::new(python)
             .args([
                 "-m",
                 "medallion.scripts.run",
@@ -258,7 +265,12 @@ impl Medallion {
             .stdout(Stdio::null())
             .stderr(Stdio::piped())
             .spawn()
-            .context("starting medallion (python3 -m medallion.scripts.run)")?;
+            .with_context(|| {
+                format!(
+                    "starting medallion ({} -m medallion.scripts.run)",
+                    python.display()
+                )
+            })?;
         let stderr = child.stderr.take();
         let auth = format!(
             "Basic {}",
@@ -288,14 +300,16 @@ impl Medallion {
     }
 }
 
-/// Whether medallion can be run here.
-fn medallion_installed() -> bool {
-    Command::new("python3")
+/// The test tools' Python, if medallion can be run with it here.
+fn medallion_python() -> Option<std::path::PathBuf> {
+    let python = python::installed().ok()?;
+    Command::new(&python)
         .args(["-c", "import medallion"])
         .stdout(Stdio::null())
         .stderr(Stdio::null())
         .status()
         .is_ok_and(|s| s.success())
+        .then_some(python)
 }
 
 /// The rows of the TAXII comparison: `n` objects, medallion's write measured on the last `k`
@@ -317,7 +331,7 @@ pub(super) fn measure(root: &Path, n: usize) -> Result<Vec<Row>> {
         bail!("Accord paged {} objects of {n}", a.read_all.0);
     }
     let mut rows = vec![];
-    if !medallion_installed() {
+    let Some(python) = medallion_python() else {
         rows.push(row(
             &format!("TAXII: Accord, {n} objects: write / read one / read all (objects/s)"),
             format!("{:.0} / {:.0} / {:.0}", a.write, a.read_one, a.read_all.1),
@@ -331,10 +345,10 @@ pub(super) fn measure(root: &Path, n: usize) -> Result<Vec<Row>> {
             None,
         ));
         return Ok(rows);
-    }
+    };
     // medallion's write at collection size n: preloaded with n - k, then the last k.
     let (write, read_one) = {
-        let m = Medallion::start(&root.join("medallion-full"), &objects[..n - k])?;
+        let m = Medallion::start(&python, &root.join("medallion-full"), &objects[..n - k])?;
         let bar = crate::progress::bar(k as u64, "TAXII: posting to medallion", true);
         let write = m.client.write(&objects[n - k..], &bar)?;
         bar.finish_and_clear();
@@ -342,7 +356,7 @@ pub(super) fn measure(root: &Path, n: usize) -> Result<Vec<Row>> {
     };
     // medallion's full read, on a small collection (its best case).
     let read_all = {
-        let m = Medallion::start(&root.join("medallion-small"), &objects[..small])?;
+        let m = Medallion::start(&python, &root.join("medallion-small"), &objects[..small])?;
         m.client.read_all()?
     };
     if read_all.0 != small {

@@ -5,6 +5,9 @@
 
 mod common;
 mod live;
+/// The test tools' Python (the one rule, shared with the other crates' tests and the bench).
+#[path = "../support/python.rs"]
+mod python;
 
 mod abuse;
 mod browser;
@@ -16,6 +19,7 @@ mod demo_and_tamper;
 mod enforcement_api;
 mod fuzz;
 mod negotiation_api;
+mod openapi;
 mod public_crawl;
 mod replay;
 mod rollback;

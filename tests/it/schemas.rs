@@ -6,6 +6,7 @@
 use std::collections::BTreeMap;
 
 use crate::common::*;
+use crate::python;
 
 fn json(url: &str) -> serde_json::Value {
     let (status, _, body) = get(url);
@@ -84,13 +85,19 @@ for version in doc["policies"]:
 assert doc["policies"], "no policy in force"
 print(f"{checked} envelopes valid")
 "#;
-    let out = std::process::Command::new("python3")
+    let out = python::command()
         .args(["-c", script, &file.to_string_lossy()])
         .output()
-        .expect("python3 runs (scripts/install-test-tools installs what the tests need)");
+        .unwrap_or_else(|e| {
+            panic!(
+                "cannot run the test tools' Python ({e}): {}",
+                python::INSTALL
+            )
+        });
     assert!(
         out.status.success(),
-        "schema check failed (is jsonschema installed? run scripts/install-test-tools):\n{}{}",
+        "schema check failed (is jsonschema installed? {}):\n{}{}",
+        python::INSTALL,
         String::from_utf8_lossy(&out.stdout),
         String::from_utf8_lossy(&out.stderr)
     );

@@ -5,6 +5,7 @@
 //! `tests/interop/taxii_client.py`; every expectation in it raises when it fails.
 
 use crate::live::Api;
+use crate::python;
 use accord_domain::tokens::token_hash;
 use serde_json::{json, Value};
 
@@ -21,7 +22,7 @@ fn taxii2_client_and_stix2_round_trip_through_the_server() {
     let script =
         std::path::Path::new(&std::env::var_os("CARGO_MANIFEST_DIR").expect("run through cargo"))
             .join("tests/interop/taxii_client.py");
-    let out = std::process::Command::new("python3")
+    let out = python::command()
         .arg(&script)
         .args([
             api.url.as_str(),
@@ -32,10 +33,16 @@ fn taxii2_client_and_stix2_round_trip_through_the_server() {
             "acc_interop-cert-b",
         ])
         .output()
-        .expect("python3 runs (scripts/install-test-tools installs taxii2-client and stix2)");
+        .unwrap_or_else(|e| {
+            panic!(
+                "cannot run the test tools' Python ({e}): {}",
+                python::INSTALL
+            )
+        });
     assert!(
         out.status.success(),
-        "the taxii2-client interop script failed (run scripts/install-test-tools if a module is missing):\n{}",
+        "the taxii2-client interop script failed (if a module is missing, {}):\n{}",
+        python::INSTALL,
         String::from_utf8_lossy(&out.stderr)
     );
     let report: Value = serde_json::from_slice(&out.stdout).unwrap();

@@ -13,12 +13,15 @@ use axum::response::{IntoResponse, Response};
 use axum::Json;
 use serde::Deserialize;
 
+use crate::problem::PROBLEM_JSON;
+use crate::shapes;
 use crate::{AppState, Problem};
 
 /// A party's commitments: each with its history, whether it counts now, and the parameters
 /// in effect under it (baseline, region, the party's own).
 #[utoipa::path(get, path = "/parties/{id}/commitments", params(("id" = String, Path, description = "Party id")),
-    responses((status = 200, body = Object), (status = 404, body = Problem)))]
+    responses((status = 200, body = shapes::PartyCommitments), (status = 400, description = "The path does not decode", body = Problem, content_type = PROBLEM_JSON),
+              (status = 404, description = "No such party, or no charter yet", body = Problem, content_type = PROBLEM_JSON)))]
 pub async fn commitments(
     State(app): State<AppState>,
     Path(id): Path<String>,
@@ -52,7 +55,8 @@ pub async fn commitments(
 
 /// A party's incident notifications with every stage's deadline and outcome now.
 #[utoipa::path(get, path = "/parties/{id}/incidents", params(("id" = String, Path, description = "Party id")),
-    responses((status = 200, body = Object), (status = 404, body = Problem)))]
+    responses((status = 200, body = shapes::PartyIncidents), (status = 400, description = "The path does not decode", body = Problem, content_type = PROBLEM_JSON),
+              (status = 404, description = "No such party", body = Problem, content_type = PROBLEM_JSON)))]
 pub async fn incidents(
     State(app): State<AppState>,
     Path(id): Path<String>,
@@ -90,7 +94,8 @@ fn staged(
 /// The incident notifications that name a party as affected, with every stage's deadline and
 /// outcome now: what the party has been told, and what it is still owed.
 #[utoipa::path(get, path = "/parties/{id}/notifications", params(("id" = String, Path, description = "Party id")),
-    responses((status = 200, body = Object), (status = 404, body = Problem)))]
+    responses((status = 200, body = shapes::PartyNotifications), (status = 400, description = "The path does not decode", body = Problem, content_type = PROBLEM_JSON),
+              (status = 404, description = "No such party", body = Problem, content_type = PROBLEM_JSON)))]
 pub async fn notifications(
     State(app): State<AppState>,
     Path(id): Path<String>,
@@ -112,7 +117,11 @@ pub async fn notifications(
 
 /// Every overdue item of every party at the latest log time: deadlines passed, nothing filed.
 /// A browser (`Accept: text/html`) gets the same list as a page.
-#[utoipa::path(get, path = "/overdue", responses((status = 200, body = Object)))]
+/// (The page's table export, `?format=csv|json&table=overdue`, is the dashboard's, as on every
+/// page: docs/dashboard.md.)
+#[utoipa::path(get, path = "/overdue",
+    responses((status = 200, description = "`{evaluated_at, overdue}`; the page to a browser (`Accept: text/html` first)",
+        content((shapes::Overdue = "application/json"), (String = "text/html; charset=utf-8")))))]
 pub async fn overdue(
     State(app): State<AppState>,
     headers: HeaderMap,
@@ -201,7 +210,9 @@ pub struct PeriodQuery {
            ("from" = Option<String>, Query, description = "Period start (UTC timestamp)"),
            ("to" = Option<String>, Query, description = "Period end, excluded (UTC timestamp)"),
            ("norm" = Option<String>, Query, description = "Norm id, for per-norm indicators (`adherence`, `self_assessment_gap`)")),
-    responses((status = 200, body = Object), (status = 400, body = Problem), (status = 404, body = Problem)))]
+    responses((status = 200, body = shapes::IndicatorExplanation),
+              (status = 400, description = "An unknown indicator, a bad period or norm id, or a path that does not decode", body = Problem, content_type = PROBLEM_JSON),
+              (status = 404, description = "No such party", body = Problem, content_type = PROBLEM_JSON)))]
 pub async fn indicator(
     State(app): State<AppState>,
     Path((id, indicator)): Path<(String, String)>,

@@ -21,6 +21,8 @@ use base64::Engine as _;
 
 use accord_domain::Timestamp;
 
+use crate::problem::PROBLEM_JSON;
+use crate::shapes;
 use crate::{AppState, Problem};
 
 /// The time requests are judged at: the server's clock, never before the last entry.
@@ -163,7 +165,8 @@ impl FromRequestParts<AppState> for MaybeAuthenticated {
 }
 
 /// Who the bearer token authenticates as.
-#[utoipa::path(get, path = "/whoami", responses((status = 200, body = Object), (status = 401, body = Problem)),
+#[utoipa::path(get, path = "/whoami", responses((status = 200, body = shapes::WhoAmI),
+    (status = 401, description = "No token, or one that is malformed, unknown, revoked or expired; with `WWW-Authenticate`", body = Problem, content_type = PROBLEM_JSON)),
     security(("bearer" = [])))]
 pub async fn whoami(Authenticated(c): Authenticated) -> Response {
     Json(serde_json::json!({"party": c.party, "token": c.label})).into_response()

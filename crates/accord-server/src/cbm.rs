@@ -13,6 +13,8 @@ use axum::Json;
 use serde_json::{json, Value};
 
 use crate::enforcement::DocketQuery;
+use crate::problem::PROBLEM_JSON;
+use crate::shapes;
 use crate::{AppState, Problem};
 
 fn view(x: &ExchangeRecord, now: accord_domain::Timestamp) -> Value {
@@ -30,7 +32,7 @@ fn view(x: &ExchangeRecord, now: accord_domain::Timestamp) -> Value {
 /// Bilateral exchanges with where each stands on the ladder (`?party=` filters to a party's).
 #[utoipa::path(get, path = "/exchanges",
     params(("party" = Option<String>, Query, description = "Only exchanges this party asked or was asked in")),
-    responses((status = 200, body = Object)))]
+    responses((status = 200, body = shapes::Exchanges)))]
 pub async fn exchanges(State(app): State<AppState>, Query(q): Query<DocketQuery>) -> Response {
     let core = app.ledger.read();
     let state = core.state();
@@ -50,7 +52,8 @@ pub async fn exchanges(State(app): State<AppState>, Query(q): Query<DocketQuery>
 /// One exchange: every rung with its deadline, answer and outcome.
 #[utoipa::path(get, path = "/exchanges/{id}",
     params(("id" = String, Path, description = "Exchange id")),
-    responses((status = 200, body = Object), (status = 404, body = Problem)))]
+    responses((status = 200, body = shapes::ExchangeView), (status = 400, description = "The path does not decode", body = Problem, content_type = PROBLEM_JSON),
+              (status = 404, description = "No such exchange", body = Problem, content_type = PROBLEM_JSON)))]
 pub async fn exchange(
     State(app): State<AppState>,
     Path(id): Path<String>,

@@ -18,10 +18,13 @@ use axum::Json;
 use serde::Deserialize;
 use serde_json::{json, Value};
 
+use crate::problem::PROBLEM_JSON;
+use crate::shapes;
 use crate::{AppState, Problem};
 
 /// Enforcement policies, oldest first; the last is in force.
-#[utoipa::path(get, path = "/policy", responses((status = 200, body = Object)))]
+#[utoipa::path(get, path = "/policy", responses((status = 200, body = shapes::Policies),
+    (status = 404, description = "No charter yet", body = Problem, content_type = PROBLEM_JSON)))]
 pub async fn policy(AxState(app): AxState<AppState>) -> Result<Response, Problem> {
     let core = app.ledger.read();
     let regime = core
@@ -70,7 +73,7 @@ impl DocketQuery {
 /// due next (`?party=` filters to cases a party is a side of).
 #[utoipa::path(get, path = "/cases",
     params(("party" = Option<String>, Query, description = "Only cases where this party is complainant or respondent")),
-    responses((status = 200, body = Object)))]
+    responses((status = 200, body = shapes::Docket)))]
 pub async fn docket(AxState(app): AxState<AppState>, Query(q): Query<DocketQuery>) -> Response {
     let core = app.ledger.read();
     let state = core.state();
@@ -90,7 +93,8 @@ pub async fn docket(AxState(app): AxState<AppState>, Query(q): Query<DocketQuery
 /// One case: every step with its entry, the stage, deadlines, and what is due from whom.
 #[utoipa::path(get, path = "/cases/{id}",
     params(("id" = String, Path, description = "Case id")),
-    responses((status = 200, body = Object), (status = 404, body = Problem)))]
+    responses((status = 200, body = Object), (status = 400, description = "The path does not decode", body = Problem, content_type = PROBLEM_JSON),
+              (status = 404, description = "No such case", body = Problem, content_type = PROBLEM_JSON)))]
 pub async fn case(
     AxState(app): AxState<AppState>,
     Path(id): Path<String>,
@@ -111,7 +115,7 @@ pub async fn case(
 /// (`?party=` filters to audits of one party).
 #[utoipa::path(get, path = "/audits",
     params(("party" = Option<String>, Query, description = "Only audits of this party")),
-    responses((status = 200, body = Object)))]
+    responses((status = 200, body = shapes::Audits)))]
 pub async fn audits(AxState(app): AxState<AppState>, Query(q): Query<DocketQuery>) -> Response {
     let core = app.ledger.read();
     let state = core.state();
@@ -127,7 +131,7 @@ pub async fn audits(AxState(app): AxState<AppState>, Query(q): Query<DocketQuery
 
 /// Scheduled audits by the cadence of each party's profile (`audit_cadence_months` after its
 /// first commitment or last audit), soonest first.
-#[utoipa::path(get, path = "/audits/schedule", responses((status = 200, body = Object)))]
+#[utoipa::path(get, path = "/audits/schedule", responses((status = 200, body = shapes::AuditSchedule)))]
 pub async fn audit_schedule(AxState(app): AxState<AppState>) -> Response {
     let core = app.ledger.read();
     let state = core.state();
@@ -140,7 +144,8 @@ pub async fn audit_schedule(AxState(app): AxState<AppState>) -> Response {
 /// A party's standing, intelligence access tier and incentive eligibility, with every cause.
 #[utoipa::path(get, path = "/parties/{id}/standing",
     params(("id" = String, Path, description = "Party id")),
-    responses((status = 200, body = Object), (status = 404, body = Problem)))]
+    responses((status = 200, body = shapes::StandingView), (status = 400, description = "The path does not decode", body = Problem, content_type = PROBLEM_JSON),
+              (status = 404, description = "No such party", body = Problem, content_type = PROBLEM_JSON)))]
 pub async fn party_standing(
     AxState(app): AxState<AppState>,
     Path(id): Path<String>,
@@ -155,7 +160,8 @@ pub async fn party_standing(
 /// as panelist, and for a secretariat (or an auditor) the steps that fall to it.
 #[utoipa::path(get, path = "/parties/{id}/due",
     params(("id" = String, Path, description = "Party id")),
-    responses((status = 200, body = Object), (status = 404, body = Problem)))]
+    responses((status = 200, body = shapes::PartyDue), (status = 400, description = "The path does not decode", body = Problem, content_type = PROBLEM_JSON),
+              (status = 404, description = "No such party, or no charter yet", body = Problem, content_type = PROBLEM_JSON)))]
 pub async fn party_due(
     AxState(app): AxState<AppState>,
     Path(id): Path<String>,

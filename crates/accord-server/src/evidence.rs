@@ -33,6 +33,8 @@ use axum::Json;
 use rand_core::RngCore as _;
 
 use crate::auth::{caller, Caller, Unauthorized};
+use crate::problem::PROBLEM_JSON;
+use crate::shapes;
 use crate::{AppState, Problem};
 
 /// Header carrying the commitment salt, 64 hex digits.
@@ -127,10 +129,15 @@ fn gone(owner: &PartyId, id: &EvidenceId, index: u64) -> Problem {
     params(("owner" = String, Path, description = "Owning party"),
            ("id" = String, Path, description = "Evidence id")),
     responses(
-        (status = 200, description = "The content; `Accord-Evidence-Salt` and `Accord-Read-Entry` headers", content_type = "application/octet-stream", body = Vec<u8>),
-        (status = 401, body = Problem), (status = 403, body = Problem), (status = 404, body = Problem),
-        (status = 409, description = "Committed but not uploaded yet", body = Problem),
-        (status = 410, description = "Erased", body = Problem)),
+        (status = 200, description = "The content, served as the media type its owner committed (`media_type` of `evidence.commit`, any type); `Accord-Evidence-Salt` and `Accord-Read-Entry` headers", content_type = "*/*", body = Vec<u8>),
+        (status = 400, description = "The path does not decode", body = Problem, content_type = PROBLEM_JSON),
+        (status = 401, description = "No valid bearer token", body = Problem, content_type = PROBLEM_JSON),
+        (status = 403, description = "The log does not let this party read the item", body = Problem, content_type = PROBLEM_JSON),
+        (status = 404, description = "No such item", body = Problem, content_type = PROBLEM_JSON),
+        (status = 409, description = "Committed but not uploaded yet", body = Problem, content_type = PROBLEM_JSON),
+        (status = 410, description = "Erased", body = Problem, content_type = PROBLEM_JSON),
+        (status = 500, description = "The read could not be recorded", body = Problem, content_type = PROBLEM_JSON),
+        (status = 503, description = "The sequencer or the vault is unavailable; retry", body = Problem, content_type = PROBLEM_JSON)),
     security(("bearer" = [])))]
 pub async fn read(
     State(app): State<AppState>,
@@ -297,9 +304,16 @@ fn release(id: &EvidenceId, media_type: &str, sealed: Sealed, index: u64) -> Res
            ("id" = String, Path, description = "Evidence id, as committed"),
            ("Accord-Evidence-Salt" = String, Header, description = "The 32-byte salt, 64 hex digits")),
     request_body(content = Vec<u8>, content_type = "application/octet-stream"),
-    responses((status = 201, description = "Stored"), (status = 200, description = "Already stored"),
-        (status = 401, body = Problem), (status = 403, body = Problem), (status = 404, body = Problem),
-        (status = 410, body = Problem), (status = 413, body = Problem), (status = 422, body = Problem)),
+    responses((status = 201, description = "Stored: `{owner, evidence, size, stored}`", body = shapes::EvidenceStored),
+        (status = 200, description = "Already stored (now replaced by the same content)", body = shapes::EvidenceStored),
+        (status = 400, description = "No salt, or one that is not 64 hex digits; or a path that does not decode", body = Problem, content_type = PROBLEM_JSON),
+        (status = 401, description = "No valid bearer token", body = Problem, content_type = PROBLEM_JSON),
+        (status = 403, description = "The token is not the owner's", body = Problem, content_type = PROBLEM_JSON),
+        (status = 404, description = "The owner committed no such item", body = Problem, content_type = PROBLEM_JSON),
+        (status = 410, description = "Erased", body = Problem, content_type = PROBLEM_JSON),
+        (status = 413, description = "Larger than the commitment says", body = Problem, content_type = PROBLEM_JSON),
+        (status = 422, description = "Not the committed size or content", body = Problem, content_type = PROBLEM_JSON),
+        (status = 503, description = "The vault failed, or the body budget is taken; retry (`Retry-After`)", body = Problem, content_type = PROBLEM_JSON)),
     security(("bearer" = [])))]
 pub async fn upload(
     State(app): State<AppState>,
@@ -430,7 +444,8 @@ async fn upload_inner(
 /// logged reads and erasure. Never content or salt.
 #[utoipa::path(get, path = "/parties/{id}/evidence",
     params(("id" = String, Path, description = "Party id")),
-    responses((status = 200, body = Object), (status = 404, body = Problem)))]
+    responses((status = 200, body = [shapes::EvidenceView], description = "The party's items, by id"), (status = 400, description = "The path does not decode", body = Problem, content_type = PROBLEM_JSON),
+              (status = 404, description = "No such party", body = Problem, content_type = PROBLEM_JSON)))]
 pub async fn list(
     State(app): State<AppState>,
     Path(id): Path<String>,

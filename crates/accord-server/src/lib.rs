@@ -16,6 +16,7 @@ pub mod metrics;
 pub mod pages;
 pub mod problem;
 pub mod regime;
+pub mod shapes;
 pub mod taxii;
 
 use std::future::Future;
@@ -40,6 +41,7 @@ use utoipa::OpenApi;
 
 pub use metrics::Metrics;
 pub use problem::Problem;
+use problem::PROBLEM_JSON;
 
 /// The largest submission body accepted, in bytes (a logged entry is at most 65,535 bytes).
 pub const MAX_BODY_BYTES: usize = 64 * 1024;
@@ -292,7 +294,8 @@ pub async fn serve(
         policy_schema,
         payload_schema,
         healthz,
-        metrics_text
+        metrics_text,
+        openapi
     ),
     components(schemas(
         Receipt,
@@ -303,10 +306,49 @@ pub async fn serve(
         ConsistencyProofView,
         regime::NormSummary,
         SchemaRef
-    ))
+    )),
+    modifiers(&EveryOperation)
 )]
 pub struct ApiDoc;
 
+/// What every operation may answer whatever its handler does: `408` (a problem) when the
+/// request is not complete within the request timeout, which wraps every route.
+struct EveryOperation;
+
+impl utoipa::Modify for EveryOperation {
+    fn modify(&self, doc: &mut utoipa::openapi::OpenApi) {
+        use utoipa::openapi::{ContentBuilder, Ref, ResponseBuilder};
+        let timeout = ResponseBuilder::new()
+            .description(
+                "The request was not complete within the request timeout (120 s by default)",
+            )
+            .content(
+                PROBLEM_JSON,
+                ContentBuilder::new()
+                    .schema(Some(Ref::from_schema_name("Problem")))
+                    .build(),
+            )
+            .build();
+        for item in doc.paths.paths.values_mut() {
+            let operations = [
+                &mut item.get,
+                &mut item.put,
+                &mut item.post,
+                &mut item.delete,
+                &mut item.patch,
+            ];
+            for op in operations.into_iter().flatten() {
+                op.responses
+                    .responses
+                    .entry("408".to_owned())
+                    .or_insert_with(|| timeout.clone().into());
+            }
+        }
+    }
+}
+
+/// This document: the OpenAPI 3.1 description of the API, generated from the handlers.
+#[utoipa::path(get, path = "/openapi.json", responses((status = 200, body = Object, description = "OpenAPI 3.1")))]
 async fn openapi() -> Response {
     use utoipa::openapi::security::{Http, HttpAuthScheme, SecurityScheme};
     let mut doc = ApiDoc::openapi();
@@ -329,11 +371,13 @@ async fn openapi() -> Response {
     responses(
         (status = 201, description = "Appended durably; the receipt", body = Receipt),
         (status = 200, description = "Already in the log; the first receipt", body = Receipt),
-        (status = 403, description = "Signer, key, signature or role not accepted", body = Problem, content_type = "application/problem+json"),
-        (status = 409, description = "Conflicts with the state", body = Problem, content_type = "application/problem+json"),
-        (status = 413, description = "Body too large", body = Problem, content_type = "application/problem+json"),
-        (status = 415, description = "Not application/json", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "Malformed", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "Signer, key, signature or role not accepted", body = Problem, content_type = PROBLEM_JSON),
+        (status = 409, description = "Conflicts with the state", body = Problem, content_type = PROBLEM_JSON),
+        (status = 413, description = "Body too large", body = Problem, content_type = PROBLEM_JSON),
+        (status = 415, description = "Not application/json", body = Problem, content_type = PROBLEM_JSON),
+        (status = 422, description = "Malformed", body = Problem, content_type = PROBLEM_JSON),
+        (status = 500, description = "An erasure's task failed", body = Problem, content_type = PROBLEM_JSON),
+        (status = 503, description = "The sequencer is shutting down or the store failed; retry", body = Problem, content_type = PROBLEM_JSON),
     )
 )]
 async fn submit(State(app): State<AppState>, headers: HeaderMap, body: Body) -> Response {
@@ -466,7 +510,7 @@ pub struct EntryView {
 /// Public statistics of shared threat intelligence: object versions by TLP level, STIX type
 /// and kind of sharer, and the number of sharing groups. No content, ids or sharers. The
 /// objects themselves are served over TAXII 2.1 under `/taxii2/`.
-#[utoipa::path(get, path = "/sharing", responses((status = 200, body = Object)))]
+#[utoipa::path(get, path = "/sharing", responses((status = 200, body = shapes::SharingStats)))]
 async fn sharing_stats(State(app): State<AppState>) -> Response {
     let core = app.ledger.read();
     Json(taxii::public_stats(core.state())).into_response()
@@ -475,7 +519,10 @@ async fn sharing_stats(State(app): State<AppState>) -> Response {
 /// Reads one entry by index.
 #[utoipa::path(get, path = "/entries/{index}",
     params(("index" = u64, Path, description = "Entry index")),
-    responses((status = 200, body = EntryView), (status = 404, body = Problem)))]
+    responses((status = 200, body = EntryView),
+              (status = 400, description = "Not an entry index", body = Problem, content_type = PROBLEM_JSON),
+              (status = 404, description = "Beyond the published log", body = Problem, content_type = PROBLEM_JSON),
+              (status = 500, description = "The store could not be read", body = Problem, content_type = PROBLEM_JSON)))]
 async fn entry(
     State(app): State<AppState>,
     Path(index): Path<String>,
@@ -513,7 +560,7 @@ fn published_size(app: &AppState) -> u64 {
 /// The latest signed checkpoint (C2SP tlog-checkpoint in a signed note).
 #[utoipa::path(get, path = "/checkpoint",
     responses((status = 200, content_type = "text/plain; charset=utf-8", body = String),
-              (status = 404, body = Problem)))]
+              (status = 404, description = "The log is empty", body = Problem, content_type = PROBLEM_JSON)))]
 async fn checkpoint(State(app): State<AppState>) -> Result<Response, Problem> {
     let note = app
         .ledger
@@ -552,7 +599,9 @@ struct CheckpointsQuery {
 #[utoipa::path(get, path = "/checkpoints",
     params(("after" = Option<u64>, Query, description = "Only checkpoints with a larger tree size"),
            ("limit" = Option<usize>, Query, description = "At most this many (default and max 1000)")),
-    responses((status = 200, body = [CheckpointView])))]
+    responses((status = 200, body = [CheckpointView]),
+              (status = 400, description = "A parameter is not a number", body = Problem, content_type = PROBLEM_JSON),
+              (status = 500, description = "The store could not be read", body = Problem, content_type = PROBLEM_JSON)))]
 async fn checkpoints(
     State(app): State<AppState>,
     Query(q): Query<CheckpointsQuery>,
@@ -588,7 +637,8 @@ async fn verifier_key(State(app): State<AppState>) -> Response {
 #[utoipa::path(get, path = "/tile/{path}",
     params(("path" = String, Path, description = "`<L>/<N>[.p/<W>]` or `entries/<N>[.p/<W>]`, N in x-prefixed 3-digit groups")),
     responses((status = 200, content_type = "application/octet-stream", body = Vec<u8>),
-              (status = 404, body = Problem)))]
+              (status = 404, description = "Not a tile path, or beyond the published tree", body = Problem, content_type = PROBLEM_JSON),
+              (status = 500, description = "The store could not be read", body = Problem, content_type = PROBLEM_JSON)))]
 async fn tile(State(app): State<AppState>, Path(path): Path<String>) -> Result<Response, Problem> {
     let full = format!("tile/{path}");
     let tp = TilePath::parse(&full)
@@ -666,7 +716,10 @@ pub struct InclusionProofView {
     params(("index" = Option<u64>, Query, description = "Entry index"),
            ("leaf_hash" = Option<String>, Query, description = "Leaf hash, hex (instead of index)"),
            ("tree_size" = Option<u64>, Query, description = "Tree size (default: latest checkpoint)")),
-    responses((status = 200, body = InclusionProofView), (status = 400, body = Problem), (status = 404, body = Problem)))]
+    responses((status = 200, body = InclusionProofView),
+              (status = 400, description = "Not exactly one of `index` and `leaf_hash`, or out of range", body = Problem, content_type = PROBLEM_JSON),
+              (status = 404, description = "No entry has that leaf hash", body = Problem, content_type = PROBLEM_JSON),
+              (status = 500, description = "The store could not be read", body = Problem, content_type = PROBLEM_JSON)))]
 async fn inclusion_proof(
     State(app): State<AppState>,
     Query(q): Query<InclusionQuery>,
@@ -735,7 +788,8 @@ pub struct ConsistencyProofView {
 #[utoipa::path(get, path = "/proof/consistency",
     params(("old" = u64, Query, description = "Older tree size"),
            ("new" = Option<u64>, Query, description = "Newer tree size (default: latest checkpoint)")),
-    responses((status = 200, body = ConsistencyProofView), (status = 400, body = Problem)))]
+    responses((status = 200, body = ConsistencyProofView),
+              (status = 400, description = "`old` missing, or the sizes out of range", body = Problem, content_type = PROBLEM_JSON)))]
 async fn consistency_proof(
     State(app): State<AppState>,
     Query(q): Query<ConsistencyQuery>,
@@ -813,7 +867,9 @@ async fn policy_schema() -> Response {
 #[utoipa::path(get, path = "/schemas/{type}/{version}",
     params(("type" = String, Path, description = "Entry type, e.g. `instrument.position`"),
            ("version" = u32, Path, description = "Schema version")),
-    responses((status = 200, body = Object, content_type = "application/schema+json"), (status = 404, body = Problem)))]
+    responses((status = 200, body = Object, content_type = "application/schema+json"),
+              (status = 400, description = "`version` is not a number", body = Problem, content_type = PROBLEM_JSON),
+              (status = 404, description = "No such entry type or schema version", body = Problem, content_type = PROBLEM_JSON)))]
 async fn payload_schema(
     Path((entry_type, version)): Path<(String, u32)>,
 ) -> Result<Response, Problem> {
@@ -836,7 +892,7 @@ fn schema_response(schema: serde_json::Value) -> Response {
 }
 
 /// The party registry.
-#[utoipa::path(get, path = "/parties", responses((status = 200, body = Object)))]
+#[utoipa::path(get, path = "/parties", responses((status = 200, body = [shapes::PartyView], description = "Every registered party, by id")))]
 async fn parties(State(app): State<AppState>) -> Response {
     let core = app.ledger.read();
     let list: Vec<_> = core.state().parties().values().collect();
@@ -846,7 +902,9 @@ async fn parties(State(app): State<AppState>) -> Response {
 /// One party: kind, region, keys and their status, points of contact, reachability record.
 #[utoipa::path(get, path = "/parties/{id}",
     params(("id" = String, Path, description = "Party id")),
-    responses((status = 200, body = Object), (status = 404, body = Problem)))]
+    responses((status = 200, body = shapes::PartyView),
+              (status = 400, description = "The path does not decode", body = Problem, content_type = PROBLEM_JSON),
+              (status = 404, description = "No such party", body = Problem, content_type = PROBLEM_JSON)))]
 async fn party(State(app): State<AppState>, Path(id): Path<String>) -> Result<Response, Problem> {
     let core = app.ledger.read();
     let party = registered_party(core.state(), &id)?;
@@ -854,7 +912,7 @@ async fn party(State(app): State<AppState>, Path(id): Path<String>) -> Result<Re
 }
 
 /// Liveness: the ledger answers and the store is readable.
-#[utoipa::path(get, path = "/healthz", responses((status = 200, body = Object), (status = 503, body = Problem)))]
+#[utoipa::path(get, path = "/healthz", responses((status = 200, body = shapes::Health), (status = 503, description = "The store is unreadable", body = Problem, content_type = PROBLEM_JSON)))]
 async fn healthz(State(app): State<AppState>) -> Result<Response, Problem> {
     let stored = app
         .store
@@ -868,7 +926,7 @@ async fn healthz(State(app): State<AppState>) -> Result<Response, Problem> {
 }
 
 /// Prometheus metrics (OpenMetrics text).
-#[utoipa::path(get, path = "/metrics", responses((status = 200, content_type = "application/openmetrics-text", body = String)))]
+#[utoipa::path(get, path = "/metrics", responses((status = 200, content_type = "application/openmetrics-text; version=1.0.0; charset=utf-8", body = String)))]
 async fn metrics_text(State(app): State<AppState>) -> Response {
     app.metrics.set_log_size(published_size(&app));
     (
@@ -896,4 +954,69 @@ pub fn registered_party<'a>(
 /// Decodes a stored entry for display (used by pages).
 pub fn decode_entry(data: &[u8]) -> Option<LogEntry> {
     LogEntry::from_leaf_bytes(data).ok()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Every error an operation declares is declared as what the server sends: a problem,
+    /// `application/problem+json`, and nothing else.
+    #[test]
+    fn every_declared_error_is_a_problem() {
+        let doc = serde_json::to_value(ApiDoc::openapi()).unwrap();
+        let mut errors = 0;
+        for (path, item) in doc["paths"].as_object().unwrap() {
+            for (method, op) in item.as_object().unwrap() {
+                for (status, response) in op["responses"].as_object().unwrap() {
+                    if status.as_str() < "400" {
+                        continue;
+                    }
+                    errors += 1;
+                    let content = response["content"].as_object();
+                    let types: Vec<&String> =
+                        content.map(|c| c.keys().collect()).unwrap_or_default();
+                    assert_eq!(types, [PROBLEM_JSON], "{method} {path} {status}");
+                    assert_eq!(
+                        response["content"][PROBLEM_JSON]["schema"]["$ref"],
+                        "#/components/schemas/Problem",
+                        "{method} {path} {status}"
+                    );
+                }
+                assert!(
+                    op["responses"]["408"].is_object(),
+                    "{method} {path} does not declare the timeout"
+                );
+            }
+        }
+        assert!(errors > 80, "only {errors} error responses declared");
+    }
+
+    /// The lists the server answers with arrays are declared as arrays (the issue that made
+    /// the document lie: these were declared as objects).
+    #[test]
+    fn lists_are_arrays_and_every_shape_is_used() {
+        let doc = serde_json::to_value(ApiDoc::openapi()).unwrap();
+        for path in [
+            "/parties",
+            "/norms",
+            "/catalog/versions",
+            "/instruments",
+            "/parties/{id}/evidence",
+            "/review-calendar",
+            "/schemas",
+            "/checkpoints",
+        ] {
+            let schema = &doc["paths"][path]["get"]["responses"]["200"]["content"]
+                ["application/json"]["schema"];
+            assert_eq!(schema["type"], "array", "{path}: {schema}");
+        }
+        // Every shape is used: each is a component because an operation answers with it.
+        for (name, _) in shapes::all() {
+            assert!(
+                doc["components"]["schemas"][&name].is_object(),
+                "{name} is not among the components"
+            );
+        }
+    }
 }

@@ -21,6 +21,8 @@ use axum::Json;
 use serde::{Deserialize, Serialize};
 use similar::TextDiff;
 
+use crate::problem::PROBLEM_JSON;
+use crate::shapes;
 use crate::{AppState, Problem};
 
 /// Runs `f` on the regime as published, with the log time it is evaluated at.
@@ -74,7 +76,7 @@ fn summary(n: &NormRecord, now: Timestamp) -> NormSummary {
 }
 
 /// The norms catalog: every norm ever adopted, with its status now.
-#[utoipa::path(get, path = "/norms", responses((status = 200, body = [NormSummary])))]
+#[utoipa::path(get, path = "/norms", responses((status = 200, body = [NormSummary]), (status = 404, description = "No charter yet", body = Problem, content_type = PROBLEM_JSON)))]
 pub async fn norms(State(app): State<AppState>) -> Result<Response, Problem> {
     with_regime(&app, |r, now| {
         let list: Vec<NormSummary> = r.norms.values().map(|n| summary(n, now)).collect();
@@ -84,7 +86,9 @@ pub async fn norms(State(app): State<AppState>) -> Result<Response, Problem> {
 
 /// One norm: every version, its dates and status, and the instruments about it.
 #[utoipa::path(get, path = "/norms/{id}", params(("id" = String, Path, description = "Norm id")),
-    responses((status = 200, body = Object), (status = 404, body = Problem)))]
+    responses((status = 200, body = shapes::NormView),
+              (status = 400, description = "Not a norm id", body = Problem, content_type = PROBLEM_JSON),
+              (status = 404, description = "No such norm, or no charter yet", body = Problem, content_type = PROBLEM_JSON)))]
 pub async fn norm(
     State(app): State<AppState>,
     Path(id): Path<String>,
@@ -113,7 +117,7 @@ pub async fn norm(
 }
 
 /// Catalog versions, oldest first (without the texts).
-#[utoipa::path(get, path = "/catalog/versions", responses((status = 200, body = Object)))]
+#[utoipa::path(get, path = "/catalog/versions", responses((status = 200, body = [shapes::CatalogVersionView], description = "Every catalog version, oldest first"), (status = 404, description = "No charter yet", body = Problem, content_type = PROBLEM_JSON)))]
 pub async fn catalog_versions(State(app): State<AppState>) -> Result<Response, Problem> {
     with_regime(&app, |r, _| Ok(Json(&r.catalog).into_response()))
 }
@@ -144,7 +148,9 @@ fn texts<'a>(
 
 /// One catalog version with the full text of every norm it holds.
 #[utoipa::path(get, path = "/catalog/versions/{n}", params(("n" = u32, Path, description = "Catalog version")),
-    responses((status = 200, body = Object), (status = 404, body = Problem)))]
+    responses((status = 200, body = shapes::CatalogVersionText),
+              (status = 400, description = "`n` is not a number", body = Problem, content_type = PROBLEM_JSON),
+              (status = 404, description = "No such version, or no charter yet", body = Problem, content_type = PROBLEM_JSON)))]
 pub async fn catalog_version_full(
     State(app): State<AppState>,
     Path(n): Path<u32>,
@@ -157,7 +163,9 @@ pub async fn catalog_version_full(
 
 /// A catalog version as an OSCAL 1.1 catalog (norms as controls, indicators as parameters).
 #[utoipa::path(get, path = "/catalog/versions/{n}/oscal", params(("n" = u32, Path, description = "Catalog version")),
-    responses((status = 200, body = Object, description = "OSCAL catalog JSON"), (status = 404, body = Problem)))]
+    responses((status = 200, body = Object, description = "OSCAL catalog JSON"),
+              (status = 400, description = "`n` is not a number", body = Problem, content_type = PROBLEM_JSON),
+              (status = 404, description = "No such version, or no charter yet", body = Problem, content_type = PROBLEM_JSON)))]
 pub async fn catalog_oscal(
     State(app): State<AppState>,
     Path(n): Path<u32>,
@@ -219,7 +227,9 @@ fn text_diff(old: &str, new: &str, from: u32, to: u32) -> FieldDiff {
 /// A text diff between two catalog versions, norm by norm (unified diff format).
 #[utoipa::path(get, path = "/catalog/diff",
     params(("from" = u32, Query, description = "Older catalog version"), ("to" = u32, Query, description = "Newer catalog version")),
-    responses((status = 200, body = Object), (status = 404, body = Problem)))]
+    responses((status = 200, body = shapes::CatalogDiff),
+              (status = 400, description = "`from` or `to` missing or not a number", body = Problem, content_type = PROBLEM_JSON),
+              (status = 404, description = "No such version, or no charter yet", body = Problem, content_type = PROBLEM_JSON)))]
 pub async fn catalog_diff(
     State(app): State<AppState>,
     Query(q): Query<DiffQuery>,
@@ -263,7 +273,7 @@ pub async fn catalog_diff(
 }
 
 /// Instruments, newest last, with their status now.
-#[utoipa::path(get, path = "/instruments", responses((status = 200, body = Object)))]
+#[utoipa::path(get, path = "/instruments", responses((status = 200, body = [shapes::InstrumentSummary], description = "Every instrument, with its status now"), (status = 404, description = "No charter yet", body = Problem, content_type = PROBLEM_JSON)))]
 pub async fn instruments(State(app): State<AppState>) -> Result<Response, Problem> {
     with_regime(&app, |r, now| {
         let list: Vec<_> = r
@@ -285,7 +295,8 @@ pub async fn instruments(State(app): State<AppState>) -> Result<Response, Proble
 /// One instrument: its texts, amendments, positions by chamber, the tally under its rule
 /// (provisional until decided) and signatures with reservations.
 #[utoipa::path(get, path = "/instruments/{id}", params(("id" = String, Path, description = "Instrument id")),
-    responses((status = 200, body = Object), (status = 404, body = Problem)))]
+    responses((status = 200, body = shapes::InstrumentView), (status = 400, description = "The path does not decode", body = Problem, content_type = PROBLEM_JSON),
+              (status = 404, description = "No such instrument, or no charter yet", body = Problem, content_type = PROBLEM_JSON)))]
 pub async fn instrument(
     State(app): State<AppState>,
     Path(id): Path<String>,
@@ -313,7 +324,9 @@ pub async fn instrument(
 
 /// A region's profile (if adopted) and its effective parameters with their origin.
 #[utoipa::path(get, path = "/regions/{id}/parameters", params(("id" = String, Path, description = "Region id")),
-    responses((status = 200, body = Object), (status = 400, body = Problem)))]
+    responses((status = 200, body = shapes::RegionParameters),
+              (status = 400, description = "Not a region id", body = Problem, content_type = PROBLEM_JSON),
+              (status = 404, description = "No charter yet", body = Problem, content_type = PROBLEM_JSON)))]
 pub async fn region_parameters(
     State(app): State<AppState>,
     Path(id): Path<String>,
@@ -336,7 +349,8 @@ pub async fn region_parameters(
 /// A party's effective parameters: the baseline, overridden by its region's profile, each
 /// with its origin.
 #[utoipa::path(get, path = "/parties/{id}/parameters", params(("id" = String, Path, description = "Party id")),
-    responses((status = 200, body = Object), (status = 404, body = Problem)))]
+    responses((status = 200, body = shapes::PartyParameters), (status = 400, description = "The path does not decode", body = Problem, content_type = PROBLEM_JSON),
+              (status = 404, description = "No such party, or no charter yet", body = Problem, content_type = PROBLEM_JSON)))]
 pub async fn party_parameters(
     State(app): State<AppState>,
     Path(id): Path<String>,
@@ -356,7 +370,7 @@ pub async fn party_parameters(
 }
 
 /// The review calendar: every norm in force with its review and sunset dates, soonest first.
-#[utoipa::path(get, path = "/review-calendar", responses((status = 200, body = [NormSummary])))]
+#[utoipa::path(get, path = "/review-calendar", responses((status = 200, body = [NormSummary]), (status = 404, description = "No charter yet", body = Problem, content_type = PROBLEM_JSON)))]
 pub async fn review_calendar(State(app): State<AppState>) -> Result<Response, Problem> {
     with_regime(&app, |r, now| {
         let mut list: Vec<NormSummary> = r

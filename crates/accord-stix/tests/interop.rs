@@ -1,21 +1,29 @@
 //! Interop with the OASIS reference library: objects produced by Python `stix2` (installed by
 //! `scripts/install-test-tools`) validate here with their TLP levels read, and objects this
 //! crate refuses are refused by `stix2` too — except three rules of the specification that
-//! `stix2.parse` does not enforce (named below), which this crate does.
+//! `stix2.parse` does not enforce (named below), which this crate does. The test fails — it
+//! never skips — when the test tools' Python is missing.
 
-use std::process::Command;
+#[path = "../../../tests/support/python.rs"]
+mod python;
 
 use accord_stix::{validate, validate_bundle, Tlp};
 use serde_json::Value;
 
-fn python(script: &str, input: &str) -> String {
-    let out = Command::new("python3")
+fn run_python(script: &str, input: &str) -> String {
+    let out = python::command()
         .args(["-c", script, input])
         .output()
-        .expect("python3 runs (scripts/install-test-tools installs what the tests need)");
+        .unwrap_or_else(|e| {
+            panic!(
+                "cannot run the test tools' Python ({e}): {}",
+                python::INSTALL
+            )
+        });
     assert!(
         out.status.success(),
-        "python failed (is stix2 installed? run scripts/install-test-tools):\n{}",
+        "python failed (is stix2 installed? {}):\n{}",
+        python::INSTALL,
         String::from_utf8_lossy(&out.stderr)
     );
     String::from_utf8(out.stdout).unwrap()
@@ -54,7 +62,7 @@ print(bundle.serialize())
 
 #[test]
 fn objects_made_by_stix2_validate_and_keep_their_tlp() {
-    let bundle: Value = serde_json::from_str(&python(PRODUCE, "")).unwrap();
+    let bundle: Value = serde_json::from_str(&run_python(PRODUCE, "")).unwrap();
     let summaries = validate_bundle(&bundle).unwrap_or_else(|f| panic!("{f:?}"));
     assert_eq!(summaries.len(), 19);
     let tlp_of = |ty: &str| {
@@ -115,7 +123,7 @@ fn what_this_crate_refuses_stix2_refuses_too() {
     let mut all = vec![base.clone()];
     all.extend(broken.iter().cloned());
     let verdicts: Vec<String> =
-        serde_json::from_str(&python(PARSE, &Value::from(all).to_string())).unwrap();
+        serde_json::from_str(&run_python(PARSE, &Value::from(all).to_string())).unwrap();
     assert_eq!(
         verdicts[0], "accepted",
         "the reference accepts the valid object"

@@ -1,9 +1,10 @@
 //! The OSCAL catalog export, read back by an independent OSCAL implementation: IBM's
 //! `compliance-trestle` (PyPI), whose pydantic models are generated from NIST's OSCAL
-//! metaschema. The test fails — it never skips — when python3 or trestle is missing:
-//! `scripts/install-test-tools` installs them (`scripts/test` runs it first).
+//! metaschema. The test fails — it never skips — when the test tools' Python or trestle is
+//! missing: `scripts/install-test-tools` installs them (`scripts/test` runs it first).
 
-use std::process::Command;
+#[path = "../../../../tests/support/python.rs"]
+mod python;
 
 use accord_domain::entry::EntryRef;
 use accord_domain::norms::{oscal, Charter, Regime};
@@ -71,7 +72,7 @@ fn trestle_reads_the_baseline_catalog() {
     std::fs::write(&path, serde_json::to_vec_pretty(&doc).unwrap()).expect("write catalog");
 
     let charter = Charter::baseline();
-    let output = Command::new("python3")
+    let output = python::command()
         .arg("-c")
         .arg(CHECK)
         .arg(&path)
@@ -79,7 +80,7 @@ fn trestle_reads_the_baseline_catalog() {
         .arg(charter.norms[0].title.as_str())
         .arg("Accord baseline norms — catalog version 1")
         .output()
-        .unwrap_or_else(|e| panic!("cannot run python3 ({e}): install Python 3, then {INSTALL}"));
+        .unwrap_or_else(|e| panic!("cannot run the test tools' Python ({e}): {INSTALL}"));
     let stdout = String::from_utf8_lossy(&output.stdout);
     let stderr = String::from_utf8_lossy(&output.stderr);
     match output.status.code() {
