@@ -6,7 +6,7 @@
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
-use accord_domain::ids::{DisplayName, EvidenceId, RegionId};
+use accord_domain::ids::{DisplayName, EvidenceId, GroupId, RegionId};
 use accord_domain::norms::Charter;
 use accord_domain::payload::ENTRY_TYPES;
 use accord_domain::registry::PartyKind;
@@ -19,9 +19,9 @@ use sha2::{Digest, Sha256};
 use toml::Spanned;
 
 use super::expect::{Expectation, RawExpect};
-use super::payload::to_json;
+use super::payload::{from_json, to_json, Converted};
 use super::signer::SignerRef;
-use super::when::When;
+use super::when::{When, WhenError};
 
 /// Entry types a step may not state, and what to do instead.
 const RESERVED: &[(&str, &str)] = &[
@@ -37,19 +37,14 @@ const RESERVED: &[(&str, &str)] = &[
         "case.refusal",
         "the instance records a refused case transition itself, as the server does",
     ),
-    (
-        "intel.share",
-        "shared intelligence (the TAXII path) is not in the scenario format yet",
-    ),
-    (
-        "intel.withdraw",
-        "shared intelligence (the TAXII path) is not in the scenario format yet",
-    ),
 ];
 
 /// What the evidence types add to a plain statement.
 const EVIDENCE_COMMIT: &str = "evidence.commit";
 const EVIDENCE_READ: &str = "evidence.read";
+/// What the TAXII path does for a post and a delete.
+const INTEL_SHARE: &str = "intel.share";
+const INTEL_WITHDRAW: &str = "intel.withdraw";
 /// The media type of `content` unless the payload names one.
 const TEXT: &str = "text/plain; charset=utf-8";
 
@@ -63,6 +58,19 @@ struct RawFile {
     step: Vec<Spanned<RawStep>>,
     #[serde(default)]
     expect: Vec<Spanned<RawExpect>>,
+    #[serde(default)]
+    round: Vec<Spanned<RawRound>>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawRound {
+    check: String,
+    first: String,
+    every_days: u64,
+    count: u64,
+    role: String,
+    respond_within_hours: u32,
 }
 
 #[derive(Deserialize)]
@@ -90,6 +98,8 @@ struct RawParty {
     #[serde(default)]
     languages: Vec<String>,
     registered: Option<String>,
+    reliability: Option<f64>,
+    punctuality: Option<f64>,
     #[serde(default)]
     contacts: Vec<RawContact>,
 }
@@ -104,16 +114,25 @@ struct RawContact {
     languages: Option<Vec<String>>,
 }
 
-#[derive(Deserialize)]
+/// `by`: one signer, or a list of them (the same statement signed by each, in order).
+#[derive(Deserialize, Clone)]
+#[serde(untagged)]
+enum RawSigners {
+    One(String),
+    Many(Vec<String>),
+}
+
+#[derive(Deserialize, Clone)]
 #[serde(deny_unknown_fields)]
 struct RawStep {
     at: String,
-    by: String,
+    by: RawSigners,
     #[serde(rename = "type")]
     entry_type: String,
     schema: Option<u32>,
     #[serde(default)]
     payload: toml::Table,
+    payload_file: Option<String>,
     content: Option<String>,
     expect: Option<toml::Value>,
     note: Option<String>,
@@ -124,6 +143,8 @@ struct RawStep {
 pub struct Scenario {
     /// Where it was read from.
     pub path: PathBuf,
+    /// Whether it is the built-in demo world (compiled into the binary).
+    pub builtin: bool,
     /// SHA-256 of the file (hex): which version of it seeded a world.
     pub sha256: String,
     /// Short name.
@@ -150,6 +171,28 @@ pub struct Scenario {
     pub steps: Vec<Step>,
     /// The outcomes checked at the end.
     pub expectations: Vec<Expectation>,
+    /// The reachability rounds, expanded into steps for the run's seed.
+    pub rounds: Vec<Round>,
+}
+
+/// `[[round]]`: reachability checks the secretariat issues every `every_days` days, and the
+/// answers each party gives (or not) as its `reliability` and `punctuality` make likely.
+#[derive(Debug)]
+pub struct Round {
+    /// The check id, with `{n}` for the round's number (01, 02, …).
+    pub check: String,
+    /// When the first check is issued.
+    pub first: When,
+    /// Days between checks.
+    pub every_days: u64,
+    /// How many checks.
+    pub count: u64,
+    /// The contact role checked (`technical`, `policy`).
+    pub role: String,
+    /// The response window.
+    pub respond_within_hours: u32,
+    /// Its line in the file.
+    pub line: usize,
 }
 
 /// A party the secretariat registers.
@@ -167,6 +210,10 @@ pub struct PartySpec {
     pub registered: Timestamp,
     /// The `poc.declare` payload it signs right after, if it declares contacts.
     pub contacts: Option<Value>,
+    /// The chance that it answers a reachability check of a `[[round]]` at all.
+    pub reliability: f64,
+    /// The chance that an answer comes within the window.
+    pub punctuality: f64,
     /// Its line in the file.
     pub line: usize,
 }
@@ -201,8 +248,8 @@ pub enum Action {
         entry_type: String,
         /// Its schema version.
         schema: u32,
-        /// Its payload.
-        payload: Value,
+        /// Its payload, with values derived from the seed filled in when it runs.
+        payload: Converted,
     },
     /// `evidence.commit` of `content`: the interpreter adds the salted commitment and the
     /// size, and puts content and salt in the vault once the commitment is logged.
@@ -220,6 +267,25 @@ pub enum Action {
         /// The item.
         evidence: EvidenceId,
     },
+    /// A STIX object shared into a collection as the TAXII server shares a post by the
+    /// signer: validated, restricted content into the vault first, then an `intel.share`
+    /// record signed by the instance naming the signer.
+    Share {
+        /// The collection (sharing group).
+        collection: GroupId,
+        /// The STIX object.
+        object: Converted,
+    },
+    /// A withdrawal of a shared object (every version, or one) as a TAXII DELETE by the
+    /// signer: an `intel.withdraw` record signed by the instance, then the content erased.
+    Withdraw {
+        /// The collection.
+        collection: GroupId,
+        /// The STIX id.
+        id: String,
+        /// One version (`modified`), or every version.
+        version: Option<String>,
+    },
 }
 
 impl Action {
@@ -229,6 +295,8 @@ impl Action {
             Action::Say { entry_type, .. } => entry_type,
             Action::CommitEvidence { .. } => EVIDENCE_COMMIT,
             Action::ReadEvidence { .. } => EVIDENCE_READ,
+            Action::Share { .. } => INTEL_SHARE,
+            Action::Withdraw { .. } => INTEL_WITHDRAW,
         }
     }
 }
@@ -272,12 +340,27 @@ impl Scenario {
     }
 
     /// Checks `text`, a scenario read from `path` (which names it in messages and anchors
-    /// `charter_file`).
+    /// `charter_file` and `payload_file`).
     pub fn from_text(path: &Path, text: &str) -> Result<Scenario> {
+        let dir = path.parent().unwrap_or(Path::new(".")).to_owned();
+        Self::with_includes(path, text, &Includes::Disk(dir))
+    }
+
+    /// Checks `text`, a scenario compiled into the binary whose included files are `files`
+    /// (paths as the scenario writes them, and their contents).
+    pub fn builtin(
+        name: &Path,
+        text: &str,
+        files: &'static [(&'static str, &'static str)],
+    ) -> Result<Scenario> {
+        Self::with_includes(name, text, &Includes::Builtin(files))
+    }
+
+    fn with_includes(path: &Path, text: &str, includes: &Includes) -> Result<Scenario> {
         let raw: RawFile =
             toml::from_str(text).map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))?;
         let mut problems = Vec::new();
-        let scenario = build(path, text, raw, &mut problems)?;
+        let scenario = build(path, text, raw, includes, &mut problems)?;
         if !problems.is_empty() {
             let shown = problems.len().min(20);
             bail!(
@@ -306,7 +389,42 @@ fn line_of(text: &str, offset: usize) -> usize {
         + 1
 }
 
-fn build(path: &Path, text: &str, raw: RawFile, problems: &mut Vec<String>) -> Result<Scenario> {
+/// Where `charter_file` and `payload_file` are read from.
+enum Includes {
+    /// Files beside the scenario, relative to this directory.
+    Disk(PathBuf),
+    /// Files compiled into the binary with the built-in scenario.
+    Builtin(&'static [(&'static str, &'static str)]),
+}
+
+impl Includes {
+    /// The text of `file` as the scenario names it.
+    fn read(&self, file: &str) -> Result<String, String> {
+        match self {
+            Includes::Disk(dir) => {
+                let path = dir.join(file);
+                std::fs::read_to_string(&path)
+                    .map_err(|e| format!("reading {}: {e}", path.display()))
+            }
+            Includes::Builtin(files) => files
+                .iter()
+                .find(|(name, _)| *name == file)
+                .map(|(_, text)| (*text).to_owned())
+                .ok_or_else(|| format!("`{file}` is not a file of the built-in scenario")),
+        }
+    }
+}
+
+fn build(
+    path: &Path,
+    text: &str,
+    raw: RawFile,
+    includes: &Includes,
+    problems: &mut Vec<String>,
+) -> Result<Scenario> {
+    // The file's hash covers what it includes: editing an included file is editing the world.
+    let mut hash = Sha256::new();
+    hash.update(text.as_bytes());
     let h = raw.scenario;
     let start = Timestamp::from_rfc3339(&h.start.to_string())
         .filter(|_| h.start.offset.is_some() && h.start.time.is_some())
@@ -326,11 +444,12 @@ fn build(path: &Path, text: &str, raw: RawFile, problems: &mut Vec<String>) -> R
     let charter = match &h.charter_file {
         None => Charter::baseline(),
         Some(file) => {
-            let file = path.parent().unwrap_or(Path::new(".")).join(file);
-            let bytes = std::fs::read(&file)
-                .with_context(|| format!("reading the charter {}", file.display()))?;
-            serde_json::from_slice(&bytes)
-                .with_context(|| format!("{} is not a valid charter", file.display()))?
+            let text = includes
+                .read(file)
+                .map_err(|e| anyhow::anyhow!("{}: charter_file: {e}", path.display()))?;
+            hash.update(format!("\n{file}\n").as_bytes());
+            hash.update(text.as_bytes());
+            serde_json::from_str(&text).with_context(|| format!("{file} is not a valid charter"))?
         }
     };
     let mut problem = |p: String| problems.push(p);
@@ -378,8 +497,48 @@ fn build(path: &Path, text: &str, raw: RawFile, problems: &mut Vec<String>) -> R
             secretariat: &secretariat,
             registered_at: &registered_at,
         };
-        if let Some(step) = step(s.into_inner(), &context, &mut problem) {
-            steps.push(step);
+        let s = s.into_inner();
+        let copies: Vec<RawStep> = match &s.by {
+            RawSigners::One(_) => vec![s],
+            RawSigners::Many(list) if list.is_empty() => {
+                problem(format!(
+                    "step {} (line {line}): by = []: name at least one signer",
+                    i + 1
+                ));
+                continue;
+            }
+            RawSigners::Many(list) => list.iter().map(|by| for_signer(&s, by)).collect(),
+        };
+        for mut s in copies {
+            let included = match s.payload_file.take() {
+                None => None,
+                Some(file) => match includes.read(&file) {
+                    Ok(text) => {
+                        hash.update(format!("\n{file}\n").as_bytes());
+                        hash.update(text.as_bytes());
+                        Some((file, text))
+                    }
+                    Err(e) => {
+                        problem(format!(
+                            "step {} (line {line}, at {}): payload_file: {e}",
+                            i + 1,
+                            s.at
+                        ));
+                        continue;
+                    }
+                },
+            };
+            if let Some(step) = step(s, included, &context, &mut problem) {
+                steps.push(step);
+            }
+        }
+    }
+    let mut rounds = Vec::new();
+    for r in raw.round {
+        let line = line_of(text, r.span().start);
+        match round(r.into_inner(), line, start) {
+            Ok(r) => rounds.push(r),
+            Err(e) => problem(format!("round (line {line}): {e}")),
         }
     }
     let mut expectations = Vec::new();
@@ -392,7 +551,8 @@ fn build(path: &Path, text: &str, raw: RawFile, problems: &mut Vec<String>) -> R
     }
     Ok(Scenario {
         path: path.to_owned(),
-        sha256: hex::encode(Sha256::digest(text.as_bytes())),
+        builtin: matches!(includes, Includes::Builtin(_)),
+        sha256: hex::encode(hash.finalize()),
         display_name,
         name: h.name,
         description: h.description,
@@ -405,6 +565,41 @@ fn build(path: &Path, text: &str, raw: RawFile, problems: &mut Vec<String>) -> R
         parties,
         steps,
         expectations,
+        rounds,
+    })
+}
+
+fn round(r: RawRound, line: usize, start: Timestamp) -> Result<Round, String> {
+    let first: When = r
+        .first
+        .parse()
+        .map_err(|e: WhenError| format!("first: {e}"))?;
+    if first.resolve(start).is_none() {
+        return Err(format!("first: `{first}` is before the scenario's start"));
+    }
+    if r.every_days == 0 || r.count == 0 || r.count > 1_000 {
+        return Err("every_days and count must be at least 1 (count at most 1000)".to_owned());
+    }
+    if !r.check.contains("{n}") && r.count > 1 {
+        return Err(format!(
+            "check `{}` needs `{{n}}` where the round's number goes (e.g. \"rc-{{n}}-technical\"), or every check would have the same id",
+            r.check
+        ));
+    }
+    if r.respond_within_hours == 0 {
+        return Err("respond_within_hours must be at least 1".to_owned());
+    }
+    // The ids and the role are the ledger's to judge; check the first id's form here.
+    accord_domain::ids::CheckId::new(r.check.replace("{n}", "01"))
+        .map_err(|e| format!("check: {e}"))?;
+    Ok(Round {
+        check: r.check,
+        first,
+        every_days: r.every_days,
+        count: r.count,
+        role: r.role,
+        respond_within_hours: r.respond_within_hours,
+        line,
     })
 }
 
@@ -448,6 +643,16 @@ fn party(
             .map_err(|e| problem(at(&format!("registered: {e}"))))
             .ok(),
     };
+    let mut chance = |what: &str, v: Option<f64>| match v {
+        None => Some(1.0),
+        Some(v) if (0.0..=1.0).contains(&v) => Some(v),
+        Some(v) => {
+            problem(at(&format!("{what} = {v}: a chance between 0.0 and 1.0")));
+            None
+        }
+    };
+    let reliability = chance("reliability", p.reliability);
+    let punctuality = chance("punctuality", p.punctuality);
     let contacts = (!p.contacts.is_empty()).then(|| {
         let contacts: Vec<Value> = p
             .contacts
@@ -468,8 +673,27 @@ fn party(
         region: region?,
         registered: registered?,
         contacts,
+        reliability: reliability?,
+        punctuality: punctuality?,
         line,
     })
+}
+
+/// The copy of a step with a list of signers that `by` signs: every `{by}` in its payload's
+/// strings becomes the signer's id.
+fn for_signer(s: &RawStep, by: &str) -> RawStep {
+    fn fill(v: &mut toml::Value, by: &str) {
+        match v {
+            toml::Value::String(text) => *text = text.replace("{by}", by),
+            toml::Value::Array(items) => items.iter_mut().for_each(|i| fill(i, by)),
+            toml::Value::Table(t) => t.iter_mut().for_each(|(_, i)| fill(i, by)),
+            _ => {}
+        }
+    }
+    let mut copy = s.clone();
+    copy.by = RawSigners::One(by.to_owned());
+    copy.payload.iter_mut().for_each(|(_, v)| fill(v, by));
+    copy
 }
 
 /// A scenario time, resolved against the start.
@@ -489,7 +713,12 @@ struct StepContext<'a> {
     registered_at: &'a BTreeMap<PartyId, Timestamp>,
 }
 
-fn step(s: RawStep, cx: &StepContext<'_>, problem: &mut dyn FnMut(String)) -> Option<Step> {
+fn step(
+    s: RawStep,
+    included: Option<(String, String)>,
+    cx: &StepContext<'_>,
+    problem: &mut dyn FnMut(String),
+) -> Option<Step> {
     let mut found: Vec<String> = Vec::new();
     let when =
         s.at.parse::<When>()
@@ -505,9 +734,11 @@ fn step(s: RawStep, cx: &StepContext<'_>, problem: &mut dyn FnMut(String)) -> Op
         }
         at
     });
-    let by = SignerRef::parse(&s.by, cx.secretariat)
-        .map_err(|e| found.push(format!("by: {e}")))
-        .ok();
+    let by = match &s.by {
+        RawSigners::One(by) => SignerRef::parse(by, cx.secretariat),
+        RawSigners::Many(_) => Err("a list of signers was not expanded".to_owned()),
+    };
+    let by = by.map_err(|e| found.push(format!("by: {e}"))).ok();
     if let (Some(SignerRef::Party(p)), Some(at)) = (&by, at) {
         match cx.registered_at.get(p) {
             None => found.push(format!(
@@ -524,8 +755,18 @@ fn step(s: RawStep, cx: &StepContext<'_>, problem: &mut dyn FnMut(String)) -> Op
         found.push(problem);
     }
     let expect = expected(s.expect.as_ref()).map_err(|e| found.push(e)).ok();
-    let action = to_json(&s.payload, cx.start)
-        .and_then(|payload| action(&s.entry_type, schema, payload, s.content, cx.registered_at))
+    let action = payload(&s.payload, included, cx.start)
+        .and_then(|payload| {
+            for (pointer, d) in &payload.derived {
+                if !cx.registered_at.contains_key(d.party()) {
+                    return Err(format!(
+                        "payload{pointer}: unknown party `{}`; keys and tokens are derived for parties declared in [[party]]",
+                        d.party()
+                    ));
+                }
+            }
+            action(&s.entry_type, schema, payload, s.content, cx.registered_at)
+        })
         .map_err(|e| found.push(e))
         .ok();
     if !found.is_empty() {
@@ -587,17 +828,67 @@ fn expected(value: Option<&toml::Value>) -> Result<Expected, String> {
     }
 }
 
+/// The step's payload: its `payload` table, on top of its `payload_file` (a JSON object) if it
+/// names one; a key may not be in both.
+fn payload(
+    table: &toml::Table,
+    included: Option<(String, String)>,
+    start: Timestamp,
+) -> Result<Converted, String> {
+    let written = to_json(table, start)?;
+    let Some((file, text)) = included else {
+        return Ok(written);
+    };
+    let json: Value = serde_json::from_str(&text)
+        .map_err(|e| format!("payload_file `{file}` is not JSON: {e}"))?;
+    if !json.is_object() {
+        return Err(format!("payload_file `{file}` is not a JSON object"));
+    }
+    let mut merged = from_json(&json, start).map_err(|e| format!("payload_file `{file}`: {e}"))?;
+    let (Value::Object(base), Value::Object(extra)) = (&mut merged.value, written.value) else {
+        return Err(format!("payload_file `{file}` is not a JSON object"));
+    };
+    for (k, v) in extra {
+        if base.contains_key(&k) {
+            return Err(format!(
+                "payload: `{k}` is both in the table and in payload_file `{file}`; keep one"
+            ));
+        }
+        base.insert(k, v);
+    }
+    merged.derived.extend(written.derived);
+    Ok(merged)
+}
+
 fn action(
     entry_type: &str,
     schema: u32,
-    payload: Value,
+    converted: Converted,
     content: Option<String>,
     parties: &BTreeMap<PartyId, Timestamp>,
 ) -> Result<Action, String> {
-    if schema != 1 && [EVIDENCE_COMMIT, EVIDENCE_READ].contains(&entry_type) {
+    if schema != 1
+        && [EVIDENCE_COMMIT, EVIDENCE_READ, INTEL_SHARE, INTEL_WITHDRAW].contains(&entry_type)
+    {
         return Err(format!(
             "`{entry_type}` steps are written at schema 1, the one the interpreter completes"
         ));
+    }
+    if [EVIDENCE_COMMIT, EVIDENCE_READ, INTEL_WITHDRAW].contains(&entry_type)
+        && !converted.derived.is_empty()
+    {
+        return Err(format!(
+            "`{entry_type}` payloads take no `@key`, `@key-id` or `@token` values"
+        ));
+    }
+    let payload = converted.value.clone();
+    if entry_type == INTEL_SHARE || entry_type == INTEL_WITHDRAW {
+        if content.is_some() {
+            return Err(format!(
+                "`content` belongs to `evidence.commit` steps only, not to `{entry_type}`"
+            ));
+        }
+        return intel(entry_type, converted);
     }
     match (entry_type, content) {
         (EVIDENCE_COMMIT, Some(content)) => {
@@ -639,8 +930,52 @@ fn action(
         (_, None) => Ok(Action::Say {
             entry_type: entry_type.to_owned(),
             schema,
-            payload,
+            payload: converted,
         }),
+    }
+}
+
+/// An `intel.share` step (`{ collection, object }`, `by` the sharer) or an `intel.withdraw`
+/// step (`{ collection, id, version? }`, `by` the withdrawer).
+fn intel(entry_type: &str, converted: Converted) -> Result<Action, String> {
+    let usage = if entry_type == INTEL_SHARE {
+        "an `intel.share` step's payload is { collection = \"GROUP\", object = { …STIX object… } }; `by` is the sharer, the instance signs the record"
+    } else {
+        "an `intel.withdraw` step's payload is { collection = \"GROUP\", id = \"STIX ID\" } (and optionally version = \"MODIFIED\"); `by` is the withdrawer, the instance signs the record"
+    };
+    let Some(obj) = converted.value.as_object() else {
+        return Err(usage.to_owned());
+    };
+    let collection: GroupId = match obj.get("collection") {
+        Some(Value::String(c)) => c.parse().map_err(|e| format!("payload/collection: {e}"))?,
+        _ => return Err(usage.to_owned()),
+    };
+    if entry_type == INTEL_SHARE {
+        let (Some(Value::Object(_)), 2) = (obj.get("object"), obj.len()) else {
+            return Err(usage.to_owned());
+        };
+        let object = Converted {
+            value: obj["object"].clone(),
+            derived: converted
+                .derived
+                .iter()
+                .filter_map(|(p, d)| Some((p.strip_prefix("/object")?.to_owned(), d.clone())))
+                .collect(),
+        };
+        return Ok(Action::Share { collection, object });
+    }
+    let version = match obj.get("version") {
+        None => None,
+        Some(Value::String(v)) => Some(v.clone()),
+        Some(_) => return Err(usage.to_owned()),
+    };
+    match (obj.get("id"), obj.len() - usize::from(version.is_some())) {
+        (Some(Value::String(id)), 2) => Ok(Action::Withdraw {
+            collection,
+            id: id.clone(),
+            version,
+        }),
+        _ => Err(usage.to_owned()),
     }
 }
 

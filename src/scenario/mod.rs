@@ -14,6 +14,7 @@
 mod expect;
 mod file;
 mod payload;
+mod round;
 mod run;
 mod signer;
 mod when;
@@ -101,10 +102,17 @@ pub fn seed_into(target: &DataDir, scenario: &Scenario, seed: u64) -> Result<Str
         "" => String::new(),
         d => format!("{d}\n"),
     };
+    let what = if scenario.builtin {
+        format!("the demo world, built-in {}", scenario.path.display())
+    } else {
+        format!(
+            "scenario `{}` from {}",
+            scenario.name,
+            scenario.path.display()
+        )
+    };
     Ok(format!(
-        "{description}Seeded scenario `{}` from {} (seed {seed}): {} parties, {} signed entries from {} to {}; {} steps ({} refused, as expected); {} expectations met.\nCheckpoint root: {}\nParty keys in {}",
-        scenario.name,
-        scenario.path.display(),
+        "{description}Seeded {what} (seed {seed}): {} parties, {} signed entries from {} to {}; {} steps ({} refused, as expected); {} expectations met.\nCheckpoint root: {}\nParty keys{} in {}",
         scenario.parties.len() + 1,
         seeded.entries,
         scenario.start,
@@ -113,6 +121,7 @@ pub fn seed_into(target: &DataDir, scenario: &Scenario, seed: u64) -> Result<Str
         seeded.refused_steps,
         seeded.expectations,
         seeded.root,
+        if seeded.tokens > 0 { " and API/TAXII tokens" } else { "" },
         target.path().join("keys").display()
     ))
 }

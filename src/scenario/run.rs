@@ -9,8 +9,9 @@ use std::sync::Arc;
 
 use accord_domain::enforcement::cases::Refusal;
 use accord_domain::evidence::{commitment, Denied, EvidenceRead};
-use accord_domain::ids::{EvidenceId, ShortText};
+use accord_domain::ids::{EvidenceId, GroupId, ShortText};
 use accord_domain::registry::{PartyRegistration, INSTANCE_SIGNER};
+use accord_domain::sharing::IntelWithdraw;
 use accord_domain::{Payload, Rejection, RejectionKind, Timestamp};
 use accord_envelope::{Envelope, KeyFile, KeyPair, PartyId, Signer};
 use accord_sequencer::{Ledger, SimulatedClock, Submission};
@@ -21,6 +22,7 @@ use sha2::{Digest, Sha256};
 
 use super::expect::{Failure, RunFacts};
 use super::file::{Action, Expected, PartySpec, Scenario, Step};
+use super::payload::{token_for, Converted, Derived};
 use super::signer::SignerRef;
 use crate::datadir::DataDir;
 use crate::init::{found, Founding};
@@ -41,6 +43,8 @@ pub struct Seeded {
     pub expectations: usize,
     /// Log time of the last entry.
     pub last_at: Timestamp,
+    /// Tokens saved beside the keys.
+    pub tokens: usize,
 }
 
 /// Why the log did not take a step: a ledger rule, or the read decision the server makes.
@@ -70,13 +74,17 @@ struct Interpreter<'a> {
     clock: SimulatedClock,
     seed: u64,
     secretariat: (PartyId, KeyPair),
-    /// The key of every registered party.
+    /// The key every registered party signs with now.
     keys: BTreeMap<PartyId, KeyPair>,
+    /// The tokens parties issued themselves, saved beside their keys.
+    tokens: BTreeMap<PartyId, String>,
     refused_steps: u64,
 }
 
 /// The name under which a resubmitted identical statement counts as refused.
 const DUPLICATE: &str = "duplicate";
+/// The rule under which an object the TAXII server would not take is refused.
+const INTEL_INVALID: &str = "intel-invalid";
 
 /// What the ledger did with one envelope.
 enum Appended {
@@ -116,15 +124,24 @@ pub fn seed(dir: &DataDir, scenario: &Scenario, seed: u64) -> Result<Seeded> {
         seed,
         secretariat: (scenario.secretariat.clone(), secretariat_key),
         keys: BTreeMap::new(),
+        tokens: BTreeMap::new(),
         refused_steps: 0,
     };
-    // Registrations first, then steps, each in file order; a stable sort by time keeps that
-    // order among events at the same instant.
+    let generated = super::round::expand(
+        &scenario.rounds,
+        &scenario.parties,
+        scenario.start,
+        seed,
+        scenario.steps.len() + 1,
+    );
+    // Registrations first, then steps, each in file order (the generated ones after the
+    // file's); a stable sort by time keeps that order among events at the same instant.
     let mut events: Vec<(Timestamp, Event<'_>)> = scenario
         .parties
         .iter()
         .map(|p| (p.registered, Event::Register(p)))
         .chain(scenario.steps.iter().map(|s| (s.at, Event::Step(s))))
+        .chain(generated.iter().map(|s| (s.at, Event::Step(s))))
         .collect();
     events.sort_by_key(|(at, _)| *at);
     let bar = progress::bar(
@@ -141,7 +158,7 @@ pub fn seed(dir: &DataDir, scenario: &Scenario, seed: u64) -> Result<Seeded> {
     }
     bar.finish_and_clear();
     check_expectations(&ledger, scenario, run.refused_steps)?;
-    save_keys(dir, &run.keys)?;
+    save_keys(dir, &run.keys, &run.tokens)?;
     let core = ledger.read();
     let published = core
         .published()
@@ -149,10 +166,11 @@ pub fn seed(dir: &DataDir, scenario: &Scenario, seed: u64) -> Result<Seeded> {
     Ok(Seeded {
         entries: published.checkpoint.size,
         root: hex::encode(published.checkpoint.root),
-        steps: scenario.steps.len(),
+        steps: scenario.steps.len() + generated.len(),
         refused_steps: run.refused_steps,
         expectations: scenario.expectations.len(),
         last_at: core.state().last_at(),
+        tokens: run.tokens.len(),
     })
 }
 
@@ -178,8 +196,13 @@ fn check_expectations(ledger: &Ledger, scenario: &Scenario, refused_steps: u64) 
     )
 }
 
-/// Saves every party's key into the data directory, so that one can act as it afterwards.
-fn save_keys(dir: &DataDir, keys: &BTreeMap<PartyId, KeyPair>) -> Result<()> {
+/// Saves every party's current key, and the token of each that issued itself one, into the
+/// data directory, so that one can act as it afterwards.
+fn save_keys(
+    dir: &DataDir,
+    keys: &BTreeMap<PartyId, KeyPair>,
+    tokens: &BTreeMap<PartyId, String>,
+) -> Result<()> {
     for (party, key) in keys {
         let path = dir.party_key_path(party.as_str());
         KeyFile {
@@ -188,6 +211,21 @@ fn save_keys(dir: &DataDir, keys: &BTreeMap<PartyId, KeyPair>) -> Result<()> {
         }
         .save(&path, true)
         .with_context(|| format!("saving {}", path.display()))?;
+    }
+    for (party, token) in tokens {
+        let path = dir.party_key_path(party.as_str()).with_extension("token");
+        let mut file = {
+            use std::os::unix::fs::OpenOptionsExt as _;
+            std::fs::OpenOptions::new()
+                .write(true)
+                .create(true)
+                .truncate(true)
+                .mode(0o600)
+                .open(&path)
+                .with_context(|| format!("writing {}", path.display()))?
+        };
+        std::io::Write::write_all(&mut file, format!("{token}\n").as_bytes())
+            .with_context(|| format!("writing {}", path.display()))?;
     }
     Ok(())
 }
@@ -239,7 +277,27 @@ impl Interpreter<'_> {
                 entry_type,
                 schema,
                 payload,
-            } => self.submit(entry_type, *schema, payload.clone(), &party, &key)?,
+            } => {
+                let outcome = self.submit(
+                    entry_type,
+                    *schema,
+                    payload.resolve(self.seed),
+                    &party,
+                    &key,
+                )?;
+                if outcome.is_ok() {
+                    self.adopt(entry_type, payload);
+                }
+                outcome
+            }
+            Action::Share { collection, object } => {
+                self.share(collection, object.resolve(self.seed), &party)?
+            }
+            Action::Withdraw {
+                collection,
+                id,
+                version,
+            } => self.withdraw(collection, id, version.as_deref(), &party)?,
             Action::CommitEvidence { payload, content } => {
                 self.commit(payload.clone(), content, &party, &key)?
             }
@@ -270,6 +328,99 @@ impl Interpreter<'_> {
                 "{}, signed as `{party}`, was accepted, but the scenario expected it refused under rule `{rule}`",
                 step.label()
             ),
+        }
+    }
+
+    /// What an accepted statement changes for the interpreter itself: after a rotation to a
+    /// derived key (`public_key = "@key PARTY#N"`) the party signs with that key; after a
+    /// `party.token_issue` of a derived token (`"@token PARTY"`) the token is saved.
+    fn adopt(&mut self, entry_type: &str, payload: &Converted) {
+        match entry_type {
+            "party.rotate_key" => {
+                if let Some(Derived::PublicKey(g)) = payload.derived_at("/public_key") {
+                    self.keys.insert(g.party.clone(), g.key(self.seed));
+                }
+            }
+            "party.token_issue" => {
+                if let Some(Derived::TokenHash(p)) = payload.derived_at("/token_sha256") {
+                    self.tokens.insert(p.clone(), token_for(self.seed, p));
+                }
+            }
+            _ => {}
+        }
+    }
+
+    /// Shares `object` into `collection` as the TAXII server does for a post by `by`
+    /// (`accord_server::taxii::prepare_share`): validated, restricted content into the vault
+    /// before the entry, an `intel.share` record signed by the instance naming `by`, and the
+    /// content taken back out if the log refuses it.
+    fn share(
+        &mut self,
+        collection: &GroupId,
+        object: Value,
+        by: &PartyId,
+    ) -> Result<Result<(), Refused>> {
+        let salt: [u8; 32] = Sha256::digest(format!(
+            "accord-scenario-intel-salt/{}/{by}/{}/{}",
+            self.seed, object["id"], object["modified"]
+        ))
+        .into();
+        let prepared = match accord_server::taxii::prepare_share(by, collection, object, salt) {
+            Ok(p) => p,
+            Err(detail) => {
+                return Ok(Err(Refused {
+                    rule: INTEL_INVALID.to_owned(),
+                    detail,
+                }))
+            }
+        };
+        if let Some(((owner, key), sealed)) = &prepared.vault_item {
+            self.vault
+                .put(owner, key, sealed)
+                .with_context(|| format!("putting {owner}/{key} in the vault"))?;
+        }
+        let envelope = self
+            .ledger
+            .sign_as_instance(&Payload::IntelShare(Box::new(prepared.share)))?;
+        match self.append(envelope)? {
+            Appended::Logged => Ok(Ok(())),
+            refused => {
+                if let Some(((owner, key), _)) = &prepared.vault_item {
+                    self.vault.erase(owner, key)?;
+                }
+                Ok(Err(not_logged(refused)))
+            }
+        }
+    }
+
+    /// Withdraws an object (every version, or one) as a TAXII DELETE by `by` does: the
+    /// instance records the withdrawal, then the content of the withdrawn versions is erased.
+    fn withdraw(
+        &mut self,
+        collection: &GroupId,
+        id: &str,
+        version: Option<&str>,
+        by: &PartyId,
+    ) -> Result<Result<(), Refused>> {
+        let payload = Payload::IntelWithdraw(IntelWithdraw {
+            by: by.clone(),
+            collection: collection.clone(),
+            id: id.to_owned(),
+            version: version.map(str::to_owned),
+        });
+        let doomed = {
+            let core = self.ledger.read();
+            accord_server::taxii::withdrawn_keys(core.state().sharing(), &payload)
+        };
+        let envelope = self.ledger.sign_as_instance(&payload)?;
+        match self.append(envelope)? {
+            Appended::Logged => {
+                for (owner, key) in doomed {
+                    self.vault.erase(&owner, &key)?;
+                }
+                Ok(Ok(()))
+            }
+            refused => Ok(Err(not_logged(refused))),
         }
     }
 
@@ -497,6 +648,21 @@ impl Interpreter<'_> {
         });
         let signed = self.ledger.sign_as_instance(&payload)?;
         self.append_instance_record(signed, &format!("a refused `{}`", envelope.entry_type))
+    }
+}
+
+/// Why an envelope the instance signed for a party was not logged.
+fn not_logged(appended: Appended) -> Refused {
+    match appended {
+        Appended::Logged => Refused {
+            rule: String::new(),
+            detail: String::new(),
+        },
+        Appended::Duplicate(index) => Refused {
+            rule: DUPLICATE.to_owned(),
+            detail: format!("an identical record is already entry {index}; nothing new was logged"),
+        },
+        Appended::Refused(r) => Refused::from(r),
     }
 }
 

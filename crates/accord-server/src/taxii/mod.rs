@@ -40,8 +40,8 @@ mod write;
 use filter::{date_span, paged, parse_filter, select, Versions};
 pub use protocol::TaxiiError;
 use protocol::{accepts_taxii, taxii_json, Answer};
-pub use write::{fuzzing, post, prepare_share, reconcile, Prepared};
-use write::{submit, withdrawn_keys};
+use write::submit;
+pub use write::{fuzzing, post, prepare_share, reconcile, withdrawn_keys, Prepared};
 
 /// The TAXII 2.1 media type.
 pub const TAXII_MEDIA: &str = "application/taxii+json;version=2.1";

@@ -25,8 +25,9 @@ use crate::AppState;
 
 use super::*;
 
-/// The vault keys a withdrawal takes out.
-pub(super) fn withdrawn_keys(sharing: &Sharing, payload: &Payload) -> Vec<(String, String)> {
+/// The vault keys a withdrawal takes out (the server erases them once the withdrawal is
+/// logged; so does a scenario's `intel.withdraw` step).
+pub fn withdrawn_keys(sharing: &Sharing, payload: &Payload) -> Vec<(String, String)> {
     let Payload::IntelWithdraw(w) = payload else {
         return Vec::new();
     };
