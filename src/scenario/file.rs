@@ -1129,4 +1129,190 @@ region = "global"
             "{p}"
         );
     }
+
+    #[test]
+    fn a_list_of_signers_signs_the_same_statement_each() {
+        let s = load(
+            r#"
+[[step]]
+at = "day 3 10:00"
+by = ["cert-a", "cert-b", "secretariat"]
+type = "party.token_issue"
+payload = { party = "{by}", token_sha256 = "@token cert-a", label = "for {by}" }
+"#,
+        )
+        .unwrap();
+        assert_eq!(s.steps.len(), 3);
+        let signers: Vec<String> = s.steps.iter().map(|s| s.by.to_string()).collect();
+        assert_eq!(signers, ["cert-a", "cert-b", "secretariat"]);
+        let Action::Say { payload, .. } = &s.steps[1].action else {
+            panic!("a statement");
+        };
+        assert_eq!(payload.value["party"], "cert-b");
+        assert_eq!(payload.value["label"], "for cert-b");
+        assert!(payload.derived_at("/token_sha256").is_some());
+        assert!(s.steps.iter().all(|s| s.number == 1 && s.line == 21));
+        let p = problems(
+            r#"
+[[step]]
+at = "day 1 10:00"
+by = ["cert-a", "cert-b"]
+type = "commitment.make"
+payload = { norm = "gge-c" }
+
+[[step]]
+at = "day 1 10:00"
+by = []
+type = "commitment.make"
+"#,
+        );
+        assert!(
+            p.contains("by: `cert-b` is registered only at 2026-03-04T09:00:00.000Z"),
+            "{p}"
+        );
+        assert!(p.contains("by = []: name at least one signer"), "{p}");
+    }
+
+    #[test]
+    fn shared_intelligence_steps_take_a_collection_and_an_object() {
+        let s = load(
+            r#"
+[[step]]
+at = "day 1 10:00"
+by = "cert-a"
+type = "intel.share"
+[step.payload]
+collection = "community"
+object = { type = "indicator", id = "@stix indicator x", created_by_ref = "@identity cert-a" }
+
+[[step]]
+at = "day 1 11:00"
+by = "cert-a"
+type = "intel.withdraw"
+payload = { collection = "community", id = "@stix indicator x", version = "2026-03-03T09:00:00.000Z" }
+"#,
+        )
+        .unwrap();
+        let Action::Share { collection, object } = &s.steps[0].action else {
+            panic!("a share: {:?}", s.steps[0].action);
+        };
+        assert_eq!(collection.as_str(), "community");
+        assert_eq!(
+            object.value["id"],
+            super::super::payload::stix_id("indicator", "x")
+        );
+        assert_eq!(s.steps[0].action.entry_type(), "intel.share");
+        let Action::Withdraw { id, version, .. } = &s.steps[1].action else {
+            panic!("a withdrawal");
+        };
+        assert_eq!(id, object.value["id"].as_str().unwrap());
+        assert_eq!(version.as_deref(), Some("2026-03-03T09:00:00.000Z"));
+        let p = problems(
+            r#"
+[[step]]
+at = "day 1 10:00"
+by = "cert-a"
+type = "intel.share"
+payload = { collection = "community" }
+
+[[step]]
+at = "day 1 10:00"
+by = "cert-a"
+type = "intel.withdraw"
+payload = { collection = "community", id = "x", extra = 1 }
+
+[[step]]
+at = "day 1 10:00"
+by = "cert-a"
+type = "party.rotate_key"
+payload = { party = "cert-a", public_key = "@key cert-z#1" }
+"#,
+        );
+        for want in [
+            "step 1 (line 21, at day 1 10:00): an `intel.share` step's payload is",
+            "step 2 (line 27, at day 1 10:00): an `intel.withdraw` step's payload is",
+            "step 3 (line 33, at day 1 10:00): payload/public_key: unknown party `cert-z`",
+        ] {
+            assert!(p.contains(want), "missing {want:?} in:\n{p}");
+        }
+    }
+
+    #[test]
+    fn a_payload_file_is_read_beside_the_scenario_and_merged() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::create_dir(dir.path().join("docs")).unwrap();
+        std::fs::write(
+            dir.path().join("docs/advisory.json"),
+            r#"{"reported_at": "@day 1 09:00", "advisory": {"document": {"title": "t"}}}"#,
+        )
+        .unwrap();
+        let path = dir.path().join("s.toml");
+        let step = |extra: &str| {
+            format!(
+                "{HEADER}\n[[step]]\nat = \"day 2 10:00\"\nby = \"cert-a\"\ntype = \"report.vulnerability_disclosure\"\npayload_file = \"docs/advisory.json\"\n{extra}"
+            )
+        };
+        let s = Scenario::from_text(&path, &step("payload = { note = \"n\" }")).unwrap();
+        let Action::Say { payload, .. } = &s.steps[0].action else {
+            panic!("a statement");
+        };
+        assert_eq!(payload.value["reported_at"], "2026-03-03T09:00:00.000Z");
+        assert_eq!(payload.value["advisory"]["document"]["title"], "t");
+        assert_eq!(payload.value["note"], "n");
+        // The file's hash covers what it includes.
+        let again = Scenario::from_text(&path, &step("payload = { note = \"n\" }")).unwrap();
+        assert_eq!(s.sha256, again.sha256);
+        std::fs::write(
+            dir.path().join("docs/advisory.json"),
+            r#"{"reported_at": "@day 1 09:00", "advisory": {"document": {"title": "u"}}}"#,
+        )
+        .unwrap();
+        let edited = Scenario::from_text(&path, &step("payload = { note = \"n\" }")).unwrap();
+        assert_ne!(s.sha256, edited.sha256);
+        let both = format!(
+            "{:#}",
+            Scenario::from_text(&path, &step("payload = { advisory = 1 }")).unwrap_err()
+        );
+        assert!(
+            both.contains("`advisory` is both in the table and in payload_file"),
+            "{both}"
+        );
+        let missing = format!(
+            "{:#}",
+            Scenario::from_text(&path, &step("").replace("advisory.json", "nope.json"))
+                .unwrap_err()
+        );
+        assert!(
+            missing.contains("step 1 (line 21, at day 2 10:00): payload_file: reading"),
+            "{missing}"
+        );
+        let builtin = format!(
+            "{:#}",
+            Scenario::builtin(Path::new("b.toml"), &step(""), &[]).unwrap_err()
+        );
+        assert!(
+            builtin.contains("`docs/advisory.json` is not a file of the built-in scenario"),
+            "{builtin}"
+        );
+    }
+
+    #[test]
+    fn chances_are_between_zero_and_one() {
+        let p = problems(
+            r#"
+[[party]]
+id = "cert-c"
+kind = "cert"
+name = "CERT C"
+region = "europe"
+reliability = 1.5
+punctuality = -0.1
+"#,
+        );
+        assert!(
+            p.contains("party `cert-c` (line 21): reliability = 1.5: a chance between 0.0 and 1.0"),
+            "{p}"
+        );
+        assert!(p.contains("punctuality = -0.1"), "{p}");
+    }
 }

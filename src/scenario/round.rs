@@ -121,3 +121,151 @@ pub fn expand(
     }
     steps
 }
+
+#[cfg(test)]
+mod tests {
+    use std::path::Path;
+
+    use super::*;
+    use crate::scenario::Scenario;
+
+    fn scenario(extra: &str) -> Scenario {
+        let text = format!(
+            r#"
+[scenario]
+name = "t"
+seed = 1
+origin = "t.example/t"
+start = 2026-03-02T09:00:00Z
+
+[[party]]
+id = "always"
+kind = "cert"
+name = "Always"
+region = "europe"
+
+[[party]]
+id = "late"
+kind = "cert"
+name = "Late"
+region = "europe"
+punctuality = 0.0
+
+[[party]]
+id = "silent"
+kind = "cert"
+name = "Silent"
+region = "africa"
+reliability = 0.0
+
+[[party]]
+id = "sometimes"
+kind = "state"
+name = "Sometimes"
+region = "africa"
+reliability = 0.5
+punctuality = 0.5
+
+[[party]]
+id = "newcomer"
+kind = "state"
+name = "Newcomer"
+region = "americas"
+registered = "day 20 09:00"
+
+[[round]]
+check = "rc-{{n}}"
+first = "day 10 18:00"
+every_days = 7
+count = 4
+role = "technical"
+respond_within_hours = 48
+{extra}"#
+        );
+        Scenario::from_text(Path::new("t.toml"), &text).unwrap()
+    }
+
+    fn expanded(s: &Scenario, seed: u64) -> Vec<(String, String, String, String)> {
+        expand(&s.rounds, &s.parties, s.start, seed, 1)
+            .iter()
+            .map(|step| {
+                let Action::Say {
+                    entry_type,
+                    payload,
+                    ..
+                } = &step.action
+                else {
+                    panic!("a round expands to statements");
+                };
+                (
+                    step.at.to_string(),
+                    step.by.to_string(),
+                    entry_type.clone(),
+                    payload.value["check"].as_str().unwrap().to_owned(),
+                )
+            })
+            .collect()
+    }
+
+    #[test]
+    fn answers_follow_reliability_and_punctuality_and_the_seed() {
+        let s = scenario("");
+        let steps = expanded(&s, 2026);
+        assert_eq!(steps, expanded(&s, 2026), "the same seed, the same steps");
+        let checks: Vec<_> = steps.iter().filter(|s| s.2 == "poc.check").collect();
+        assert_eq!(checks.len(), 4);
+        assert_eq!(checks[0].0, "2026-03-12T18:00:00.000Z");
+        assert_eq!(checks[3].0, "2026-04-02T18:00:00.000Z");
+        assert_eq!(checks[1].3, "rc-02");
+        assert!(checks.iter().all(|c| c.1 == "secretariat"));
+        let acks = |who: &str| -> Vec<&(String, String, String, String)> {
+            steps
+                .iter()
+                .filter(|s| s.1 == who && s.2 == "poc.ack")
+                .collect()
+        };
+        assert_eq!(acks("always").len(), 4, "reliability 1 answers every check");
+        assert!(acks("silent").is_empty(), "reliability 0 never answers");
+        assert_eq!(
+            acks("newcomer").len(),
+            2,
+            "only checks issued after its registration reach it"
+        );
+        let issued = |check: &str| {
+            Timestamp::from_rfc3339(&checks.iter().find(|c| c.3 == check).unwrap().0).unwrap()
+        };
+        let within = 48 * HOUR_MS;
+        for (at, _, _, check) in acks("always") {
+            let delay = Timestamp::from_rfc3339(at).unwrap().unix_ms() - issued(check).unix_ms();
+            assert!((1..within).contains(&delay), "on time: {delay}");
+        }
+        for (at, _, _, check) in acks("late") {
+            let delay = Timestamp::from_rfc3339(at).unwrap().unix_ms() - issued(check).unix_ms();
+            assert!(delay > within + HOUR_MS - 1, "late: {delay}");
+            assert!(delay <= within + HOUR_MS + 6 * DAY_MS);
+        }
+        // Another seed draws other moments (and, for the 50% party, other answers).
+        assert_ne!(steps, expanded(&s, 2027));
+    }
+
+    #[test]
+    fn a_round_that_cannot_work_is_refused_before_the_run() {
+        for (round, why) in [
+            ("check = \"rc\"\ncount = 2", "needs `{n}`"),
+            ("check = \"rc-{n}\"\ncount = 0", "at least 1"),
+            ("check = \"RC {n}\"\ncount = 2", "check:"),
+        ] {
+            let text = format!(
+                "[scenario]\nname = \"t\"\nseed = 1\norigin = \"t/t\"\nstart = 2026-03-02T09:00:00Z\n\n[[round]]\n{round}\nfirst = \"day 1 09:00\"\nevery_days = 7\nrole = \"technical\"\nrespond_within_hours = 48\n"
+            );
+            let e = format!(
+                "{:#}",
+                Scenario::from_text(Path::new("t.toml"), &text).unwrap_err()
+            );
+            assert!(
+                e.contains("round (line 7)") && e.contains(why),
+                "{round}: {e}"
+            );
+        }
+    }
+}

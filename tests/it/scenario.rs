@@ -325,3 +325,200 @@ fn evidence_content_goes_to_the_vault_and_only_its_commitment_to_the_log() {
         );
     }
 }
+
+/// A scenario with a key rotated and the old one revoked, tokens, and intelligence shared and
+/// withdrawn through the TAXII path.
+const KEYS_TOKENS_INTEL: &str = r#"
+[scenario]
+name = "keys-tokens-intel"
+seed = 11
+origin = "t.example/kti"
+start = 2026-03-02T09:00:00Z
+
+[[party]]
+id = "cert-a"
+kind = "cert"
+name = "CERT A"
+region = "europe"
+
+[[party]]
+id = "cert-b"
+kind = "cert"
+name = "CERT B"
+region = "africa"
+
+[[party]]
+id = "state-c"
+kind = "state"
+name = "State C"
+region = "americas"
+
+[[step]]
+at = "day 1 09:00"
+by = ["cert-a", "cert-b", "state-c"]
+type = "party.token_issue"
+payload = { party = "{by}", token_sha256 = "@token {by}", label = "taxii" }
+
+[[step]]
+at = "day 2 09:00"
+by = "cert-a"
+type = "party.rotate_key"
+payload = { party = "cert-a", public_key = "@key cert-a#1" }
+
+[[step]]
+at = "day 2 09:01"
+by = "cert-a"
+type = "party.revoke_key"
+payload = { party = "cert-a", key = "@key-id cert-a", reason = "compromised" }
+
+[[step]]
+at = "day 3 09:00"
+by = "cert-a"
+type = "sharing.group"
+payload = { group = "pair", title = "A and B", description = "Two CERTs.", members = ["cert-b"] }
+
+[[step]]
+at = "day 3 10:00"
+by = "cert-a"
+type = "intel.share"
+[step.payload]
+collection = "pair"
+[step.payload.object]
+type = "indicator"
+spec_version = "2.1"
+id = "@stix indicator staging"
+created = "@day 3 09:00"
+modified = "@day 3 09:00"
+created_by_ref = "@identity cert-a"
+object_marking_refs = ["marking-definition--55d920b0-5e8b-4f79-9ee9-91f868d9b421"]
+name = "staging"
+pattern = "[ipv4-addr:value = '192.0.2.7']"
+pattern_type = "stix"
+valid_from = "@day 3 09:00"
+
+[[step]]
+at = "day 3 11:00"
+by = "cert-a"
+type = "intel.share"
+[step.payload]
+collection = "pair"
+[step.payload.object]
+type = "indicator"
+spec_version = "2.1"
+id = "@stix indicator mistake"
+created = "@day 3 09:00"
+modified = "@day 3 09:00"
+created_by_ref = "@identity cert-a"
+object_marking_refs = ["marking-definition--55d920b0-5e8b-4f79-9ee9-91f868d9b421"]
+name = "mistake"
+pattern = "[ipv4-addr:value = '192.0.2.8']"
+pattern_type = "stix"
+valid_from = "@day 3 09:00"
+
+[[step]]
+at = "day 3 12:00"
+by = "cert-a"
+type = "intel.share"
+expect = { refused = "intel-invalid" }
+[step.payload]
+collection = "pair"
+object = { type = "indicator", spec_version = "2.1", id = "@stix indicator broken", name = "no pattern" }
+
+[[step]]
+at = "day 4 09:00"
+by = "cert-a"
+type = "intel.withdraw"
+payload = { collection = "pair", id = "@stix indicator mistake" }
+
+[[step]]
+at = "day 4 10:00"
+by = "state-c"
+type = "intel.share"
+expect = { refused = "not-a-member" }
+[step.payload]
+collection = "pair"
+object = { type = "indicator", spec_version = "2.1", id = "@stix indicator outsider", created = "@day 4 09:00", modified = "@day 4 09:00", name = "outsider", pattern = "[ipv4-addr:value = '192.0.2.9']", pattern_type = "stix", valid_from = "@day 4 09:00", object_marking_refs = ["marking-definition--55d920b0-5e8b-4f79-9ee9-91f868d9b421"] }
+
+[[step]]
+at = "day 5 09:00"
+by = "cert-a"
+type = "commitment.make"
+payload = { norm = "gge-c" }
+note = "signed with generation 1: the registered key is revoked"
+"#;
+
+#[test]
+fn keys_rotate_tokens_are_saved_and_intelligence_takes_the_taxii_path() {
+    let tmp = tempdir();
+    let file = tmp.path().join("kti.toml");
+    std::fs::write(&file, KEYS_TOKENS_INTEL).unwrap();
+    let data = tmp.path().join("w");
+    let out = seed(&file, &data, &[]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(
+        String::from_utf8_lossy(&out.stdout).contains("Party keys and API/TAXII tokens"),
+        "{out:?}"
+    );
+    assert_eq!(verify(&data)["valid"], true);
+    let server = Server::start(&data);
+    let json = |path: &str| -> serde_json::Value {
+        let (status, _, body) = get(&format!("{}{path}", server.url));
+        assert_eq!(status, 200, "GET {path}");
+        serde_json::from_slice(&body).unwrap()
+    };
+    // cert-a's saved key is the one it rotated to, and the one the log holds as active.
+    let saved = std::fs::read_to_string(data.join("keys/cert-a.key")).unwrap();
+    let party = json("/parties/cert-a");
+    let keys = party["keys"].as_object().unwrap();
+    assert_eq!(keys.len(), 2, "{party}");
+    let status = |s: &str| {
+        keys.iter()
+            .find(|(_, k)| k["status"] == s)
+            .map(|(id, _)| id.clone())
+            .unwrap_or_else(|| panic!("no {s} key: {party}"))
+    };
+    let (revoked, active) = (status("revoked"), status("active"));
+    assert_ne!(revoked, active);
+    let saved: serde_json::Value = serde_json::from_str(&saved).unwrap();
+    assert_eq!(saved["key_id"], active.as_str(), "{party}");
+    // Each party's token is saved, and it is the one the log knows.
+    let token = |p: &str| {
+        std::fs::read_to_string(data.join(format!("keys/{p}.token")))
+            .unwrap()
+            .trim()
+            .to_owned()
+    };
+    let taxii = |p: &str, path: &str| -> (u16, serde_json::Value) {
+        let mut res = agent()
+            .get(&format!("{}/taxii2/accord/{path}", server.url))
+            .header("accept", "application/taxii+json;version=2.1")
+            .header("authorization", &format!("Bearer {}", token(p)))
+            .call()
+            .expect("GET");
+        let status = res.status().as_u16();
+        let body = res.body_mut().read_to_vec().unwrap();
+        (status, serde_json::from_slice(&body).unwrap_or_default())
+    };
+    // The member reads the AMBER object (its content came from the vault); the withdrawn one
+    // is gone; the outsider sees no such collection.
+    let (status, page) = taxii("cert-b", "collections/pair/objects/?limit=100");
+    assert_eq!(status, 200, "{page}");
+    let names: Vec<&str> = page["objects"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|o| o["name"].as_str())
+        .collect();
+    assert_eq!(names, ["staging"], "{page}");
+    let (status, collections) = taxii("state-c", "collections/");
+    assert_eq!(status, 200);
+    assert!(
+        !collections.to_string().contains("\"pair\""),
+        "{collections}"
+    );
+    server.stop();
+}
