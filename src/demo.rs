@@ -29,14 +29,15 @@ pub struct DemoArgs {
     /// Delete the demo data directory and seed it again.
     #[arg(long)]
     fresh: bool,
-    /// Seed of the world (same seed, same world, same log) [default: 2026, or the scenario's
-    /// own `seed`].
+    /// Seed of the world (same seed, same world, same log) [default: the scenario's own
+    /// `seed`, 2026 for the built-in world].
     #[arg(long)]
     seed: Option<u64>,
     /// Seed only; do not serve.
     #[arg(long)]
     no_serve: bool,
-    /// Seed the world of this scenario file (docs/scenarios.md) instead of the built-in one.
+    /// Seed the world of this scenario file (docs/scenarios.md) instead of the built-in one,
+    /// scenarios/demo.toml.
     #[arg(long, value_name = "FILE")]
     scenario: Option<PathBuf>,
 }

@@ -130,10 +130,14 @@ pub fn seed_into(target: &DataDir, scenario: &Scenario, seed: u64) -> Result<Str
 /// do when it was not.
 pub fn reuse(dir: &DataDir, scenario: &Scenario, seed: u64) -> Result<String> {
     let path = dir.scenario_provenance_path();
-    let again = format!(
-        "seed it again with `accord demo --scenario {} --fresh`, or choose another --data",
-        scenario.path.display()
-    );
+    let again = if scenario.builtin {
+        "seed it again with `accord demo --fresh`, or choose another --data".to_owned()
+    } else {
+        format!(
+            "seed it again with `accord demo --scenario {} --fresh`, or choose another --data",
+            scenario.path.display()
+        )
+    };
     let Ok(text) = std::fs::read_to_string(&path) else {
         bail!(
             "`{}` holds a world that was not seeded from a scenario (no {}); {again}",
@@ -143,18 +147,28 @@ pub fn reuse(dir: &DataDir, scenario: &Scenario, seed: u64) -> Result<String> {
     };
     let was: Provenance = serde_json::from_str(&text)
         .with_context(|| format!("{} is not a scenario provenance note", path.display()))?;
+    let this = if scenario.builtin {
+        "the built-in demo world of this version of Accord"
+    } else {
+        "this file"
+    };
     if was.sha256 != scenario.sha256 || was.seed != seed {
         bail!(
-            "`{}` holds the world of scenario `{}` (seed {}, file SHA-256 {}), not of this file with seed {seed}; {again}",
+            "`{}` holds the world of scenario `{}` (seed {}, file SHA-256 {}), not of {this} with seed {seed}; {again}",
             dir.path().display(),
             was.scenario,
             was.seed,
             &was.sha256[..was.sha256.len().min(12)]
         );
     }
+    let what = if scenario.builtin {
+        "the demo world".to_owned()
+    } else {
+        format!("the world of scenario `{}`", was.scenario)
+    };
     Ok(format!(
-        "Reusing the world of scenario `{}` (same file, seed {seed}, {} entries; use --fresh to seed it again).",
-        was.scenario, was.entries
+        "Reusing {what} (same file, seed {seed}, {} entries; use --fresh to seed it again).",
+        was.entries
     ))
 }
 

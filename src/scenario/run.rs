@@ -337,8 +337,12 @@ impl Interpreter<'_> {
     fn adopt(&mut self, entry_type: &str, payload: &Converted) {
         match entry_type {
             "party.rotate_key" => {
+                // Only a party's own derived key: `@key other#1` on `party` gives `party` a
+                // key the interpreter could sign with only as `other`.
                 if let Some(Derived::PublicKey(g)) = payload.derived_at("/public_key") {
-                    self.keys.insert(g.party.clone(), g.key(self.seed));
+                    if payload.value["party"] == g.party.as_str() {
+                        self.keys.insert(g.party.clone(), g.key(self.seed));
+                    }
                 }
             }
             "party.token_issue" => {
