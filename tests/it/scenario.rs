@@ -522,3 +522,57 @@ fn keys_rotate_tokens_are_saved_and_intelligence_takes_the_taxii_path() {
     );
     server.stop();
 }
+
+#[test]
+fn the_built_in_world_is_a_scenario_compiled_into_the_binary() {
+    // Run from a directory that holds no scenario files: the demo needs none.
+    let tmp = tempdir();
+    let out = accord()
+        .current_dir(tmp.path())
+        .args(["demo", "--no-serve", "--data", "w"])
+        .output()
+        .expect("running accord");
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(
+        stdout.contains(
+            "Seeded the demo world, built-in scenarios/demo.toml (seed 2026): 37 parties"
+        ),
+        "{stdout}"
+    );
+    assert!(stdout.contains("2 refused, as expected"), "{stdout}");
+    let data = tmp.path().join("w");
+    // The same file from disk gives the same world, and a reuse names the built-in world.
+    let from_file = tmp.path().join("f");
+    let demo = Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios/demo.toml");
+    assert!(seed(&demo, &from_file, &[]).status.success());
+    assert_eq!(verify(&data)["root"], verify(&from_file)["root"]);
+    let again = accord()
+        .current_dir(tmp.path())
+        .args(["demo", "--no-serve", "--data", "w"])
+        .output()
+        .unwrap();
+    assert!(String::from_utf8_lossy(&again.stdout).contains("Reusing the demo world"));
+    // The file on disk is the same world, so it is reused too; another seed is not.
+    let same = seed(&demo, &data, &[]);
+    assert!(
+        String::from_utf8_lossy(&same.stdout).contains("Reusing the world of scenario `demo`"),
+        "{same:?}"
+    );
+    let other_seed = accord()
+        .current_dir(tmp.path())
+        .args(["demo", "--no-serve", "--data", "w", "--seed", "7"])
+        .output()
+        .unwrap();
+    fails_with(
+        &other_seed,
+        &[
+            "not of the built-in demo world of this version of Accord with seed 7",
+            "`accord demo --fresh`",
+        ],
+    );
+}
