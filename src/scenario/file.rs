@@ -589,7 +589,14 @@ fn round(r: RawRound, line: usize, start: Timestamp) -> Result<Round, String> {
     if r.respond_within_hours == 0 {
         return Err("respond_within_hours must be at least 1".to_owned());
     }
-    // The ids and the role are the ledger's to judge; check the first id's form here.
+    serde_json::from_value::<accord_domain::registry::ContactRole>(Value::from(r.role.as_str()))
+        .map_err(|_| {
+            format!(
+                "role `{}` is not a contact role: technical or policy",
+                r.role
+            )
+        })?;
+    // The ids are the ledger's to judge; check the first id's form here.
     accord_domain::ids::CheckId::new(r.check.replace("{n}", "01"))
         .map_err(|e| format!("check: {e}"))?;
     Ok(Round {

@@ -251,12 +251,25 @@ respond_within_hours = 48
     #[test]
     fn a_round_that_cannot_work_is_refused_before_the_run() {
         for (round, why) in [
-            ("check = \"rc\"\ncount = 2", "needs `{n}`"),
-            ("check = \"rc-{n}\"\ncount = 0", "at least 1"),
-            ("check = \"RC {n}\"\ncount = 2", "check:"),
+            (
+                "check = \"rc\"\ncount = 2\nrole = \"technical\"",
+                "needs `{n}`",
+            ),
+            (
+                "check = \"rc-{n}\"\ncount = 0\nrole = \"technical\"",
+                "at least 1",
+            ),
+            (
+                "check = \"RC {n}\"\ncount = 2\nrole = \"technical\"",
+                "check:",
+            ),
+            (
+                "check = \"rc-{n}\"\ncount = 2\nrole = \"legal\"",
+                "role `legal` is not a contact role",
+            ),
         ] {
             let text = format!(
-                "[scenario]\nname = \"t\"\nseed = 1\norigin = \"t/t\"\nstart = 2026-03-02T09:00:00Z\n\n[[round]]\n{round}\nfirst = \"day 1 09:00\"\nevery_days = 7\nrole = \"technical\"\nrespond_within_hours = 48\n"
+                "[scenario]\nname = \"t\"\nseed = 1\norigin = \"t/t\"\nstart = 2026-03-02T09:00:00Z\n\n[[round]]\n{round}\nfirst = \"day 1 09:00\"\nevery_days = 7\nrespond_within_hours = 48\n"
             );
             let e = format!(
                 "{:#}",
