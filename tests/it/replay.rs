@@ -10,8 +10,8 @@ use crate::common::*;
 /// regions (new parties, evidence and intelligence salts derived by the scenario interpreter,
 /// stories written as data rather than drawn at random); the stored log of the world before
 /// (FIXTURE below) still verifies to its own, unchanged values.
-const DEMO_ROOT: &str = "11ad1a3c9efd234aa7bf00be09423b8dcc6a0b8d30f0b0a2b23e7c0f6ef94ec6";
-const DEMO_DIGEST: &str = "721d890943c32c101815ea684c457f3e4faa550bb9424876e3af54eb031d6cc3";
+const DEMO_ROOT: &str = "e868d701d7008428f8867183343e2fdf916bdfcaf3cfef4b840c94148fa64a58";
+const DEMO_DIGEST: &str = "f51a10f2a3a091fd4ca1c4dfbd3f8ce810b124840686061a03e6f5fec7237700";
 
 /// The stored log of tests/data/log-2026-12-02 (the demo world of that day).
 const FIXTURE: &str = "tests/data/log-2026-12-02";
