@@ -2,9 +2,6 @@
 //! parameters in effect), its incident notifications with their deadlines, the overdue items
 //! of every party, and indicator values with their explain view.
 
-// `Problem` is the response itself; boxing it would only add an allocation per error.
-#![allow(clippy::result_large_err)]
-
 use accord_domain::indicators::Period;
 use accord_domain::Timestamp;
 use axum::extract::{Path, Query, State};
@@ -26,31 +23,31 @@ pub async fn commitments(
     State(app): State<AppState>,
     Path(id): Path<String>,
 ) -> Result<Response, Problem> {
-    let core = app.ledger.read();
-    let state = core.state();
-    let party = crate::registered_party(state, &id)?;
-    let id = party.id.clone();
-    let regime = state
-        .regime()
-        .ok_or_else(|| Problem::not_found("this instance has no charter yet"))?;
-    let now = state.last_at();
-    let list: Vec<_> = state
-        .commitments()
-        .of(&id)
-        .into_iter()
-        .flat_map(|m| m.values())
-        .map(|c| {
-            serde_json::json!({
-                "commitment": c,
-                "counts": c.counts(regime, now),
-                "parameters": state.commitments().effective_parameters(regime, party, &c.norm),
+    app.view(|state| {
+        let party = crate::registered_party(state, &id)?;
+        let id = party.id.clone();
+        let regime = state
+            .regime()
+            .ok_or_else(|| Problem::not_found("this instance has no charter yet"))?;
+        let now = state.last_at();
+        let list: Vec<_> = state
+            .commitments()
+            .of(&id)
+            .into_iter()
+            .flat_map(|m| m.values())
+            .map(|c| {
+                serde_json::json!({
+                    "commitment": c,
+                    "counts": c.counts(regime, now),
+                    "parameters": state.commitments().effective_parameters(regime, party, &c.norm),
+                })
             })
-        })
-        .collect();
-    Ok(
-        Json(serde_json::json!({"party": id, "evaluated_at": now, "commitments": list}))
-            .into_response(),
-    )
+            .collect();
+        Ok(
+            Json(serde_json::json!({"party": id, "evaluated_at": now, "commitments": list}))
+                .into_response(),
+        )
+    })
 }
 
 /// A party's incident notifications with every stage's deadline and outcome now.
@@ -61,21 +58,21 @@ pub async fn incidents(
     State(app): State<AppState>,
     Path(id): Path<String>,
 ) -> Result<Response, Problem> {
-    let core = app.ledger.read();
-    let state = core.state();
-    let id = crate::registered_party(state, &id)?.id.clone();
-    let now = state.last_at();
-    let list: Vec<_> = state
-        .incidents()
-        .of(&id)
-        .into_iter()
-        .flat_map(|m| m.values())
-        .map(|i| staged(i, now))
-        .collect();
-    Ok(
-        Json(serde_json::json!({"party": id, "evaluated_at": now, "incidents": list}))
-            .into_response(),
-    )
+    app.view(|state| {
+        let id = crate::registered_party(state, &id)?.id.clone();
+        let now = state.last_at();
+        let list: Vec<_> = state
+            .incidents()
+            .of(&id)
+            .into_iter()
+            .flat_map(|m| m.values())
+            .map(|i| staged(i, now))
+            .collect();
+        Ok(
+            Json(serde_json::json!({"party": id, "evaluated_at": now, "incidents": list}))
+                .into_response(),
+        )
+    })
 }
 
 /// An incident with each stage's outcome at `now`.
@@ -100,19 +97,19 @@ pub async fn notifications(
     State(app): State<AppState>,
     Path(id): Path<String>,
 ) -> Result<Response, Problem> {
-    let core = app.ledger.read();
-    let state = core.state();
-    let id = crate::registered_party(state, &id)?.id.clone();
-    let now = state.last_at();
-    let list: Vec<_> = state
-        .incidents()
-        .affecting(&id)
-        .map(|i| staged(i, now))
-        .collect();
-    Ok(
-        Json(serde_json::json!({"party": id, "evaluated_at": now, "notifications": list}))
-            .into_response(),
-    )
+    app.view(|state| {
+        let id = crate::registered_party(state, &id)?.id.clone();
+        let now = state.last_at();
+        let list: Vec<_> = state
+            .incidents()
+            .affecting(&id)
+            .map(|i| staged(i, now))
+            .collect();
+        Ok(
+            Json(serde_json::json!({"party": id, "evaluated_at": now, "notifications": list}))
+                .into_response(),
+        )
+    })
 }
 
 /// Every overdue item of every party at the latest log time: deadlines passed, nothing filed.
@@ -136,52 +133,53 @@ pub async fn overdue(
                 .next()
                 .is_some_and(|first| first.trim().starts_with("text/html"))
         });
-    let core = app.ledger.read();
-    let state = core.state();
-    let now = state.last_at();
-    let items = overdue_items(state, now);
-    if wants_html || q.format.is_some() {
-        use crate::pages::table::{Cell, Table};
-        let mut t = Table::new(
-            "overdue",
-            "Items past their deadline with nothing filed, oldest first",
-            &["due", "party", "kind", "item"],
-        );
-        for i in &items {
-            let party = i["party"].as_str().unwrap_or("");
-            t.row(vec![
-                i["due"]
-                    .as_str()
-                    .unwrap_or("")
-                    .chars()
-                    .take(16)
-                    .collect::<String>()
-                    .replace('T', " ")
-                    .into(),
-                Cell::link(party, format!("/party/{party}")),
-                i["kind"].as_str().unwrap_or("").replace('_', " ").into(),
-                i["item"].as_str().unwrap_or("").into(),
-            ]);
-        }
-        if let Some(res) = crate::pages::table::export(
-            &crate::pages::Frame::default(),
-            &[&t],
-            q.format.as_deref(),
-            q.table.as_deref(),
-        ) {
-            return res;
-        }
-        let frame = crate::pages::Frame::of(&app, &core, None);
-        let body = maud::html! {
-            section {
-                h2 { "Overdue" }
-                p { (items.len()) " items are past their deadline with nothing filed, at log time " (now) ". Deadlines come from each party's effective parameters; see " a href="/overdue" { "the JSON" } " and each party's indicators for the explain view." }
-                (t.render(&uri))
+    app.view_core(|core| {
+        let state = core.state();
+        let now = state.last_at();
+        let items = overdue_items(state, now);
+        if wants_html || q.format.is_some() {
+            use crate::pages::table::{Cell, Table};
+            let mut t = Table::new(
+                "overdue",
+                "Items past their deadline with nothing filed, oldest first",
+                &["due", "party", "kind", "item"],
+            );
+            for i in &items {
+                let party = i["party"].as_str().unwrap_or("");
+                t.row(vec![
+                    i["due"]
+                        .as_str()
+                        .unwrap_or("")
+                        .chars()
+                        .take(16)
+                        .collect::<String>()
+                        .replace('T', " ")
+                        .into(),
+                    Cell::link(party, format!("/party/{party}")),
+                    i["kind"].as_str().unwrap_or("").replace('_', " ").into(),
+                    i["item"].as_str().unwrap_or("").into(),
+                ]);
             }
-        };
-        return crate::pages::respond(&frame, crate::pages::page(&frame, "Overdue", body));
-    }
-    Json(serde_json::json!({"evaluated_at": now, "overdue": items})).into_response()
+            if let Some(res) = crate::pages::table::export(
+                &crate::pages::Frame::default(),
+                &[&t],
+                q.format.as_deref(),
+                q.table.as_deref(),
+            ) {
+                return res;
+            }
+            let frame = crate::pages::Frame::of(&app, core, None);
+            let body = maud::html! {
+                section {
+                    h2 { "Overdue" }
+                    p { (items.len()) " items are past their deadline with nothing filed, at log time " (now) ". Deadlines come from each party's effective parameters; see " a href="/overdue" { "the JSON" } " and each party's indicators for the explain view." }
+                    (t.render(&uri))
+                }
+            };
+            return crate::pages::respond(&frame, crate::pages::page(&frame, "Overdue", body));
+        }
+        Json(serde_json::json!({"evaluated_at": now, "overdue": items})).into_response()
+    })
 }
 
 /// Every overdue item at `now`, as the API and the pages show it (the domain decides what is
@@ -218,39 +216,40 @@ pub async fn indicator(
     Path((id, indicator)): Path<(String, String)>,
     Query(q): Query<PeriodQuery>,
 ) -> Result<Response, Problem> {
-    let core = app.ledger.read();
-    let state = core.state();
-    let id = crate::registered_party(state, &id)?.id.clone();
-    let now = state.last_at();
-    let parse =
-        |name: &str, v: &Option<String>, default: Timestamp| -> Result<Timestamp, Problem> {
-            match v {
-                None => Ok(default),
-                Some(s) => s
-                    .parse()
-                    .map_err(|e| Problem::bad_request("period", format!("`{name}`: {e}"))),
-            }
+    app.view(|state| {
+        let id = crate::registered_party(state, &id)?.id.clone();
+        let now = state.last_at();
+        let parse =
+            |name: &str, v: &Option<String>, default: Timestamp| -> Result<Timestamp, Problem> {
+                match v {
+                    None => Ok(default),
+                    Some(s) => s
+                        .parse()
+                        .map_err(|e| Problem::bad_request("period", format!("`{name}`: {e}"))),
+                }
+            };
+        let year_start: Timestamp = format!("{}-01-01T00:00:00.000Z", &now.to_string()[..4])
+            .parse()
+            .unwrap_or(now);
+        let from = parse("from", &q.from, year_start)?;
+        let to = parse("to", &q.to, year_start.plus_months(12))?;
+        if to <= from {
+            return Err(Problem::bad_request(
+                "period",
+                format!("the period must end after it starts: {from} .. {to}"),
+            ));
+        }
+        let period = Period { from, to };
+        let norm = match &q.norm {
+            Some(n) => Some(
+                n.parse::<accord_domain::ids::NormId>()
+                    .map_err(|e| Problem::bad_request("norm-id", format!("`{n}`: {e}")))?,
+            ),
+            None => None,
         };
-    let year_start: Timestamp = format!("{}-01-01T00:00:00.000Z", &now.to_string()[..4])
-        .parse()
-        .unwrap_or(now);
-    let from = parse("from", &q.from, year_start)?;
-    let to = parse("to", &q.to, year_start.plus_months(12))?;
-    if to <= from {
-        return Err(Problem::bad_request(
-            "period",
-            format!("the period must end after it starts: {from} .. {to}"),
-        ));
-    }
-    let period = Period { from, to };
-    let norm = match &q.norm {
-        Some(n) => Some(
-            n.parse::<accord_domain::ids::NormId>()
-                .map_err(|e| Problem::bad_request("norm-id", format!("`{n}`: {e}")))?,
-        ),
-        None => None,
-    };
-    let e = accord_domain::indicators::explain(state, &id, &indicator, norm.as_ref(), period, now)
-        .map_err(|detail| Problem::bad_request("indicator", detail))?;
-    Ok(Json(e).into_response())
+        let e =
+            accord_domain::indicators::explain(state, &id, &indicator, norm.as_ref(), period, now)
+                .map_err(|detail| Problem::bad_request("indicator", detail))?;
+        Ok(Json(e).into_response())
+    })
 }

@@ -28,17 +28,18 @@ use crate::{AppState, Problem};
 /// The time requests are judged at: the server's clock, never before the last entry.
 pub fn now(app: &AppState) -> Timestamp {
     let clock = app.ledger.clock_now();
-    clock.max(app.ledger.read().state().last_at())
+    clock.max(app.view(|state| state.last_at()))
 }
 
 /// The party a presented token authenticates now, with the token's label.
 pub fn authenticate(app: &AppState, token: &str) -> Option<(PartyId, String)> {
     let now = now(app);
-    let core = app.ledger.read();
-    core.state()
-        .tokens()
-        .authenticate(token, now)
-        .map(|t| (t.party.clone(), t.label.to_string()))
+    app.view(|state| {
+        state
+            .tokens()
+            .authenticate(token, now)
+            .map(|t| (t.party.clone(), t.label.to_string()))
+    })
 }
 
 /// Who a request authenticated as.

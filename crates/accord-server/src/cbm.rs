@@ -2,9 +2,6 @@
 //! (information request → clarification → consultation → case), each rung with its deadline
 //! and outcome.
 
-// `Problem` is the response itself; boxing it would only add an allocation per error.
-#![allow(clippy::result_large_err)]
-
 use accord_domain::cbm::ExchangeRecord;
 use accord_domain::ids::ExchangeId;
 use axum::extract::{Path, Query, State};
@@ -34,19 +31,19 @@ fn view(x: &ExchangeRecord, now: accord_domain::Timestamp) -> Value {
     params(("party" = Option<String>, Query, description = "Only exchanges this party asked or was asked in")),
     responses((status = 200, body = shapes::Exchanges)))]
 pub async fn exchanges(State(app): State<AppState>, Query(q): Query<DocketQuery>) -> Response {
-    let core = app.ledger.read();
-    let state = core.state();
-    let now = state.last_at();
-    let list: Vec<Value> = state
-        .exchanges()
-        .all()
-        .filter(|x| {
-            q.party()
-                .is_none_or(|p| x.requester.as_str() == p || x.counterpart.as_str() == p)
-        })
-        .map(|x| view(x, now))
-        .collect();
-    Json(json!({"evaluated_at": now, "exchanges": list})).into_response()
+    app.view(|state| {
+        let now = state.last_at();
+        let list: Vec<Value> = state
+            .exchanges()
+            .all()
+            .filter(|x| {
+                q.party()
+                    .is_none_or(|p| x.requester.as_str() == p || x.counterpart.as_str() == p)
+            })
+            .map(|x| view(x, now))
+            .collect();
+        Json(json!({"evaluated_at": now, "exchanges": list})).into_response()
+    })
 }
 
 /// One exchange: every rung with its deadline, answer and outcome.
@@ -58,12 +55,12 @@ pub async fn exchange(
     State(app): State<AppState>,
     Path(id): Path<String>,
 ) -> Result<Response, Problem> {
-    let core = app.ledger.read();
-    let state = core.state();
-    let x = id
-        .parse::<ExchangeId>()
-        .ok()
-        .and_then(|id| state.exchanges().get(&id))
-        .ok_or_else(|| Problem::not_found(format!("no exchange `{id}`")))?;
-    Ok(Json(view(x, state.last_at())).into_response())
+    app.view(|state| {
+        let x = id
+            .parse::<ExchangeId>()
+            .ok()
+            .and_then(|id| state.exchanges().get(&id))
+            .ok_or_else(|| Problem::not_found(format!("no exchange `{id}`")))?;
+        Ok(Json(view(x, state.last_at())).into_response())
+    })
 }

@@ -3,15 +3,12 @@
 //! party's own view of what it must do by when. Refused case transitions are recorded by the
 //! instance ([`record_refusal`]).
 
-// `Problem` is the response itself; boxing it would only add an allocation per error.
-#![allow(clippy::result_large_err)]
-
 use accord_domain::enforcement::cases::{policy_of, Refusal};
 use accord_domain::enforcement::CaseRecord;
 use accord_domain::ids::{CaseId, ShortText};
 use accord_domain::{Payload, Rejection, RejectionKind, State};
 use accord_envelope::Envelope;
-use accord_sequencer::{Ledger, Sequencer, Submission};
+use accord_sequencer::Submission;
 use axum::extract::{Path, Query, State as AxState};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
@@ -26,13 +23,13 @@ use crate::{AppState, Problem};
 #[utoipa::path(get, path = "/policy", responses((status = 200, body = shapes::Policies),
     (status = 404, description = "No charter yet", body = Problem, content_type = PROBLEM_JSON)))]
 pub async fn policy(AxState(app): AxState<AppState>) -> Result<Response, Problem> {
-    let core = app.ledger.read();
-    let regime = core
-        .state()
-        .regime()
-        .ok_or_else(|| Problem::not_found("no charter yet, so no enforcement policy"))?;
-    let current = regime.policies.last().map(|p| p.version);
-    Ok(Json(json!({"in_force": current, "versions": regime.policies})).into_response())
+    app.view(|state| {
+        let regime = state
+            .regime()
+            .ok_or_else(|| Problem::not_found("no charter yet, so no enforcement policy"))?;
+        let current = regime.policies.last().map(|p| p.version);
+        Ok(Json(json!({"in_force": current, "versions": regime.policies})).into_response())
+    })
 }
 
 fn case_view(state: &State, case: &CaseRecord) -> Value {
@@ -75,19 +72,19 @@ impl DocketQuery {
     params(("party" = Option<String>, Query, description = "Only cases where this party is complainant or respondent")),
     responses((status = 200, body = shapes::Docket)))]
 pub async fn docket(AxState(app): AxState<AppState>, Query(q): Query<DocketQuery>) -> Response {
-    let core = app.ledger.read();
-    let state = core.state();
-    let list: Vec<Value> = state
-        .cases()
-        .all()
-        .filter(|c| {
-            q.party
-                .as_deref()
-                .is_none_or(|p| c.respondent.as_str() == p || c.complainant.as_str() == p)
-        })
-        .map(|c| case_view(state, c))
-        .collect();
-    Json(json!({"evaluated_at": state.last_at(), "cases": list})).into_response()
+    app.view(|state| {
+        let list: Vec<Value> = state
+            .cases()
+            .all()
+            .filter(|c| {
+                q.party
+                    .as_deref()
+                    .is_none_or(|p| c.respondent.as_str() == p || c.complainant.as_str() == p)
+            })
+            .map(|c| case_view(state, c))
+            .collect();
+        Json(json!({"evaluated_at": state.last_at(), "cases": list})).into_response()
+    })
 }
 
 /// One case: every step with its entry, the stage, deadlines, and what is due from whom.
@@ -99,16 +96,16 @@ pub async fn case(
     AxState(app): AxState<AppState>,
     Path(id): Path<String>,
 ) -> Result<Response, Problem> {
-    let core = app.ledger.read();
-    let state = core.state();
-    let case = id
-        .parse::<CaseId>()
-        .ok()
-        .and_then(|id| state.cases().get(&id))
-        .ok_or_else(|| Problem::not_found(format!("no case `{id}`")))?;
-    let mut view = case_view(state, case);
-    view["record"] = serde_json::to_value(case).unwrap_or(Value::Null);
-    Ok(Json(view).into_response())
+    app.view(|state| {
+        let case = id
+            .parse::<CaseId>()
+            .ok()
+            .and_then(|id| state.cases().get(&id))
+            .ok_or_else(|| Problem::not_found(format!("no case `{id}`")))?;
+        let mut view = case_view(state, case);
+        view["record"] = serde_json::to_value(case).unwrap_or(Value::Null);
+        Ok(Json(view).into_response())
+    })
 }
 
 /// Audits and peer reviews: auditors drawn, window, findings, attestations, whether open
@@ -117,28 +114,28 @@ pub async fn case(
     params(("party" = Option<String>, Query, description = "Only audits of this party")),
     responses((status = 200, body = shapes::Audits)))]
 pub async fn audits(AxState(app): AxState<AppState>, Query(q): Query<DocketQuery>) -> Response {
-    let core = app.ledger.read();
-    let state = core.state();
-    let now = state.last_at();
-    let list: Vec<Value> = state
-        .audits()
-        .all()
-        .filter(|a| q.party.as_deref().is_none_or(|p| a.party.as_str() == p))
-        .map(|a| json!({"audit": a, "open": a.open_at(now)}))
-        .collect();
-    Json(json!({"evaluated_at": now, "audits": list})).into_response()
+    app.view(|state| {
+        let now = state.last_at();
+        let list: Vec<Value> = state
+            .audits()
+            .all()
+            .filter(|a| q.party.as_deref().is_none_or(|p| a.party.as_str() == p))
+            .map(|a| json!({"audit": a, "open": a.open_at(now)}))
+            .collect();
+        Json(json!({"evaluated_at": now, "audits": list})).into_response()
+    })
 }
 
 /// Scheduled audits by the cadence of each party's profile (`audit_cadence_months` after its
 /// first commitment or last audit), soonest first.
 #[utoipa::path(get, path = "/audits/schedule", responses((status = 200, body = shapes::AuditSchedule)))]
 pub async fn audit_schedule(AxState(app): AxState<AppState>) -> Response {
-    let core = app.ledger.read();
-    let state = core.state();
-    let now = state.last_at();
-    Json(json!({"evaluated_at": now,
-        "schedule": state.audit_schedule(now)}))
-    .into_response()
+    app.view(|state| {
+        let now = state.last_at();
+        Json(json!({"evaluated_at": now,
+            "schedule": state.audit_schedule(now)}))
+        .into_response()
+    })
 }
 
 /// A party's standing, intelligence access tier and incentive eligibility, with every cause.
@@ -150,10 +147,10 @@ pub async fn party_standing(
     AxState(app): AxState<AppState>,
     Path(id): Path<String>,
 ) -> Result<Response, Problem> {
-    let core = app.ledger.read();
-    let state = core.state();
-    let party = crate::registered_party(state, &id)?;
-    Ok(Json(state.standing(&party.id, state.last_at())).into_response())
+    app.view(|state| {
+        let party = crate::registered_party(state, &id)?;
+        Ok(Json(state.standing(&party.id, state.last_at())).into_response())
+    })
 }
 
 /// What a party must do in cases, by when: answers, plans and milestones as respondent, votes
@@ -166,15 +163,15 @@ pub async fn party_due(
     AxState(app): AxState<AppState>,
     Path(id): Path<String>,
 ) -> Result<Response, Problem> {
-    let core = app.ledger.read();
-    let state = core.state();
-    let party = crate::registered_party(state, &id)?;
-    let now = state.last_at();
-    if state.regime().is_none() {
-        return Err(Problem::not_found("no charter yet"));
-    }
-    let due = case_steps_due(state, party, now);
-    Ok(Json(json!({"party": party.id, "evaluated_at": now, "due": due})).into_response())
+    app.view(|state| {
+        let party = crate::registered_party(state, &id)?;
+        let now = state.last_at();
+        if state.regime().is_none() {
+            return Err(Problem::not_found("no charter yet"));
+        }
+        let due = case_steps_due(state, party, now);
+        Ok(Json(json!({"party": party.id, "evaluated_at": now, "due": due})).into_response())
+    })
 }
 
 /// The case steps that fall to `party` at log time `now`, soonest first, as the API and the
@@ -196,8 +193,7 @@ pub fn case_steps_due(
 /// `case.refusal` entry, so that a skipped step is on the record even though it did not
 /// happen. Returns the refusal entry's index.
 pub async fn record_refusal(
-    ledger: &Ledger,
-    sequencer: &Sequencer,
+    app: &AppState,
     envelope: &Envelope,
     verified: bool,
     rejection: &Rejection,
@@ -217,15 +213,13 @@ pub async fn record_refusal(
         return None;
     }
     let case: CaseId = envelope.payload.get("case")?.as_str()?.parse().ok()?;
-    {
-        // Only a party signing with a key that is valid for it now leaves a record: a retired
-        // or revoked key, or someone else's, leaves nothing.
-        let core = ledger.read();
-        let state = core.state();
+    // Only a party signing with a key that is valid for it now leaves a record: a retired
+    // or revoked key, or someone else's, leaves nothing.
+    app.view(|state| {
         state.cases().get(&case)?;
         let key = state.signing_key(envelope).ok()?;
-        envelope.verify(&key).ok()?;
-    }
+        envelope.verify(&key).ok()
+    })?;
     let payload = Payload::CaseRefusal(Refusal {
         case,
         by: envelope.signer.party.clone(),
@@ -233,8 +227,8 @@ pub async fn record_refusal(
         envelope_sha256: hex::encode(envelope.hash()),
         rule: ShortText::new(rejection.rule).ok()?,
     });
-    let signed = ledger.sign_as_instance(&payload).ok()?;
-    match sequencer.submit(Submission::new(signed)).await {
+    let signed = app.ledger.sign_as_instance(&payload).ok()?;
+    match app.sequencer.submit(Submission::new(signed)).await {
         Ok(o) => Some(o.receipt.index),
         Err(e) => {
             tracing::warn!(error = ?e, "recording a refused case transition failed");

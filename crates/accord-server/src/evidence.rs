@@ -15,9 +15,6 @@
 //! content and salt from the vault ([`erase_after`]), and [`reconcile_vault`] repeats any
 //! deletion a crash interrupted when the server starts.
 
-// `Problem` is the response itself; boxing it would only add an allocation per error.
-#![allow(clippy::result_large_err)]
-
 use accord_domain::evidence::{commitment, AccessBasis, Denied, EvidenceRead, MAX_EVIDENCE_BYTES};
 use accord_domain::ids::EvidenceId;
 use accord_domain::payload::EVIDENCE_ERASE;
@@ -195,7 +192,7 @@ async fn read_inner(
     who: Caller,
 ) -> Result<Response, Refusal> {
     let (owner, id) = parse_item(owner, id)?;
-    let (basis, media_type) = decide(&app.ledger, &owner, &id, &who.party)?;
+    let (basis, media_type) = decide(app, &owner, &id, &who.party)?;
     let sealed = app.vault.get(owner.as_str(), id.as_str())?.ok_or_else(|| {
         Problem::new(
             StatusCode::CONFLICT,
@@ -216,38 +213,38 @@ async fn read_inner(
 
 /// Decides a read from the log: the basis and the item's media type, or the refusal.
 fn decide(
-    ledger: &Ledger,
+    app: &AppState,
     owner: &PartyId,
     id: &EvidenceId,
     reader: &PartyId,
 ) -> Result<(AccessBasis, String), Problem> {
     // Decide at the time the read entry will carry (the clock, never before the last entry),
     // so that the decision and the check when the read is sequenced agree.
-    let clock = ledger.clock_now();
-    let core = ledger.read();
-    let state = core.state();
-    let now = clock.max(state.last_at());
-    let not_found = || Problem::not_found(format!("`{owner}` committed no evidence `{id}`"));
-    state.party(owner).ok_or_else(not_found)?;
-    state
-        .party(reader)
-        .ok_or_else(|| Problem::internal("the token's party is not registered"))?;
-    let item = state.evidence().get(owner, id).ok_or_else(not_found)?;
-    match state.evidence_access(owner, id, reader, now) {
-        Ok(basis) => Ok((basis, item.media_type.to_string())),
-        Err(Denied::Unknown) => Err(not_found()),
-        Err(Denied::Erased(e)) => Err(gone(owner, id, e.index)),
-        Err(Denied::NotAllowed { marking }) => Err(Problem::new(
-            StatusCode::FORBIDDEN,
-            "evidence-not-allowed",
-            "Not allowed",
-            format!(
-                "`{reader}` may not read `{owner}/{id}`: it is marked {} and is for {}. Ask its owner to name you as a recipient or grant you access",
-                marking.label(),
-                marking.audience()
-            ),
-        )),
-    }
+    let clock = app.ledger.clock_now();
+    app.view(|state| {
+        let now = clock.max(state.last_at());
+        let not_found = || Problem::not_found(format!("`{owner}` committed no evidence `{id}`"));
+        state.party(owner).ok_or_else(not_found)?;
+        state
+            .party(reader)
+            .ok_or_else(|| Problem::internal("the token's party is not registered"))?;
+        let item = state.evidence().get(owner, id).ok_or_else(not_found)?;
+        match state.evidence_access(owner, id, reader, now) {
+            Ok(basis) => Ok((basis, item.media_type.to_string())),
+            Err(Denied::Unknown) => Err(not_found()),
+            Err(Denied::Erased(e)) => Err(gone(owner, id, e.index)),
+            Err(Denied::NotAllowed { marking }) => Err(Problem::new(
+                StatusCode::FORBIDDEN,
+                "evidence-not-allowed",
+                "Not allowed",
+                format!(
+                    "`{reader}` may not read `{owner}/{id}`: it is marked {} and is for {}. Ask its owner to name you as a recipient or grant you access",
+                    marking.label(),
+                    marking.audience()
+                ),
+            )),
+        }
+    })
 }
 
 /// The `evidence.read` entry for a read, signed by the instance key.
@@ -346,18 +343,17 @@ async fn upload_inner(
         )
         .into());
     }
-    let (size, expected) = {
-        let core = app.ledger.read();
-        let item = core.state().evidence().get(&owner, &id).ok_or_else(|| {
+    let (size, expected) = app.view(|state| {
+        let item = state.evidence().get(&owner, &id).ok_or_else(|| {
             Problem::not_found(format!(
                 "`{owner}` committed no evidence `{id}`: submit `evidence.commit` first"
             ))
         })?;
         if let Some(e) = &item.erased {
-            return Err(gone(&owner, &id, e.entry.index).into());
+            return Err(gone(&owner, &id, e.entry.index));
         }
-        (item.size, item.commitment.clone())
-    };
+        Ok((item.size, item.commitment.clone()))
+    })?;
     let salt: [u8; 32] = headers
         .get(SALT_HEADER)
         .and_then(|v| v.to_str().ok())
@@ -450,15 +446,15 @@ pub async fn list(
     State(app): State<AppState>,
     Path(id): Path<String>,
 ) -> Result<Response, Problem> {
-    let core = app.ledger.read();
-    let state = core.state();
-    let party = crate::registered_party(state, &id)?;
-    let items: Vec<_> = state
-        .evidence()
-        .of(&party.id)
-        .map(|m| m.values().collect())
-        .unwrap_or_default();
-    Ok(Json(items).into_response())
+    app.view(|state| {
+        let party = crate::registered_party(state, &id)?;
+        let items: Vec<_> = state
+            .evidence()
+            .of(&party.id)
+            .map(|m| m.values().collect())
+            .unwrap_or_default();
+        Ok(Json(items).into_response())
+    })
 }
 
 /// If `envelope` is an `evidence.erase` that was just sequenced, deletes the item from the

@@ -4,6 +4,9 @@
 //! answer. This crate knows HTTP and nothing about SQL; every error leaves as RFC 9457
 //! problem+json. The tlog-tiles endpoints follow C2SP exactly, since outsiders rely on them.
 
+// `Problem` is the response itself; boxing it would only add an allocation per error.
+#![allow(clippy::result_large_err)]
+
 pub mod accountability;
 pub mod auth;
 pub mod cbm;
@@ -24,7 +27,7 @@ use std::sync::Arc;
 
 use accord_domain::LogEntry;
 use accord_envelope::Envelope;
-use accord_sequencer::{Ledger, Receipt, Sequencer, Submission, SubmitError};
+use accord_sequencer::{Core, Ledger, Receipt, Sequencer, Submission, SubmitError};
 use accord_store::Store;
 use accord_tlog::tiles::{encode_entry_bundle, TileKind, TilePath};
 use axum::body::{Body, Bytes};
@@ -86,6 +89,64 @@ impl AppState {
             sessions: Default::default(),
             limits: Default::default(),
         }
+    }
+}
+
+impl AppState {
+    /// Runs `read` over the ledger's projection as of its last published checkpoint: the one
+    /// way a handler reads the ledger.
+    ///
+    /// `read` is synchronous, so the read lock can never be held across an `.await`. It must
+    /// not read the ledger again: a second read on the same thread waits behind a queued
+    /// writer, which waits behind the first, for ever. So a handler judges its caller or
+    /// viewer *before* it takes the view, never inside; debug builds (every test) panic on a
+    /// nested view.
+    pub fn view_core<T>(&self, read: impl FnOnce(&Core) -> T) -> T {
+        let _once = OneView::enter();
+        let core = self.ledger.read();
+        read(&core)
+    }
+
+    /// [`AppState::view_core`] over the projected state only.
+    pub fn view<T>(&self, read: impl FnOnce(&accord_domain::State) -> T) -> T {
+        self.view_core(|core| read(core.state()))
+    }
+
+    /// A dashboard page's view: judges who is looking (before the read, see
+    /// [`AppState::view_core`]), then runs `read` with the page's [`pages::Frame`] and the
+    /// state, both from one read of the ledger.
+    pub fn page<T>(
+        &self,
+        headers: &HeaderMap,
+        read: impl FnOnce(pages::Frame, &accord_domain::State) -> T,
+    ) -> T {
+        let viewer = pages::viewer(self, headers);
+        self.view_core(|core| read(pages::Frame::of(self, core, viewer), core.state()))
+    }
+}
+
+thread_local! {
+    static IN_VIEW: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
+}
+
+/// Marks this thread as inside a ledger view for as long as it lives (also when `read`
+/// panics), so that a nested view is caught in debug builds.
+struct OneView;
+
+impl OneView {
+    fn enter() -> OneView {
+        let nested = IN_VIEW.with(|v| v.replace(true));
+        debug_assert!(
+            !nested,
+            "a ledger view taken inside another: judge the caller before the view"
+        );
+        OneView
+    }
+}
+
+impl Drop for OneView {
+    fn drop(&mut self) {
+        IN_VIEW.with(|v| v.set(false));
     }
 }
 
@@ -480,9 +541,7 @@ async fn accept_submission(
     match submitted {
         Ok(outcome) => Ok((outcome.receipt, outcome.duplicate)),
         Err(SubmitError::Rejected(r)) => {
-            let recorded =
-                enforcement::record_refusal(&app.ledger, &app.sequencer, &envelope, verified, &r)
-                    .await;
+            let recorded = enforcement::record_refusal(app, &envelope, verified, &r).await;
             let mut p = Problem::from(r);
             if let Some(index) = recorded {
                 p.detail.push_str(&format!(
@@ -512,8 +571,7 @@ pub struct EntryView {
 /// objects themselves are served over TAXII 2.1 under `/taxii2/`.
 #[utoipa::path(get, path = "/sharing", responses((status = 200, body = shapes::SharingStats)))]
 async fn sharing_stats(State(app): State<AppState>) -> Response {
-    let core = app.ledger.read();
-    Json(taxii::public_stats(core.state())).into_response()
+    app.view(|state| Json(taxii::public_stats(state)).into_response())
 }
 
 /// Reads one entry by index.
@@ -551,10 +609,7 @@ async fn entry(
 }
 
 fn published_size(app: &AppState) -> u64 {
-    app.ledger
-        .read()
-        .published()
-        .map_or(0, |p| p.checkpoint.size)
+    app.view_core(|core| core.published().map_or(0, |p| p.checkpoint.size))
 }
 
 /// The latest signed checkpoint (C2SP tlog-checkpoint in a signed note).
@@ -744,27 +799,28 @@ async fn inclusion_proof(
             ))
         }
     };
-    let core = app.ledger.read();
-    let latest = core.published().map_or(0, |p| p.checkpoint.size);
-    let size = q.tree_size.unwrap_or(latest);
-    if size > latest || index >= size {
-        return Err(Problem::bad_request(
-            "range",
-            format!("need index < tree_size <= {latest}; got index {index}, tree_size {size}"),
-        ));
-    }
-    let proof = core
-        .tree()
-        .inclusion_proof(index, size)
-        .map_err(|e| Problem::bad_request("range", e.to_string()))?;
-    let leaf = core.tree().leaf(index).unwrap_or_default();
-    Ok(Json(InclusionProofView {
-        index,
-        tree_size: size,
-        leaf_hash: hex::encode(leaf),
-        proof: proof.iter().map(|h| B64.encode(h)).collect(),
+    app.view_core(|core| {
+        let latest = core.published().map_or(0, |p| p.checkpoint.size);
+        let size = q.tree_size.unwrap_or(latest);
+        if size > latest || index >= size {
+            return Err(Problem::bad_request(
+                "range",
+                format!("need index < tree_size <= {latest}; got index {index}, tree_size {size}"),
+            ));
+        }
+        let proof = core
+            .tree()
+            .inclusion_proof(index, size)
+            .map_err(|e| Problem::bad_request("range", e.to_string()))?;
+        let leaf = core.tree().leaf(index).unwrap_or_default();
+        Ok(Json(InclusionProofView {
+            index,
+            tree_size: size,
+            leaf_hash: hex::encode(leaf),
+            proof: proof.iter().map(|h| B64.encode(h)).collect(),
+        })
+        .into_response())
     })
-    .into_response())
 }
 
 #[derive(Deserialize)]
@@ -794,25 +850,26 @@ async fn consistency_proof(
     State(app): State<AppState>,
     Query(q): Query<ConsistencyQuery>,
 ) -> Result<Response, Problem> {
-    let core = app.ledger.read();
-    let latest = core.published().map_or(0, |p| p.checkpoint.size);
-    let new = q.new.unwrap_or(latest);
-    if new > latest || q.old > new {
-        return Err(Problem::bad_request(
-            "range",
-            format!("need old <= new <= {latest}; got old {}, new {new}", q.old),
-        ));
-    }
-    let proof = core
-        .tree()
-        .consistency_proof(q.old, new)
-        .map_err(|e| Problem::bad_request("range", e.to_string()))?;
-    Ok(Json(ConsistencyProofView {
-        old: q.old,
-        new,
-        proof: proof.iter().map(|h| B64.encode(h)).collect(),
+    app.view_core(|core| {
+        let latest = core.published().map_or(0, |p| p.checkpoint.size);
+        let new = q.new.unwrap_or(latest);
+        if new > latest || q.old > new {
+            return Err(Problem::bad_request(
+                "range",
+                format!("need old <= new <= {latest}; got old {}, new {new}", q.old),
+            ));
+        }
+        let proof = core
+            .tree()
+            .consistency_proof(q.old, new)
+            .map_err(|e| Problem::bad_request("range", e.to_string()))?;
+        Ok(Json(ConsistencyProofView {
+            old: q.old,
+            new,
+            proof: proof.iter().map(|h| B64.encode(h)).collect(),
+        })
+        .into_response())
     })
-    .into_response())
 }
 
 /// A published schema in the list at `/schemas`.
@@ -894,9 +951,7 @@ fn schema_response(schema: serde_json::Value) -> Response {
 /// The party registry.
 #[utoipa::path(get, path = "/parties", responses((status = 200, body = [shapes::PartyView], description = "Every registered party, by id")))]
 async fn parties(State(app): State<AppState>) -> Response {
-    let core = app.ledger.read();
-    let list: Vec<_> = core.state().parties().values().collect();
-    Json(list).into_response()
+    app.view(|state| Json(state.parties().values().collect::<Vec<_>>()).into_response())
 }
 
 /// One party: kind, region, keys and their status, points of contact, reachability record.
@@ -906,9 +961,7 @@ async fn parties(State(app): State<AppState>) -> Response {
               (status = 400, description = "The path does not decode", body = Problem, content_type = PROBLEM_JSON),
               (status = 404, description = "No such party", body = Problem, content_type = PROBLEM_JSON)))]
 async fn party(State(app): State<AppState>, Path(id): Path<String>) -> Result<Response, Problem> {
-    let core = app.ledger.read();
-    let party = registered_party(core.state(), &id)?;
-    Ok(Json(party).into_response())
+    app.view(|state| Ok(Json(registered_party(state, &id)?).into_response()))
 }
 
 /// Liveness: the ledger answers and the store is readable.
@@ -940,7 +993,6 @@ async fn metrics_text(State(app): State<AppState>) -> Response {
 }
 
 /// The registered party named `id` in a path, or a 404 problem naming it.
-#[allow(clippy::result_large_err)] // `Problem` is the response itself.
 pub fn registered_party<'a>(
     state: &'a accord_domain::State,
     id: &str,
@@ -959,6 +1011,55 @@ pub fn decode_entry(data: &[u8]) -> Option<LogEntry> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Handlers read the ledger only through [`AppState::view_core`]: the one other read is
+    /// the vault's reconciliation at start, before any request is served.
+    #[test]
+    fn handlers_read_the_ledger_only_through_a_view() {
+        let src = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
+        let needle = ["ledger", ".read()"].concat();
+        let mut reads = Vec::new();
+        let mut dirs = vec![src.clone()];
+        while let Some(dir) = dirs.pop() {
+            for entry in std::fs::read_dir(dir).unwrap() {
+                let path = entry.unwrap().path();
+                if path.is_dir() {
+                    dirs.push(path);
+                    continue;
+                }
+                let text = std::fs::read_to_string(&path).unwrap();
+                for (n, line) in text.lines().enumerate() {
+                    if line.contains(&needle) && !line.trim_start().starts_with("//") {
+                        let file = path.strip_prefix(&src).unwrap().display().to_string();
+                        reads.push(format!("{file}:{}", n + 1));
+                    }
+                }
+            }
+        }
+        reads.sort();
+        let allowed = |r: &String| {
+            let file = r.split(':').next().unwrap();
+            file == "lib.rs" || file == "evidence.rs"
+        };
+        assert_eq!(
+            reads.len(),
+            2,
+            "reads of the ledger outside a view: {reads:?}"
+        );
+        assert!(reads.iter().all(allowed), "{reads:?}");
+    }
+
+    /// A view taken inside another (which can wait for ever behind a queued writer) panics
+    /// in debug builds, and the marker is cleared even when the outer view's reader panics.
+    #[test]
+    fn a_nested_view_is_caught() {
+        let outer = OneView::enter();
+        let nested = std::panic::catch_unwind(OneView::enter);
+        assert!(nested.is_err(), "a nested view went unnoticed");
+        drop(outer);
+        let again = std::panic::catch_unwind(OneView::enter);
+        assert!(again.is_ok(), "the marker outlived its view");
+    }
 
     /// Every error an operation declares is declared as what the server sends: a problem,
     /// `application/problem+json`, and nothing else.

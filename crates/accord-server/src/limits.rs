@@ -4,9 +4,6 @@
 //! a request that cannot get its share within [`BODY_WAIT`] is answered `503` with
 //! `Retry-After`. Parsing then keeps no more than a small multiple of the body.
 
-// `Problem` is the response itself; boxing it would only add an allocation per error.
-#![allow(clippy::result_large_err)]
-
 use std::sync::Arc;
 use std::time::Duration;
 

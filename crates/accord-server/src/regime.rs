@@ -6,9 +6,6 @@
 //! norm under review, a negotiation awaiting its decision) are evaluated at the log time of the
 //! latest entry, never the server's clock, so anyone replaying the log gets the same answer.
 
-// `Problem` is the response itself; boxing it would only add an allocation per error.
-#![allow(clippy::result_large_err)]
-
 use std::collections::BTreeMap;
 
 use accord_domain::ids::{NormId, RegionId};
@@ -30,12 +27,12 @@ fn with_regime<T>(
     app: &AppState,
     f: impl FnOnce(&Regime, Timestamp) -> Result<T, Problem>,
 ) -> Result<T, Problem> {
-    let core = app.ledger.read();
-    let state = core.state();
-    let regime = state
-        .regime()
-        .ok_or_else(|| Problem::not_found("this instance has no charter yet"))?;
-    f(regime, state.last_at())
+    app.view(|state| {
+        let regime = state
+            .regime()
+            .ok_or_else(|| Problem::not_found("this instance has no charter yet"))?;
+        f(regime, state.last_at())
+    })
 }
 
 fn norm_id(id: &str) -> Result<NormId, Problem> {
@@ -355,18 +352,18 @@ pub async fn party_parameters(
     State(app): State<AppState>,
     Path(id): Path<String>,
 ) -> Result<Response, Problem> {
-    let core = app.ledger.read();
-    let state = core.state();
-    let party = crate::registered_party(state, &id)?;
-    let regime = state
-        .regime()
-        .ok_or_else(|| Problem::not_found("this instance has no charter yet"))?;
-    Ok(Json(serde_json::json!({
-        "party": party.id,
-        "region": party.region,
-        "effective": regime.effective_parameters(&party.region),
-    }))
-    .into_response())
+    app.view(|state| {
+        let party = crate::registered_party(state, &id)?;
+        let regime = state
+            .regime()
+            .ok_or_else(|| Problem::not_found("this instance has no charter yet"))?;
+        Ok(Json(serde_json::json!({
+            "party": party.id,
+            "region": party.region,
+            "effective": regime.effective_parameters(&party.region),
+        }))
+        .into_response())
+    })
 }
 
 /// The review calendar: every norm in force with its review and sunset dates, soonest first.

@@ -267,18 +267,15 @@ pub async fn checkpoints(
 
 /// A page of the explorer in the dashboard's frame (checkpoint, navigation).
 fn framed(app: &AppState, title: &str, body: String) -> Response {
-    let frame = {
-        let core = app.ledger.read();
-        super::Frame::of(app, &core, None)
-    };
+    let frame = app.view_core(|core| super::Frame::of(app, core, None));
     super::respond(&frame, super::page(&frame, title, maud::PreEscaped(body)))
 }
 
 fn published(app: &AppState) -> (u64, String) {
-    let core = app.ledger.read();
-    let size = core.published().map_or(0, |p| p.checkpoint.size);
-    let note = core.published().map(|p| p.note.clone()).unwrap_or_default();
-    (size, note)
+    app.view_core(|core| match core.published() {
+        Some(p) => (p.checkpoint.size, p.note.clone()),
+        None => (0, String::new()),
+    })
 }
 
 fn not_found(app: &AppState, why: &str) -> Response {

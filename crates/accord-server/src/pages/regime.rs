@@ -51,32 +51,33 @@ fn regime_page(
     title: &str,
     body: impl FnOnce(&accord_domain::norms::Regime, accord_domain::Timestamp) -> (String, Vec<Table>),
 ) -> Response {
-    let core = app.ledger.read();
-    let state = core.state();
-    let (body, tables) = match state.regime() {
-        Some(r) => body(r, state.last_at()),
-        None => (
-            "<section><p>No charter has been established yet.</p></section>".to_owned(),
-            Vec::new(),
-        ),
-    };
-    if let Some(res) = export(
-        &super::Frame::default(),
-        &tables.iter().collect::<Vec<_>>(),
-        export_q.format.as_deref(),
-        export_q.table.as_deref(),
-    ) {
-        return res;
-    }
-    let mut html = body;
-    for t in &tables {
-        html = html.replace(
-            &format!("<!--table:{}-->", t.id),
-            &t.render(uri).into_string(),
-        );
-    }
-    let frame = super::Frame::of(app, &core, None);
-    super::respond(&frame, super::page(&frame, title, maud::PreEscaped(html)))
+    app.view_core(|core| {
+        let state = core.state();
+        let (body, tables) = match state.regime() {
+            Some(r) => body(r, state.last_at()),
+            None => (
+                "<section><p>No charter has been established yet.</p></section>".to_owned(),
+                Vec::new(),
+            ),
+        };
+        if let Some(res) = export(
+            &super::Frame::default(),
+            &tables.iter().collect::<Vec<_>>(),
+            export_q.format.as_deref(),
+            export_q.table.as_deref(),
+        ) {
+            return res;
+        }
+        let mut html = body;
+        for t in &tables {
+            html = html.replace(
+                &format!("<!--table:{}-->", t.id),
+                &t.render(uri).into_string(),
+            );
+        }
+        let frame = super::Frame::of(app, core, None);
+        super::respond(&frame, super::page(&frame, title, maud::PreEscaped(html)))
+    })
 }
 
 /// A table export request.

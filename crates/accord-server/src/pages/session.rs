@@ -10,9 +10,6 @@
 //! is configured with an `https://` public URL — never on a request header's say-so.
 //! Pages seen in a session are sent `Cache-Control: private, no-store`.
 
-// `Problem` is the response itself; boxing it would only add an allocation per error.
-#![allow(clippy::result_large_err)]
-
 use std::collections::HashMap;
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
@@ -179,13 +176,7 @@ fn session_of(app: &AppState, headers: &HeaderMap) -> Option<Session> {
     let id = cookie(headers)?;
     let session = app.sessions.get(&id)?;
     let now = crate::auth::now(app);
-    let core = app.ledger.read();
-    if core
-        .state()
-        .tokens()
-        .valid(&session.token_sha256, now)
-        .is_none()
-    {
+    if app.view(|state| state.tokens().valid(&session.token_sha256, now).is_none()) {
         // The token was revoked or expired: the session ends with it.
         app.sessions.close(&id);
         return None;
@@ -276,10 +267,7 @@ fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
 }
 
 fn form(message: Option<&str>, app: &AppState) -> String {
-    let frame = {
-        let core = app.ledger.read();
-        Frame::of(app, &core, None)
-    };
+    let frame = app.view_core(|core| Frame::of(app, core, None));
     page(
         &frame,
         "Party sign-in",

@@ -191,12 +191,12 @@ fn collection_resource(app: &AppState, state: &DomainState, group: &str, can: bo
 pub async fn discovery(State(app): State<AppState>, headers: HeaderMap) -> Answer {
     accepts_taxii(&headers)?;
     let root = format!("{}/taxii2/{API_ROOT}/", base_url(&headers));
-    let core = app.ledger.read();
-    let title = core
-        .state()
-        .instance()
-        .map(|i| i.display_name.to_string())
-        .unwrap_or_else(|| "Accord".to_owned());
+    let title = app.view(|state| {
+        state
+            .instance()
+            .map(|i| i.display_name.to_string())
+            .unwrap_or_else(|| "Accord".to_owned())
+    });
     Ok(taxii_json(&json!({
         "title": format!("{title} — threat-intelligence sharing"),
         "description": "TAXII 2.1 over the Accord transparency log: TLP 2.0 and sharing groups enforced on every read.",
@@ -239,24 +239,24 @@ pub async fn api_root(headers: HeaderMap) -> Answer {
 pub async fn collections(State(app): State<AppState>, headers: HeaderMap) -> Answer {
     accepts_taxii(&headers)?;
     let party = authenticate(&app, &headers)?;
-    let core = app.ledger.read();
-    let state = core.state();
-    let reader = state
-        .sharing_reader(&party, now(&app, state))
-        .ok_or_else(|| TaxiiError::internal("the token's party is not registered"))?;
-    let can = reader.tier != Tier::Suspended;
-    let list: Vec<Value> = std::iter::once(COMMUNITY)
-        .chain(
-            state
-                .sharing()
-                .groups()
-                .values()
-                .filter(|g| g.members.contains_key(&party))
-                .map(|g| g.group.as_str()),
-        )
-        .map(|g| collection_resource(&app, state, g, can))
-        .collect();
-    Ok(taxii_json(&json!({ "collections": list })))
+    app.view(|state| {
+        let reader = state
+            .sharing_reader(&party, now(&app, state))
+            .ok_or_else(|| TaxiiError::internal("the token's party is not registered"))?;
+        let can = reader.tier != Tier::Suspended;
+        let list: Vec<Value> = std::iter::once(COMMUNITY)
+            .chain(
+                state
+                    .sharing()
+                    .groups()
+                    .values()
+                    .filter(|g| g.members.contains_key(&party))
+                    .map(|g| g.group.as_str()),
+            )
+            .map(|g| collection_resource(&app, state, g, can))
+            .collect();
+        Ok(taxii_json(&json!({ "collections": list })))
+    })
 }
 
 /// `GET /taxii2/accord/collections/{id}/`.
@@ -267,15 +267,15 @@ pub async fn collection(
 ) -> Answer {
     accepts_taxii(&headers)?;
     let party = authenticate(&app, &headers)?;
-    let core = app.ledger.read();
-    let state = core.state();
-    let a = admit(&app, state, &party, &id)?;
-    Ok(taxii_json(&collection_resource(
-        &app,
-        state,
-        a.group.as_str(),
-        true,
-    )))
+    app.view(|state| {
+        let a = admit(&app, state, &party, &id)?;
+        Ok(taxii_json(&collection_resource(
+            &app,
+            state,
+            a.group.as_str(),
+            true,
+        )))
+    })
 }
 
 /// The content of one version: from its log entry (TLP:CLEAR) or the vault.
@@ -323,19 +323,20 @@ async fn read_objects(
     accepts_taxii(&headers)?;
     let party = authenticate(&app, &headers)?;
     let f = parse_filter(&q, Versions::Last)?;
-    let (span, more, versions) = {
-        let core = app.ledger.read();
-        let state = core.state();
+    let chosen = app.view(|state| {
         let a = admit(&app, state, &party, &id)?;
         let Some(coll) = state.sharing().collection(a.group.as_str()) else {
-            return not_in(&only, &id);
+            return Ok::<_, TaxiiError>(None);
         };
         let (page, more) = select(coll, &a, &f, only.as_deref());
         if only.is_some() && page.is_empty() && more.is_none() {
-            return not_in(&only, &id);
+            return Ok(None);
         }
         let versions: Vec<VersionRecord> = page.iter().map(|i| coll.added[*i].clone()).collect();
-        (date_span(coll, &page), more, versions)
+        Ok(Some((date_span(coll, &page), more, versions)))
+    })?;
+    let Some((span, more, versions)) = chosen else {
+        return not_in(&only, &id);
     };
     let mut items = Vec::with_capacity(versions.len());
     for v in &versions {
@@ -365,26 +366,26 @@ pub async fn manifest(
     accepts_taxii(&headers)?;
     let party = authenticate(&app, &headers)?;
     let f = parse_filter(&q, Versions::Last)?;
-    let core = app.ledger.read();
-    let state = core.state();
-    let a = admit(&app, state, &party, &id)?;
-    let Some(coll) = state.sharing().collection(a.group.as_str()) else {
-        return Ok(taxii_json(&json!({"more": false})));
-    };
-    let (page, more) = select(coll, &a, &f, None);
-    let items = page
-        .iter()
-        .map(|i| {
-            let v = &coll.added[*i];
-            json!({
-                "id": v.id,
-                "date_added": v.entry.at.to_string(),
-                "version": v.version,
-                "media_type": STIX_MEDIA,
+    app.view(|state| {
+        let a = admit(&app, state, &party, &id)?;
+        let Some(coll) = state.sharing().collection(a.group.as_str()) else {
+            return Ok(taxii_json(&json!({"more": false})));
+        };
+        let (page, more) = select(coll, &a, &f, None);
+        let items = page
+            .iter()
+            .map(|i| {
+                let v = &coll.added[*i];
+                json!({
+                    "id": v.id,
+                    "date_added": v.entry.at.to_string(),
+                    "version": v.version,
+                    "media_type": STIX_MEDIA,
+                })
             })
-        })
-        .collect();
-    Ok(paged(date_span(coll, &page), more, "objects", items))
+            .collect();
+        Ok(paged(date_span(coll, &page), more, "objects", items))
+    })
 }
 
 /// `GET …/collections/{id}/objects/{object_id}/versions/`.
@@ -404,23 +405,23 @@ pub async fn versions(
         ));
     }
     let f = parse_filter(&q, Versions::All)?;
-    let core = app.ledger.read();
-    let state = core.state();
-    let a = admit(&app, state, &party, &id)?;
-    let coll = state.sharing().collection(a.group.as_str());
-    let (page, more) = coll
-        .map(|c| select(c, &a, &f, Some(&object_id)))
-        .unwrap_or_default();
-    let Some(coll) = coll.filter(|_| !page.is_empty()) else {
-        return Err(TaxiiError::not_found(format!(
-            "collection `{id}` has no object `{object_id}` you can read"
-        )));
-    };
-    let items = page
-        .iter()
-        .map(|i| Value::String(coll.added[*i].version.clone()))
-        .collect();
-    Ok(paged(date_span(coll, &page), more, "versions", items))
+    app.view(|state| {
+        let a = admit(&app, state, &party, &id)?;
+        let coll = state.sharing().collection(a.group.as_str());
+        let (page, more) = coll
+            .map(|c| select(c, &a, &f, Some(&object_id)))
+            .unwrap_or_default();
+        let Some(coll) = coll.filter(|_| !page.is_empty()) else {
+            return Err(TaxiiError::not_found(format!(
+                "collection `{id}` has no object `{object_id}` you can read"
+            )));
+        };
+        let items = page
+            .iter()
+            .map(|i| Value::String(coll.added[*i].version.clone()))
+            .collect();
+        Ok(paged(date_span(coll, &page), more, "versions", items))
+    })
 }
 
 /// `GET /taxii2/accord/status/{id}/`.
@@ -459,9 +460,7 @@ pub async fn delete(
             "DELETE takes only match[version] and match[spec_version]",
         ));
     }
-    let targets: Vec<Option<String>> = {
-        let core = app.ledger.read();
-        let state = core.state();
+    let targets: Vec<Option<String>> = app.view(|state| {
         let a = admit(&app, state, &party, &id)?;
         let coll = state.sharing().collection(a.group.as_str());
         let mine: Vec<&VersionRecord> = coll
@@ -498,13 +497,11 @@ pub async fn delete(
             )));
         }
         // Without match[version] (parsed as `all`), every version goes.
-        chosen
-    };
-    let group: GroupId = {
-        let core = app.ledger.read();
-        group_of(&app, core.state(), &id)
-            .ok_or_else(|| TaxiiError::not_found("no such collection"))?
-    };
+        Ok(chosen)
+    })?;
+    let group: GroupId = app
+        .view(|state| group_of(&app, state, &id))
+        .ok_or_else(|| TaxiiError::not_found("no such collection"))?;
     for version in targets {
         let payload = Payload::IntelWithdraw(IntelWithdraw {
             by: party.clone(),
@@ -512,11 +509,7 @@ pub async fn delete(
             id: object_id.clone(),
             version,
         });
-        let erase = {
-            let core = app.ledger.read();
-            let state = core.state();
-            withdrawn_keys(state.sharing(), &payload)
-        };
+        let erase = app.view(|state| withdrawn_keys(state.sharing(), &payload));
         submit(&app, &payload)
             .await
             .map_err(|m| TaxiiError::new(StatusCode::CONFLICT, "Conflict", m))?;

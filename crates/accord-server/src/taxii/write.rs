@@ -101,10 +101,7 @@ pub async fn post(
         .get(header::CONTENT_LENGTH)
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.parse::<usize>().ok());
-    let group = {
-        let core = app.ledger.read();
-        admit(&app, core.state(), &party, &id)?.group
-    };
+    let group = app.view(|state| admit(&app, state, &party, &id))?.group;
     // Read the body only once its size is reserved from the budget all requests share, so
     // concurrent large posts queue rather than multiply memory.
     let _permit = app
@@ -123,7 +120,7 @@ pub async fn post(
             .await
             .map_err(|e| TaxiiError::internal(format!("parsing the envelope failed: {e}")))??
     };
-    let request_timestamp = now(&app, app.ledger.read().state()).to_string();
+    let request_timestamp = app.view(|state| now(&app, state)).to_string();
     let (records, prepared): (Vec<Value>, Vec<_>) = parsed.into_iter().unzip();
     let outcomes = share_all(&app, prepared).await;
     let (mut successes, mut failures) = (Vec::new(), Vec::new());
