@@ -15,12 +15,51 @@
 //!   booleans, non-empty reference lists);
 //! - at most one TLP marking.
 //!
-//! Not checked: STIX patterns' grammar (the pattern must be a non-empty string), vocabularies
-//! (open by the specification), granular-marking selectors beyond their shape.
+//! Since [`Edition::V2`] (the current rules) also:
+//! - the UUID of every id is of version 1 to 5 (RFC 4122; the STIX 2.1 JSON schemas' pattern),
+//!   so a version-8 one is refused;
+//! - a `pattern` of `pattern_type` `stix` parses ([`pattern`]), and the error names the
+//!   character where it goes wrong; the object types it tests are cyber observables or `x-`
+//!   custom types;
+//! - each kill-chain phase has `kill_chain_name` and `phase_name`; each granular marking has
+//!   non-empty `selectors` that each select something in the object, and exactly one of
+//!   `marking_ref` and `lang`;
+//! - `valid_until` is later than `valid_from`, `last_seen` not before `first_seen`,
+//!   `last_observed` not before `first_observed`, `stop_time` later than `start_time`;
+//! - `labels`, `external_references`, `object_marking_refs`, `granular_markings` and
+//!   `kill_chain_phases` are not empty;
+//! - property names (custom ones included, §11.1) are 3 to 250 characters of `a-z`, `0-9` and
+//!   `_` (`id` aside); `lang` is a well-formed BCP 47 tag;
+//! - only the reference properties STIX defines must hold ids: a custom property whose name
+//!   ends in `_ref` is the producer's own (§11.1 gives custom properties no type), so an
+//!   empty one, as published corpora carry, is accepted.
+//!
+//! Not checked: vocabularies (open by the specification), the properties a pattern names.
 
 #![warn(missing_docs)]
 
+pub mod pattern;
+mod strict;
+
 use serde_json::{Map, Value};
+
+/// The rules an object is held to. An `intel.share` entry is judged, when it is sequenced and
+/// whenever the log is replayed, by the edition of its payload's schema: schema 1 by
+/// [`Edition::V1`], schema 2 by [`Edition::V2`]. A rule that tightens is a new edition, so an
+/// object accepted once is never found invalid on replay.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Edition {
+    /// The first rules (`intel.share` schema 1): any RFC 4122-variant UUID (version 8
+    /// included), a non-empty `pattern` of any grammar, every `*_ref`/`*_refs` property an id.
+    V1,
+    /// The current rules (`intel.share` schema 2): see the crate's documentation.
+    V2,
+}
+
+impl Edition {
+    /// The rules new objects are held to.
+    pub const LATEST: Edition = Edition::V2;
+}
 
 /// A TLP 2.0 level, as the FIRST TLP 2.0 marking definitions of the OASIS CTI TC name them.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -140,7 +179,7 @@ pub struct Summary {
 }
 
 #[derive(Clone, Copy, PartialEq, Eq)]
-enum Category {
+pub(crate) enum Category {
     Sdo,
     Sro,
     Smo,
@@ -216,7 +255,7 @@ const TIMESTAMPS: &[&str] = &[
     "stop_time",
 ];
 
-fn category(ty: &str) -> Option<Category> {
+pub(crate) fn category(ty: &str) -> Option<Category> {
     if ty == "marking-definition" {
         Some(Category::Smo)
     } else if ty == "relationship" || ty == "sighting" {
@@ -232,7 +271,7 @@ fn category(ty: &str) -> Option<Category> {
     }
 }
 
-fn valid_type_name(ty: &str) -> bool {
+pub(crate) fn valid_type_name(ty: &str) -> bool {
     (3..=250).contains(&ty.len())
         && ty
             .bytes()
@@ -242,8 +281,9 @@ fn valid_type_name(ty: &str) -> bool {
         && !ty.contains("--")
 }
 
-/// Whether `s` is an RFC 4122 UUID in its canonical lowercase-or-uppercase hex form.
-fn valid_uuid(s: &str) -> bool {
+/// Whether `s` is a UUID in its canonical hex form with the RFC 4122 variant, and (since
+/// [`Edition::V2`]) of an RFC 4122 version, 1 to 5.
+fn valid_uuid(s: &str, edition: Edition) -> bool {
     let b = s.as_bytes();
     b.len() == 36
         && b.iter().enumerate().all(|(i, c)| match i {
@@ -251,13 +291,19 @@ fn valid_uuid(s: &str) -> bool {
             _ => c.is_ascii_hexdigit(),
         })
         && matches!(b[19], b'8' | b'9' | b'a' | b'b' | b'A' | b'B')
+        && (edition == Edition::V1 || (b'1'..=b'5').contains(&b[14]))
 }
 
-/// Whether `s` is a STIX identifier, optionally of type `of`.
+/// Whether `s` is a STIX identifier, optionally of type `of`, by the current rules.
 pub fn valid_id(s: &str, of: Option<&str>) -> bool {
+    valid_id_in(s, of, Edition::LATEST)
+}
+
+/// Whether `s` is a STIX identifier, optionally of type `of`, by the rules of `edition`.
+pub fn valid_id_in(s: &str, of: Option<&str>, edition: Edition) -> bool {
     match s.split_once("--") {
         Some((ty, uuid)) => {
-            valid_type_name(ty) && valid_uuid(uuid) && of.is_none_or(|want| want == ty)
+            valid_type_name(ty) && valid_uuid(uuid, edition) && of.is_none_or(|want| want == ty)
         }
         None => false,
     }
@@ -270,12 +316,13 @@ pub fn valid_timestamp(s: &str) -> bool {
         && time::OffsetDateTime::parse(s, &time::format_description::well_known::Rfc3339).is_ok()
 }
 
-fn escape(key: &str) -> String {
+pub(crate) fn escape(key: &str) -> String {
     key.replace('~', "~0").replace('/', "~1")
 }
 
-struct Check {
+pub(crate) struct Check {
     findings: Vec<Finding>,
+    edition: Edition,
 }
 
 impl Check {
@@ -289,7 +336,7 @@ impl Check {
 
     fn reference(&mut self, pointer: String, value: &Value, of: Option<&str>) {
         match value.as_str() {
-            Some(s) if valid_id(s, of) => {}
+            Some(s) if valid_id_in(s, of, self.edition) => {}
             _ => self.fail(
                 pointer,
                 "stix-ref",
@@ -302,10 +349,16 @@ impl Check {
     }
 }
 
-/// Validates one STIX 2.1 object; on success, what Accord needs of it.
+/// Validates one STIX 2.1 object by the current rules; on success, what Accord needs of it.
 pub fn validate(object: &Value) -> Result<Summary, Vec<Finding>> {
+    validate_in(object, Edition::LATEST)
+}
+
+/// Validates one STIX 2.1 object by the rules of `edition`.
+pub fn validate_in(object: &Value, edition: Edition) -> Result<Summary, Vec<Finding>> {
     let mut c = Check {
         findings: Vec::new(),
+        edition,
     };
     let Some(o) = object.as_object() else {
         return Err(vec![Finding {
@@ -334,11 +387,11 @@ pub fn validate(object: &Value) -> Result<Summary, Vec<Finding>> {
         cat
     };
     match o.get("id").and_then(Value::as_str) {
-        Some(id) if valid_id(id, Some(ty)) => {}
+        Some(id) if valid_id_in(id, Some(ty), edition) => {}
         Some(_) => c.fail(
             "/id",
             "stix-id",
-            format!("`id` must be `{ty}--<uuid>` with an RFC 4122 UUID"),
+            format!("`id` must be `{ty}--<uuid>` with an RFC 4122 UUID (version 1 to 5)"),
         ),
         None => c.fail("/id", "required", "`id` is required"),
     }
@@ -404,6 +457,9 @@ pub fn validate(object: &Value) -> Result<Summary, Vec<Finding>> {
     }
     type_rules(&mut c, ty, o);
     common_rules(&mut c, o);
+    if edition >= Edition::V2 {
+        strict::rules(&mut c, o);
+    }
     let tlp = markings(&mut c, o);
     if c.findings.is_empty() {
         Ok(Summary {
@@ -534,6 +590,8 @@ fn common_rules(c: &mut Check, o: &Map<String, Value>) {
                 }
                 None => c.fail(ptr, "stix-refs", "`object_marking_refs` must be a list"),
             }
+        } else if c.edition >= Edition::V2 && !strict::DEFINED_REFS.contains(&key.as_str()) {
+            // A custom property: its value is the producer's own, whatever its name.
         } else if key.ends_with("_ref") {
             c.reference(ptr, value, None);
         } else if key.ends_with("_refs") {
@@ -637,7 +695,7 @@ pub fn validate_bundle(bundle: &Value) -> Result<Vec<Summary>, Vec<Finding>> {
     if !bundle
         .get("id")
         .and_then(Value::as_str)
-        .is_some_and(|id| valid_id(id, Some("bundle")))
+        .is_some_and(|id| valid_id_in(id, Some("bundle"), Edition::LATEST))
     {
         findings.push(Finding {
             pointer: "/id".into(),

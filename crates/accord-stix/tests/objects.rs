@@ -1,7 +1,7 @@
 //! Valid STIX 2.1 objects of every common kind pass; broken ones fail with the rule and the
 //! JSON pointer of what is wrong.
 
-use accord_stix::{validate, validate_bundle, Tlp};
+use accord_stix::{validate, validate_bundle, validate_in, Edition, Tlp};
 use serde_json::{json, Value};
 
 const IDENTITY: &str = "identity--e5f1b90a-d9b6-40ab-81a9-8a29df4b6b65";
@@ -270,4 +270,138 @@ fn the_effective_marking_is_the_strictest_of_object_and_granular_markings() {
     assert_eq!(validate(&obj).unwrap().tlp, None);
     obj["granular_markings"] = json!([{"marking_ref": AMBER, "selectors": ["description"]}]);
     assert_eq!(validate(&obj).unwrap().tlp, Some(Tlp::Amber));
+}
+
+/// The cases the second edition of the rules refuses, each with its rule and pointer; the
+/// first edition (what `intel.share` schema 1 accepted, replayed as it was) still accepts
+/// every one of them.
+fn refused_since_v2() -> Vec<(Value, &'static str, &'static str)> {
+    let base = valid_objects()[1].clone();
+    let with = |f: &dyn Fn(&mut Value)| {
+        let mut v = base.clone();
+        f(&mut v);
+        v
+    };
+    const V8: &str = "indicator--8e2e2d2b-17d4-8cbf-938f-98ee46b3cd3f";
+    vec![
+        (with(&|v| v["id"] = json!(V8)), "stix-id", "/id"),
+        (
+            with(&|v| {
+                v["created_by_ref"] = json!("identity--e5f1b90a-d9b6-80ab-81a9-8a29df4b6b65")
+            }),
+            "stix-ref",
+            "/created_by_ref",
+        ),
+        (
+            with(&|v| v["pattern"] = json!("[ipv4-addr:value = ]")),
+            "pattern",
+            "/pattern",
+        ),
+        (
+            with(&|v| v["pattern"] = json!("[indicator:name = 'x']")),
+            "pattern",
+            "/pattern",
+        ),
+        (
+            with(&|v| {
+                v["kill_chain_phases"] =
+                    json!([{"kill_chain_name": "lockheed-martin-cyber-kill-chain"}])
+            }),
+            "kill-chain-phase",
+            "/kill_chain_phases/0/phase_name",
+        ),
+        (
+            with(&|v| {
+                v["description"] = json!("d");
+                v["granular_markings"] =
+                    json!([{"marking_ref": AMBER, "selectors": ["descriptoin"]}]);
+            }),
+            "granular-selector",
+            "/granular_markings/0/selectors/0",
+        ),
+        (
+            with(&|v| {
+                v["granular_markings"] =
+                    json!([{"marking_ref": AMBER, "selectors": ["labels.[3]"]}])
+            }),
+            "granular-selector",
+            "/granular_markings/0/selectors/0",
+        ),
+        (
+            with(&|v| v["valid_until"] = json!("2026-07-13T09:30:00.000Z")),
+            "timestamp-order",
+            "/valid_until",
+        ),
+        (with(&|v| v["labels"] = json!([])), "empty-list", "/labels"),
+        (
+            with(&|v| v["x_Acme_score"] = json!(3)),
+            "property-name",
+            "/x_Acme_score",
+        ),
+        (with(&|v| v["xy"] = json!(3)), "property-name", "/xy"),
+        (with(&|v| v["lang"] = json!("en_US")), "lang", "/lang"),
+        (
+            with(&|v| v["lang"] = json!("de-DE-1901-1901")),
+            "lang",
+            "/lang",
+        ),
+    ]
+}
+
+#[test]
+fn the_second_edition_refuses_what_the_first_let_through() {
+    let cases = refused_since_v2();
+    for (obj, rule, pointer) in cases {
+        let findings = validate(&obj).expect_err(&format!("{obj} should fail"));
+        assert!(
+            findings
+                .iter()
+                .any(|f| f.rule == rule && f.pointer == pointer && !f.message.is_empty()),
+            "{obj}: expected {rule} at {pointer}, got {findings:?}"
+        );
+        assert!(
+            validate_in(&obj, Edition::V1).is_ok(),
+            "the first edition accepted {obj}, and a log replayed under it must still"
+        );
+    }
+}
+
+#[test]
+fn the_pattern_error_names_the_character() {
+    let mut obj = valid_objects()[1].clone();
+    obj["pattern"] = json!("[ipv4-addr:value = ]");
+    let f = validate(&obj).unwrap_err();
+    assert!(f[0].message.contains("at character 19"), "{}", f[0].message);
+    // Another pattern language is not parsed as STIX.
+    obj["pattern_type"] = json!("snort");
+    obj["pattern"] = json!("alert tcp any any -> any 80 (msg:\"x\";)");
+    assert!(validate(&obj).is_ok());
+}
+
+/// STIX 2.1 gives custom properties no type (§11.1), so a custom `*_ref` is the producer's
+/// own: published corpora carry empty ones, and they are accepted. The references STIX
+/// defines still hold ids.
+#[test]
+fn custom_refs_are_the_producers_own() {
+    let mut obj = valid_objects()[1].clone();
+    obj["x_mitre_modified_by_ref"] = json!("");
+    obj["x_acme_related_refs"] = json!([]);
+    validate(&obj).unwrap_or_else(|f| panic!("{f:?}"));
+    obj["created_by_ref"] = json!("");
+    assert_eq!(validate(&obj).unwrap_err()[0].pointer, "/created_by_ref");
+}
+
+#[test]
+fn well_formed_markings_and_languages_pass() {
+    let mut obj = valid_objects()[1].clone();
+    obj["lang"] = json!("pt-BR");
+    obj["description"] = json!("d");
+    obj["kill_chain_phases"] =
+        json!([{"kill_chain_name": "mitre-attack", "phase_name": "execution"}]);
+    obj["granular_markings"] = json!([
+        {"marking_ref": AMBER, "selectors": ["description", "labels.[0]"]},
+        {"lang": "fr", "selectors": ["name"]}
+    ]);
+    obj["valid_until"] = json!("2026-08-14T09:30:00.000Z");
+    validate(&obj).unwrap_or_else(|f| panic!("{f:?}"));
 }
