@@ -757,7 +757,10 @@ fn step(
             Some(_) => {}
         }
     }
-    let schema = s.schema.unwrap_or(1);
+    let schema = s
+        .schema
+        .or_else(|| accord_domain::payload::current_schema(&s.entry_type))
+        .unwrap_or(1);
     if let Some(problem) = entry_type_problem(&s.entry_type, schema) {
         found.push(problem);
     }
@@ -874,11 +877,12 @@ fn action(
     content: Option<String>,
     parties: &BTreeMap<PartyId, Timestamp>,
 ) -> Result<Action, String> {
-    if schema != 1
+    let completes = accord_domain::payload::current_schema(entry_type).unwrap_or(1);
+    if schema != completes
         && [EVIDENCE_COMMIT, EVIDENCE_READ, INTEL_SHARE, INTEL_WITHDRAW].contains(&entry_type)
     {
         return Err(format!(
-            "`{entry_type}` steps are written at schema 1, the one the interpreter completes"
+            "`{entry_type}` steps are written at schema {completes}, the one the interpreter completes"
         ));
     }
     if [EVIDENCE_COMMIT, EVIDENCE_READ, INTEL_WITHDRAW].contains(&entry_type)

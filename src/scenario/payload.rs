@@ -21,10 +21,14 @@ use sha2::{Digest, Sha256};
 
 use super::when::When;
 
-/// The STIX id a scenario gives the object of type `ty` it calls `name`: a name-based UUID
-/// (SHA-256, version 8), so a later version, a relationship or a withdrawal can name it.
+/// The STIX id a scenario gives the object of type `ty` it calls `name`: the version-5 UUID of
+/// `scenario-stix:<type>:<name>` in Accord's namespace, so a later version, a relationship or
+/// a withdrawal can name it.
 pub fn stix_id(ty: &str, name: &str) -> String {
-    let uuid = accord_domain::ids::name_uuid(&format!("accord-demo-stix\n{ty}\n{name}"), 8);
+    let uuid = accord_domain::ids::uuid_v5(
+        &accord_domain::ids::ACCORD_NAMESPACE,
+        &format!("scenario-stix:{ty}:{name}"),
+    );
     format!("{ty}--{uuid}")
 }
 

@@ -27,4 +27,5 @@ mod scenario;
 mod schemas;
 mod security;
 mod sharing;
+mod stix_validator;
 mod taxii_interop;

@@ -46,22 +46,30 @@ fn the_secretariat_cannot_mint_a_token_for_a_party() {
     assert_eq!(who.status, 401);
 }
 
+/// A TLP:CLEAR indicator whose description is marked TLP:RED.
+fn granular_red(n: u32) -> Value {
+    json!({
+        "type": "indicator", "spec_version": "2.1",
+        "id": format!("indicator--{n:08x}-0000-4000-8000-000000000000"),
+        "created": "2026-01-01T00:00:00.000Z", "modified": "2026-01-01T00:00:00.000Z",
+        "name": "C2 beacon", "description": "SECRET-SOURCE-LIAISON",
+        "pattern": "[ipv4-addr:value = '198.51.100.7']", "pattern_type": "stix",
+        "valid_from": "2026-01-01T00:00:00Z", "object_marking_refs": [TLP_CLEAR],
+        "granular_markings": [{"marking_ref": TLP_RED, "selectors": ["description"]}]
+    })
+}
+
+/// Every object these tests post for Accord to accept (for the OASIS validator's test).
+pub fn posted_objects() -> Vec<Value> {
+    vec![granular_red(1), granular_red(2)]
+}
+
 /// Finding 2: an object marked TLP:CLEAR with a TLP:RED granular marking is RED: it never
 /// enters the log in full, and cannot be shared into the community collection.
 #[test]
 fn a_granular_red_marking_keeps_an_object_out_of_the_public_log() {
     let api = with_tokens();
-    let object = |n: u32| {
-        json!({
-            "type": "indicator", "spec_version": "2.1",
-            "id": format!("indicator--{n:08x}-0000-4000-8000-000000000000"),
-            "created": "2026-01-01T00:00:00.000Z", "modified": "2026-01-01T00:00:00.000Z",
-            "name": "C2 beacon", "description": "SECRET-SOURCE-LIAISON",
-            "pattern": "[ipv4-addr:value = '198.51.100.7']", "pattern_type": "stix",
-            "valid_from": "2026-01-01T00:00:00Z", "object_marking_refs": [TLP_CLEAR],
-            "granular_markings": [{"marking_ref": TLP_RED, "selectors": ["description"]}]
-        })
-    };
+    let object = granular_red;
     let before = api.digest();
     let post = api.request(
         "POST",

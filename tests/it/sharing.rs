@@ -53,6 +53,29 @@ fn canary(name: &str) -> String {
     format!("CANARY-{}", name.to_uppercase())
 }
 
+/// Every object these tests post for Accord to accept (for the OASIS validator's test).
+pub fn posted_objects() -> Vec<Value> {
+    let t0 = "2026-01-01T00:00:00.000Z";
+    let mut revoked = indicator("revoked", 9, Some(TLP_GREEN), "2026-02-01T00:00:00.000Z");
+    revoked["revoked"] = json!(true);
+    let mut own = indicator("own", 25, Some(TLP_GREEN), t0);
+    own["created_by_ref"] = json!(accord_domain::sharing::identity_of("cert-a"));
+    vec![
+        indicator("clear", 1, Some(TLP_CLEAR), t0),
+        indicator("green", 2, Some(TLP_GREEN), t0),
+        indicator("unmarked", 3, None, t0),
+        indicator("revoked", 9, Some(TLP_GREEN), t0),
+        revoked,
+        indicator("amber", 5, Some(TLP_AMBER), t0),
+        indicator("strict", 6, Some(TLP_STRICT), t0),
+        indicator("red", 7, Some(TLP_RED), t0),
+        indicator("withdrawn", 8, Some(TLP_AMBER), t0),
+        indicator("x", 50, Some(TLP_CLEAR), t0),
+        indicator("amber", 24, Some(TLP_AMBER), t0),
+        own,
+    ]
+}
+
 /// An indicator with a canary in its description.
 fn indicator(name: &str, n: u32, marking: Option<&str>, modified: &str) -> Value {
     let mut o = json!({

@@ -6,9 +6,36 @@ use std::fmt;
 
 use serde::{Deserialize, Deserializer, Serialize};
 
-/// A name-based UUID: the first 16 bytes of SHA-256(`name`) with the given version nibble and
-/// the RFC 4122 variant, lowercase `8-4-4-4-12` (RFC 9562 calls SHA-256-based ones version 8).
-pub fn name_uuid(name: &str, version: u8) -> String {
+/// Accord's UUID namespace (RFC 4122 §4.3), `f49994b1-1e8f-432d-902d-603ab2b6fa0f`: the
+/// deterministic ids Accord mints (a party's STIX identity, a TAXII collection, an OSCAL
+/// document, a scenario's STIX objects) are version-5 UUIDs of a name in it.
+pub const ACCORD_NAMESPACE: [u8; 16] = [
+    0xf4, 0x99, 0x94, 0xb1, 0x1e, 0x8f, 0x43, 0x2d, 0x90, 0x2d, 0x60, 0x3a, 0xb2, 0xb6, 0xfa, 0x0f,
+];
+
+/// The STIX 2.1 namespace for the deterministic ids of cyber observables (§2.9),
+/// `00abedb4-aa42-466c-9c01-fed23315a9b7`.
+pub const STIX_SCO_NAMESPACE: [u8; 16] = [
+    0x00, 0xab, 0xed, 0xb4, 0xaa, 0x42, 0x46, 0x6c, 0x9c, 0x01, 0xfe, 0xd2, 0x33, 0x15, 0xa9, 0xb7,
+];
+
+/// A name-based UUID of version 5 (RFC 4122 §4.3): SHA-1 of the namespace's 16 bytes and the
+/// name's UTF-8, with the version and variant set; lowercase `8-4-4-4-12`.
+pub fn uuid_v5(namespace: &[u8; 16], name: &str) -> String {
+    use sha1::{Digest, Sha1};
+    let mut h = Sha1::new();
+    h.update(namespace);
+    h.update(name.as_bytes());
+    let mut b = [0u8; 16];
+    b.copy_from_slice(&h.finalize()[..16]);
+    uuid_string(b, 5)
+}
+
+/// The first name-based UUIDs Accord minted: the first 16 bytes of SHA-256(`name`) with the
+/// given version nibble. Version 8 (RFC 9562) for the STIX identities of logs written before
+/// `intel.share` schema 2 (STIX validators refuse version 8, so new ones are [`uuid_v5`]);
+/// version 5 for OSCAL ids, kept as first published.
+pub fn sha256_uuid(name: &str, version: u8) -> String {
     use sha2::{Digest, Sha256};
     let digest = Sha256::digest(name.as_bytes());
     let mut b = [0u8; 16];
@@ -386,6 +413,20 @@ string_schema!(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn version_5_uuids_match_rfc_4122() {
+        // Python's uuid.uuid5(uuid.NAMESPACE_DNS, "python.org").
+        let dns = [
+            0x6b, 0xa7, 0xb8, 0x10, 0x9d, 0xad, 0x11, 0xd1, 0x80, 0xb4, 0x00, 0xc0, 0x4f, 0xd4,
+            0x30, 0xc8,
+        ];
+        assert_eq!(
+            uuid_v5(&dns, "python.org"),
+            "886313e1-3b8a-5372-9b90-0c9aee199e5d"
+        );
+        assert_eq!(uuid_v5(&ACCORD_NAMESPACE, "x").as_bytes()[14], b'5');
+    }
 
     #[test]
     fn slugs_are_checked() {

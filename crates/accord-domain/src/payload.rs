@@ -204,8 +204,8 @@ macro_rules! entry_table {
             AuditAttest(Attestation) = AUDIT_ATTEST: "audit.attest", schema 1, in audits;
             /// `sharing.group` v1.
             SharingGroup(GroupDeclaration) = SHARING_GROUP: "sharing.group", schema 1, in sharing;
-            /// `intel.share` v1.
-            IntelShare(Box<IntelShare>) = INTEL_SHARE: "intel.share", schema 1, in sharing;
+            /// `intel.share` v2 (v1: the first STIX rules, `accord_stix::Edition::V1`).
+            IntelShare(Box<IntelShare>) = INTEL_SHARE: "intel.share", schema 2, in sharing;
             /// `intel.withdraw` v1.
             IntelWithdraw(IntelWithdraw) = INTEL_WITHDRAW: "intel.withdraw", schema 1, in sharing;
         }

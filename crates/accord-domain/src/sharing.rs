@@ -13,6 +13,7 @@
 use std::collections::BTreeMap;
 
 use accord_envelope::PartyId;
+use accord_stix::Edition;
 use serde::{Deserialize, Serialize};
 
 use crate::enforcement::standing::Tier;
@@ -105,14 +106,34 @@ impl Tlp {
     }
 }
 
-/// The STIX identity id of a party: `identity--` and a name-based UUID (RFC 9562 version 8)
-/// made from SHA-256 of the party id. Objects a party shares may carry it as `created_by_ref`;
-/// any other creator is refused as forged.
+/// The STIX identity id of a party, as objects it shares now name it in `created_by_ref`:
+/// `identity--` and the version-5 UUID of `stix-identity:<party>` in Accord's namespace
+/// ([`crate::ids::ACCORD_NAMESPACE`]). Any other creator is refused as forged.
 pub fn identity_of(party: &str) -> String {
-    format!(
-        "identity--{}",
-        crate::ids::name_uuid(&format!("accord-stix-identity-v1\n{party}"), 8)
-    )
+    identity_in(party, Edition::LATEST)
+}
+
+/// The identity of a party under the rules of `edition`: until `intel.share` schema 2 it was
+/// a version-8 UUID (SHA-256 of `accord-stix-identity-v1\n<party>`), which objects logged then
+/// carry and replays still accept.
+pub fn identity_in(party: &str, edition: Edition) -> String {
+    let uuid = match edition {
+        Edition::V1 => crate::ids::sha256_uuid(&format!("accord-stix-identity-v1\n{party}"), 8),
+        Edition::V2 => crate::ids::uuid_v5(
+            &crate::ids::ACCORD_NAMESPACE,
+            &format!("stix-identity:{party}"),
+        ),
+    };
+    format!("identity--{uuid}")
+}
+
+/// The STIX rules an `intel.share` of schema version `schema` is judged by.
+pub fn edition_of(schema: u32) -> Edition {
+    if schema >= 2 {
+        Edition::V2
+    } else {
+        Edition::V1
+    }
 }
 
 /// `sharing.group` v1: a party convenes a sharing group (a TAXII collection), or its convenor
@@ -488,6 +509,7 @@ impl Sharing {
         tier: Tier,
         s: &IntelShare,
         here: EntryRef,
+        edition: Edition,
     ) -> Result<(), Rejection> {
         let admitted = self.membership(s.collection.as_str(), &by.id);
         match admitted {
@@ -519,7 +541,7 @@ impl Sharing {
         }
         match (&s.object, &s.sealed) {
             (Some(object), None) => {
-                let summary = accord_stix::validate(object).map_err(|findings| {
+                let summary = accord_stix::validate_in(object, edition).map_err(|findings| {
                     let f = &findings[0];
                     Rejection::malformed(
                         "stix",
@@ -544,7 +566,7 @@ impl Sharing {
                     ));
                 }
             }
-            (None, Some(o)) => check_sealed(o)?,
+            (None, Some(o)) => check_sealed(o, edition)?,
             _ => {
                 return Err(Rejection::malformed(
                     "share-form",
@@ -564,7 +586,7 @@ impl Sharing {
                 ),
             ));
         }
-        let own = identity_of(by.id.as_str());
+        let own = identity_in(by.id.as_str(), edition);
         if let Some(c) = &v.created_by_ref {
             if *c != own {
                 return Err(Rejection::forbidden(
@@ -785,7 +807,7 @@ impl Sharing {
     }
 }
 
-fn check_sealed(o: &SealedObject) -> Result<(), Rejection> {
+fn check_sealed(o: &SealedObject, edition: Edition) -> Result<(), Rejection> {
     let bad = |field: &str, why: String| {
         Err(Rejection::malformed(
             "sealed-object",
@@ -793,7 +815,7 @@ fn check_sealed(o: &SealedObject) -> Result<(), Rejection> {
             why,
         ))
     };
-    if !accord_stix::valid_id(&o.id, Some(&o.object_type)) {
+    if !accord_stix::valid_id_in(&o.id, Some(&o.object_type), edition) {
         return bad(
             "id",
             format!("`{}` is not a STIX id of type `{}`", o.id, o.object_type),
@@ -814,12 +836,12 @@ fn check_sealed(o: &SealedObject) -> Result<(), Rejection> {
         );
     }
     if let Some(c) = &o.created_by_ref {
-        if !accord_stix::valid_id(c, Some("identity")) {
+        if !accord_stix::valid_id_in(c, Some("identity"), edition) {
             return bad("created_by_ref", format!("`{c}` is not an identity id"));
         }
     }
     if let Some(s) = &o.sighting_of_ref {
-        if o.object_type != "sighting" || !accord_stix::valid_id(s, None) {
+        if o.object_type != "sighting" || !accord_stix::valid_id_in(s, None, edition) {
             return bad(
                 "sighting_of_ref",
                 "only a sighting has `sighting_of_ref`, and it is a STIX id".into(),
@@ -941,7 +963,13 @@ mod admission {
                 ));
             }
             let sharer = sharer(&self.by, i, by)?;
-            part.check_share(sharer, (i.tier)(&self.by, by.at), self, by.here())
+            part.check_share(
+                sharer,
+                (i.tier)(&self.by, by.at),
+                self,
+                by.here(),
+                edition_of(by.schema),
+            )
         }
 
         fn apply(

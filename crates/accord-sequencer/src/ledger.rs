@@ -347,9 +347,10 @@ impl Ledger {
                 .map_err(|_| Rejection::malformed("instance-signer", "", "bad instance id"))?,
             key: self.instance_key.key_id(),
         };
+        let schema = accord_domain::payload::current_schema(payload.entry_type()).unwrap_or(1);
         Ok(Envelope::sign(
             payload.entry_type(),
-            1,
+            schema,
             payload.to_value(),
             signer,
             &self.instance_pair,

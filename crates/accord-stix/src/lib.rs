@@ -28,8 +28,8 @@
 //!   `last_observed` not before `first_observed`, `stop_time` later than `start_time`;
 //! - `labels`, `external_references`, `object_marking_refs`, `granular_markings` and
 //!   `kill_chain_phases` are not empty;
-//! - property names (custom ones included, §11.1) are 3 to 250 characters of `a-z`, `0-9` and
-//!   `_` (`id` aside); `lang` is a well-formed BCP 47 tag;
+//! - property names (custom ones included, §11.1) are a letter `a-z` then 2 to 249 of `a-z`,
+//!   `0-9` and `_` (`id` aside); `lang` is a well-formed BCP 47 tag;
 //! - only the reference properties STIX defines must hold ids: a custom property whose name
 //!   ends in `_ref` is the producer's own (§11.1 gives custom properties no type), so an
 //!   empty one, as published corpora carry, is accepted.

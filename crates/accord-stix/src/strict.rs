@@ -137,19 +137,21 @@ pub(crate) fn rules(c: &mut Check, o: &Map<String, Value>) {
     }
 }
 
-/// Property names: 3 to 250 characters of `a-z`, `0-9` and `_` (§11.1 for custom
-/// properties; every property STIX defines but `id` already is one).
+/// Property names: a letter `a-z`, then 2 to 249 of `a-z`, `0-9` and `_` (§11.1 for custom
+/// properties and the STIX 2.1 JSON schemas' `^([a-z][a-z0-9_]{2,249})|id$`; every property
+/// STIX defines but `id` already is one).
 fn property_names(c: &mut Check, o: &Map<String, Value>) {
     for key in o.keys().filter(|k| *k != "id") {
-        let ok = (3..=250).contains(&key.len())
-            && key
-                .bytes()
-                .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_');
+        let b = key.as_bytes();
+        let ok = (3..=250).contains(&b.len())
+            && b[0].is_ascii_lowercase()
+            && b.iter()
+                .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || *b == b'_');
         if !ok {
             c.fail(
                 format!("/{}", escape(key)),
                 "property-name",
-                format!("property name `{key}` must be 3 to 250 characters of a-z, 0-9 and _ (custom ones best start with `x_`)"),
+                format!("property name `{key}` must be a letter a-z then 2 to 249 of a-z, 0-9 and _ (custom ones best start with `x_`)"),
             );
         }
     }

@@ -339,6 +339,11 @@ fn refused_since_v2() -> Vec<(Value, &'static str, &'static str)> {
             "/x_Acme_score",
         ),
         (with(&|v| v["xy"] = json!(3)), "property-name", "/xy"),
+        (
+            with(&|v| v["_x_score"] = json!(3)),
+            "property-name",
+            "/_x_score",
+        ),
         (with(&|v| v["lang"] = json!("en_US")), "lang", "/lang"),
         (
             with(&|v| v["lang"] = json!("de-DE-1901-1901")),

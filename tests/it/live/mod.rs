@@ -139,7 +139,8 @@ impl Api {
             party: party.parse().unwrap(),
             key: key.key_id(),
         };
-        let env = Envelope::sign(ty, 1, payload, signer, key).unwrap();
+        let schema = accord_domain::payload::current_schema(ty).unwrap_or(1);
+        let env = Envelope::sign(ty, schema, payload, signer, key).unwrap();
         let mut res = self
             .agent
             .post(&format!("{}/entries", self.url))

@@ -324,9 +324,12 @@ fn source_uuid(origin: &str, document: &str) -> String {
     uuid(&format!("accord:{origin}:source:{document}"))
 }
 
-/// A name-based UUID with the version nibble 5 (kept so that exported ids never change).
+/// A name-based UUID with the version nibble 5: the first 16 bytes of SHA-256(`name`), not
+/// SHA-1 of a namespace as RFC 4122 §4.3 makes one. Kept as it was first published, so that
+/// exported OSCAL ids never change; OSCAL (like STIX) asks only for the RFC 4122 syntax of a
+/// version 4 or 5 UUID, which it has.
 fn uuid(name: &str) -> String {
-    crate::ids::name_uuid(name, 5)
+    crate::ids::sha256_uuid(name, 5)
 }
 
 #[cfg(test)]

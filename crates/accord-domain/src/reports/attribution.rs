@@ -137,7 +137,9 @@ impl Attributions {
             ));
         }
         for (i, id) in c.intel.iter().enumerate() {
-            if !accord_stix::valid_id(id, None) {
+            // A claim names shared objects, which may have been logged under the first STIX
+            // rules (a version-8 UUID): the syntax of a reference is judged by those.
+            if !accord_stix::valid_id_in(id, None, accord_stix::Edition::V1) {
                 return Err(Rejection::malformed(
                     "stix-ref",
                     format!("/payload/intel/{i}"),

@@ -2,9 +2,9 @@
 //! TLP versus collection, versions and withdrawals, and sightings that corroborate an
 //! attribution claim resting on the sighted object.
 
-use crate::common::{envelope, refused, World};
+use crate::common::{envelope, envelope_at, refused, World};
 use accord_domain::indicators::{attribution_parity, Period};
-use accord_domain::sharing::identity_of;
+use accord_domain::sharing::{identity_in, identity_of};
 use accord_domain::{RejectionKind, Timestamp};
 use accord_envelope::KeyPair;
 use serde_json::{json, Value};
@@ -312,4 +312,61 @@ fn another_partys_sighting_of_a_claimed_indicator_corroborates_the_claim() {
         "incident": "ir-2", "confidence": 3, "intel": ["not-an-id"]}),
     ));
     assert_eq!(r.2, "/payload/intel/0");
+}
+
+/// `intel.share` schema 2 holds objects to the second edition of the STIX rules; an entry
+/// signed at schema 1 (as the logs written before hold them) is judged by the first, so it
+/// replays as it was accepted: a version-8 id and the version-8 identity of its sharer.
+#[test]
+fn a_share_is_judged_by_the_rules_of_its_schema() {
+    let mut w = W::new();
+    let key = w.keys[0].1.clone();
+    let v8 = "indicator--b16ab9b2-98bf-893f-86d3-158d9add1052";
+    let mut object = indicator(CLEAR, "2026-01-02T00:00:00.000Z");
+    object["id"] = json!(v8);
+    object["created_by_ref"] = json!(identity_in("cert-a", accord_stix::Edition::V1));
+    let share = json!({"by": "cert-a", "collection": "community", "object": object});
+    let now =
+        w.w.submit(envelope("intel.share", share.clone(), "cert-a", &key));
+    let err = now.unwrap_err();
+    assert_eq!(
+        (err.rule, err.pointer.as_str()),
+        ("stix", "/payload/object/id"),
+        "{err}"
+    );
+    w.w.submit(envelope_at("intel.share", 1, share, "cert-a", &key))
+        .expect("a schema 1 share is judged by the first rules");
+
+    // At schema 2 the sharer's identity is the version-5 one, and a pattern must parse.
+    let mut object = indicator(CLEAR, "2026-01-03T00:00:00.000Z");
+    object["created_by_ref"] = json!(identity_in("cert-a", accord_stix::Edition::V1));
+    let err = w
+        .by(
+            "cert-a",
+            "intel.share",
+            json!({"by": "cert-a", "collection": "community", "object": object.clone()}),
+        )
+        .unwrap_err();
+    assert_eq!(
+        (err.rule, err.pointer.as_str()),
+        ("stix", "/payload/object/created_by_ref"),
+        "{err}"
+    );
+    object["created_by_ref"] = json!(identity_of("cert-a"));
+    object["pattern"] = json!("[ipv4-addr:value = ]");
+    let err = w
+        .by(
+            "cert-a",
+            "intel.share",
+            json!({"by": "cert-a", "collection": "community", "object": object.clone()}),
+        )
+        .unwrap_err();
+    assert!(err.detail.contains("at character 19"), "{err}");
+    object["pattern"] = json!("[ipv4-addr:value = '203.0.113.9']");
+    w.by(
+        "cert-a",
+        "intel.share",
+        json!({"by": "cert-a", "collection": "community", "object": object}),
+    )
+    .unwrap();
 }

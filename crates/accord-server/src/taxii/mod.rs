@@ -104,10 +104,19 @@ fn now(app: &AppState, state: &DomainState) -> Timestamp {
     app.ledger.clock_now().max(state.last_at())
 }
 
-/// The TAXII id of a collection: a name-based UUID (version 8, SHA-256) of the instance origin
-/// and the group id.
+/// The TAXII id of a collection: the version-5 UUID of `taxii-collection:<origin>:<group>` in
+/// Accord's namespace ([`accord_domain::ids::ACCORD_NAMESPACE`]).
 pub fn collection_uuid(origin: &str, group: &str) -> String {
-    accord_domain::ids::name_uuid(&format!("accord-taxii-collection-v1\n{origin}\n{group}"), 8)
+    accord_domain::ids::uuid_v5(
+        &accord_domain::ids::ACCORD_NAMESPACE,
+        &format!("taxii-collection:{origin}:{group}"),
+    )
+}
+
+/// The id a collection had before [`collection_uuid`] (a version-8 UUID, which strict STIX and
+/// TAXII tools refuse): still resolved, so that a client configured with it keeps working.
+fn legacy_collection_uuid(origin: &str, group: &str) -> String {
+    accord_domain::ids::sha256_uuid(&format!("accord-taxii-collection-v1\n{origin}\n{group}"), 8)
 }
 
 /// The group a collection id (TAXII UUID, or the alias) names.
@@ -115,7 +124,9 @@ fn group_of(app: &AppState, state: &DomainState, id: &str) -> Option<GroupId> {
     let origin = app.ledger.origin();
     std::iter::once(COMMUNITY.to_owned())
         .chain(state.sharing().groups().keys().map(|g| g.to_string()))
-        .find(|g| g == id || collection_uuid(origin, g) == id)
+        .find(|g| {
+            g == id || collection_uuid(origin, g) == id || legacy_collection_uuid(origin, g) == id
+        })
         .and_then(|g| g.parse().ok())
 }
 

@@ -21,7 +21,17 @@ pub fn envelope(ty: &str, payload: Value, party: &str, key: &KeyPair) -> Envelop
         party: party.parse().unwrap(),
         key: key.key_id(),
     };
-    Envelope::sign(ty, 1, payload, signer, key).unwrap()
+    let schema = accord_domain::payload::current_schema(ty).unwrap_or(1);
+    Envelope::sign(ty, schema, payload, signer, key).unwrap()
+}
+
+/// An envelope at an older schema version of its type, as a log written then holds it.
+pub fn envelope_at(ty: &str, schema: u32, payload: Value, party: &str, key: &KeyPair) -> Envelope {
+    let signer = Signer {
+        party: party.parse().unwrap(),
+        key: key.key_id(),
+    };
+    Envelope::sign(ty, schema, payload, signer, key).unwrap()
 }
 
 impl World {
