@@ -9,7 +9,8 @@ import sys
 
 import requests
 import stix2
-from taxii2client.v21 import Server, as_pages
+from taxii2client.exceptions import ValidationError
+from taxii2client.v21 import Collection, Server, as_pages
 
 base, party, token, identity, outsider, outsider_token = sys.argv[1:7]
 report = {}
@@ -35,6 +36,22 @@ collections = {c.alias: c for c in root.collections}
 report["collections"] = sorted(collections)
 community = collections["community"]
 assert community.can_read and community.can_write
+
+# By its alias a collection answers with its canonical URL in Content-Location: the client
+# refuses the alias URL itself (it requires the collection's id in the URL it queries) and
+# works from the canonical one.
+alias_url = root.url + "collections/community/"
+try:
+    Collection(alias_url, user=party, password=token).title
+    raise AssertionError("taxii2-client took the alias URL")
+except ValidationError:
+    pass
+answer = requests.get(alias_url, auth=(party, token),
+                      headers={"Accept": "application/taxii+json;version=2.1"})
+canonical = answer.headers["Content-Location"]
+assert canonical == community.url, (canonical, community.url)
+assert Collection(canonical, user=party, password=token).id == community.id
+report["alias_leads_to"] = canonical
 
 # Objects made by stix2, shared by the party: its identity as creator, TLP 2.0 and 1.0 markings.
 me = stix2.Identity(id=identity, name="CERT A", identity_class="organization",

@@ -672,3 +672,36 @@ fn bad_input_gets_a_precise_taxii_error_and_stores_nothing() {
     );
     assert_eq!(accord_store::Vault::list(&db).unwrap().len(), 1);
 }
+
+/// A cyber observable has no `modified`: its TAXII version is the time it was added, and the
+/// status resource names that version as the manifest does.
+#[test]
+fn the_status_names_the_version_of_a_cyber_observable() {
+    let api = Api::start(&PARTIES[..2]);
+    api.ok(
+        "cert-a",
+        "party.token_issue",
+        json!({"party": "cert-a", "token_sha256": token_hash(&token("cert-a")), "label": "taxii"}),
+    );
+    let ip = json!({"type": "ipv4-addr", "spec_version": "2.1",
+        "id": "ipv4-addr--ff26c055-6336-5bc5-b98d-13d6226742dd", "value": "203.0.113.7",
+        "object_marking_refs": [TLP_CLEAR]});
+    let status = post_objects(&api, "cert-a", "community", vec![ip]);
+    assert_eq!(status["success_count"], 1, "{status}");
+    let version = status["successes"][0]["version"]
+        .as_str()
+        .expect("a version");
+    let manifest = taxii(
+        &api,
+        "GET",
+        "collections/community/manifest/",
+        Some("cert-a"),
+        None,
+    )
+    .json();
+    assert_eq!(manifest["objects"][0]["version"], version, "{manifest}");
+    // The status resource, read again, says the same.
+    let id = status["id"].as_str().unwrap();
+    let again = taxii(&api, "GET", &format!("status/{id}/"), Some("cert-a"), None).json();
+    assert_eq!(again["successes"][0]["version"], version, "{again}");
+}

@@ -49,6 +49,14 @@ fn taxii2_client_and_stix2_round_trip_through_the_server() {
     assert_eq!(report["posted"], 13, "{report}");
     assert_eq!(report["round_trip_unchanged"], 13, "{report}");
     assert_eq!(report["collections"], json!(["community"]), "{report}");
+    // The alias leads to the collection's id: a version-5 UUID.
+    let canonical = report["alias_leads_to"].as_str().unwrap_or_default();
+    let id = canonical
+        .trim_end_matches('/')
+        .rsplit('/')
+        .next()
+        .unwrap_or_default();
+    assert!(id.len() == 36 && id.as_bytes()[14] == b'5', "{report}");
     assert!(report["pages"].as_u64().unwrap() >= 5, "{report}");
     // What the client did is in the log, and the log verifies.
     let shared = api.get("/sharing");

@@ -27,7 +27,7 @@ use accord_domain::sharing::{IntelWithdraw, Reader, Refusal, Tlp, VersionRecord,
 use accord_domain::{Payload, State as DomainState, Timestamp};
 use accord_envelope::PartyId;
 use axum::extract::{Path, Query, State};
-use axum::http::{header, HeaderMap, StatusCode};
+use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::IntoResponse;
 use serde_json::{json, Value};
 
@@ -280,12 +280,20 @@ pub async fn collection(
     let party = authenticate(&app, &headers)?;
     app.view(|state| {
         let a = admit(&app, state, &party, &id)?;
-        Ok(taxii_json(&collection_resource(
-            &app,
-            state,
-            a.group.as_str(),
-            true,
-        )))
+        let resource = collection_resource(&app, state, a.group.as_str(), true);
+        let mut res = taxii_json(&resource);
+        // Addressed by its alias, the collection names its canonical URL: TAXII clients
+        // (taxii2-client among them) require the collection's id in the URL they query.
+        if let Some(uuid) = resource["id"].as_str().filter(|uuid| *uuid != id) {
+            let canonical = format!(
+                "{}/taxii2/{API_ROOT}/collections/{uuid}/",
+                base_url(&headers)
+            );
+            if let Ok(v) = HeaderValue::from_str(&canonical) {
+                res.headers_mut().insert(header::CONTENT_LOCATION, v);
+            }
+        }
+        Ok(res)
     })
 }
 

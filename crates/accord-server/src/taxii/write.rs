@@ -41,14 +41,24 @@ pub fn withdrawn_keys(sharing: &Sharing, payload: &Payload) -> Vec<(String, Stri
         .collect()
 }
 
+/// What the log did with a share: whether it was there already, and the log time of its
+/// entry (the version of a cyber observable, which has no `modified`).
+pub(super) struct Logged {
+    duplicate: bool,
+    at: Option<String>,
+}
+
 /// Signs `payload` as the instance and sequences it; the refusal as text.
-pub(super) async fn submit(app: &AppState, payload: &Payload) -> Result<bool, String> {
+pub(super) async fn submit(app: &AppState, payload: &Payload) -> Result<Logged, String> {
     let env = app
         .ledger
         .sign_as_instance(payload)
         .map_err(|r| r.to_string())?;
     match app.sequencer.submit(Submission::new(env)).await {
-        Ok(o) => Ok(o.duplicate),
+        Ok(o) => Ok(Logged {
+            duplicate: o.duplicate,
+            at: o.receipt.entry["sequenced_at"].as_str().map(str::to_owned),
+        }),
         Err(SubmitError::Rejected(r)) => Err(r.detail.clone()),
         Err(SubmitError::Unavailable(why)) => Err(format!("the log is unavailable: {why}")),
     }
@@ -126,8 +136,14 @@ pub async fn post(
     let (mut successes, mut failures) = (Vec::new(), Vec::new());
     for (outcome, mut record) in outcomes.into_iter().zip(records) {
         match outcome {
-            Ok(message) => {
+            Ok((message, at)) => {
                 record["message"] = Value::String(message);
+                // A cyber observable has no `modified`: its version is when it was added.
+                if record.get("version").is_none() {
+                    if let Some(at) = at {
+                        record["version"] = Value::String(at);
+                    }
+                }
                 successes.push(record);
             }
             Err(message) => {
@@ -252,7 +268,7 @@ pub fn prepare_share(
 pub(super) async fn share_all(
     app: &AppState,
     prepared: Vec<Result<Prepared, String>>,
-) -> Vec<Result<String, String>> {
+) -> Vec<Result<(String, Option<String>), String>> {
     // Content moves into the vault write; each share keeps only its vault key.
     let mut items: Vec<(String, String, Sealed)> = Vec::new();
     let shares: Vec<Result<(Prepared, Option<VaultKey>), String>> = prepared
@@ -282,8 +298,14 @@ pub(super) async fn share_all(
             }
             let tlp = p.tlp;
             match submit(&app, &Payload::IntelShare(Box::new(p.share))).await {
-                Ok(true) => Ok("already shared: this exact object is in the collection".to_owned()),
-                Ok(false) => Ok(format!("shared as {}", tlp.label())),
+                Ok(Logged {
+                    duplicate: true,
+                    at,
+                }) => Ok((
+                    "already shared: this exact object is in the collection".to_owned(),
+                    at,
+                )),
+                Ok(Logged { at, .. }) => Ok((format!("shared as {}", tlp.label()), at)),
                 Err(why) => {
                     if let Some((owner, key)) = key {
                         let _ = app.vault.erase(&owner, &key);
