@@ -62,6 +62,9 @@ pub struct State {
     sharing: crate::sharing::Sharing,
     size: u64,
     last_at: Timestamp,
+    /// The highest schema version logged so far, per entry type: an entry never goes back
+    /// below it (see [`State::check`]).
+    schemas: BTreeMap<String, u32>,
     touched: BTreeSet<RecordKey>,
 }
 
@@ -393,6 +396,18 @@ impl State {
                 ),
             ));
         }
+        if let Some(&highest) = self.schemas.get(&env.entry_type) {
+            if env.schema < highest {
+                return Err(Rejection::conflict(
+                    "schema-went-back",
+                    "/schema",
+                    format!(
+                        "`{}` entries are logged at schema {highest} already; one at schema {} would judge a new entry by retired rules. A log's schema versions never go back",
+                        env.entry_type, env.schema
+                    ),
+                ));
+            }
+        }
         if self.registry.instance().is_none() && !matches!(payload, Payload::Genesis(_)) {
             return Err(Rejection::conflict(
                 "no-genesis",
@@ -440,6 +455,8 @@ impl State {
         let here = EntryRef { index, at };
         self.size = index + 1;
         self.last_at = at;
+        let highest = self.schemas.entry(env.entry_type.clone()).or_default();
+        *highest = (*highest).max(env.schema);
         let drawn = Drawn {
             envelope: env,
             index,

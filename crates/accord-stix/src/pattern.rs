@@ -358,7 +358,9 @@ fn lex(text: &str) -> Result<Vec<(usize, Tok)>, PatternError> {
                             format!("t'{s}'"),
                         ))
                     }
-                    'h' if s.len() % 2 == 0 && s.bytes().all(|b| b.is_ascii_hexdigit()) => {
+                    'h' if s.len().is_multiple_of(2)
+                        && s.bytes().all(|b| b.is_ascii_hexdigit()) =>
+                    {
                         Tok::Hex(s)
                     }
                     'h' => {
@@ -499,7 +501,7 @@ fn valid_timestamp(s: &str) -> bool {
 
 fn valid_base64(s: &str) -> bool {
     let body = s.trim_end_matches('=');
-    s.len() % 4 == 0
+    s.len().is_multiple_of(4)
         && s.len() - body.len() <= 2
         && body
             .bytes()

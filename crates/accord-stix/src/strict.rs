@@ -116,10 +116,10 @@ pub(crate) fn rules(c: &mut Check, o: &Map<String, Value>) {
     if let Some(phases) = o.get("kill_chain_phases").and_then(Value::as_array) {
         for (i, phase) in phases.iter().enumerate() {
             for key in ["kill_chain_name", "phase_name"] {
-                if !phase
+                if phase
                     .get(key)
                     .and_then(Value::as_str)
-                    .is_some_and(|s| !s.is_empty())
+                    .is_none_or(str::is_empty)
                 {
                     c.fail(
                         format!("/kill_chain_phases/{i}/{key}"),

@@ -370,3 +370,45 @@ fn a_share_is_judged_by_the_rules_of_its_schema() {
     )
     .unwrap();
 }
+
+/// Once an entry type is logged at a newer schema, an entry at an older one is refused by the
+/// projection itself — on the live instance and on every replay — so that an operator with a
+/// modified sequencer cannot keep logging under retired rules without `accord verify` saying
+/// so.
+#[test]
+fn a_log_never_goes_back_to_a_retired_schema() {
+    let mut w = W::new();
+    let key = w.keys[0].1.clone();
+    let share = |n: u32, identity: String| {
+        let mut object = indicator(CLEAR, "2026-01-02T00:00:00.000Z");
+        object["id"] = json!(format!("indicator--{n:08x}-2222-4333-8444-555555555555"));
+        object["created_by_ref"] = json!(identity);
+        json!({"by": "cert-a", "collection": "community", "object": object})
+    };
+    let old = identity_in("cert-a", accord_stix::Edition::V1);
+    // Before any schema 2 entry, schema 1 replays (a log written before the change).
+    w.w.submit(envelope_at(
+        "intel.share",
+        1,
+        share(1, old.clone()),
+        "cert-a",
+        &key,
+    ))
+    .unwrap();
+    w.w.submit(envelope(
+        "intel.share",
+        share(2, identity_of("cert-a")),
+        "cert-a",
+        &key,
+    ))
+    .unwrap();
+    let err =
+        w.w.submit(envelope_at("intel.share", 1, share(3, old), "cert-a", &key))
+            .unwrap_err();
+    assert_eq!(
+        (err.rule, err.pointer.as_str()),
+        ("schema-went-back", "/schema"),
+        "{err}"
+    );
+    assert_eq!(err.kind, RejectionKind::Conflict);
+}
