@@ -34,6 +34,8 @@ pub const IMPLEMENTED: &[(&str, &str)] = &[
     ("6.1.8", "Invalid CVSS"),
     ("6.1.9", "Invalid CVSS computation"),
     ("6.1.10", "Inconsistent CVSS"),
+    ("6.1.11", "CWE"),
+    ("6.1.12", "Language"),
     ("6.1.13", "PURL"),
     ("6.1.14", "Sorted Revision History"),
     ("6.1.15", "Translator"),
@@ -87,6 +89,8 @@ const TESTS: &[Test] = &[
     test_6_1_8_invalid_cvss,
     test_6_1_9_invalid_cvss_computation,
     test_6_1_10_inconsistent_cvss,
+    test_6_1_11_cwe,
+    test_6_1_12_language,
     test_6_1_13_purl,
     test_6_1_14_sorted_revision_history,
     test_6_1_15_translator,
@@ -120,9 +124,22 @@ const TESTS: &[Test] = &[
     test_6_1_33_multiple_flags_with_vex_justification_codes_per_product,
 ];
 
+/// The tests the second edition of Accord's CSAF rules added ([`crate::Edition::V2`]).
+pub const SINCE_V2: &[&str] = &["6.1.11", "6.1.12"];
+
 /// Runs every implemented mandatory test; findings unsorted.
 pub fn run_all(doc: &Value) -> Vec<Finding> {
-    TESTS.iter().flat_map(|test| test(doc)).collect()
+    run_all_in(doc, crate::Edition::LATEST)
+}
+
+/// Runs the mandatory tests of `edition`; findings unsorted.
+pub fn run_all_in(doc: &Value, edition: crate::Edition) -> Vec<Finding> {
+    IMPLEMENTED
+        .iter()
+        .zip(TESTS)
+        .filter(|((id, _), _)| edition >= crate::Edition::V2 || !SINCE_V2.contains(id))
+        .flat_map(|(_, test)| test(doc))
+        .collect()
 }
 
 /// Runs the implemented test with id `rule` (e.g. `"6.1.27.9"`); `None` if there is none.
@@ -631,6 +648,63 @@ pub fn test_6_1_15_translator(doc: &Value) -> Vec<Finding> {
         )];
     }
     Vec::new()
+}
+
+/// Every name MITRE has given each CWE weakness id, CWE 1.0 to 4.20 (`data/cwe-names.tsv`).
+const CWE_NAMES: &str = include_str!("../data/cwe-names.tsv");
+
+/// 6.1.11 CWE: the weakness exists and `name` is its name. CSAF 2.0 names no CWE version, so
+/// a name is accepted if MITRE gave it to that id in any version (an advisory written when a
+/// weakness had its older name stays valid); the finding names the current one.
+pub fn test_6_1_11_cwe(doc: &Value) -> Vec<Finding> {
+    let mut findings = Vec::new();
+    for (at, v) in vulnerabilities(doc) {
+        let Some(cwe) = v.get("cwe") else { continue };
+        let (Some(id), Some(name)) = (
+            cwe.get("id").and_then(Value::as_str),
+            cwe.get("name").and_then(Value::as_str),
+        ) else {
+            continue;
+        };
+        let names: Vec<&str> = CWE_NAMES
+            .lines()
+            .filter(|l| !l.starts_with('#'))
+            .filter_map(|l| l.split_once('\t'))
+            .filter(|(i, _)| *i == id)
+            .map(|(_, n)| n)
+            .collect();
+        match names.last() {
+            None => findings.push(Finding::new(
+                at.join("cwe").join("id"),
+                "6.1.11",
+                format!("no CWE weakness has the id {id} (MITRE CWE 1.0 to 4.20)"),
+            )),
+            Some(current) if !names.contains(&name) => findings.push(Finding::new(
+                at.join("cwe").join("name"),
+                "6.1.11",
+                format!("\"{name}\" is not a name of {id}, which is \"{current}\""),
+            )),
+            Some(_) => {}
+        }
+    }
+    findings
+}
+
+/// 6.1.12 Language: `/document/lang` and `/document/source_lang` are valid BCP 47 tags (RFC
+/// 5646 §2.2.9: every subtag registered with IANA), not only well-formed ones.
+pub fn test_6_1_12_language(doc: &Value) -> Vec<Finding> {
+    ["/document/lang", "/document/source_lang"]
+        .iter()
+        .filter_map(|at| {
+            let tag = str_at(doc, at)?;
+            let e = accord_langtag::check_valid(tag).err()?;
+            Some(Finding::new(
+                *at,
+                "6.1.12",
+                format!("\"{tag}\" is not a valid language tag: {}", e.why),
+            ))
+        })
+        .collect()
 }
 
 /// The part of a version that 6.1.16 compares: without build metadata, and for a draft also

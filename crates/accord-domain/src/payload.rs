@@ -152,8 +152,9 @@ macro_rules! entry_table {
             Retraction(Retraction) = REPORT_RETRACT: "report.attribution_retract", schema 1, in attributions;
             /// `report.self_assessment` v1.
             SelfAssessment(SelfAssessment) = REPORT_SELF_ASSESSMENT: "report.self_assessment", schema 1, in assessments;
-            /// `report.vulnerability_disclosure` v1 (boxed: it carries a whole advisory).
-            Disclosure(Box<DisclosureReport>) = REPORT_DISCLOSURE: "report.vulnerability_disclosure", schema 1, in disclosures;
+            /// `report.vulnerability_disclosure` v2 (boxed: it carries a whole advisory; v1: the
+            /// CSAF tests but 6.1.11 and 6.1.12, `accord_csaf::Edition::V1`).
+            Disclosure(Box<DisclosureReport>) = REPORT_DISCLOSURE: "report.vulnerability_disclosure", schema 2, in disclosures;
             /// `party.token_issue` v1.
             TokenIssue(TokenIssue) = TOKEN_ISSUE: "party.token_issue", schema 1, in tokens;
             /// `party.token_revoke` v1.

@@ -6,6 +6,12 @@
 //! §2.2.8), case-insensitively, and the two rules of §2.2.5–§2.2.6 that need no registry: no
 //! variant and no extension singleton appears twice. It does not consult the IANA subtag
 //! registry, so `zz-ZZ` is well-formed here although no such language is registered.
+//!
+//! [`check_valid`] goes on to RFC 5646 §2.2.9's *valid*: every language, extended language,
+//! script, region and variant subtag is in the IANA Language Subtag Registry (a copy of
+//! File-Date 2025-08-25 is compiled in, `data/iana-subtags.tsv`, from the registry's CC0
+//! JSON rendering in the npm package `language-subtag-registry` 0.4.2), and an extended
+//! language follows its prefix. Private-use subtags (`x-…`) and extensions are not looked up.
 
 #![warn(missing_docs)]
 
@@ -199,6 +205,108 @@ pub fn is_well_formed(tag: &str) -> bool {
     check(tag).is_ok()
 }
 
+const REGISTRY: &str = include_str!("../data/iana-subtags.tsv");
+
+/// Whether `subtag` (lowercase) is registered with `kind`; for an extended language, also
+/// the prefix it must follow.
+fn registered(kind: &str, subtag: &str) -> Option<&'static str> {
+    REGISTRY
+        .lines()
+        .filter(|l| !l.starts_with('#'))
+        .filter_map(|l| {
+            let mut f = l.split('\t');
+            Some((f.next()?, f.next()?, f.next().unwrap_or("")))
+        })
+        .find(|(k, s, _)| {
+            *k == kind
+                && match s.split_once("..") {
+                    Some((from, to)) => {
+                        from.len() == subtag.len() && from <= subtag && subtag <= to
+                    }
+                    None => *s == subtag,
+                }
+        })
+        .map(|(_, _, prefix)| prefix)
+}
+
+/// Whether `tag` is a *valid* BCP 47 tag (RFC 5646 §2.2.9): well-formed, and every subtag
+/// that the IANA registry lists a kind of is registered (see the crate's documentation).
+pub fn check_valid(tag: &str) -> Result<(), Malformed> {
+    check(tag)?;
+    let lower = tag.to_ascii_lowercase();
+    if GRANDFATHERED.contains(&lower.as_str()) {
+        return Ok(());
+    }
+    let mut at = 0;
+    let mut parts = Vec::new();
+    for s in lower.split('-') {
+        parts.push((at, s));
+        at += s.len() + 1;
+    }
+    let unknown = |at: usize, kind: &str, s: &str| {
+        Err(Malformed {
+            at,
+            why: format!("`{s}` is not a registered {kind} subtag (IANA Language Subtag Registry)"),
+        })
+    };
+    let mut it = parts.iter().copied().peekable();
+    let (at0, language) = it.next().expect("a well-formed tag has a first subtag");
+    if language == "x" {
+        return Ok(());
+    }
+    if registered("language", language).is_none() {
+        return unknown(at0, "language", language);
+    }
+    // The same walk as `check`, now looking each subtag up.
+    if language.len() <= 3 {
+        while let Some(&(at, s)) = it.peek() {
+            if s.len() == 3 && alpha(s) {
+                match registered("extlang", s) {
+                    Some(prefix) if prefix.split(',').any(|p| p == language) => {}
+                    Some(_) => {
+                        return Err(Malformed {
+                            at,
+                            why: format!("extended language `{s}` does not follow its prefix"),
+                        })
+                    }
+                    None => return unknown(at, "extended language", s),
+                }
+                it.next();
+            } else {
+                break;
+            }
+        }
+    }
+    if let Some(&(at, s)) = it.peek() {
+        if s.len() == 4 && alpha(s) {
+            if registered("script", s).is_none() {
+                return unknown(at, "script", s);
+            }
+            it.next();
+        }
+    }
+    if let Some(&(at, s)) = it.peek() {
+        if (s.len() == 2 && alpha(s)) || (s.len() == 3 && digit(s)) {
+            if registered("region", s).is_none() {
+                return unknown(at, "region", s);
+            }
+            it.next();
+        }
+    }
+    while let Some(&(at, s)) = it.peek() {
+        let variant =
+            (5..=8).contains(&s.len()) || (s.len() == 4 && s.as_bytes()[0].is_ascii_digit());
+        if !variant {
+            break;
+        }
+        if registered("variant", s).is_none() {
+            return unknown(at, "variant", s);
+        }
+        it.next();
+    }
+    Ok(())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -243,6 +351,36 @@ mod tests {
             "en-GB-oed",
         ] {
             assert!(check(tag).is_ok(), "{tag}: {:?}", check(tag));
+        }
+    }
+
+    #[test]
+    fn valid_tags_have_registered_subtags() {
+        for tag in [
+            "en",
+            "de-CH-1901",
+            "zh-yue-HK",
+            "sr-Latn-RS",
+            "es-419",
+            "qaa-Qaaa-QM-x-southern",
+            "en-US-u-islamcal",
+            "x-whatever",
+            "i-klingon",
+            "pt-BR",
+            "sl-rozaj-biske",
+        ] {
+            assert!(check_valid(tag).is_ok(), "{tag}: {:?}", check_valid(tag));
+        }
+        for (tag, at) in [
+            ("EZ", 0),
+            ("en-UK", 3),
+            ("zz", 0),
+            ("de-Xxxx", 3),
+            ("en-abcde", 3),
+            ("de-yue", 3),
+        ] {
+            let e = check_valid(tag).expect_err(tag);
+            assert_eq!(e.at, at, "{tag}: {e}");
         }
     }
 

@@ -90,7 +90,50 @@ fn every_implemented_test_has_a_function_and_runs_by_id() {
     for (id, _) in IMPLEMENTED {
         assert_eq!(run(id, &base()), Some(vec![]), "{id}");
     }
-    assert_eq!(run("6.1.11", &base()), None);
+    assert_eq!(run("6.1.34", &base()), None);
+}
+
+#[test]
+fn a_cwe_name_off_by_a_space_fails_6_1_11() {
+    let mut doc = base();
+    doc["vulnerabilities"] = json!([{"cwe": {"id": "CWE-79",
+        "name": "Improper Neutralization of Input During Web Page Generation ('Cross-site Scripting')"}}]);
+    assert_eq!(test_6_1_11_cwe(&doc), []);
+    // An older name MITRE gave the same id stays valid (CSAF 2.0 names no CWE version).
+    doc["vulnerabilities"][0]["cwe"]["name"] =
+        json!("Failure to Preserve Web Page Structure ('Cross-site Scripting')");
+    assert_eq!(test_6_1_11_cwe(&doc), []);
+    doc["vulnerabilities"][0]["cwe"]["name"] = json!(
+        "Improper Neutralization of Input During Web Page Generation ('Cross-site Scripting') "
+    );
+    let f = test_6_1_11_cwe(&doc);
+    assert_eq!(f.len(), 1);
+    assert_eq!(f[0].path, "/vulnerabilities/0/cwe/name");
+    doc["vulnerabilities"][0]["cwe"] = json!({"id": "CWE-999999", "name": "x"});
+    assert_eq!(test_6_1_11_cwe(&doc)[0].path, "/vulnerabilities/0/cwe/id");
+}
+
+#[test]
+fn an_unregistered_language_fails_6_1_12() {
+    let mut doc = base();
+    doc["document"]["lang"] = json!("en-GB");
+    doc["document"]["source_lang"] = json!("de-CH-1901");
+    assert_eq!(test_6_1_12_language(&doc), []);
+    doc["document"]["lang"] = json!("EZ");
+    doc["document"]["source_lang"] = json!("en-UK");
+    let paths: Vec<String> = test_6_1_12_language(&doc)
+        .into_iter()
+        .map(|f| f.path)
+        .collect();
+    assert_eq!(paths, ["/document/lang", "/document/source_lang"]);
+}
+
+#[test]
+fn the_first_edition_leaves_out_6_1_11_and_6_1_12() {
+    let mut doc = base();
+    doc["document"]["lang"] = json!("EZ");
+    assert!(run_all_in(&doc, crate::Edition::V1).is_empty());
+    assert_eq!(run_all_in(&doc, crate::Edition::V2)[0].rule, "6.1.12");
 }
 
 #[test]

@@ -95,8 +95,10 @@ impl Disclosures {
         signer: &Party,
         d: &DisclosureReport,
         at: Timestamp,
+        edition: accord_csaf::Edition,
     ) -> Result<accord_csaf::Summary, Rejection> {
-        let summary = accord_csaf::validate(&d.advisory).map_err(|f| csaf_rejection(&f))?;
+        let summary =
+            accord_csaf::validate_in(&d.advisory, edition).map_err(|f| csaf_rejection(&f))?;
         let disclosed =
             Timestamp::from_rfc3339(&summary.initial_release_date).ok_or_else(|| {
                 Rejection::malformed(

@@ -341,7 +341,14 @@ mod admission {
             by: &Submitted<'_>,
         ) -> Result<(), Rejection> {
             require_regime(i.regime)?;
-            part.check(by.party()?, self, by.at).map(|_| ())
+            // Schema 2 runs every mandatory CSAF test; schema 1 ran all but 6.1.11 (CWE) and
+            // 6.1.12 (Language), and its entries replay by those rules.
+            let edition = if by.schema >= 2 {
+                accord_csaf::Edition::V2
+            } else {
+                accord_csaf::Edition::V1
+            };
+            part.check(by.party()?, self, by.at, edition).map(|_| ())
         }
 
         fn apply(

@@ -142,3 +142,40 @@ fn manifest_dir() -> std::path::PathBuf {
         .map(std::path::PathBuf::from)
         .unwrap_or_else(|| env!("CARGO_MANIFEST_DIR").into())
 }
+
+/// `report.vulnerability_disclosure` schema 2 runs CSAF 6.1.11 and 6.1.12; an entry signed at
+/// schema 1 (as logs written before hold it) replays by the first rules, without them.
+#[test]
+fn a_disclosure_is_judged_by_the_csaf_tests_of_its_schema() {
+    let mut w = World::chartered();
+    let key = KeyPair::from_seed([56; 32]);
+    w.register("vendor", "company", &key).unwrap();
+    let mut doc = load(&documents("valid")[0]);
+    // A CWE name with a trailing space: 6.1.11 fails it.
+    doc["vulnerabilities"][0]["cwe"] = json!({"id": "CWE-79",
+        "name": "Improper Neutralization of Input During Web Page Generation ('Cross-site Scripting') "});
+    let reported = Timestamp::from_unix_ms(released(&doc) - DAY).to_string();
+    let payload = json!({"reported_at": reported, "advisory": doc});
+    let err = w
+        .submit(envelope(
+            "report.vulnerability_disclosure",
+            payload.clone(),
+            "vendor",
+            &key,
+        ))
+        .unwrap_err();
+    assert_eq!(
+        (err.rule, err.pointer.as_str()),
+        ("csaf", "/payload/advisory/vulnerabilities/0/cwe/name"),
+        "{err}"
+    );
+    assert!(err.detail.contains("6.1.11"), "{err}");
+    w.submit(envelope_at(
+        "report.vulnerability_disclosure",
+        1,
+        payload,
+        "vendor",
+        &key,
+    ))
+    .expect("schema 1 did not run 6.1.11");
+}
