@@ -70,6 +70,11 @@ extra = [stix2.Indicator(name=f"scanner {i}", pattern=f"[ipv4-addr:value = '192.
                          pattern_type="stix", object_marking_refs=[stix2.TLP_WHITE])
          for i in range(1, 8)]
 made = [me, ind, mal, rel, ip, sig] + extra
+# What the client posts passes the OASIS validator too (as the demo's objects do).
+from stix2validator import ValidationOptions, validate_instance
+for obj in made:
+    verdict = validate_instance(json.loads(obj.serialize()), ValidationOptions(version="2.1"))
+    assert verdict.is_valid, [str(e) for e in verdict.errors]
 status = community.add_objects(stix2.Bundle(*made, allow_custom=False).serialize())
 assert status.status == "complete", status.status
 assert status.success_count == len(made), [f for f in status.failures]

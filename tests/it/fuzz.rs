@@ -16,6 +16,7 @@ const TARGETS: &[(&str, usize)] = &[
     ("envelope", 8192),
     ("canonical_json", 8192),
     ("stix_object", 8192),
+    ("stix_pattern", 1024),
     ("taxii_query", 1024),
     ("taxii_envelope", 16384),
     ("csaf", 16384),

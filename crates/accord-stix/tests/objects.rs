@@ -216,18 +216,23 @@ fn broken() -> Vec<(Value, &'static str, &'static str)> {
     ]
 }
 
+/// Each object fails (by the current rules) with a finding of `rule` at `pointer`.
+fn assert_refused(obj: &Value, rule: &str, pointer: &str) {
+    let findings = validate(obj).expect_err(&format!("{obj} should fail"));
+    assert!(
+        findings
+            .iter()
+            .any(|f| f.rule == rule && f.pointer == pointer && !f.message.is_empty()),
+        "{obj}: expected {rule} at {pointer}, got {findings:?}"
+    );
+}
+
 #[test]
 fn broken_objects_fail_with_rule_and_pointer() {
     let cases = broken();
     assert!(cases.len() >= 20);
     for (obj, rule, pointer) in cases {
-        let findings = validate(&obj).expect_err(&format!("{obj} should fail"));
-        assert!(
-            findings
-                .iter()
-                .any(|f| f.rule == rule && f.pointer == pointer && !f.message.is_empty()),
-            "{obj}: expected {rule} at {pointer}, got {findings:?}"
-        );
+        assert_refused(&obj, rule, pointer);
     }
 }
 
@@ -357,13 +362,7 @@ fn refused_since_v2() -> Vec<(Value, &'static str, &'static str)> {
 fn the_second_edition_refuses_what_the_first_let_through() {
     let cases = refused_since_v2();
     for (obj, rule, pointer) in cases {
-        let findings = validate(&obj).expect_err(&format!("{obj} should fail"));
-        assert!(
-            findings
-                .iter()
-                .any(|f| f.rule == rule && f.pointer == pointer && !f.message.is_empty()),
-            "{obj}: expected {rule} at {pointer}, got {findings:?}"
-        );
+        assert_refused(&obj, rule, pointer);
         assert!(
             validate_in(&obj, Edition::V1).is_ok(),
             "the first edition accepted {obj}, and a log replayed under it must still"
