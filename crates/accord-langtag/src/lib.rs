@@ -76,10 +76,29 @@ fn alphanum(s: &str) -> bool {
     s.bytes().all(|b| b.is_ascii_alphanumeric())
 }
 
+/// What a subtag is, by its place and shape in the tag (RFC 5646 §2.1).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Kind {
+    Language,
+    Extlang,
+    Script,
+    Region,
+    Variant,
+    /// An extension or private-use subtag (not in the registry).
+    Other,
+}
+
 /// Whether `tag` is a well-formed BCP 47 language tag; `Err` names the first bad subtag.
 pub fn check(tag: &str) -> Result<(), Malformed> {
+    classify(tag).map(|_| ())
+}
+
+/// The subtags of a well-formed tag with their byte offsets and kinds (none for a
+/// grandfathered tag, which is valid as a whole).
+fn classify(tag: &str) -> Result<Vec<(usize, Kind, &str)>, Malformed> {
+    let mut out = Vec::new();
     if GRANDFATHERED.contains(&tag.to_ascii_lowercase().as_str()) {
-        return Ok(());
+        return Ok(out);
     }
     let mut at = 0;
     let mut subtags = Vec::new();
@@ -105,7 +124,8 @@ pub fn check(tag: &str) -> Result<(), Malformed> {
     let mut rest = subtags.iter().copied().peekable();
     let (first_at, first) = rest.next().expect("split yields at least one part");
     if first.eq_ignore_ascii_case("x") {
-        return private_use(first_at, rest.collect(), tag.len());
+        private_use(first_at, rest.peek().is_none(), tag.len())?;
+        return Ok(out);
     }
     // language = 2*3ALPHA ["-" extlang] / 4ALPHA / 5*8ALPHA
     if !alpha(first) || first.len() < 2 {
@@ -114,70 +134,79 @@ pub fn check(tag: &str) -> Result<(), Malformed> {
             format!("`{first}` is not a primary language subtag: 2 to 8 letters"),
         );
     }
+    out.push((first_at, Kind::Language, first));
+    // Takes the next subtag as `kind` if it has that kind's shape.
+    fn take<'a>(
+        rest: &mut std::iter::Peekable<impl Iterator<Item = (usize, &'a str)>>,
+        out: &mut Vec<(usize, Kind, &'a str)>,
+        kind: Kind,
+        shape: fn(&str) -> bool,
+    ) -> bool {
+        match rest.peek() {
+            Some(&(at, s)) if shape(s) => {
+                rest.next();
+                out.push((at, kind, s));
+                true
+            }
+            _ => false,
+        }
+    }
     if first.len() <= 3 {
         // extlang = 3ALPHA *2("-" 3ALPHA)
-        let mut extlangs = 0;
-        while let Some(&(_, s)) = rest.peek() {
-            if extlangs < 3 && s.len() == 3 && alpha(s) {
-                extlangs += 1;
-                rest.next();
-            } else {
+        for _ in 0..3 {
+            if !take(&mut rest, &mut out, Kind::Extlang, |s| {
+                s.len() == 3 && alpha(s)
+            }) {
                 break;
             }
         }
     }
-    // script = 4ALPHA
-    if let Some(&(_, s)) = rest.peek() {
-        if s.len() == 4 && alpha(s) {
-            rest.next();
-        }
-    }
-    // region = 2ALPHA / 3DIGIT
-    if let Some(&(_, s)) = rest.peek() {
-        if (s.len() == 2 && alpha(s)) || (s.len() == 3 && digit(s)) {
-            rest.next();
-        }
-    }
+    take(&mut rest, &mut out, Kind::Script, |s| {
+        s.len() == 4 && alpha(s)
+    });
+    take(&mut rest, &mut out, Kind::Region, |s| {
+        (s.len() == 2 && alpha(s)) || (s.len() == 3 && digit(s))
+    });
     // variant = 5*8alphanum / (DIGIT 3alphanum), none twice
-    let mut variants: Vec<String> = Vec::new();
-    while let Some(&(at, s)) = rest.peek() {
-        let variant =
-            (5..=8).contains(&s.len()) || (s.len() == 4 && s.as_bytes()[0].is_ascii_digit());
-        if !variant {
-            break;
-        }
-        let lower = s.to_ascii_lowercase();
-        if variants.contains(&lower) {
+    while take(&mut rest, &mut out, Kind::Variant, |s| {
+        (5..=8).contains(&s.len()) || (s.len() == 4 && s.as_bytes()[0].is_ascii_digit())
+    }) {
+        let (at, _, s) = out[out.len() - 1];
+        if out[..out.len() - 1]
+            .iter()
+            .any(|(_, k, v)| *k == Kind::Variant && v.eq_ignore_ascii_case(s))
+        {
             return fail(at, format!("variant `{s}` appears twice"));
         }
-        variants.push(lower);
-        rest.next();
     }
     // extension = singleton 1*("-" (2*8alphanum)), no singleton twice
     let mut singletons: Vec<u8> = Vec::new();
-    while let Some(&(at, s)) = rest.peek() {
+    while let Some((at, s)) = rest.next() {
         if s.len() != 1 {
             return fail(
                 at,
                 format!("`{s}` is out of place: after the language come script (4 letters), region (2 letters or 3 digits), variants (5-8 characters, or a digit and 3), then extensions and private use"),
             );
         }
-        rest.next();
+        out.push((at, Kind::Other, s));
         let singleton = s.as_bytes()[0].to_ascii_lowercase();
         if singleton == b'x' {
-            return private_use(at, rest.collect(), tag.len());
+            private_use(at, rest.peek().is_none(), tag.len())?;
+            out.extend(rest.map(|(at, s)| (at, Kind::Other, s)));
+            return Ok(out);
         }
         if singletons.contains(&singleton) {
             return fail(at, format!("extension `{s}` appears twice"));
         }
         singletons.push(singleton);
         let mut parts = 0;
-        while let Some(&(_, p)) = rest.peek() {
+        while let Some(&(at, p)) = rest.peek() {
             if p.len() < 2 {
                 break;
             }
             parts += 1;
             rest.next();
+            out.push((at, Kind::Other, p));
         }
         if parts == 0 {
             return fail(
@@ -186,12 +215,12 @@ pub fn check(tag: &str) -> Result<(), Malformed> {
             );
         }
     }
-    Ok(())
+    Ok(out)
 }
 
-fn private_use(at: usize, rest: Vec<(usize, &str)>, len: usize) -> Result<(), Malformed> {
+fn private_use(at: usize, nothing_after: bool, len: usize) -> Result<(), Malformed> {
     // privateuse = "x" 1*("-" (1*8alphanum)); the subtags were checked already.
-    if rest.is_empty() {
+    if nothing_after {
         return Err(Malformed {
             at: at.min(len),
             why: "private use `x` needs at least one subtag after it".into(),
@@ -232,77 +261,36 @@ fn registered(kind: &str, subtag: &str) -> Option<&'static str> {
 /// Whether `tag` is a *valid* BCP 47 tag (RFC 5646 §2.2.9): well-formed, and every subtag
 /// that the IANA registry lists a kind of is registered (see the crate's documentation).
 pub fn check_valid(tag: &str) -> Result<(), Malformed> {
-    check(tag)?;
-    let lower = tag.to_ascii_lowercase();
-    if GRANDFATHERED.contains(&lower.as_str()) {
-        return Ok(());
-    }
-    let mut at = 0;
-    let mut parts = Vec::new();
-    for s in lower.split('-') {
-        parts.push((at, s));
-        at += s.len() + 1;
-    }
-    let unknown = |at: usize, kind: &str, s: &str| {
-        Err(Malformed {
-            at,
-            why: format!("`{s}` is not a registered {kind} subtag (IANA Language Subtag Registry)"),
-        })
-    };
-    let mut it = parts.iter().copied().peekable();
-    let (at0, language) = it.next().expect("a well-formed tag has a first subtag");
-    if language == "x" {
-        return Ok(());
-    }
-    if registered("language", language).is_none() {
-        return unknown(at0, "language", language);
-    }
-    // The same walk as `check`, now looking each subtag up.
-    if language.len() <= 3 {
-        while let Some(&(at, s)) = it.peek() {
-            if s.len() == 3 && alpha(s) {
-                match registered("extlang", s) {
-                    Some(prefix) if prefix.split(',').any(|p| p == language) => {}
-                    Some(_) => {
-                        return Err(Malformed {
-                            at,
-                            why: format!("extended language `{s}` does not follow its prefix"),
-                        })
-                    }
-                    None => return unknown(at, "extended language", s),
-                }
-                it.next();
-            } else {
-                break;
-            }
+    let subtags = classify(tag)?;
+    let language = subtags
+        .iter()
+        .find(|(_, k, _)| *k == Kind::Language)
+        .map(|(_, _, s)| s.to_ascii_lowercase());
+    for (at, kind, s) in subtags {
+        let (name, what) = match kind {
+            Kind::Language => ("language", "language"),
+            Kind::Extlang => ("extlang", "extended language"),
+            Kind::Script => ("script", "script"),
+            Kind::Region => ("region", "region"),
+            Kind::Variant => ("variant", "variant"),
+            Kind::Other => continue,
+        };
+        let lower = s.to_ascii_lowercase();
+        let Some(prefix) = registered(name, &lower) else {
+            return Err(Malformed {
+                at,
+                why: format!(
+                    "`{s}` is not a registered {what} subtag (IANA Language Subtag Registry)"
+                ),
+            });
+        };
+        let follows = prefix.split(',').any(|p| Some(p) == language.as_deref());
+        if kind == Kind::Extlang && !follows {
+            return Err(Malformed {
+                at,
+                why: format!("extended language `{s}` does not follow its prefix `{prefix}`"),
+            });
         }
-    }
-    if let Some(&(at, s)) = it.peek() {
-        if s.len() == 4 && alpha(s) {
-            if registered("script", s).is_none() {
-                return unknown(at, "script", s);
-            }
-            it.next();
-        }
-    }
-    if let Some(&(at, s)) = it.peek() {
-        if (s.len() == 2 && alpha(s)) || (s.len() == 3 && digit(s)) {
-            if registered("region", s).is_none() {
-                return unknown(at, "region", s);
-            }
-            it.next();
-        }
-    }
-    while let Some(&(at, s)) = it.peek() {
-        let variant =
-            (5..=8).contains(&s.len()) || (s.len() == 4 && s.as_bytes()[0].is_ascii_digit());
-        if !variant {
-            break;
-        }
-        if registered("variant", s).is_none() {
-            return unknown(at, "variant", s);
-        }
-        it.next();
     }
     Ok(())
 }
