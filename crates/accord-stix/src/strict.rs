@@ -20,6 +20,8 @@ pub(crate) const DEFINED_REFS: &[&str] = &[
     "target_ref",
     "sample_refs",
     "sample_ref",
+    "operating_system_refs",
+    "object_ref",
     "host_vm_ref",
     "operating_system_ref",
     "installed_software_refs",
