@@ -413,13 +413,12 @@ async fn upload_inner(
     )?;
     // An erasure may have been sequenced while the body was arriving: look again, and take
     // the content back out if so (the erasure itself found nothing to delete).
-    let erased = app
-        .ledger
-        .read()
-        .state()
-        .evidence()
-        .get(&owner, &id)
-        .and_then(|i| i.erased.as_ref().map(|e| e.entry.index));
+    let erased = app.view(|state| {
+        state
+            .evidence()
+            .get(&owner, &id)
+            .and_then(|i| i.erased.as_ref().map(|e| e.entry.index))
+    });
     if let Some(index) = erased {
         app.vault.erase(owner.as_str(), id.as_str())?;
         return Err(gone(&owner, &id, index).into());
