@@ -16,6 +16,7 @@ mod progress;
 mod scenario;
 mod seeded;
 mod serve;
+mod tiles_cmd;
 mod token;
 mod verify_cmd;
 
@@ -111,6 +112,9 @@ enum Command {
     Receipt(client::ReceiptCommand),
     /// Replay a whole log and check every signature, proof, checkpoint and the state digest.
     Verify(verify_cmd::VerifyArgs),
+    /// The log as a static tlog-tiles tree, for any web server or CDN to serve.
+    #[command(subcommand)]
+    Tiles(tiles_cmd::TilesCommand),
     /// Measure submission throughput, verification speed and memory on this machine.
     Bench(bench::BenchArgs),
 }
@@ -145,6 +149,7 @@ fn main() -> ExitCode {
         Command::Log(cmd) => client::log(cmd),
         Command::Receipt(cmd) => client::receipt(cmd),
         Command::Verify(args) => verify_cmd::run(args),
+        Command::Tiles(command) => tiles_cmd::run(command),
         Command::Bench(args) => bench::run(args),
     };
     match result {

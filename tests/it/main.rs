@@ -29,3 +29,4 @@ mod security;
 mod sharing;
 mod stix_validator;
 mod taxii_interop;
+mod tiles_export;

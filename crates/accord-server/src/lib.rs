@@ -607,6 +607,16 @@ fn published_size(app: &AppState) -> u64 {
     app.view_core(|core| core.published().map_or(0, |p| p.checkpoint.size))
 }
 
+/// How long a cache may keep the checkpoint: a few seconds, so that a CDN in front of the
+/// instance absorbs the polling of many readers while they still see a new checkpoint soon.
+pub const CHECKPOINT_CACHE: &str = "public, max-age=5";
+
+/// A full tile or entry bundle never changes (C2SP tlog-tiles): cached for a year.
+pub const FULL_TILE_CACHE: &str = "public, max-age=31536000, immutable";
+
+/// A partial tile is replaced by a wider one as the log grows: cached briefly.
+pub const PARTIAL_TILE_CACHE: &str = "public, max-age=60";
+
 /// The latest signed checkpoint (C2SP tlog-checkpoint in a signed note).
 #[utoipa::path(get, path = "/checkpoint",
     responses((status = 200, content_type = "text/plain; charset=utf-8", body = String),
@@ -618,7 +628,7 @@ async fn checkpoint(State(app): State<AppState>) -> Result<Response, Problem> {
     Ok((
         [
             (header::CONTENT_TYPE, "text/plain; charset=utf-8"),
-            (header::CACHE_CONTROL, "no-cache"),
+            (header::CACHE_CONTROL, CHECKPOINT_CACHE),
         ],
         note,
     )
@@ -722,10 +732,15 @@ async fn tile(State(app): State<AppState>, Path(path): Path<String>) -> Result<R
                 .map_err(|e| Problem::internal(e.to_string()))?
         }
     };
+    let cache = if tp.width.is_some() {
+        PARTIAL_TILE_CACHE
+    } else {
+        FULL_TILE_CACHE
+    };
     Ok((
         [
             (header::CONTENT_TYPE, "application/octet-stream"),
-            (header::CACHE_CONTROL, "public, max-age=31536000, immutable"),
+            (header::CACHE_CONTROL, cache),
         ],
         bytes,
     )
