@@ -1,0 +1,603 @@
+//! The PostgreSQL backend of the [`Store`] trait, for deployments that outgrow one machine.
+//!
+//! The same three tables as the SQLite store — `entries` (keyed by `idx`, unique
+//! `envelope_hash`, indexed `leaf_hash`), `tiles` (keyed by `level`, `idx`), `checkpoints`
+//! (keyed by `tree_size`) — plus `accord_meta`, which names the database as an Accord store
+//! and holds its schema version.
+//!
+//! - **Durable and atomic.** Each [`Store::append_batch`] is one transaction, validated inside
+//!   it and rolled back on any refusal; it returns once PostgreSQL has committed it (with the
+//!   server's default `synchronous_commit = on`, after its WAL is flushed).
+//! - **One writer at a time, without advisory locks.** A batch first locks the `accord_meta`
+//!   row `writer` (`SELECT … FOR UPDATE`), so concurrent writers — other processes included —
+//!   queue; row locks are what PostgreSQL-compatible distributed engines also offer.
+//! - **Readers never see half a batch.** Each read is one statement, and so one snapshot.
+//! - **Versioned schema**, applied in order under the same lock, one transaction each; a
+//!   database that is not an Accord store, or is newer than this build, is refused.
+//! - **Distrust what is read back**: a hash that is not 32 bytes or a negative index is
+//!   [`StoreError::Corrupt`], naming table, row and column.
+
+#![warn(missing_docs)]
+
+use std::collections::HashSet;
+use std::fmt;
+use std::sync::{Mutex, MutexGuard, PoisonError};
+
+use accord_store::{
+    BatchWrite, Hash, Store, StoreError, StoredCheckpoint, StoredEntry, StoredTile,
+};
+use postgres::error::SqlState;
+use postgres::types::ToSql;
+use postgres::{Client, GenericClient, NoTls, Row};
+
+/// Schema migrations, in order: applying `MIGRATIONS[n]` takes the schema from `n` to `n + 1`.
+const MIGRATIONS: &[&str] = &[
+    // 1: the initial schema.
+    "CREATE TABLE entries(
+         idx BIGINT PRIMARY KEY CHECK (idx >= 0),
+         leaf_hash BYTEA NOT NULL,
+         envelope_hash BYTEA NOT NULL UNIQUE,
+         sequenced_at_ms BIGINT NOT NULL,
+         data BYTEA NOT NULL
+     );
+     CREATE INDEX entries_by_leaf_hash ON entries(leaf_hash);
+     CREATE TABLE tiles(
+         level SMALLINT NOT NULL,
+         idx BIGINT NOT NULL,
+         data BYTEA NOT NULL,
+         PRIMARY KEY(level, idx)
+     );
+     CREATE TABLE checkpoints(
+         tree_size BIGINT PRIMARY KEY,
+         note TEXT NOT NULL,
+         state_digest BYTEA NOT NULL
+     );",
+];
+
+/// The schema version this build writes and reads.
+pub const SCHEMA_VERSION: i64 = MIGRATIONS.len() as i64;
+
+/// What `accord_meta.application` holds in an Accord store.
+const APPLICATION: &str = "accord";
+
+/// Most reader connections open at once.
+const MAX_READERS: usize = 8;
+
+/// A [`Store`] in one PostgreSQL database.
+pub struct PostgresStore {
+    url: String,
+    writer: Mutex<Client>,
+    readers: Mutex<Vec<Client>>,
+}
+
+impl fmt::Debug for PostgresStore {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("PostgresStore")
+            .field("url", &redacted(&self.url))
+            .finish_non_exhaustive()
+    }
+}
+
+/// The URL without its password, for messages.
+fn redacted(url: &str) -> String {
+    match (url.find("://"), url.rfind('@')) {
+        (Some(scheme), Some(at)) if at > scheme => {
+            let creds = &url[scheme + 3..at];
+            match creds.split_once(':') {
+                Some((user, _)) => format!("{}{user}:***{}", &url[..scheme + 3], &url[at..]),
+                None => url.to_owned(),
+            }
+        }
+        _ => url.to_owned(),
+    }
+}
+
+fn pg_err(e: postgres::Error, what: impl fmt::Display) -> StoreError {
+    StoreError::Backend(format!("{what}: {e}"))
+}
+
+impl PostgresStore {
+    /// Connects to the database at `url` (`postgres://user:password@host:port/db`, or any
+    /// libpq connection string), creating the schema if the database is empty and bringing it
+    /// up to [`SCHEMA_VERSION`].
+    pub fn open(url: &str) -> Result<Self, StoreError> {
+        let mut writer = connect(url)?;
+        migrate(&mut writer, url)?;
+        Ok(PostgresStore {
+            url: url.to_owned(),
+            writer: Mutex::new(writer),
+            readers: Mutex::new(Vec::new()),
+        })
+    }
+
+    fn writer(&self) -> MutexGuard<'_, Client> {
+        // A panic while holding the lock left no transaction open (dropping it rolls back).
+        self.writer.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    /// Runs `read` on a reader connection (opened on demand, kept for reuse).
+    fn read<T>(
+        &self,
+        read: impl FnOnce(&mut Client) -> Result<T, StoreError>,
+    ) -> Result<T, StoreError> {
+        let idle = self
+            .readers
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .pop();
+        let mut conn = match idle {
+            Some(c) if !c.is_closed() => c,
+            _ => connect(&self.url)?,
+        };
+        let out = read(&mut conn);
+        let mut pool = self.readers.lock().unwrap_or_else(PoisonError::into_inner);
+        if pool.len() < MAX_READERS && !conn.is_closed() {
+            pool.push(conn);
+        }
+        out
+    }
+}
+
+fn connect(url: &str) -> Result<Client, StoreError> {
+    Client::connect(url, NoTls).map_err(|e| pg_err(e, format!("connecting to {}", redacted(url))))
+}
+
+/// Creates `accord_meta` if the database is empty, checks that it is an Accord store no newer
+/// than this build, and applies the missing migrations.
+fn migrate(conn: &mut Client, url: &str) -> Result<(), StoreError> {
+    let what = || format!("preparing the store at {}", redacted(url));
+    let tables: i64 = conn
+        .query_one(
+            "SELECT count(*) FROM information_schema.tables WHERE table_schema = current_schema()",
+            &[],
+        )
+        .map_err(|e| pg_err(e, what()))?
+        .get(0);
+    let has_meta: bool = conn
+        .query_one(
+            "SELECT EXISTS (SELECT 1 FROM information_schema.tables
+             WHERE table_schema = current_schema() AND table_name = 'accord_meta')",
+            &[],
+        )
+        .map_err(|e| pg_err(e, what()))?
+        .get(0);
+    if !has_meta {
+        if tables > 0 {
+            return Err(StoreError::Corrupt(format!(
+                "{} holds {tables} tables but is not an Accord store (no accord_meta table)",
+                redacted(url)
+            )));
+        }
+        conn.batch_execute(&format!(
+            "CREATE TABLE IF NOT EXISTS accord_meta(key TEXT PRIMARY KEY, value TEXT NOT NULL);
+             INSERT INTO accord_meta VALUES ('application', '{APPLICATION}'), ('schema', '0'),
+                 ('writer', 'the row a batch locks') ON CONFLICT DO NOTHING;"
+        ))
+        .map_err(|e| pg_err(e, what()))?;
+    }
+    loop {
+        let mut tx = conn.transaction().map_err(|e| pg_err(e, what()))?;
+        lock_writer(&mut tx)?;
+        let meta = |tx: &mut postgres::Transaction<'_>, key: &str| -> Result<String, StoreError> {
+            tx.query_opt("SELECT value FROM accord_meta WHERE key = $1", &[&key])
+                .map_err(|e| pg_err(e, what()))?
+                .map(|r| r.get(0))
+                .ok_or_else(|| StoreError::Corrupt(format!("accord_meta has no row `{key}`")))
+        };
+        if meta(&mut tx, "application")? != APPLICATION {
+            return Err(StoreError::Corrupt(format!(
+                "{} is not an Accord store (accord_meta.application)",
+                redacted(url)
+            )));
+        }
+        let version: i64 = meta(&mut tx, "schema")?
+            .parse()
+            .map_err(|_| StoreError::Corrupt("accord_meta.schema is not a number".to_owned()))?;
+        if version > SCHEMA_VERSION {
+            return Err(StoreError::Corrupt(format!(
+                "{} has schema version {version}, newer than version {SCHEMA_VERSION} this build knows; use a newer Accord",
+                redacted(url)
+            )));
+        }
+        let Some(sql) = MIGRATIONS.get(version as usize) else {
+            return Ok(());
+        };
+        let to = version + 1;
+        tx.batch_execute(sql)
+            .map_err(|e| pg_err(e, format!("migrating to schema version {to}")))?;
+        tx.execute(
+            "UPDATE accord_meta SET value = $1 WHERE key = 'schema'",
+            &[&to.to_string()],
+        )
+        .map_err(|e| pg_err(e, format!("migrating to schema version {to}")))?;
+        tx.commit()
+            .map_err(|e| pg_err(e, format!("migrating to schema version {to}")))?;
+    }
+}
+
+/// Takes the writers' lock for the rest of the transaction.
+fn lock_writer(tx: &mut impl GenericClient) -> Result<(), StoreError> {
+    tx.query_one(
+        "SELECT value FROM accord_meta WHERE key = 'writer' FOR UPDATE",
+        &[],
+    )
+    .map_err(|e| pg_err(e, "taking the writers' lock"))?;
+    Ok(())
+}
+
+/// A u64 as a BIGINT parameter, or a refusal naming what did not fit.
+fn int_param(v: u64, what: impl FnOnce() -> String) -> Result<i64, StoreError> {
+    i64::try_from(v)
+        .map_err(|_| StoreError::Backend(format!("{} does not fit in a BIGINT", what())))
+}
+
+fn hash(row: &Row, column: &str, table: &str, key: i64) -> Result<Hash, StoreError> {
+    let bytes: Vec<u8> = row.get(column);
+    bytes.try_into().map_err(|b: Vec<u8>| {
+        StoreError::Corrupt(format!(
+            "table {table}: row {key}: column {column} holds {} bytes, not 32",
+            b.len()
+        ))
+    })
+}
+
+fn index(v: i64, table: &str, column: &str) -> Result<u64, StoreError> {
+    u64::try_from(v)
+        .map_err(|_| StoreError::Corrupt(format!("table {table}: row {column} = {v} is negative")))
+}
+
+fn decode_entry(row: &Row) -> Result<StoredEntry, StoreError> {
+    let idx: i64 = row.get("idx");
+    let at: i64 = row.get("sequenced_at_ms");
+    Ok(StoredEntry {
+        index: index(idx, "entries", "idx")?,
+        leaf_hash: hash(row, "leaf_hash", "entries", idx)?,
+        envelope_hash: hash(row, "envelope_hash", "entries", idx)?,
+        sequenced_at_ms: index(at, "entries", "sequenced_at_ms")?,
+        data: row.get("data"),
+    })
+}
+
+fn decode_tile(row: &Row) -> Result<StoredTile, StoreError> {
+    let level: i16 = row.get("level");
+    let idx: i64 = row.get("idx");
+    let data: Vec<u8> = row.get("data");
+    if data.is_empty() || !data.len().is_multiple_of(32) || data.len() > 256 * 32 {
+        return Err(StoreError::Corrupt(format!(
+            "table tiles: row ({level}, {idx}): data holds {} bytes, not 1 to 256 hashes",
+            data.len()
+        )));
+    }
+    Ok(StoredTile {
+        level: u8::try_from(level).map_err(|_| {
+            StoreError::Corrupt(format!("table tiles: row level = {level} is out of range"))
+        })?,
+        index: index(idx, "tiles", "idx")?,
+        data,
+    })
+}
+
+fn decode_checkpoint(row: &Row) -> Result<StoredCheckpoint, StoreError> {
+    let size: i64 = row.get("tree_size");
+    Ok(StoredCheckpoint {
+        tree_size: index(size, "checkpoints", "tree_size")?,
+        note: row.get("note"),
+        state_digest: hash(row, "state_digest", "checkpoints", size)?,
+    })
+}
+
+fn tree_size(conn: &mut impl GenericClient) -> Result<u64, StoreError> {
+    let max: Option<i64> = conn
+        .query_one("SELECT max(idx) FROM entries", &[])
+        .map_err(|e| pg_err(e, "reading the tree size"))?
+        .get(0);
+    Ok(match max {
+        None => 0,
+        Some(max) => index(max, "entries", "idx")? + 1,
+    })
+}
+
+fn checkpoints(
+    conn: &mut impl GenericClient,
+    sql: &str,
+    args: &[&(dyn ToSql + Sync)],
+) -> Result<Vec<StoredCheckpoint>, StoreError> {
+    conn.query(sql, args)
+        .map_err(|e| pg_err(e, "reading checkpoints"))?
+        .iter()
+        .map(decode_checkpoint)
+        .collect()
+}
+
+fn index_by(
+    conn: &mut impl GenericClient,
+    sql: &str,
+    hash: &Hash,
+) -> Result<Option<u64>, StoreError> {
+    let key: &[u8] = hash;
+    conn.query_opt(sql, &[&key])
+        .map_err(|e| pg_err(e, "looking up an entry"))?
+        .map(|r| index(r.get(0), "entries", "idx"))
+        .transpose()
+}
+
+/// Validates and writes one batch inside the caller's transaction (which holds the writers'
+/// lock). Every refusal is found before anything is written, since a failed statement would
+/// abort the transaction.
+fn write_batch(tx: &mut impl GenericClient, batch: &BatchWrite) -> Result<(), StoreError> {
+    let size = tree_size(tx)?;
+    for (offset, entry) in batch.entries.iter().enumerate() {
+        let expected = size + offset as u64;
+        if entry.index != expected {
+            return Err(StoreError::NotContiguous {
+                expected,
+                got: entry.index,
+            });
+        }
+    }
+    let mut seen = HashSet::new();
+    for e in &batch.entries {
+        let sql = "SELECT idx FROM entries WHERE envelope_hash = $1";
+        if let Some(index) = index_by(tx, sql, &e.envelope_hash)? {
+            return Err(StoreError::DuplicateEnvelope {
+                envelope_hash: e.envelope_hash,
+                index,
+            });
+        }
+        if !seen.insert(e.envelope_hash) {
+            let index = batch
+                .entries
+                .iter()
+                .find(|f| f.envelope_hash == e.envelope_hash)
+                .map_or(e.index, |f| f.index);
+            return Err(StoreError::DuplicateEnvelope {
+                envelope_hash: e.envelope_hash,
+                index,
+            });
+        }
+    }
+    let mut widths = Vec::with_capacity(batch.tiles.len());
+    for t in &batch.tiles {
+        let idx = int_param(t.index, || format!("index of tile {}/{}", t.level, t.index))?;
+        let stored: Option<i32> = tx
+            .query_opt(
+                "SELECT length(data) FROM tiles WHERE level = $1 AND idx = $2",
+                &[&i16::from(t.level), &idx],
+            )
+            .map_err(|e| pg_err(e, format!("reading tile {}/{}", t.level, t.index)))?
+            .map(|r| r.get(0));
+        let (stored, new) = (stored.unwrap_or(0) as usize / 32, t.data.len() / 32);
+        if new < stored {
+            return Err(StoreError::TileShrinks {
+                level: t.level,
+                index: t.index,
+                stored,
+                new,
+            });
+        }
+        widths.push(idx);
+    }
+    if let Some(cp) = &batch.checkpoint {
+        let sql = "SELECT tree_size, note, state_digest FROM checkpoints
+                   ORDER BY tree_size DESC LIMIT 1";
+        if let Some(latest) = checkpoints(tx, sql, &[])?.pop() {
+            if cp.tree_size < latest.tree_size {
+                return Err(StoreError::CheckpointGoesBack {
+                    stored: latest.tree_size,
+                    new: cp.tree_size,
+                });
+            }
+        }
+    }
+
+    for e in &batch.entries {
+        let idx = int_param(e.index, || format!("index of entry {}", e.index))?;
+        let at = int_param(e.sequenced_at_ms, || {
+            format!("sequenced_at_ms of entry {}", e.index)
+        })?;
+        let (leaf, envelope): (&[u8], &[u8]) = (&e.leaf_hash, &e.envelope_hash);
+        tx.execute(
+            "INSERT INTO entries(idx, leaf_hash, envelope_hash, sequenced_at_ms, data)
+             VALUES ($1, $2, $3, $4, $5)",
+            &[&idx, &leaf, &envelope, &at, &e.data],
+        )
+        .map_err(|err| {
+            // Another writer got past the lock (it never should): say what collided.
+            if err.code() == Some(&SqlState::UNIQUE_VIOLATION) {
+                StoreError::Backend(format!(
+                    "entry {} collides with a stored one: {err}",
+                    e.index
+                ))
+            } else {
+                pg_err(err, format!("writing entry {}", e.index))
+            }
+        })?;
+    }
+    for (t, idx) in batch.tiles.iter().zip(widths) {
+        tx.execute(
+            "INSERT INTO tiles(level, idx, data) VALUES ($1, $2, $3)
+             ON CONFLICT (level, idx) DO UPDATE SET data = excluded.data",
+            &[&i16::from(t.level), &idx, &t.data],
+        )
+        .map_err(|e| pg_err(e, format!("writing tile {}/{}", t.level, t.index)))?;
+    }
+    if let Some(cp) = &batch.checkpoint {
+        let size = int_param(cp.tree_size, || format!("checkpoint size {}", cp.tree_size))?;
+        let digest: &[u8] = &cp.state_digest;
+        tx.execute(
+            "INSERT INTO checkpoints(tree_size, note, state_digest) VALUES ($1, $2, $3)
+             ON CONFLICT (tree_size) DO UPDATE
+             SET note = excluded.note, state_digest = excluded.state_digest",
+            &[&size, &cp.note, &digest],
+        )
+        .map_err(|e| {
+            pg_err(
+                e,
+                format!("writing the checkpoint for size {}", cp.tree_size),
+            )
+        })?;
+    }
+    Ok(())
+}
+
+impl Store for PostgresStore {
+    fn append_batch(&self, batch: &BatchWrite) -> Result<(), StoreError> {
+        if batch.entries.is_empty() && batch.tiles.is_empty() && batch.checkpoint.is_none() {
+            return Ok(());
+        }
+        let mut conn = self.writer();
+        let mut tx = conn
+            .transaction()
+            .map_err(|e| pg_err(e, "starting a batch"))?;
+        lock_writer(&mut tx)?;
+        write_batch(&mut tx, batch)?; // on error, dropping `tx` rolls the batch back
+        tx.commit().map_err(|e| pg_err(e, "committing a batch"))
+    }
+
+    fn tree_size(&self) -> Result<u64, StoreError> {
+        self.read(tree_size)
+    }
+
+    fn entries(&self, start: u64, end: u64) -> Result<Vec<StoredEntry>, StoreError> {
+        let (Ok(first), Ok(end)) = (
+            i64::try_from(start),
+            i64::try_from(end.min(i64::MAX as u64)),
+        ) else {
+            return Ok(vec![]);
+        };
+        if first >= end {
+            return Ok(vec![]);
+        }
+        self.read(|c| {
+            let rows = c
+                .query(
+                    "SELECT idx, leaf_hash, envelope_hash, sequenced_at_ms, data FROM entries
+                     WHERE idx >= $1 AND idx < $2 ORDER BY idx",
+                    &[&first, &end],
+                )
+                .map_err(|e| pg_err(e, "reading entries"))?;
+            let mut out = Vec::with_capacity(rows.len());
+            for row in &rows {
+                let entry = decode_entry(row)?;
+                let expected = start + out.len() as u64;
+                if entry.index != expected {
+                    return Err(StoreError::Corrupt(format!(
+                        "table entries: row idx = {expected} is missing (the next row is idx = {})",
+                        entry.index
+                    )));
+                }
+                out.push(entry);
+            }
+            Ok(out)
+        })
+    }
+
+    fn index_of_envelope(&self, envelope_hash: &Hash) -> Result<Option<u64>, StoreError> {
+        self.read(|c| {
+            index_by(
+                c,
+                "SELECT idx FROM entries WHERE envelope_hash = $1",
+                envelope_hash,
+            )
+        })
+    }
+
+    fn index_of_leaf(&self, leaf_hash: &Hash) -> Result<Option<u64>, StoreError> {
+        self.read(|c| {
+            index_by(
+                c,
+                "SELECT idx FROM entries WHERE leaf_hash = $1 ORDER BY idx LIMIT 1",
+                leaf_hash,
+            )
+        })
+    }
+
+    fn tile(&self, level: u8, index: u64) -> Result<Option<StoredTile>, StoreError> {
+        let Ok(idx) = i64::try_from(index) else {
+            return Ok(None);
+        };
+        self.read(|c| {
+            c.query_opt(
+                "SELECT level, idx, data FROM tiles WHERE level = $1 AND idx = $2",
+                &[&i16::from(level), &idx],
+            )
+            .map_err(|e| pg_err(e, format!("reading tile {level}/{index}")))?
+            .as_ref()
+            .map(decode_tile)
+            .transpose()
+        })
+    }
+
+    fn tiles(&self, level: u8, start: u64, limit: usize) -> Result<Vec<StoredTile>, StoreError> {
+        let Ok(start) = i64::try_from(start) else {
+            return Ok(vec![]);
+        };
+        if limit == 0 {
+            return Ok(vec![]);
+        }
+        let limit = i64::try_from(limit).unwrap_or(i64::MAX);
+        self.read(|c| {
+            c.query(
+                "SELECT level, idx, data FROM tiles WHERE level = $1 AND idx >= $2
+                 ORDER BY idx LIMIT $3",
+                &[&i16::from(level), &start, &limit],
+            )
+            .map_err(|e| pg_err(e, format!("reading tiles of level {level}")))?
+            .iter()
+            .map(decode_tile)
+            .collect()
+        })
+    }
+
+    fn latest_checkpoint(&self) -> Result<Option<StoredCheckpoint>, StoreError> {
+        self.read(|c| {
+            let sql = "SELECT tree_size, note, state_digest FROM checkpoints
+                       ORDER BY tree_size DESC LIMIT 1";
+            Ok(checkpoints(c, sql, &[])?.pop())
+        })
+    }
+
+    fn checkpoint_at(&self, tree_size: u64) -> Result<Option<StoredCheckpoint>, StoreError> {
+        let Ok(size) = i64::try_from(tree_size) else {
+            return Ok(None);
+        };
+        self.read(|c| {
+            let sql = "SELECT tree_size, note, state_digest FROM checkpoints WHERE tree_size = $1";
+            Ok(checkpoints(c, sql, &[&size])?.pop())
+        })
+    }
+
+    fn checkpoints_after(
+        &self,
+        after: u64,
+        limit: usize,
+    ) -> Result<Vec<StoredCheckpoint>, StoreError> {
+        if limit == 0 {
+            return Ok(vec![]);
+        }
+        let after = i64::try_from(after).unwrap_or(i64::MAX);
+        let limit = i64::try_from(limit).unwrap_or(i64::MAX);
+        self.read(|c| {
+            let sql = "SELECT tree_size, note, state_digest FROM checkpoints WHERE tree_size > $1
+                       ORDER BY tree_size LIMIT $2";
+            checkpoints(c, sql, &[&after, &limit])
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::redacted;
+
+    #[test]
+    fn passwords_never_reach_messages() {
+        assert_eq!(
+            redacted("postgres://accord:s3cret@db.example:5432/accord"),
+            "postgres://accord:***@db.example:5432/accord"
+        );
+        assert_eq!(
+            redacted("postgres://db.example/accord"),
+            "postgres://db.example/accord"
+        );
+    }
+}
