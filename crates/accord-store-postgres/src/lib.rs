@@ -326,15 +326,7 @@ fn index_by(
 /// abort the transaction.
 fn write_batch(tx: &mut impl GenericClient, batch: &BatchWrite) -> Result<(), StoreError> {
     let size = tree_size(tx)?;
-    for (offset, entry) in batch.entries.iter().enumerate() {
-        let expected = size + offset as u64;
-        if entry.index != expected {
-            return Err(StoreError::NotContiguous {
-                expected,
-                got: entry.index,
-            });
-        }
-    }
+    accord_store::check_contiguous(size, &batch.entries)?;
     let mut seen = HashSet::new();
     for e in &batch.entries {
         let sql = "SELECT idx FROM entries WHERE envelope_hash = $1";
@@ -478,15 +470,7 @@ impl Store for PostgresStore {
                 .map_err(|e| pg_err(e, "reading entries"))?;
             let mut out = Vec::with_capacity(rows.len());
             for row in &rows {
-                let entry = decode_entry(row)?;
-                let expected = start + out.len() as u64;
-                if entry.index != expected {
-                    return Err(StoreError::Corrupt(format!(
-                        "table entries: row idx = {expected} is missing (the next row is idx = {})",
-                        entry.index
-                    )));
-                }
-                out.push(entry);
+                accord_store::push_dense(&mut out, start, decode_entry(row)?)?;
             }
             Ok(out)
         })

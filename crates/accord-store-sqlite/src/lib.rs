@@ -365,15 +365,7 @@ impl Store for SqliteStore {
             .map_err(|e| sql_err(e, "reading entries"))?;
         let mut out = Vec::new();
         while let Some(row) = rows.next().map_err(|e| sql_err(e, "reading entries"))? {
-            let entry = decode_entry(row)?;
-            let expected = start + out.len() as u64;
-            if entry.index != expected {
-                return Err(StoreError::Corrupt(format!(
-                    "table entries: row idx = {expected} is missing (the next row is idx = {})",
-                    entry.index
-                )));
-            }
-            out.push(entry);
+            accord_store::push_dense(&mut out, start, decode_entry(row)?)?;
         }
         Ok(out)
     }
@@ -467,15 +459,7 @@ impl Store for SqliteStore {
 /// Validates and writes one batch inside the caller's transaction.
 fn write_batch(tx: &Connection, batch: &BatchWrite) -> Result<(), StoreError> {
     let size = tree_size(tx)?;
-    for (offset, entry) in batch.entries.iter().enumerate() {
-        let expected = size + offset as u64;
-        if entry.index != expected {
-            return Err(StoreError::NotContiguous {
-                expected,
-                got: entry.index,
-            });
-        }
-    }
+    accord_store::check_contiguous(size, &batch.entries)?;
 
     let mut insert = tx
         .prepare_cached(

@@ -128,6 +128,38 @@ fn hex_prefix(h: &Hash) -> String {
     h[..6].iter().map(|b| format!("{b:02x}")).collect()
 }
 
+/// For backends: appends `entry` to the entries read from `start` on, refusing a gap (a
+/// missing row reads as [`StoreError::Corrupt`], never as a shorter log).
+pub fn push_dense(
+    out: &mut Vec<StoredEntry>,
+    start: u64,
+    entry: StoredEntry,
+) -> Result<(), StoreError> {
+    let expected = start + out.len() as u64;
+    if entry.index != expected {
+        return Err(StoreError::Corrupt(format!(
+            "table entries: row idx = {expected} is missing (the next row is idx = {})",
+            entry.index
+        )));
+    }
+    out.push(entry);
+    Ok(())
+}
+
+/// For backends: refuses a batch whose entries do not continue a log of `size` entries.
+pub fn check_contiguous(size: u64, entries: &[StoredEntry]) -> Result<(), StoreError> {
+    for (offset, entry) in entries.iter().enumerate() {
+        let expected = size + offset as u64;
+        if entry.index != expected {
+            return Err(StoreError::NotContiguous {
+                expected,
+                got: entry.index,
+            });
+        }
+    }
+    Ok(())
+}
+
 /// The durable home of one instance's log.
 ///
 /// Methods take `&self`: a backend serialises writers and lets readers run concurrently.
