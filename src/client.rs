@@ -364,7 +364,7 @@ pub(crate) fn send(envelope: Envelope, target: &TargetArgs) -> Result<Sent> {
             }
         }
         None => {
-            let dir = DataDir::new(&target.data.data);
+            let dir = DataDir::at(&target.data);
             dir.require()?;
             let _lock = dir.lock()?;
             let store = dir.open_store()?;
@@ -455,7 +455,7 @@ pub enum LogCommand {
 /// Runs `accord log …`.
 pub fn log(cmd: LogCommand) -> Result<ExitCode> {
     let LogCommand::Show { index, data, json } = cmd;
-    let dir = DataDir::new(&data.data);
+    let dir = DataDir::at(&data);
     let store = dir.open_store_read_only()?;
     let size = store.tree_size()?;
     let stored = store.entry(index)?.ok_or_else(|| {

@@ -14,7 +14,7 @@ use accord_sequencer::SystemClock;
 use anyhow::{bail, Context, Result};
 use clap::Args;
 
-use crate::datadir::DataDir;
+use crate::datadir::{DataDir, StoreKind};
 use crate::scenario::Scenario;
 use crate::{serve, DataArg};
 
@@ -83,7 +83,7 @@ pub fn builtin() -> Result<Scenario> {
 
 /// Runs `accord demo`.
 pub fn run(args: DemoArgs) -> Result<ExitCode> {
-    let dir = DataDir::new(&args.data.data);
+    let dir = DataDir::at(&args.data);
     if args.fresh && dir.path().exists() {
         let is_ours = dir.exists()
             || std::fs::read_dir(dir.path())
@@ -96,6 +96,22 @@ pub fn run(args: DemoArgs) -> Result<ExitCode> {
             );
         }
         let _lock = dir.lock()?;
+        if let Some(url) = dir.database() {
+            // Only a world this command seeded is wiped from a database server: a data
+            // directory that is a seeded world (scenario.json) keeping its log there.
+            let seeded = dir.scenario_provenance_path().exists()
+                && dir.config()?.store == StoreKind::Postgres;
+            if dir.exists() && !seeded {
+                bail!(
+                    "refusing to wipe the database of `{}`: it is not a seeded demo world",
+                    dir.path().display()
+                );
+            }
+            if seeded {
+                accord_store_postgres::PostgresStore::reset(url)
+                    .context("wiping the demo world from the database")?;
+            }
+        }
         std::fs::remove_dir_all(dir.path())
             .with_context(|| format!("deleting {}", dir.path().display()))?;
     }

@@ -220,7 +220,7 @@ pub fn evidence(cmd: EvidenceCommand) -> Result<ExitCode> {
             let sealed = Sealed { salt, content };
             let stored = match (&target.server, &token) {
                 (Some(server), Some(token)) => upload(server, token, owner.as_str(), &id, &sealed),
-                _ => DataDir::new(&target.data.data)
+                _ => DataDir::at(&target.data)
                     .open_vault()
                     .and_then(|v| Ok(v.put(owner.as_str(), &id, &sealed)?)),
             };

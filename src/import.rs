@@ -218,7 +218,7 @@ pub fn report(cmd: ReportCommand) -> Result<ExitCode> {
 
     let local = args.target.server.is_none();
     let (lock, ledger) = if local {
-        let dir = DataDir::new(&args.target.data.data);
+        let dir = DataDir::at(&args.target.data);
         dir.require()?;
         let lock = dir.lock()?;
         let store = dir.open_store()?;

@@ -15,7 +15,7 @@ use accord_sequencer::{Clock, Ledger, Submission, SystemClock};
 use anyhow::{bail, Context, Result};
 use clap::Args;
 
-use crate::datadir::{DataDir, InstanceConfig};
+use crate::datadir::{DataDir, InstanceConfig, StoreKind};
 use crate::DataArg;
 
 /// Arguments of `accord init`.
@@ -94,6 +94,9 @@ pub fn found(dir: &DataDir, f: &Founding, clock: Arc<dyn Clock>) -> Result<Ledge
     std::fs::create_dir_all(dir.path().join("keys"))
         .with_context(|| format!("creating {}", dir.path().display()))?;
     dir.save_instance_key(&f.instance_key)?;
+    if dir.store_kind() == StoreKind::Postgres {
+        dir.create_vault_key()?;
+    }
     KeyFile {
         party: Some(secretariat.clone()),
         key: f.secretariat_key.clone(),
@@ -135,13 +138,14 @@ pub fn found(dir: &DataDir, f: &Founding, clock: Arc<dyn Clock>) -> Result<Ledge
         origin: f.origin.clone(),
         display_name: f.display_name.clone(),
         verifier_key: ledger.verifier_key(),
+        store: dir.store_kind(),
     })?;
     Ok(ledger)
 }
 
 /// Runs `accord init`.
 pub fn run(args: InitArgs) -> Result<ExitCode> {
-    let dir = DataDir::new(&args.data.data);
+    let dir = DataDir::at(&args.data);
     let _lock = dir.lock()?;
     let secretariat_key = match &args.secretariat_key {
         Some(path) => {

@@ -11,6 +11,7 @@ mod demo;
 mod evidence_cmd;
 mod import;
 mod init;
+mod migrate_cmd;
 mod negotiate;
 mod progress;
 mod scenario;
@@ -45,6 +46,16 @@ pub struct DataArg {
         env = "ACCORD_DATA"
     )]
     pub data: PathBuf,
+    /// Keep the log and the evidence vault in this PostgreSQL database
+    /// (postgres://user:password@host:port/db) instead of SQLite files in --data; an instance
+    /// founded this way needs it for every command.
+    #[arg(
+        long,
+        value_name = "URL",
+        env = "ACCORD_DATABASE",
+        hide_env_values = true
+    )]
+    pub database: Option<String>,
 }
 
 /// Where to send a write: a running server, or the data directory directly.
@@ -115,6 +126,8 @@ enum Command {
     /// The log as a static tlog-tiles tree, for any web server or CDN to serve.
     #[command(subcommand)]
     Tiles(tiles_cmd::TilesCommand),
+    /// Move an instance's log and evidence from SQLite into PostgreSQL, verified.
+    Migrate(migrate_cmd::MigrateArgs),
     /// Measure submission throughput, verification speed and memory on this machine.
     Bench(bench::BenchArgs),
 }
@@ -134,7 +147,7 @@ fn main() -> ExitCode {
             data,
             listen,
             options,
-        } => serve::run(&data.data, listen, &options),
+        } => serve::run(&data, listen, &options),
         Command::Demo(args) => demo::run(args),
         Command::Keygen(args) => client::keygen(args),
         Command::Party(cmd) => client::party(cmd),
@@ -150,6 +163,7 @@ fn main() -> ExitCode {
         Command::Receipt(cmd) => client::receipt(cmd),
         Command::Verify(args) => verify_cmd::run(args),
         Command::Tiles(command) => tiles_cmd::run(command),
+        Command::Migrate(args) => migrate_cmd::run(args),
         Command::Bench(args) => bench::run(args),
     };
     match result {

@@ -2,7 +2,6 @@
 //! in flight before exiting.
 
 use std::net::SocketAddr;
-use std::path::Path;
 use std::process::ExitCode;
 use std::sync::Arc;
 
@@ -37,8 +36,8 @@ impl Default for ServeOptions {
 }
 
 /// Runs `accord serve`.
-pub fn run(data: &Path, listen: SocketAddr, options: &ServeOptions) -> Result<ExitCode> {
-    let dir = DataDir::new(data);
+pub fn run(data: &crate::DataArg, listen: SocketAddr, options: &ServeOptions) -> Result<ExitCode> {
+    let dir = DataDir::at(data);
     dir.require()?;
     let _lock = dir.lock()?;
     let store = dir.open_store()?;

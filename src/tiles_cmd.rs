@@ -57,7 +57,7 @@ pub struct Exported {
 pub fn run(command: TilesCommand) -> Result<ExitCode> {
     match command {
         TilesCommand::Export(args) => {
-            let dir = DataDir::new(&args.data.data);
+            let dir = DataDir::at(&args.data);
             let done = export(&dir, &args.out)?;
             println!(
                 "Exported the log at size {} to {}: {} files written, {} already there.",

@@ -17,6 +17,14 @@ pub struct VerifyArgs {
     /// Verify the log in this data directory.
     #[arg(long, value_name = "DIR", conflicts_with = "url")]
     data: Option<PathBuf>,
+    /// The PostgreSQL database holding the log of the instance in --data.
+    #[arg(
+        long,
+        value_name = "URL",
+        env = "ACCORD_DATABASE",
+        hide_env_values = true
+    )]
+    database: Option<String>,
     /// Verify the log served at this URL (tlog-tiles endpoints only).
     #[arg(long, value_name = "URL")]
     url: Option<String>,
@@ -33,7 +41,7 @@ pub struct VerifyArgs {
 pub fn run(args: VerifyArgs) -> Result<ExitCode> {
     let (source, vkey, tofu): (Box<dyn LogSource>, String, bool) = match (&args.data, &args.url) {
         (Some(dir), None) => {
-            let dir = DataDir::new(dir);
+            let dir = DataDir::new(dir).with_database(args.database.clone());
             let store = dir.open_store_read_only()?;
             let vkey = match &args.verifier_key {
                 Some(k) => k.clone(),

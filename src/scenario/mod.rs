@@ -62,7 +62,7 @@ pub fn seed_into(target: &DataDir, scenario: &Scenario, seed: u64) -> Result<Str
         std::fs::remove_dir_all(&staging)
             .with_context(|| format!("removing the stale {}", staging.display()))?;
     }
-    let staged = DataDir::new(&staging);
+    let staged = DataDir::new(&staging).with_database(target.database().map(str::to_owned));
     // Everything that holds the staging directory open (lock, ledger, store, vault) is
     // dropped at the end of this block, before the directory moves.
     let result = {

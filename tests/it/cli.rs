@@ -700,9 +700,20 @@ fn a_party_issues_its_own_tokens_and_the_secretariat_revokes_them() {
 
 #[test]
 fn evidence_is_committed_read_checked_and_erased_from_the_command_line() {
+    evidence_from_the_command_line(None);
+}
+
+/// The same on PostgreSQL: the vault is a table of ciphertext, and erasure deletes the row.
+#[test]
+fn evidence_is_committed_read_checked_and_erased_from_the_command_line_on_postgres() {
+    let cluster = crate::postgres::Cluster::start();
+    evidence_from_the_command_line(Some(&cluster.fresh_database()));
+}
+
+fn evidence_from_the_command_line(database: Option<&str>) {
     let tmp = tempdir();
-    let (data, _secretariat, key) = instance_with_cert(tmp.path());
-    let server = Server::start(std::path::Path::new(&data));
+    let (data, _secretariat, key) = instance_with_cert_on(tmp.path(), database);
+    let server = Server::start_on(std::path::Path::new(&data), database);
     let s = server.url.as_str();
     let issued: serde_json::Value = serde_json::from_str(&ok(&[
         "token", "issue", "--party", "cert-a", "--as", &key, "--server", s, "--json",
@@ -795,9 +806,22 @@ fn evidence_is_committed_read_checked_and_erased_from_the_command_line() {
     assert_eq!(gone.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&gone.stderr).contains("evidence-erased"));
     drop(server);
-    let vault = std::fs::read(std::path::Path::new(&data).join("evidence.db")).unwrap();
-    assert!(!vault.windows(10).any(|w| w == b"CANARY-cli"));
-    ok(&["verify", "--data", &data]);
+    match database {
+        None => {
+            let vault = std::fs::read(std::path::Path::new(&data).join("evidence.db")).unwrap();
+            assert!(!vault.windows(10).any(|w| w == b"CANARY-cli"));
+        }
+        Some(url) => {
+            let mut db = postgres::Client::connect(url, postgres::NoTls).unwrap();
+            let rows: i64 = db
+                .query_one("SELECT count(*) FROM evidence", &[])
+                .unwrap()
+                .get(0);
+            assert_eq!(rows, 0, "an erased item is still in the vault table");
+            assert!(!std::path::Path::new(&data).join("evidence.db").exists());
+        }
+    }
+    ok_on(database, &["verify", "--data", &data]);
 }
 
 #[test]

@@ -5,6 +5,9 @@
 
 mod common;
 mod live;
+/// Throwaway PostgreSQL clusters (shared with the store crate's tests).
+#[path = "../support/postgres.rs"]
+mod postgres;
 /// The test tools' Python (the one rule, shared with the other crates' tests and the bench).
 #[path = "../support/python.rs"]
 mod python;
@@ -19,6 +22,7 @@ mod demo_and_tamper;
 mod enforcement_api;
 mod fuzz;
 mod negotiation_api;
+mod on_postgres;
 mod openapi;
 mod public_crawl;
 mod replay;

@@ -17,8 +17,8 @@ use crate::common::*;
 /// `report.vulnerability_disclosure` moved to schema 2 (CSAF 6.1.11 and 6.1.12): the demo's
 /// advisories pass both, so only the envelopes' `schema` changed the root; the state digest
 /// stayed.
-const DEMO_ROOT: &str = "8292868d979e56d691b11115b9a3b8db05263962e018826b2bd7500e5b544813";
-const DEMO_DIGEST: &str = "2d6fbadb03a3ddd0ff775e2c52c99a147b3c1233f8fbf0599775320ef45b5c1f";
+pub const DEMO_ROOT: &str = "8292868d979e56d691b11115b9a3b8db05263962e018826b2bd7500e5b544813";
+pub const DEMO_DIGEST: &str = "2d6fbadb03a3ddd0ff775e2c52c99a147b3c1233f8fbf0599775320ef45b5c1f";
 
 /// The stored log of tests/data/log-2026-12-02 (the demo world of that day).
 const FIXTURE: &str = "tests/data/log-2026-12-02";

@@ -19,6 +19,10 @@
 
 #![warn(missing_docs)]
 
+mod vault;
+
+pub use vault::{PostgresVault, VaultKey};
+
 use std::collections::HashSet;
 use std::fmt;
 use std::sync::{Mutex, MutexGuard, PoisonError};
@@ -52,6 +56,14 @@ const MIGRATIONS: &[&str] = &[
          note TEXT NOT NULL,
          state_digest BYTEA NOT NULL
      );",
+    // 2: the evidence vault (ciphertext only; see `vault`).
+    "CREATE TABLE evidence(
+         owner TEXT NOT NULL,
+         id TEXT NOT NULL,
+         nonce BYTEA NOT NULL,
+         sealed BYTEA NOT NULL,
+         PRIMARY KEY(owner, id)
+     );",
 ];
 
 /// The schema version this build writes and reads.
@@ -66,7 +78,8 @@ const MAX_READERS: usize = 8;
 /// A [`Store`] in one PostgreSQL database.
 pub struct PostgresStore {
     url: String,
-    writer: Mutex<Client>,
+    /// Always `Some` until dropped (taken by `Drop` to close it off the runtime).
+    writer: Mutex<Option<Client>>,
     readers: Mutex<Vec<Client>>,
 }
 
@@ -79,7 +92,7 @@ impl fmt::Debug for PostgresStore {
 }
 
 /// The URL without its password, for messages.
-fn redacted(url: &str) -> String {
+pub fn redacted(url: &str) -> String {
     match (url.find("://"), url.rfind('@')) {
         (Some(scheme), Some(at)) if at > scheme => {
             let creds = &url[scheme + 3..at];
@@ -92,6 +105,20 @@ fn redacted(url: &str) -> String {
     }
 }
 
+/// Runs `f`, which blocks on the synchronous client, where that is allowed: the client drives
+/// its own small tokio runtime, which cannot start on a thread that already drives one (an
+/// async server's handler), so there `f` runs on a scoped helper thread instead.
+fn off_runtime<T: Send>(f: impl FnOnce() -> T + Send) -> T {
+    if tokio::runtime::Handle::try_current().is_err() {
+        return f();
+    }
+    std::thread::scope(|s| {
+        s.spawn(f)
+            .join()
+            .unwrap_or_else(|panic| std::panic::resume_unwind(panic))
+    })
+}
+
 fn pg_err(e: postgres::Error, what: impl fmt::Display) -> StoreError {
     StoreError::Backend(format!("{what}: {e}"))
 }
@@ -101,22 +128,84 @@ impl PostgresStore {
     /// libpq connection string), creating the schema if the database is empty and bringing it
     /// up to [`SCHEMA_VERSION`].
     pub fn open(url: &str) -> Result<Self, StoreError> {
-        let mut writer = connect(url)?;
-        migrate(&mut writer, url)?;
-        Ok(PostgresStore {
-            url: url.to_owned(),
-            writer: Mutex::new(writer),
-            readers: Mutex::new(Vec::new()),
+        off_runtime(|| {
+            let mut writer = connect(url)?;
+            migrate(&mut writer, url)?;
+            Ok(PostgresStore {
+                url: url.to_owned(),
+                writer: Mutex::new(Some(writer)),
+                readers: Mutex::new(Vec::new()),
+            })
         })
     }
 
-    fn writer(&self) -> MutexGuard<'_, Client> {
+    /// Like [`PostgresStore::open`], but refuses a database that holds no Accord store yet
+    /// instead of creating one (for commands that only read).
+    pub fn open_existing(url: &str) -> Result<Self, StoreError> {
+        let mut conn = connect(url)?;
+        let has_meta: bool = conn
+            .query_one(
+                "SELECT EXISTS (SELECT 1 FROM information_schema.tables
+                 WHERE table_schema = current_schema() AND table_name = 'accord_meta')",
+                &[],
+            )
+            .map_err(|e| pg_err(e, format!("reading {}", redacted(url))))?
+            .get(0);
+        if !has_meta {
+            return Err(StoreError::Corrupt(format!(
+                "{} holds no Accord store (no accord_meta table)",
+                redacted(url)
+            )));
+        }
+        drop(conn);
+        Self::open(url)
+    }
+
+    /// Drops every Accord table in the database at `url` (log, vault, metadata), for
+    /// `accord demo --fresh`. Refuses a database that holds tables but is not an Accord store.
+    pub fn reset(url: &str) -> Result<(), StoreError> {
+        let mut conn = connect(url)?;
+        let what = || format!("resetting {}", redacted(url));
+        let mut tx = conn.transaction().map_err(|e| pg_err(e, what()))?;
+        let names: Vec<String> = tx
+            .query(
+                "SELECT table_name::text FROM information_schema.tables
+                 WHERE table_schema = current_schema()",
+                &[],
+            )
+            .map_err(|e| pg_err(e, what()))?
+            .iter()
+            .map(|r| r.get(0))
+            .collect();
+        if names.is_empty() {
+            return Ok(());
+        }
+        if !names.iter().any(|n| n == "accord_meta") {
+            return Err(StoreError::Corrupt(format!(
+                "{} holds {} tables but is not an Accord store; not touching it",
+                redacted(url),
+                names.len()
+            )));
+        }
+        tx.batch_execute("DROP TABLE IF EXISTS entries, tiles, checkpoints, evidence, accord_meta")
+            .map_err(|e| pg_err(e, what()))?;
+        tx.commit().map_err(|e| pg_err(e, what()))
+    }
+
+    fn writer(&self) -> MutexGuard<'_, Option<Client>> {
         // A panic while holding the lock left no transaction open (dropping it rolls back).
         self.writer.lock().unwrap_or_else(PoisonError::into_inner)
     }
 
     /// Runs `read` on a reader connection (opened on demand, kept for reuse).
-    fn read<T>(
+    fn read<T: Send>(
+        &self,
+        read: impl FnOnce(&mut Client) -> Result<T, StoreError> + Send,
+    ) -> Result<T, StoreError> {
+        off_runtime(|| self.read_here(read))
+    }
+
+    fn read_here<T>(
         &self,
         read: impl FnOnce(&mut Client) -> Result<T, StoreError>,
     ) -> Result<T, StoreError> {
@@ -432,18 +521,38 @@ fn write_batch(tx: &mut impl GenericClient, batch: &BatchWrite) -> Result<(), St
     Ok(())
 }
 
+impl Drop for PostgresStore {
+    fn drop(&mut self) {
+        // Closing a client blocks on its runtime: do it where that is allowed.
+        let writer = self
+            .writer
+            .get_mut()
+            .unwrap_or_else(PoisonError::into_inner)
+            .take();
+        let readers = std::mem::take(
+            self.readers
+                .get_mut()
+                .unwrap_or_else(PoisonError::into_inner),
+        );
+        off_runtime(move || drop((writer, readers)));
+    }
+}
+
 impl Store for PostgresStore {
     fn append_batch(&self, batch: &BatchWrite) -> Result<(), StoreError> {
         if batch.entries.is_empty() && batch.tiles.is_empty() && batch.checkpoint.is_none() {
             return Ok(());
         }
-        let mut conn = self.writer();
-        let mut tx = conn
-            .transaction()
-            .map_err(|e| pg_err(e, "starting a batch"))?;
-        lock_writer(&mut tx)?;
-        write_batch(&mut tx, batch)?; // on error, dropping `tx` rolls the batch back
-        tx.commit().map_err(|e| pg_err(e, "committing a batch"))
+        off_runtime(|| {
+            let mut guard = self.writer();
+            let conn = guard.as_mut().expect("the writer connection until dropped");
+            let mut tx = conn
+                .transaction()
+                .map_err(|e| pg_err(e, "starting a batch"))?;
+            lock_writer(&mut tx)?;
+            write_batch(&mut tx, batch)?; // on error, dropping `tx` rolls the batch back
+            tx.commit().map_err(|e| pg_err(e, "committing a batch"))
+        })
     }
 
     fn tree_size(&self) -> Result<u64, StoreError> {

@@ -58,3 +58,77 @@ fn a_store_reopens_and_refuses_what_is_not_its_own() {
         "nothing was created in a database that is not ours"
     );
 }
+
+/// The vault conformance suite against the same cluster, each check on a fresh database.
+#[test]
+fn the_postgres_vault_passes_the_vault_conformance_suite() {
+    let cluster = postgres::Cluster::start();
+    let key = accord_store_postgres::VaultKey::generate();
+    let all =
+        accord_store::vault_conformance::vault_checks::<accord_store_postgres::PostgresVault>();
+    assert!(all.len() >= 7);
+    for (name, check) in all {
+        let url = cluster.fresh_database();
+        let vault = accord_store_postgres::PostgresVault::open(&url, &key)
+            .unwrap_or_else(|e| panic!("{name}: {e}"));
+        check(&vault);
+    }
+}
+
+/// The database holds only ciphertext: the content is nowhere in its rows; a vault opened with
+/// another key is refused; a row moved to another item's place does not open.
+#[test]
+fn the_postgres_vault_holds_only_ciphertext_bound_to_its_place() {
+    use accord_store::{Sealed, Vault};
+    let cluster = postgres::Cluster::start();
+    let url = cluster.fresh_database();
+    let key = accord_store_postgres::VaultKey::generate();
+    let vault = accord_store_postgres::PostgresVault::open(&url, &key).unwrap();
+    let canary = b"CANARY-5e1d0c-confidential".repeat(20);
+    let sealed = Sealed {
+        salt: [0x42; 32],
+        content: canary.clone(),
+    };
+    vault.put("cert-a", "pcap-1", &sealed).unwrap();
+    vault.put("cert-b", "pcap-2", &sealed).unwrap();
+
+    let mut client = ::postgres::Client::connect(&url, ::postgres::NoTls).unwrap();
+    let rows = client
+        .query("SELECT owner, id, nonce, sealed FROM evidence", &[])
+        .unwrap();
+    assert_eq!(rows.len(), 2);
+    for row in &rows {
+        let bytes: Vec<u8> = row.get(3);
+        assert!(
+            !bytes.windows(13).any(|w| w == b"CANARY-5e1d0c"),
+            "plaintext content in the database"
+        );
+        assert!(
+            !bytes.windows(32).any(|w| w == [0x42; 32]),
+            "plaintext salt"
+        );
+    }
+
+    let err = accord_store_postgres::PostgresVault::open(
+        &url,
+        &accord_store_postgres::VaultKey::generate(),
+    )
+    .unwrap_err()
+    .to_string();
+    assert!(err.contains("vault.key"), "{err}");
+
+    // Someone with write access to the database copies cert-b's row over cert-a's.
+    client
+        .execute(
+            "UPDATE evidence SET nonce = o.nonce, sealed = o.sealed
+             FROM (SELECT nonce, sealed FROM evidence WHERE owner = 'cert-b') o
+             WHERE evidence.owner = 'cert-a'",
+            &[],
+        )
+        .unwrap();
+    let err = vault.get("cert-a", "pcap-1").unwrap_err().to_string();
+    assert!(err.contains("does not open"), "{err}");
+    assert_eq!(vault.get("cert-b", "pcap-2").unwrap(), Some(sealed));
+    assert!(vault.erase("cert-b", "pcap-2").unwrap());
+    assert_eq!(vault.get("cert-b", "pcap-2").unwrap(), None);
+}

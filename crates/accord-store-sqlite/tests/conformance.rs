@@ -25,3 +25,16 @@ fn fresh() -> Fixture {
 }
 
 accord_store::conformance_tests!(fresh);
+
+/// The vault conformance suite, each check on a fresh `evidence.db`.
+#[test]
+fn the_sqlite_vault_passes_the_vault_conformance_suite() {
+    let all = accord_store::vault_conformance::vault_checks::<accord_store_sqlite::SqliteVault>();
+    assert!(all.len() >= 7);
+    for (name, check) in all {
+        let dir = tempfile::tempdir().expect("temporary directory");
+        let vault = accord_store_sqlite::SqliteVault::open(dir.path().join("evidence.db"))
+            .unwrap_or_else(|e| panic!("{name}: {e}"));
+        check(&vault);
+    }
+}

@@ -16,6 +16,7 @@
 
 pub mod conformance;
 pub mod vault;
+pub mod vault_conformance;
 
 pub use vault::{Sealed, Vault};
 

@@ -11,6 +11,7 @@ pub fn accord() -> Command {
     let mut c = Command::new(env!("CARGO_BIN_EXE_accord"));
     c.env("ACCORD_LOG", "warn")
         .env_remove("ACCORD_DATA")
+        .env_remove("ACCORD_DATABASE")
         .env_remove("ACCORD_SERVER");
     c
 }
@@ -22,7 +23,21 @@ pub fn run(args: &[&str]) -> Output {
 
 /// Runs `accord ARGS` and requires success; returns stdout.
 pub fn ok(args: &[&str]) -> String {
-    let out = run(args);
+    ok_on(None, args)
+}
+
+/// Runs `accord ARGS` with `ACCORD_DATABASE` set to `database` (when given).
+pub fn run_on(database: Option<&str>, args: &[&str]) -> Output {
+    let mut c = accord();
+    if let Some(url) = database {
+        c.env("ACCORD_DATABASE", url);
+    }
+    c.args(args).output().expect("running accord")
+}
+
+/// [`ok`] with `ACCORD_DATABASE` set to `database` (when given).
+pub fn ok_on(database: Option<&str>, args: &[&str]) -> String {
+    let out = run_on(database, args);
     assert!(
         out.status.success(),
         "accord {args:?} failed ({}):\nstdout: {}\nstderr: {}",
@@ -42,7 +57,16 @@ pub struct Server {
 impl Server {
     /// Starts `accord serve --data DIR` on a free loopback port and waits until it listens.
     pub fn start(data: &Path) -> Server {
-        let mut child = accord()
+        Server::start_on(data, None)
+    }
+
+    /// [`Server::start`] with its log in the PostgreSQL database `database` (when given).
+    pub fn start_on(data: &Path, database: Option<&str>) -> Server {
+        let mut command = accord();
+        if let Some(url) = database {
+            command.env("ACCORD_DATABASE", url);
+        }
+        let mut child = command
             .args(["serve", "--listen", "127.0.0.1:0", "--data"])
             .arg(data)
             .stdout(Stdio::piped())
@@ -104,30 +128,38 @@ impl Drop for Server {
 /// A new instance in `dir/data` with a registered CERT `cert-a`: (data dir, secretariat key
 /// file, CERT key file).
 pub fn instance_with_cert(dir: &Path) -> (String, String, String) {
+    instance_with_cert_on(dir, None)
+}
+
+/// [`instance_with_cert`] with its log in the PostgreSQL database `database` (when given).
+pub fn instance_with_cert_on(dir: &Path, database: Option<&str>) -> (String, String, String) {
     let data = p(dir, "data");
     let init: serde_json::Value =
-        serde_json::from_str(&ok(&["init", "--data", &data, "--json"])).unwrap();
+        serde_json::from_str(&ok_on(database, &["init", "--data", &data, "--json"])).unwrap();
     let secretariat = init["secretariat_key_file"].as_str().unwrap().to_owned();
     let key = p(dir, "cert.key");
     ok(&["keygen", "--out", &key, "--party", "cert-a"]);
-    ok(&[
-        "party",
-        "add",
-        "--id",
-        "cert-a",
-        "--kind",
-        "cert",
-        "--region",
-        "europe",
-        "--name",
-        "CERT A",
-        "--key",
-        &key,
-        "--as",
-        &secretariat,
-        "--data",
-        &data,
-    ]);
+    ok_on(
+        database,
+        &[
+            "party",
+            "add",
+            "--id",
+            "cert-a",
+            "--kind",
+            "cert",
+            "--region",
+            "europe",
+            "--name",
+            "CERT A",
+            "--key",
+            &key,
+            "--as",
+            &secretariat,
+            "--data",
+            &data,
+        ],
+    );
     (data, secretariat, key)
 }
 
