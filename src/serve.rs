@@ -24,6 +24,10 @@ pub struct ServeOptions {
     /// The most connections held at once (idle ones give way to new ones).
     #[arg(long, default_value_t = accord_server::connections::Limits::default().max_connections)]
     pub max_connections: usize,
+    /// With several nodes on one database: where the other nodes reach this one to hand it
+    /// writes while it sequences (default: http:// and the address it listens on).
+    #[arg(long, value_name = "URL")]
+    pub advertise_url: Option<String>,
 }
 
 impl Default for ServeOptions {
@@ -31,6 +35,7 @@ impl Default for ServeOptions {
         ServeOptions {
             public_url: None,
             max_connections: accord_server::connections::Limits::default().max_connections,
+            advertise_url: None,
         }
     }
 }
@@ -81,21 +86,13 @@ pub fn serve_ledger(
         ))
         .context("refusing to serve")?;
     let vault = dir.open_vault()?;
-    let completed = accord_server::evidence::reconcile_vault(&ledger, vault.as_ref())
-        .context("completing evidence erasures in the vault")?;
-    if completed > 0 {
-        tracing::warn!(
-            items = completed,
-            "completed evidence erasures that an earlier run logged but did not finish"
-        );
-    }
-    let orphans = accord_server::taxii::reconcile(ledger.read().state(), vault.as_ref())
-        .context("removing withdrawn or unlogged shared intelligence from the vault")?;
-    if orphans > 0 {
-        tracing::warn!(
-            items = orphans,
-            "removed shared objects from the vault that the log holds withdrawn or never took"
-        );
+    // On a shared store the lease decides who writes: this node follows until it holds it,
+    // and only then tidies the vault (nobody else writes meanwhile).
+    let shared = ledger.store().lease().is_some();
+    if shared {
+        ledger.set_leading(false);
+    } else {
+        reconcile(&ledger, vault.as_ref())?;
     }
     let (sequencer, thread) = Sequencer::start(ledger.clone(), MAX_BATCH, Some(observer));
     let mut state = AppState::new(sequencer, ledger, vault, metrics);
@@ -107,6 +104,8 @@ pub fn serve_ledger(
         },
         accord_server::limits::BODY_BUDGET_BYTES,
     ));
+    let advertise_url = options.advertise_url.clone();
+    let node_stop = Arc::new(std::sync::atomic::AtomicBool::new(false));
     runtime.block_on(async move {
         let listener = accord_server::connections::bind(listen)
             .with_context(|| format!("cannot listen on {listen}; is another server using it? choose another with --listen"))?;
@@ -115,16 +114,99 @@ pub fn serve_ledger(
             println!("{b}");
         }
         println!("Serving {} on http://{addr}/", dir.path().display());
+        let mut state = state;
+        let node_thread = if shared {
+            let url = match &advertise_url {
+                Some(u) => u.clone(),
+                None if addr.ip().is_unspecified() => anyhow::bail!(
+                    "listening on {addr}, this node cannot tell the others where to reach it; say so with --advertise-url http://HOST:{}",
+                    addr.port()
+                ),
+                None => format!("http://{addr}"),
+            };
+            let node = Arc::new(accord_server::cluster::Node::new(node_id(), url));
+            println!(
+                "Node {} ({}): one of several on this database; it sequences while it holds the lease, and follows otherwise.",
+                node.id, node.url
+            );
+            // One attempt before taking requests, so that a lone node sequences from the start.
+            let lead = |ledger: &Ledger| {
+                if let Err(e) = reconcile(ledger, state.vault.as_ref()) {
+                    tracing::error!(error = %e, "tidying the vault failed");
+                }
+            };
+            accord_server::cluster::try_lead(&state.ledger, &node, &lead);
+            state.node = Some(node.clone());
+            let ledger = state.ledger.clone();
+            let vault = state.vault.clone();
+            let stop = node_stop.clone();
+            Some(
+                std::thread::Builder::new()
+                    .name("accord-node".into())
+                    .spawn(move || {
+                        accord_server::cluster::run_node(ledger, node, stop, &|ledger| {
+                            if let Err(e) = reconcile(ledger, vault.as_ref()) {
+                                tracing::error!(error = %e, "tidying the vault failed");
+                            }
+                        })
+                    })
+                    .context("starting the node thread")?,
+            )
+        } else {
+            None
+        };
         println!("Press Ctrl-C to stop.");
         tracing::info!(%addr, data = %dir.path().display(), "listening");
-        accord_server::serve(listener, state, shutdown_signal())
+        let served = accord_server::serve(listener, state, shutdown_signal())
             .await
-            .context("serving HTTP")
+            .context("serving HTTP");
+        node_stop.store(true, std::sync::atomic::Ordering::SeqCst);
+        if let Some(t) = node_thread {
+            let _ = t.join();
+        }
+        served
     })?;
     // Every request has finished and every sequencer handle is gone: drain the sequencer.
     thread.join();
     tracing::info!("stopped cleanly");
     Ok(())
+}
+
+/// Completes what an earlier run left half-done in the vault: erasures it logged, and shared
+/// objects the log withdrew or never took.
+fn reconcile(ledger: &Ledger, vault: &dyn accord_store::Vault) -> Result<()> {
+    let completed = accord_server::evidence::reconcile_vault(ledger, vault)
+        .context("completing evidence erasures in the vault")?;
+    if completed > 0 {
+        tracing::warn!(
+            items = completed,
+            "completed evidence erasures that an earlier run logged but did not finish"
+        );
+    }
+    let orphans = accord_server::taxii::reconcile(ledger.read().state(), vault)
+        .context("removing withdrawn or unlogged shared intelligence from the vault")?;
+    if orphans > 0 {
+        tracing::warn!(
+            items = orphans,
+            "removed shared objects from the vault that the log holds withdrawn or never took"
+        );
+    }
+    Ok(())
+}
+
+/// A node id unique to this process: host name, process id and a random tag.
+fn node_id() -> String {
+    use rand_core::RngCore as _;
+    let host = std::fs::read_to_string("/proc/sys/kernel/hostname")
+        .map(|h| h.trim().to_owned())
+        .ok()
+        .filter(|h| !h.is_empty())
+        .unwrap_or_else(|| "node".to_owned());
+    format!(
+        "{host}-{}-{:06x}",
+        std::process::id(),
+        rand_core::OsRng.next_u32() & 0xff_ffff
+    )
 }
 
 async fn shutdown_signal() {

@@ -124,20 +124,7 @@ fn sigkill_rounds(rounds: usize, database: Option<&str>) {
     // rewritten.
     let server = Server::start_on(std::path::Path::new(&data), database);
     let latest = checkpoint_of(&verifier, &get(&format!("{}/checkpoint", server.url)).2);
-    let mut leaves = Vec::new();
-    for n in 0..latest.size.div_ceil(256) {
-        let width = (latest.size - n * 256).min(256);
-        let path = accord_tlog::tiles::TilePath {
-            kind: accord_tlog::tiles::TileKind::Entries,
-            index: n,
-            width: (width < 256).then_some(width as u16),
-        };
-        let (status, _, bundle) = get(&format!("{}/{}", server.url, path.to_path()));
-        assert_eq!(status, 200, "{}", path.to_path());
-        for e in accord_tlog::tiles::decode_entry_bundle(&bundle).unwrap() {
-            leaves.push(hex::encode(accord_tlog::leaf_hash(&e)));
-        }
-    }
+    let leaves = log_leaves(&server.url, latest.size);
     let mut checked = std::collections::BTreeSet::new();
     for r in &receipts {
         r.verify(&verifier)
@@ -150,25 +137,7 @@ fn sigkill_rounds(rounds: usize, database: Option<&str>) {
         );
         let old = checkpoint_of(&verifier, r.checkpoint.as_bytes());
         if checked.insert(old.size) {
-            let (status, _, body) = get(&format!(
-                "{}/proof/consistency?old={}&new={}",
-                server.url, old.size, latest.size
-            ));
-            assert_eq!(status, 200);
-            let proof: Vec<[u8; 32]> = serde_json::from_slice::<serde_json::Value>(&body).unwrap()
-                ["proof"]
-                .as_array()
-                .unwrap()
-                .iter()
-                .map(|h| {
-                    use base64::Engine as _;
-                    base64::engine::general_purpose::STANDARD
-                        .decode(h.as_str().unwrap())
-                        .unwrap()
-                        .try_into()
-                        .unwrap()
-                })
-                .collect();
+            let proof = consistency_proof(&server.url, old.size, latest.size);
             accord_tlog::verify_consistency(old.size, latest.size, &old.root, &latest.root, &proof)
                 .expect("a checkpoint handed out before a crash is consistent with today's");
         }
@@ -177,14 +146,4 @@ fn sigkill_rounds(rounds: usize, database: Option<&str>) {
     let v: serde_json::Value =
         serde_json::from_str(&ok_on(database, &["verify", "--data", &data, "--json"])).unwrap();
     assert_eq!(v["valid"], true, "{v}");
-}
-
-/// The checkpoint of a signed note, its signature checked.
-fn checkpoint_of(verifier: &NoteVerifier, note: &[u8]) -> accord_tlog::checkpoint::Checkpoint {
-    let opened = accord_tlog::note::open(
-        &String::from_utf8_lossy(note),
-        std::slice::from_ref(verifier),
-    )
-    .expect("a signed checkpoint");
-    accord_tlog::checkpoint::Checkpoint::parse(&opened.text).unwrap()
 }

@@ -20,6 +20,7 @@ mod crash;
 mod dashboard_exports;
 mod demo_and_tamper;
 mod enforcement_api;
+mod failover;
 mod fuzz;
 mod negotiation_api;
 mod on_postgres;

@@ -80,6 +80,9 @@ pub enum LedgerError {
     /// rolled back (an old backup, deleted entries) or replaced. Serving it would fork the log.
     #[error("{0}")]
     RolledBack(String),
+    /// Another node sequences this log (or none does right now): this one takes no writes.
+    #[error("this node does not sequence the log right now; send the write to the node that does")]
+    NotLeader,
     /// The ledger stopped taking writes after a checkpoint could not be recorded (see
     /// [`LedgerError::Unrecorded`]); restart the server.
     #[error("the log stopped taking writes after a checkpoint could not be recorded as published; restart the server")]
@@ -138,14 +141,73 @@ impl Core {
         verifier: &NoteVerifier,
         progress: &mut dyn FnMut(u64, u64),
     ) -> Result<Core, LedgerError> {
-        let size = store.tree_size()?;
         let mut core = Core::default();
-        let mut checkpoints = store.checkpoints_after(0, 10_000)?.into_iter().peekable();
-        let mut last_cp: Option<StoredCheckpoint> = None;
+        core.catch_up(store, verifier, progress)?;
+        let size = core.tree.size();
+        // Another node may commit meanwhile, but always entries and their checkpoint together:
+        // read the checkpoint first and the entries after, and only a store that lost
+        // something can show entries no checkpoint covers, or a checkpoint beyond its entries.
+        let latest = store.latest_checkpoint()?.map_or(0, |c| c.tree_size);
+        let stored = store.tree_size()?;
+        if stored > latest {
+            return Err(LedgerError::Inconsistent {
+                index: stored - 1,
+                reason: "entries are stored but no checkpoint covers them".into(),
+            });
+        }
+        if let Some(beyond) = store.checkpoints_after(size, 1)?.first() {
+            let stored = store.tree_size()?;
+            if beyond.tree_size > stored {
+                return Err(deleted_under(stored, beyond.tree_size));
+            }
+        }
+        Ok(core)
+    }
+
+    /// Replays what the store holds beyond this core, up to the store's latest checkpoint
+    /// (never further: entries without a durable checkpoint are not the log yet), checking
+    /// every entry against the rules, the state digest at every checkpoint, and the latest
+    /// checkpoint's signature and root. Returns how many entries were applied. A store that
+    /// holds less than this core, or whose checkpoint does not commit to the entries this core
+    /// has seen, is refused: this core never shrinks or forks.
+    pub fn catch_up(
+        &mut self,
+        store: &dyn Store,
+        verifier: &NoteVerifier,
+        progress: &mut dyn FnMut(u64, u64),
+    ) -> Result<u64, LedgerError> {
+        let from = self.tree.size();
+        let Some(latest) = store.latest_checkpoint()? else {
+            if from > 0 {
+                return Err(LedgerError::RolledBack(format!(
+                    "the store holds no checkpoint, but {from} entries were already replayed from it: it was emptied or replaced"
+                )));
+            }
+            return Ok(0);
+        };
+        let target = latest.tree_size;
+        if target < from {
+            return Err(LedgerError::RolledBack(format!(
+                "the store's latest checkpoint covers {target} entries, but {from} were already replayed from it: it was rolled back or replaced; serving it would shrink the log"
+            )));
+        }
+        if target == from {
+            return Ok(0);
+        }
+        let mut checkpoints = store
+            .checkpoints_after(from, 10_000)?
+            .into_iter()
+            .peekable();
         const CHUNK: u64 = 10_000;
-        let mut start = 0;
-        while start < size {
-            let entries = store.entries(start, (start + CHUNK).min(size))?;
+        let mut start = from;
+        while start < target {
+            let end = (start + CHUNK).min(target);
+            let entries = store.entries(start, end)?;
+            if entries.len() as u64 != end - start {
+                // Entries and their checkpoint are committed together: missing entries under a
+                // stored checkpoint were deleted.
+                return Err(deleted_under(store.tree_size()?, target));
+            }
             for stored in entries {
                 let index = stored.index;
                 let bad = |reason: String| LedgerError::Inconsistent { index, reason };
@@ -154,15 +216,15 @@ impl Core {
                 }
                 let entry =
                     LogEntry::from_leaf_bytes(&stored.data).map_err(|e| bad(e.to_string()))?;
-                core.state
+                self.state
                     .signing_key(&entry.envelope)
-                    .and_then(|_| core.state.check(&entry.envelope, entry.sequenced_at))
+                    .and_then(|_| self.state.check(&entry.envelope, entry.sequenced_at))
                     .map(|payload| {
-                        core.state
+                        self.state
                             .apply(index, entry.sequenced_at, &entry.envelope, payload)
                     })
                     .map_err(|r| bad(format!("entry breaks a rule on replay: {r}")))?;
-                core.tree.push(stored.leaf_hash);
+                self.tree.push(stored.leaf_hash);
                 if checkpoints.peek().is_none() {
                     checkpoints = store
                         .checkpoints_after(index, 10_000)?
@@ -174,54 +236,42 @@ impl Core {
                     .is_some_and(|cp| cp.tree_size == index + 1)
                 {
                     let cp = checkpoints.next().expect("peeked");
-                    core.digest = core.state.seal_batch(&core.digest);
-                    if core.digest != cp.state_digest {
+                    self.digest = self.state.seal_batch(&self.digest);
+                    if self.digest != cp.state_digest {
                         return Err(bad(format!(
                             "state digest after entry {index} differs from the one recorded with checkpoint {}",
                             cp.tree_size
                         )));
                     }
-                    last_cp = Some(cp);
                 }
             }
-            start += CHUNK;
-            progress(start.min(size), size);
+            start = end;
+            progress(start - from, target - from);
         }
-        // Checkpoints the store holds beyond its entries: entries were deleted after they were
-        // published.
-        if let Some(beyond) = store.checkpoints_after(size, 1)?.first() {
-            return Err(LedgerError::RolledBack(format!(
-                "the store holds {size} entries but a checkpoint of {} entries it also holds was published: entries were deleted; restore them (or the whole data directory) from a backup that includes them",
-                beyond.tree_size
-            )));
+        let bad = |reason: String| LedgerError::Inconsistent {
+            index: target - 1,
+            reason,
+        };
+        if self.digest != latest.state_digest {
+            return Err(bad(
+                "the state digest differs from the one recorded with the latest checkpoint".into(),
+            ));
         }
-        if let Some(cp) = last_cp {
-            let bad = |reason: String| LedgerError::Inconsistent {
-                index: cp.tree_size.saturating_sub(1),
-                reason,
-            };
-            let opened = note::open(&cp.note, std::slice::from_ref(verifier))
-                .map_err(|e| bad(format!("stored checkpoint does not verify: {e}")))?;
-            let checkpoint = Checkpoint::parse(&opened.text)
-                .map_err(|e| bad(format!("stored checkpoint does not parse: {e}")))?;
-            if checkpoint.size != size || checkpoint.root != core.tree.root() {
-                return Err(LedgerError::Inconsistent {
-                    index: size.saturating_sub(1),
-                    reason: "the latest checkpoint does not commit to the stored entries".into(),
-                });
-            }
-            core.published = Some(Published {
-                note: cp.note,
-                checkpoint,
-                state_digest: cp.state_digest,
-            });
-        } else if size > 0 {
-            return Err(LedgerError::Inconsistent {
-                index: size - 1,
-                reason: "entries are stored but no checkpoint covers them".into(),
-            });
+        let opened = note::open(&latest.note, std::slice::from_ref(verifier))
+            .map_err(|e| bad(format!("stored checkpoint does not verify: {e}")))?;
+        let checkpoint = Checkpoint::parse(&opened.text)
+            .map_err(|e| bad(format!("stored checkpoint does not parse: {e}")))?;
+        if checkpoint.size != target || checkpoint.root != self.tree.root() {
+            return Err(bad(
+                "the latest checkpoint does not commit to the stored entries".into(),
+            ));
         }
-        Ok(core)
+        self.published = Some(Published {
+            note: latest.note,
+            checkpoint,
+            state_digest: latest.state_digest,
+        });
+        Ok(target - from)
     }
 }
 
@@ -238,6 +288,9 @@ pub struct Ledger {
     publications: std::sync::Mutex<Option<PublishedFile>>,
     /// Set when a committed checkpoint could not be recorded: no more writes.
     halted: std::sync::atomic::AtomicBool,
+    /// Whether this node sequences (always, for a store only it writes; while it holds the
+    /// lease, for a shared one).
+    leading: std::sync::atomic::AtomicBool,
 }
 
 enum Pending {
@@ -259,12 +312,7 @@ impl Ledger {
         let signer = NoteSigner::new(origin, instance_key.as_dalek().clone())
             .map_err(|e| LedgerError::Signing(e.to_string()))?;
         let core = Core::load(store.as_ref(), &signer.verifier(), progress)?;
-        let keys = core
-            .state
-            .parties()
-            .values()
-            .flat_map(|p| p.keys.iter().map(|(id, k)| (*id, k.public_key)))
-            .collect();
+        let keys = keys_of(&core.state);
         Ok(Ledger {
             store,
             core: RwLock::new(core),
@@ -275,7 +323,66 @@ impl Ledger {
             clock,
             publications: std::sync::Mutex::new(None),
             halted: std::sync::atomic::AtomicBool::new(false),
+            leading: std::sync::atomic::AtomicBool::new(true),
         })
+    }
+
+    /// Whether this node sequences.
+    pub fn is_leading(&self) -> bool {
+        self.leading.load(std::sync::atomic::Ordering::SeqCst)
+    }
+
+    /// Makes this node sequence (after it took the lease and caught up) or stop sequencing
+    /// (it lost the lease, or waits for it). Appends while not leading are refused with
+    /// [`LedgerError::NotLeader`] before they touch anything.
+    pub fn set_leading(&self, leading: bool) {
+        // Under the write lock, so that no batch is half-way through when it changes.
+        let _core = self.core.write().unwrap_or_else(|p| p.into_inner());
+        self.leading
+            .store(leading, std::sync::atomic::Ordering::SeqCst);
+    }
+
+    /// Applies what other nodes committed to the store since this node last looked (see
+    /// [`Core::catch_up`]), recording each new checkpoint as published before readers see it.
+    /// Returns how many entries were applied; cheap when there are none.
+    pub fn catch_up(&self) -> Result<u64, LedgerError> {
+        let latest = self.store.latest_checkpoint()?.map_or(0, |c| c.tree_size);
+        if latest == self.read().tree.size() {
+            return Ok(0);
+        }
+        let mut core = self.core.write().unwrap_or_else(|p| p.into_inner());
+        let published = core.published.as_ref().map(|p| p.checkpoint.clone());
+        let applied =
+            match core.catch_up(self.store.as_ref(), &self.signer.verifier(), &mut |_, _| {}) {
+                Ok(n) => n,
+                Err(e) => {
+                    // The core may be half-way through the new entries: rebuild it from the
+                    // store, which must still extend what this node published.
+                    let reloaded =
+                        Core::load(self.store.as_ref(), &self.signer.verifier(), &mut |_, _| {})?;
+                    if let Some(p) = &published {
+                        self.check_extends(&reloaded, p, "in memory")?;
+                    }
+                    *core = reloaded;
+                    return Err(e);
+                }
+            };
+        if applied > 0 {
+            if let (Some(file), Some(p)) = (
+                self.publications
+                    .lock()
+                    .unwrap_or_else(|p| p.into_inner())
+                    .as_ref(),
+                core.published.as_ref(),
+            ) {
+                file.record(&p.note).map_err(|e| LedgerError::Unrecorded {
+                    path: file.path().display().to_string(),
+                    error: e.to_string(),
+                })?;
+            }
+            *self.keys.write().unwrap_or_else(|p| p.into_inner()) = keys_of(&core.state);
+        }
+        Ok(applied)
     }
 
     /// From now on records every checkpoint in `file` before it is published, after checking
@@ -420,6 +527,9 @@ impl Ledger {
         if self.halted.load(std::sync::atomic::Ordering::SeqCst) {
             return Err(LedgerError::Halted);
         }
+        if !self.is_leading() {
+            return Err(LedgerError::NotLeader);
+        }
         let start = core.tree.size();
         let mut seen: HashMap<[u8; 32], u64> = HashMap::new();
         let mut entries: Vec<StoredEntry> = Vec::new();
@@ -453,6 +563,11 @@ impl Ledger {
                 if matches!(e, LedgerError::Unrecorded { .. }) {
                     self.halted.store(true, std::sync::atomic::Ordering::SeqCst);
                     return Err(e);
+                }
+                if matches!(e, LedgerError::Store(StoreError::Fenced(_))) {
+                    // Deposed at commit: another node sequences now; this one follows.
+                    self.leading
+                        .store(false, std::sync::atomic::Ordering::SeqCst);
                 }
                 // Nothing was stored: rebuild the in-memory projection from the store, which
                 // must still extend what was published.
@@ -673,6 +788,22 @@ impl Ledger {
             .unwrap_or_default();
         Ok(Receipt::new(index, leaf, &proof, note, key))
     }
+}
+
+/// The refusal of a store that holds a checkpoint of `published` entries but only `stored`.
+fn deleted_under(stored: u64, published: u64) -> LedgerError {
+    LedgerError::RolledBack(format!(
+        "the store holds {stored} entries but a checkpoint of {published} entries it also holds was published: entries were deleted; restore them (or the whole data directory) from a backup that includes them"
+    ))
+}
+
+/// Every registered key by id.
+fn keys_of(state: &State) -> HashMap<KeyId, PublicKey> {
+    state
+        .parties()
+        .values()
+        .flat_map(|p| p.keys.iter().map(|(id, k)| (*id, k.public_key)))
+        .collect()
 }
 
 fn entries_leaf(entries: &[StoredEntry], start: u64, index: u64) -> &[u8] {

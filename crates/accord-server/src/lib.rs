@@ -10,6 +10,7 @@
 pub mod accountability;
 pub mod auth;
 pub mod cbm;
+pub mod cluster;
 pub mod connections;
 pub mod enforcement;
 pub mod evidence;
@@ -68,6 +69,8 @@ pub struct AppState {
     pub sessions: Arc<pages::session::Sessions>,
     /// Bounds on what requests may hold at once (memory of large bodies).
     pub limits: Arc<limits::Limits>,
+    /// This node, when several share the store (`None`: this process alone writes it).
+    pub node: Option<Arc<cluster::Node>>,
 }
 
 impl AppState {
@@ -88,6 +91,7 @@ impl AppState {
             taxii: Default::default(),
             sessions: Default::default(),
             limits: Default::default(),
+            node: None,
         }
     }
 }
@@ -264,6 +268,10 @@ pub fn router(state: AppState) -> Router {
         .route("/metrics", get(metrics_text))
         .route("/openapi.json", get(openapi))
         .fallback(|| async { Problem::not_found("no such endpoint; see /openapi.json") })
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            cluster::forward_writes,
+        ))
         .layer(axum::middleware::from_fn(close_after_refused_body))
         .layer(tower_http::timeout::TimeoutLayer::with_status_code(
             StatusCode::REQUEST_TIMEOUT,
@@ -979,10 +987,23 @@ async fn healthz(State(app): State<AppState>) -> Result<Response, Problem> {
         .tree_size()
         .map_err(|e| Problem::unavailable(format!("store unreadable: {e}")))?;
     let published = published_size(&app);
-    Ok(
-        Json(serde_json::json!({"status": "ok", "tree_size": published, "stored": stored}))
-            .into_response(),
-    )
+    // Alone on its store a node always sequences; among several, while it holds the lease.
+    let role = match (&app.node, app.ledger.is_leading()) {
+        (None, _) => "sole",
+        (Some(_), true) => "sequencer",
+        (Some(_), false) => "follower",
+    };
+    let mut body = serde_json::json!({
+        "status": "ok",
+        "tree_size": published,
+        "stored": stored,
+        "role": role,
+    });
+    if let Some(node) = &app.node {
+        body["node"] = node.id.clone().into();
+        body["sequencer"] = node.leader_url().into();
+    }
+    Ok(Json(body).into_response())
 }
 
 /// Prometheus metrics (OpenMetrics text).

@@ -74,6 +74,7 @@ impl Problem {
             "Log unavailable",
             detail,
         )
+        .with_retry_after(1)
     }
 
     /// 500 for a store failure.

@@ -19,16 +19,20 @@
 
 #![warn(missing_docs)]
 
+mod lease;
 mod vault;
 
 pub use vault::{PostgresVault, VaultKey};
+
+use lease::Held;
 
 use std::collections::HashSet;
 use std::fmt;
 use std::sync::{Mutex, MutexGuard, PoisonError};
 
 use accord_store::{
-    BatchWrite, Hash, Store, StoreError, StoredCheckpoint, StoredEntry, StoredTile,
+    BatchWrite, Hash, Lease, LeaseHolder, Store, StoreError, StoredCheckpoint, StoredEntry,
+    StoredTile,
 };
 use postgres::error::SqlState;
 use postgres::types::ToSql;
@@ -64,6 +68,16 @@ const MIGRATIONS: &[&str] = &[
          sealed BYTEA NOT NULL,
          PRIMARY KEY(owner, id)
      );",
+    // 3: the sequencer lease (see `lease`), and the token each checkpoint was committed under.
+    "CREATE TABLE accord_lease(
+         name TEXT PRIMARY KEY,
+         node TEXT NOT NULL,
+         url TEXT NOT NULL,
+         token BIGINT NOT NULL,
+         expires_at TIMESTAMPTZ NOT NULL
+     );
+     INSERT INTO accord_lease VALUES ('sequencer', '', '', 0, '-infinity');
+     ALTER TABLE checkpoints ADD COLUMN lease_token BIGINT;",
 ];
 
 /// The schema version this build writes and reads.
@@ -81,6 +95,8 @@ pub struct PostgresStore {
     /// Always `Some` until dropped (taken by `Drop` to close it off the runtime).
     writer: Mutex<Option<Client>>,
     readers: Mutex<Vec<Client>>,
+    /// The sequencer lease this process holds, as far as it knows.
+    lease: Mutex<Option<Held>>,
 }
 
 impl fmt::Debug for PostgresStore {
@@ -131,10 +147,16 @@ impl PostgresStore {
         off_runtime(|| {
             let mut writer = connect(url)?;
             migrate(&mut writer, url)?;
+            // A writer paused (or cut off) inside a transaction must not hold the lease row
+            // forever: the server ends such a transaction, and the batch with it.
+            writer
+                .batch_execute("SET idle_in_transaction_session_timeout = '3s'")
+                .map_err(|e| pg_err(e, "configuring the writer session"))?;
             Ok(PostgresStore {
                 url: url.to_owned(),
                 writer: Mutex::new(Some(writer)),
                 readers: Mutex::new(Vec::new()),
+                lease: Mutex::new(None),
             })
         })
     }
@@ -187,8 +209,10 @@ impl PostgresStore {
                 names.len()
             )));
         }
-        tx.batch_execute("DROP TABLE IF EXISTS entries, tiles, checkpoints, evidence, accord_meta")
-            .map_err(|e| pg_err(e, what()))?;
+        tx.batch_execute(
+            "DROP TABLE IF EXISTS entries, tiles, checkpoints, evidence, accord_lease, accord_meta",
+        )
+        .map_err(|e| pg_err(e, what()))?;
         tx.commit().map_err(|e| pg_err(e, what()))
     }
 
@@ -413,7 +437,11 @@ fn index_by(
 /// Validates and writes one batch inside the caller's transaction (which holds the writers'
 /// lock). Every refusal is found before anything is written, since a failed statement would
 /// abort the transaction.
-fn write_batch(tx: &mut impl GenericClient, batch: &BatchWrite) -> Result<(), StoreError> {
+fn write_batch(
+    tx: &mut impl GenericClient,
+    batch: &BatchWrite,
+    lease_token: i64,
+) -> Result<(), StoreError> {
     let size = tree_size(tx)?;
     accord_store::check_contiguous(size, &batch.entries)?;
     let mut seen = HashSet::new();
@@ -506,10 +534,11 @@ fn write_batch(tx: &mut impl GenericClient, batch: &BatchWrite) -> Result<(), St
         let size = int_param(cp.tree_size, || format!("checkpoint size {}", cp.tree_size))?;
         let digest: &[u8] = &cp.state_digest;
         tx.execute(
-            "INSERT INTO checkpoints(tree_size, note, state_digest) VALUES ($1, $2, $3)
-             ON CONFLICT (tree_size) DO UPDATE
-             SET note = excluded.note, state_digest = excluded.state_digest",
-            &[&size, &cp.note, &digest],
+            "INSERT INTO checkpoints(tree_size, note, state_digest, lease_token)
+             VALUES ($1, $2, $3, $4)
+             ON CONFLICT (tree_size) DO UPDATE SET note = excluded.note,
+                 state_digest = excluded.state_digest, lease_token = excluded.lease_token",
+            &[&size, &cp.note, &digest, &lease_token],
         )
         .map_err(|e| {
             pg_err(
@@ -519,6 +548,69 @@ fn write_batch(tx: &mut impl GenericClient, batch: &BatchWrite) -> Result<(), St
         })?;
     }
     Ok(())
+}
+
+impl PostgresStore {
+    fn held_lease(&self) -> Option<Held> {
+        self.lease
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .clone()
+    }
+
+    /// A write without an election (a one-off command): take the lease if it is free.
+    fn acquire_implicitly(&self) -> Result<Held, StoreError> {
+        let node = lease::implicit_node();
+        let token = self.read(|c| lease::acquire(c, &node, "", None, lease::IMPLICIT_TTL_MS))?;
+        let Some(token) = token else {
+            return Err(lease::held_elsewhere(self.read(lease::holder)?));
+        };
+        let held = Held {
+            node,
+            token,
+            implicit: true,
+        };
+        *self.lease.lock().unwrap_or_else(PoisonError::into_inner) = Some(held.clone());
+        Ok(held)
+    }
+}
+
+impl Lease for PostgresStore {
+    fn acquire(&self, node: &str, url: &str, ttl_ms: u64) -> Result<Option<u64>, StoreError> {
+        let mine = self
+            .held_lease()
+            .filter(|h| h.node == node)
+            .map(|h| h.token);
+        let ttl = i64::try_from(ttl_ms).unwrap_or(i64::MAX);
+        let token = self.read(|c| lease::acquire(c, node, url, mine, ttl))?;
+        *self.lease.lock().unwrap_or_else(PoisonError::into_inner) = token.map(|token| Held {
+            node: node.to_owned(),
+            token,
+            implicit: false,
+        });
+        Ok(token.map(|t| u64::try_from(t).unwrap_or(0)))
+    }
+
+    fn release(&self) -> Result<(), StoreError> {
+        let held = self
+            .lease
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .take();
+        match held {
+            Some(h) => self.read(|c| lease::release(c, &h.node, h.token)),
+            None => Ok(()),
+        }
+    }
+
+    fn holder(&self) -> Result<Option<LeaseHolder>, StoreError> {
+        self.read(lease::holder)
+    }
+
+    fn held(&self) -> Option<u64> {
+        self.held_lease()
+            .map(|h| u64::try_from(h.token).unwrap_or(0))
+    }
 }
 
 impl Drop for PostgresStore {
@@ -534,7 +626,19 @@ impl Drop for PostgresStore {
                 .get_mut()
                 .unwrap_or_else(PoisonError::into_inner),
         );
-        off_runtime(move || drop((writer, readers)));
+        let held = self
+            .lease
+            .get_mut()
+            .unwrap_or_else(PoisonError::into_inner)
+            .take();
+        off_runtime(move || {
+            let mut writer = writer;
+            // Give the lease up so that another node need not wait for it to run out.
+            if let (Some(held), Some(conn)) = (held, writer.as_mut()) {
+                let _ = lease::release(conn, &held.node, held.token);
+            }
+            drop((writer, readers))
+        });
     }
 }
 
@@ -543,14 +647,23 @@ impl Store for PostgresStore {
         if batch.entries.is_empty() && batch.tiles.is_empty() && batch.checkpoint.is_none() {
             return Ok(());
         }
+        let held = match self.held_lease() {
+            Some(held) => held,
+            None => self.acquire_implicitly()?,
+        };
         off_runtime(|| {
             let mut guard = self.writer();
             let conn = guard.as_mut().expect("the writer connection until dropped");
             let mut tx = conn
                 .transaction()
                 .map_err(|e| pg_err(e, "starting a batch"))?;
+            if let Err(e) = lease::fence(&mut tx, &held) {
+                *self.lease.lock().unwrap_or_else(PoisonError::into_inner) = None;
+                return Err(e);
+            }
             lock_writer(&mut tx)?;
-            write_batch(&mut tx, batch)?; // on error, dropping `tx` rolls the batch back
+            // On error, dropping `tx` rolls the batch back.
+            write_batch(&mut tx, batch, held.token)?;
             tx.commit().map_err(|e| pg_err(e, "committing a batch"))
         })
     }
@@ -658,6 +771,10 @@ impl Store for PostgresStore {
             let sql = "SELECT tree_size, note, state_digest FROM checkpoints WHERE tree_size = $1";
             Ok(checkpoints(c, sql, &[&size])?.pop())
         })
+    }
+
+    fn lease(&self) -> Option<&dyn Lease> {
+        Some(self)
     }
 
     fn checkpoints_after(

@@ -123,6 +123,42 @@ pub enum StoreError {
     /// The backend failed (I/O, locking, SQL).
     #[error("storage backend failed: {0}")]
     Backend(String),
+    /// This process does not hold the sequencer lease of a store that several processes share
+    /// (another node sequences, or this one's lease ran out): nothing was written.
+    #[error("not the sequencer: {0}")]
+    Fenced(String),
+}
+
+/// Who holds the sequencer lease of a shared store.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct LeaseHolder {
+    /// The node's id (unique per process).
+    pub node: String,
+    /// Where the node takes writes (its advertised base URL), for forwarding.
+    pub url: String,
+    /// The fencing token of this tenure: it grows with every change of holder.
+    pub token: u64,
+    /// Milliseconds until the lease runs out unless renewed.
+    pub expires_in_ms: u64,
+}
+
+/// The sequencer lease of a store shared by several processes (a database server): at most one
+/// holds it at a time, and the store refuses every batch (with [`StoreError::Fenced`]) inside
+/// the very transaction that would commit it, unless the lease it was taken under is still
+/// this process's and unexpired. A process that was paused or cut off past its lease therefore
+/// commits nothing after another took over.
+pub trait Lease: Send + Sync {
+    /// Takes the lease for `ttl_ms` if it is free, expired or already this node's (renewing it
+    /// then), as node `node` reachable at `url`. Returns the fencing token when this node holds
+    /// the lease afterwards, `None` when another live node does.
+    fn acquire(&self, node: &str, url: &str, ttl_ms: u64) -> Result<Option<u64>, StoreError>;
+    /// Gives the lease up at once (a clean shutdown), so that another node need not wait for it
+    /// to run out.
+    fn release(&self) -> Result<(), StoreError>;
+    /// The current live holder, if any.
+    fn holder(&self) -> Result<Option<LeaseHolder>, StoreError>;
+    /// The token this process holds (as far as it knows; the store has the last word).
+    fn held(&self) -> Option<u64>;
 }
 
 fn hex_prefix(h: &Hash) -> String {
@@ -201,4 +237,10 @@ pub trait Store: Send + Sync + 'static {
         after: u64,
         limit: usize,
     ) -> Result<Vec<StoredCheckpoint>, StoreError>;
+
+    /// The sequencer lease, for a store that several processes may write (`None`: one
+    /// process owns the store, as with an SQLite file and its lock).
+    fn lease(&self) -> Option<&dyn Lease> {
+        None
+    }
 }

@@ -264,3 +264,55 @@ pub fn p(dir: &Path, name: &str) -> String {
 pub fn file(dir: &Path, name: &str) -> PathBuf {
     dir.join(name)
 }
+
+/// The checkpoint of a signed note, its signature checked.
+pub fn checkpoint_of(
+    verifier: &accord_tlog::note::NoteVerifier,
+    note: &[u8],
+) -> accord_tlog::checkpoint::Checkpoint {
+    let opened = accord_tlog::note::open(
+        &String::from_utf8_lossy(note),
+        std::slice::from_ref(verifier),
+    )
+    .expect("a signed checkpoint");
+    accord_tlog::checkpoint::Checkpoint::parse(&opened.text).unwrap()
+}
+
+/// The hex leaf hashes of the first `size` entries served at `base`, read from its
+/// tlog-tiles entry bundles.
+pub fn log_leaves(base: &str, size: u64) -> Vec<String> {
+    let mut leaves = Vec::new();
+    for n in 0..size.div_ceil(256) {
+        let width = (size - n * 256).min(256);
+        let path = accord_tlog::tiles::TilePath {
+            kind: accord_tlog::tiles::TileKind::Entries,
+            index: n,
+            width: (width < 256).then_some(width as u16),
+        };
+        let (status, _, bundle) = get(&format!("{base}/{}", path.to_path()));
+        assert_eq!(status, 200, "{}", path.to_path());
+        for e in accord_tlog::tiles::decode_entry_bundle(&bundle).unwrap() {
+            leaves.push(hex::encode(accord_tlog::leaf_hash(&e)));
+        }
+    }
+    leaves
+}
+
+/// The RFC 9162 consistency proof from size `old` to size `new`, as served at `base`.
+pub fn consistency_proof(base: &str, old: u64, new: u64) -> Vec<[u8; 32]> {
+    let (status, _, body) = get(&format!("{base}/proof/consistency?old={old}&new={new}"));
+    assert_eq!(status, 200, "consistency proof {old} → {new}");
+    serde_json::from_slice::<serde_json::Value>(&body).unwrap()["proof"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|h| {
+            use base64::Engine as _;
+            base64::engine::general_purpose::STANDARD
+                .decode(h.as_str().unwrap())
+                .unwrap()
+                .try_into()
+                .unwrap()
+        })
+        .collect()
+}
