@@ -124,8 +124,9 @@ shapes! {
     /// Public statistics of shared threat intelligence.
     SharingStats { "object_versions": "integer", "by_tlp": "object", "by_type": "object",
         "by_sharer_kind": "object", "sharing_groups": "integer" }
-    /// The server is alive: the published and the stored tree size.
-    Health { "status": "string", "tree_size": "integer", "stored": "integer" }
+    /// The server is alive: the published and the stored tree size, and its role (`sole`,
+    /// `sequencer` or `follower`).
+    Health { "status": "string", "tree_size": "integer", "stored": "integer", "role": "string" }
     /// Whom a bearer token authenticates.
     WhoAmI { "party": "string", "token": "string" }
 }
