@@ -4,7 +4,7 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use accord_tlog::note::NoteVerifier;
-use accord_verify::{verify, HttpSource, LocalSource, LogSource};
+use accord_verify::{verify_with, HttpSource, LocalSource, LogSource, Signatures};
 use anyhow::{bail, Context, Result};
 use clap::Args;
 
@@ -32,6 +32,10 @@ pub struct VerifyArgs {
     /// asks the server (trust on first use; say so in the output).
     #[arg(long, value_name = "VKEY")]
     verifier_key: Option<String>,
+    /// Check each entry's signature alone, with strict Ed25519 as the sequencer does, instead
+    /// of in batches (slower; see docs/api.md for the one difference).
+    #[arg(long)]
+    one_by_one: bool,
     /// Print machine-readable JSON.
     #[arg(long)]
     json: bool,
@@ -69,10 +73,20 @@ pub fn run(args: VerifyArgs) -> Result<ExitCode> {
         eprintln!("note: trusting the verifier key the server sent ({vkey}); pass --verifier-key to pin it");
     }
     let bar = progress::bar(0, "verifying", true);
-    let result = verify(source.as_ref(), &verifier, &mut |done, total| {
-        bar.set_length(total);
-        bar.set_position(done);
-    });
+    let signatures = if args.one_by_one {
+        Signatures::OneByOne
+    } else {
+        Signatures::Batched
+    };
+    let result = verify_with(
+        source.as_ref(),
+        &verifier,
+        signatures,
+        &mut |done, total| {
+            bar.set_length(total);
+            bar.set_position(done);
+        },
+    );
     bar.finish_and_clear();
     match result {
         Ok(r) => {

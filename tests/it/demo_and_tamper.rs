@@ -458,3 +458,49 @@ fn verify_names_every_tampered_byte() {
         verify_fails(&dest, expect);
     }
 }
+
+/// A signature altered in a stored entry (its leaf hash recomputed, so only the signature
+/// tells): both ways of checking signatures — in batches, the default, and one by one — name
+/// that entry, deep in the log and past the first chunk of the replay.
+#[test]
+fn verify_names_a_bad_signature_in_batches_and_one_by_one() {
+    let tmp = tempdir();
+    let seeded = tmp.path().join("seeded");
+    ok(&["demo", "--no-serve", "--data", &seeded.to_string_lossy()]);
+    let dest = tmp.path().join("forged");
+    std::fs::create_dir_all(&dest).unwrap();
+    for f in ["accord.db", "instance.json", "instance.key"] {
+        std::fs::copy(seeded.join(f), dest.join(f)).unwrap();
+    }
+    let conn = rusqlite::Connection::open(dest.join("accord.db")).unwrap();
+    let index = 1_111i64;
+    let data: Vec<u8> = conn
+        .query_row("SELECT data FROM entries WHERE idx = ?1", [index], |r| {
+            r.get(0)
+        })
+        .unwrap();
+    let text = String::from_utf8(data).unwrap();
+    let at = text.find("\"signature\":\"").expect("a signature") + 13;
+    let mut bytes = text.into_bytes();
+    // Another base64 letter: still canonical, still 64 bytes, no longer the signature.
+    bytes[at + 10] = if bytes[at + 10] == b'A' { b'B' } else { b'A' };
+    conn.execute(
+        "UPDATE entries SET data = ?1, leaf_hash = ?2 WHERE idx = ?3",
+        rusqlite::params![&bytes, &accord_tlog::leaf_hash(&bytes)[..], index],
+    )
+    .unwrap();
+    drop(conn);
+    for extra in [None, Some("--one-by-one")] {
+        let mut args = vec!["verify", "--data"];
+        let d = dest.to_string_lossy().into_owned();
+        args.push(&d);
+        args.extend(extra);
+        let out = run(&args);
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(1), "{extra:?}: {stderr}");
+        assert!(
+            stderr.contains(&format!("entry {index}")) && stderr.contains("signature"),
+            "{extra:?}: {stderr}"
+        );
+    }
+}

@@ -197,6 +197,40 @@ impl Envelope {
         }
     }
 
+    /// Checks many envelopes' signatures at once, each under the key paired with it: Ed25519
+    /// batch verification, one random linear combination of all the verification equations,
+    /// about twice as fast per signature as checking each alone. `true`: every signature
+    /// verifies; `false`: at least one does not (check them one by one with
+    /// [`Envelope::verify`] to name it).
+    ///
+    /// Everything [`Envelope::verify`] refuses is refused here too — a key that is not the
+    /// named one, a non-canonical `s`, an `R` that is not a canonical encoding or is of small
+    /// order — with one difference the batch equation cannot avoid: a signature whose `R`
+    /// differs from the strict one only by a small-torsion component may pass a batch (with
+    /// probability 1/2 to 1/8). Only the holder of the signing key can make one, and the
+    /// sequencer, which verifies each submission alone, never logs one.
+    pub fn verify_batch(items: &[(&Envelope, &PublicKey)]) -> bool {
+        let mut messages = Vec::with_capacity(items.len());
+        let mut signatures = Vec::with_capacity(items.len());
+        let mut keys = Vec::with_capacity(items.len());
+        for (envelope, key) in items {
+            if key.key_id() != envelope.signer.key {
+                return false;
+            }
+            let r: [u8; 32] = envelope.signature.0[..32]
+                .try_into()
+                .expect("64-byte signature");
+            if !canonical_y(&r) || small_order_encodings().contains(&r) {
+                return false;
+            }
+            messages.push(envelope.signing_input());
+            signatures.push(ed25519_dalek::Signature::from_bytes(&envelope.signature.0));
+            keys.push(*key.as_dalek());
+        }
+        let messages: Vec<&[u8]> = messages.iter().map(Vec::as_slice).collect();
+        ed25519_dalek::verify_batch(&messages, &signatures, &keys).is_ok()
+    }
+
     /// The canonical wire form.
     pub fn to_canonical_bytes(&self) -> Vec<u8> {
         let mut out = Vec::with_capacity(512);
@@ -347,6 +381,35 @@ fn check_schema(schema: u64) -> Result<(), EnvelopeError> {
     }
 }
 
+/// Whether a compressed Edwards point encodes its y-coordinate canonically (below
+/// p = 2^255 - 19), as strict verification, which compares encodings, requires of `R`.
+fn canonical_y(bytes: &[u8; 32]) -> bool {
+    // y >= p only for 2^255 - 19 ..= 2^255 - 1: 0xed..=0xff, then thirty 0xff, then 0x7f.
+    !(bytes[31] & 0x7f == 0x7f && bytes[1..31].iter().all(|&b| b == 0xff) && bytes[0] >= 0xed)
+}
+
+/// Every canonical-y encoding of a point of small order: the eight points of the 8-torsion
+/// subgroup compressed, and the two whose x is 0 with the sign bit set (they decode too).
+/// Comparing bytes spares the batch a second decompression of each `R`.
+fn small_order_encodings() -> &'static [[u8; 32]; 10] {
+    static ENCODINGS: std::sync::OnceLock<[[u8; 32]; 10]> = std::sync::OnceLock::new();
+    ENCODINGS.get_or_init(|| {
+        let mut out = [[0u8; 32]; 10];
+        for (slot, point) in out
+            .iter_mut()
+            .zip(curve25519_dalek::constants::EIGHT_TORSION)
+        {
+            *slot = point.compress().to_bytes();
+        }
+        // x = 0: y = 1 (the identity) and y = -1, with the sign bit set.
+        out[8] = out[0];
+        out[8][31] |= 0x80;
+        out[9] = out[4];
+        out[9][31] |= 0x80;
+        out
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -364,6 +427,61 @@ mod tests {
             key,
         )
         .unwrap()
+    }
+
+    /// A batch passes exactly when each of its signatures passes alone — for honest
+    /// signatures, a bit flipped anywhere, a wrong key, and the `R` values strict verification
+    /// refuses (small order, non-canonical encoding).
+    #[test]
+    fn a_batch_verifies_like_its_signatures_one_by_one() {
+        let keys: Vec<KeyPair> = (0..5).map(|_| KeyPair::generate()).collect();
+        let envs: Vec<Envelope> = (0..40).map(|i| signed(&keys[i % 5])).collect();
+        let publics: Vec<PublicKey> = (0..40).map(|i| keys[i % 5].public_key()).collect();
+        let batch = |envs: &[Envelope], publics: &[PublicKey]| {
+            let items: Vec<(&Envelope, &PublicKey)> = envs.iter().zip(publics).collect();
+            let alone = items.iter().all(|(e, k)| e.verify(k).is_ok());
+            assert_eq!(
+                Envelope::verify_batch(&items),
+                alone,
+                "batch and one-by-one disagree"
+            );
+            alone
+        };
+        assert!(batch(&envs, &publics));
+        assert!(batch(&[], &[]));
+        for bit in [0, 100, 255, 256, 300, 511] {
+            let mut bad = envs.clone();
+            bad[17].signature.0[bit / 8] ^= 1 << (bit % 8);
+            assert!(!batch(&bad, &publics), "bit {bit} flipped");
+        }
+        let mut wrong = publics.clone();
+        wrong[3] = keys[4].public_key();
+        assert!(!batch(&envs, &wrong));
+        // R = the identity (small order), and R = a non-canonical encoding of a valid point.
+        let mut small = envs.clone();
+        small[9].signature.0[..32].copy_from_slice(&{
+            let mut id = [0u8; 32];
+            id[0] = 1;
+            id
+        });
+        assert!(!batch(&small, &publics));
+        let mut non_canonical = envs.clone();
+        let mut r = [0xffu8; 32];
+        r[0] = 0xee; // y = p + 1, the identity's y written above p
+        r[31] = 0x7f;
+        non_canonical[2].signature.0[..32].copy_from_slice(&r);
+        assert!(!batch(&non_canonical, &publics));
+        assert!(!canonical_y(&r) && canonical_y(&[0u8; 32]));
+        // The byte list of small-order encodings is the set that decodes to small order.
+        for encoding in small_order_encodings() {
+            let point = curve25519_dalek::edwards::CompressedEdwardsY(*encoding)
+                .decompress()
+                .expect("a curve point");
+            assert!(point.is_small_order() && canonical_y(encoding));
+            let mut small = envs.clone();
+            small[5].signature.0[..32].copy_from_slice(encoding);
+            assert!(!batch(&small, &publics));
+        }
     }
 
     #[test]

@@ -13,7 +13,7 @@ mod source;
 use std::time::{Duration, Instant};
 
 use accord_domain::{LogEntry, State, StateDigest};
-use accord_envelope::PublicKey;
+use accord_envelope::{Envelope, PublicKey};
 use accord_tlog::checkpoint::Checkpoint;
 use accord_tlog::note::{self, NoteVerifier};
 use accord_tlog::{leaf_hash, verify_consistency, Hash, Tree};
@@ -37,6 +37,17 @@ pub enum Location {
     },
     /// The source itself (unreachable, unreadable).
     Source,
+}
+
+impl Location {
+    /// The position in the log an error is at, to order it against others: an entry's index,
+    /// a checkpoint's size (it is checked after the entry before it).
+    fn entry(&self) -> Option<u64> {
+        match self {
+            Location::Entry(i) | Location::Checkpoint(i) => Some(*i),
+            Location::Tile { .. } | Location::Source => None,
+        }
+    }
 }
 
 impl std::fmt::Display for Location {
@@ -89,10 +100,38 @@ pub struct Report {
 /// Progress callback: (entries done, total).
 pub type Progress<'a> = &'a mut dyn FnMut(u64, u64);
 
-/// Verifies a whole log against the instance's checkpoint verifier key.
+/// How entry signatures are checked.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum Signatures {
+    /// In batches of [`SIGNATURE_BATCH`] (Ed25519 batch verification; a batch that fails is
+    /// checked one by one to name the entry). See [`Envelope::verify_batch`] for the one
+    /// difference from strict one-by-one verification.
+    ///
+    /// [`Envelope::verify_batch`]: accord_envelope::Envelope::verify_batch
+    #[default]
+    Batched,
+    /// Each alone, with strict Ed25519 verification, as the sequencer does.
+    OneByOne,
+}
+
+/// Signatures per batch.
+pub const SIGNATURE_BATCH: usize = 256;
+
+/// Verifies a whole log against the instance's checkpoint verifier key (signatures in
+/// batches).
 pub fn verify(
     source: &dyn LogSource,
     verifier: &NoteVerifier,
+    progress: Progress<'_>,
+) -> Result<Report, VerifyError> {
+    verify_with(source, verifier, Signatures::Batched, progress)
+}
+
+/// Verifies a whole log, checking signatures as `signatures` says.
+pub fn verify_with(
+    source: &dyn LogSource,
+    verifier: &NoteVerifier,
+    signatures: Signatures,
     progress: Progress<'_>,
 ) -> Result<Report, VerifyError> {
     let started = Instant::now();
@@ -140,127 +179,32 @@ pub fn verify(
         parsed.push((body, cp.state_digest));
     }
     let size = latest.tree_size;
-    let mut state = State::new();
-    let mut tree = Tree::new();
-    let mut digest: StateDigest = [0; 32];
-    let mut next_cp = parsed.iter().peekable();
-    let mut last_root: Option<(u64, Hash)> = None;
-    let mut start = 0u64;
-    const CHUNK: u64 = 4096;
-    while start < size {
-        let end = (start + CHUNK).min(size);
-        let raw = source.entries(start, end).map_err(src_err)?;
-        if raw.len() as u64 != end - start {
-            return fail(
-                Location::Entry(start + raw.len() as u64),
-                "the source returned fewer entries than its checkpoint covers",
-            );
-        }
-        // Stage 1 (parallel): parse and hash every entry.
-        let decoded: Vec<Result<(LogEntry, Hash), VerifyError>> = raw
-            .par_iter()
-            .enumerate()
-            .map(|(i, e)| {
-                let index = start + i as u64;
-                let computed = leaf_hash(&e.data);
-                if let Some(stored) = e.stored_leaf_hash {
-                    if stored != computed {
-                        return fail(
-                            Location::Entry(index),
-                            format!(
-                                "stored leaf hash {} is not the hash of the stored entry ({})",
-                                hex::encode(stored),
-                                hex::encode(computed)
-                            ),
-                        );
-                    }
-                }
-                let entry = LogEntry::from_leaf_bytes(&e.data)
-                    .or_else(|err| fail(Location::Entry(index), err.to_string()))?;
-                Ok((entry, computed))
-            })
-            .collect();
-        // Stage 2 (in order): keys, rules, projection, tree, checkpoints.
-        let mut to_verify: Vec<(u64, PublicKey, usize)> = Vec::with_capacity(decoded.len());
-        let mut entries = Vec::with_capacity(decoded.len());
-        for (i, d) in decoded.into_iter().enumerate() {
-            let index = start + i as u64;
-            let (entry, lh) = d?;
-            let key = state.signing_key(&entry.envelope).or_else(|r| {
-                fail(
-                    Location::Entry(index),
-                    format!("signer not valid at this entry: {r}"),
-                )
-            })?;
-            let payload = state
-                .check(&entry.envelope, entry.sequenced_at)
-                .or_else(|r| fail(Location::Entry(index), format!("breaks a rule: {r}")))?;
-            state.apply(index, entry.sequenced_at, &entry.envelope, payload);
-            tree.push(lh);
-            to_verify.push((index, key, entries.len()));
-            entries.push(entry);
-            if let Some((cp, stored_digest)) = next_cp.next_if(|(cp, _)| cp.size == index + 1) {
-                let root = tree.root();
-                if root != cp.root {
-                    return fail(
-                        Location::Checkpoint(cp.size),
-                        format!(
-                            "signed root {} is not the root recomputed from the entries ({})",
-                            hex::encode(cp.root),
-                            hex::encode(root)
-                        ),
-                    );
-                }
-                if let Some((old_size, old_root)) = last_root {
-                    let proof = tree
-                        .consistency_proof(old_size, cp.size)
-                        .or_else(|e| fail(Location::Checkpoint(cp.size), e.to_string()))?;
-                    verify_consistency(old_size, cp.size, &old_root, &cp.root, &proof).or_else(
-                        |e| {
-                            fail(
-                                Location::Checkpoint(cp.size),
-                                format!("not consistent with checkpoint {old_size}: {e}"),
-                            )
-                        },
-                    )?;
-                }
-                last_root = Some((cp.size, cp.root));
-                digest = state.seal_batch(&digest);
-                if digest != *stored_digest {
-                    return fail(
-                        Location::Checkpoint(cp.size),
-                        format!(
-                            "recorded state digest {} differs from the digest recomputed by replay ({})",
-                            hex::encode(stored_digest),
-                            hex::encode(digest)
-                        ),
-                    );
+    // Signatures are checked on a second thread, a chunk behind the replay (which needs the
+    // state in order): the replay names each entry's key, the verifier checks the chunk's
+    // signatures on every core, and the first bad one is reported as if found in order.
+    let (jobs, job_rx) = std::sync::mpsc::sync_channel::<SignatureJob>(4);
+    let (bad_tx, bad_rx) = std::sync::mpsc::channel::<(u64, String)>();
+    let replayed = std::thread::scope(|scope| {
+        scope.spawn(move || {
+            for job in job_rx {
+                if let Some(bad) = job.first_bad(signatures) {
+                    let _ = bad_tx.send(bad);
                 }
             }
-        }
-        // Stage 3 (parallel): every signature, strictly.
-        let bad = to_verify
-            .par_iter()
-            .filter_map(|(index, key, pos)| {
-                entries[*pos]
-                    .envelope
-                    .verify(key)
-                    .err()
-                    .map(|e| (*index, e.to_string()))
-            })
-            .min_by_key(|(index, _)| *index);
-        if let Some((index, why)) = bad {
+        });
+        replay(source, size, &parsed, jobs, progress)
+    });
+    let first_bad_signature = bad_rx.try_iter().min_by_key(|(index, _)| *index);
+    let (state, tree, digest) = match (replayed, first_bad_signature) {
+        (Err(e), Some((index, why))) if e.location.entry().is_none_or(|at| index < at) => {
             return fail(Location::Entry(index), format!("signature: {why}"));
         }
-        start = end;
-        progress(start, size);
-    }
-    if let Some((cp, _)) = next_cp.next() {
-        return fail(
-            Location::Checkpoint(cp.size),
-            "the checkpoint covers entries the source does not have",
-        );
-    }
+        (Err(e), _) => return Err(e),
+        (Ok(_), Some((index, why))) => {
+            return fail(Location::Entry(index), format!("signature: {why}"))
+        }
+        (Ok(done), None) => done,
+    };
     let tiles = verify_tiles(source, &tree)?;
     Ok(Report {
         entries: size,
@@ -274,6 +218,209 @@ pub fn verify(
 }
 
 /// Compares every hash tile the source holds with the tile recomputed from the entries.
+/// Signatures of one chunk to check: each entry's index, the key the replay found valid for
+/// it, and the entry.
+struct SignatureJob {
+    entries: Vec<(u64, PublicKey, LogEntry)>,
+}
+
+impl SignatureJob {
+    /// The first entry whose signature does not verify, on every core.
+    fn first_bad(&self, how: Signatures) -> Option<(u64, String)> {
+        let one_by_one = |entries: &[(u64, PublicKey, LogEntry)]| {
+            entries.iter().find_map(|(index, key, entry)| {
+                entry
+                    .envelope
+                    .verify(key)
+                    .err()
+                    .map(|e| (*index, e.to_string()))
+            })
+        };
+        let size = match how {
+            Signatures::Batched => SIGNATURE_BATCH,
+            Signatures::OneByOne => 1,
+        };
+        self.entries
+            .par_chunks(size)
+            .filter_map(|chunk| {
+                let items: Vec<(&Envelope, &PublicKey)> =
+                    chunk.iter().map(|(_, k, e)| (&e.envelope, k)).collect();
+                if size > 1 && Envelope::verify_batch(&items) {
+                    return None;
+                }
+                one_by_one(chunk)
+            })
+            .min_by_key(|(index, _)| *index)
+    }
+}
+
+/// Replays the first `size` entries: leaf hashes, rules, tree, checkpoints and digests, handing
+/// each chunk's signatures to `signatures`.
+fn replay(
+    source: &dyn LogSource,
+    size: u64,
+    checkpoints: &[(Checkpoint, StateDigest)],
+    signatures: std::sync::mpsc::SyncSender<SignatureJob>,
+    progress: Progress<'_>,
+) -> Result<(State, Tree, StateDigest), VerifyError> {
+    // A reader thread fetches and decodes (on every core) the chunks ahead of the replay,
+    // which is the one part that must run in order.
+    let (chunks, chunk_rx) = std::sync::mpsc::sync_channel::<Decoded>(2);
+    std::thread::scope(|scope| {
+        scope.spawn(move || {
+            let mut start = 0u64;
+            while start < size {
+                let end = (start + CHUNK).min(size);
+                let chunk = decode(source, start, end);
+                let failed =
+                    chunk.as_ref().is_ok_and(|c| c.iter().any(Result::is_err)) || chunk.is_err();
+                if chunks.send(chunk).is_err() || failed {
+                    return;
+                }
+                start = end;
+            }
+        });
+        replay_in_order(size, checkpoints, chunk_rx, signatures, progress)
+    })
+}
+
+/// A decoded chunk: each entry parsed with its leaf hash, or why it could not be.
+type Decoded = Result<Vec<Result<(LogEntry, Hash), VerifyError>>, VerifyError>;
+
+/// Entries per chunk read, decoded and replayed.
+const CHUNK: u64 = 4096;
+
+/// Reads entries `start..end` and decodes them on every core.
+fn decode(source: &dyn LogSource, start: u64, end: u64) -> Decoded {
+    let raw = source.entries(start, end).map_err(|e| VerifyError {
+        location: Location::Source,
+        reason: e.to_string(),
+    })?;
+    if raw.len() as u64 != end - start {
+        return fail(
+            Location::Entry(start + raw.len() as u64),
+            "the source returned fewer entries than its checkpoint covers",
+        );
+    }
+    Ok(raw
+        .par_iter()
+        .enumerate()
+        .map(|(i, e)| {
+            let index = start + i as u64;
+            let computed = leaf_hash(&e.data);
+            if let Some(stored) = e.stored_leaf_hash {
+                if stored != computed {
+                    return fail(
+                        Location::Entry(index),
+                        format!(
+                            "stored leaf hash {} is not the hash of the stored entry ({})",
+                            hex::encode(stored),
+                            hex::encode(computed)
+                        ),
+                    );
+                }
+            }
+            let entry = LogEntry::from_leaf_bytes(&e.data)
+                .or_else(|err| fail(Location::Entry(index), err.to_string()))?;
+            Ok((entry, computed))
+        })
+        .collect())
+}
+
+/// The in-order part of the replay, over decoded chunks.
+fn replay_in_order(
+    size: u64,
+    checkpoints: &[(Checkpoint, StateDigest)],
+    chunks: std::sync::mpsc::Receiver<Decoded>,
+    signatures: std::sync::mpsc::SyncSender<SignatureJob>,
+    progress: Progress<'_>,
+) -> Result<(State, Tree, StateDigest), VerifyError> {
+    let mut state = State::new();
+    let mut tree = Tree::new();
+    let mut digest: StateDigest = [0; 32];
+    let mut next_cp = checkpoints.iter().peekable();
+    let mut last_root: Option<(u64, Hash)> = None;
+    let mut start = 0u64;
+    while start < size {
+        let decoded = chunks.recv().map_err(|_| VerifyError {
+            location: Location::Source,
+            reason: "the reader stopped early".to_owned(),
+        })??;
+        let end = start + decoded.len() as u64;
+        let mut job = Vec::with_capacity(decoded.len());
+        // Even when a rule or checkpoint fails part-way, the signatures before it are checked:
+        // a bad signature earlier in the chunk is the first thing wrong.
+        let applied = (|| -> Result<(), VerifyError> {
+            for (i, d) in decoded.into_iter().enumerate() {
+                let index = start + i as u64;
+                let (entry, lh) = d?;
+                let key = state.signing_key(&entry.envelope).or_else(|r| {
+                    fail(
+                        Location::Entry(index),
+                        format!("signer not valid at this entry: {r}"),
+                    )
+                })?;
+                let payload = state
+                    .check(&entry.envelope, entry.sequenced_at)
+                    .or_else(|r| fail(Location::Entry(index), format!("breaks a rule: {r}")))?;
+                state.apply(index, entry.sequenced_at, &entry.envelope, payload);
+                tree.push(lh);
+                job.push((index, key, entry));
+                if let Some((cp, stored_digest)) = next_cp.next_if(|(cp, _)| cp.size == index + 1) {
+                    let root = tree.root();
+                    if root != cp.root {
+                        return fail(
+                            Location::Checkpoint(cp.size),
+                            format!(
+                                "signed root {} is not the root recomputed from the entries ({})",
+                                hex::encode(cp.root),
+                                hex::encode(root)
+                            ),
+                        );
+                    }
+                    if let Some((old_size, old_root)) = last_root {
+                        let proof = tree
+                            .consistency_proof(old_size, cp.size)
+                            .or_else(|e| fail(Location::Checkpoint(cp.size), e.to_string()))?;
+                        verify_consistency(old_size, cp.size, &old_root, &cp.root, &proof)
+                            .or_else(|e| {
+                                fail(
+                                    Location::Checkpoint(cp.size),
+                                    format!("not consistent with checkpoint {old_size}: {e}"),
+                                )
+                            })?;
+                    }
+                    last_root = Some((cp.size, cp.root));
+                    digest = state.seal_batch(&digest);
+                    if digest != *stored_digest {
+                        return fail(
+                            Location::Checkpoint(cp.size),
+                            format!(
+                                "recorded state digest {} differs from the digest recomputed by replay ({})",
+                                hex::encode(stored_digest),
+                                hex::encode(digest)
+                            ),
+                        );
+                    }
+                }
+            }
+            Ok(())
+        })();
+        // The verifier hung up only if it panicked; the scope then reports that.
+        let _ = signatures.send(SignatureJob { entries: job });
+        applied?;
+        start = end;
+        progress(start, size);
+    }
+    if let Some((cp, _)) = next_cp.next() {
+        return fail(
+            Location::Checkpoint(cp.size),
+            "the checkpoint covers entries the source does not have",
+        );
+    }
+    Ok((state, tree, digest))
+}
+
 fn verify_tiles(source: &dyn LogSource, tree: &Tree) -> Result<u64, VerifyError> {
     let size = tree.size();
     let mut checked = 0;

@@ -33,7 +33,7 @@ pub struct SourceCheckpoint {
 }
 
 /// A log to verify.
-pub trait LogSource {
+pub trait LogSource: Sync {
     /// Every recorded checkpoint, oldest first.
     fn checkpoints(&self) -> Result<Vec<SourceCheckpoint>, SourceError>;
     /// Entries `start..end`.
