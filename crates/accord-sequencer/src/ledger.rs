@@ -535,12 +535,14 @@ impl Ledger {
         let mut entries: Vec<StoredEntry> = Vec::new();
         let mut pending = Vec::with_capacity(submissions.len());
         let mut new_keys = Vec::new();
-        for sub in &submissions {
+        let hashes: Vec<[u8; 32]> = submissions.iter().map(|s| s.hash).collect();
+        let stored = self.store.indexes_of_envelopes(&hashes)?;
+        for (sub, stored) in submissions.iter().zip(stored) {
             if let Some(&index) = seen.get(&sub.hash) {
                 pending.push(Pending::Duplicate { index });
                 continue;
             }
-            if let Some(index) = self.store.index_of_envelope(&sub.hash)? {
+            if let Some(index) = stored {
                 pending.push(Pending::Duplicate { index });
                 continue;
             }

@@ -444,15 +444,26 @@ fn write_batch(
 ) -> Result<(), StoreError> {
     let size = tree_size(tx)?;
     accord_store::check_contiguous(size, &batch.entries)?;
-    let mut seen = HashSet::new();
-    for e in &batch.entries {
-        let sql = "SELECT idx FROM entries WHERE envelope_hash = $1";
-        if let Some(index) = index_by(tx, sql, &e.envelope_hash)? {
+    // One round trip for the whole batch: which of its envelopes are stored already.
+    let hashes: Vec<&[u8]> = batch.entries.iter().map(|e| &e.envelope_hash[..]).collect();
+    if !hashes.is_empty() {
+        let stored = tx
+            .query(
+                "SELECT idx, envelope_hash FROM entries WHERE envelope_hash = ANY($1)
+                 ORDER BY idx LIMIT 1",
+                &[&hashes],
+            )
+            .map_err(|e| pg_err(e, "looking up the batch's envelopes"))?;
+        if let Some(row) = stored.first() {
+            let idx: i64 = row.get(0);
             return Err(StoreError::DuplicateEnvelope {
-                envelope_hash: e.envelope_hash,
-                index,
+                envelope_hash: hash(row, "envelope_hash", "entries", idx)?,
+                index: index(idx, "entries", "idx")?,
             });
         }
+    }
+    let mut seen = HashSet::new();
+    for e in &batch.entries {
         if !seen.insert(e.envelope_hash) {
             let index = batch
                 .entries
@@ -499,26 +510,35 @@ fn write_batch(
         }
     }
 
-    for e in &batch.entries {
-        let idx = int_param(e.index, || format!("index of entry {}", e.index))?;
-        let at = int_param(e.sequenced_at_ms, || {
-            format!("sequenced_at_ms of entry {}", e.index)
-        })?;
-        let (leaf, envelope): (&[u8], &[u8]) = (&e.leaf_hash, &e.envelope_hash);
+    if !batch.entries.is_empty() {
+        // One statement for the whole batch (arrays unnested into rows).
+        let mut idxs = Vec::with_capacity(batch.entries.len());
+        let mut ats = Vec::with_capacity(batch.entries.len());
+        for e in &batch.entries {
+            idxs.push(int_param(e.index, || {
+                format!("index of entry {}", e.index)
+            })?);
+            ats.push(int_param(e.sequenced_at_ms, || {
+                format!("sequenced_at_ms of entry {}", e.index)
+            })?);
+        }
+        let leaves: Vec<&[u8]> = batch.entries.iter().map(|e| &e.leaf_hash[..]).collect();
+        let data: Vec<&[u8]> = batch.entries.iter().map(|e| &e.data[..]).collect();
         tx.execute(
             "INSERT INTO entries(idx, leaf_hash, envelope_hash, sequenced_at_ms, data)
-             VALUES ($1, $2, $3, $4, $5)",
-            &[&idx, &leaf, &envelope, &at, &e.data],
+             SELECT * FROM UNNEST($1::bigint[], $2::bytea[], $3::bytea[], $4::bigint[], $5::bytea[])",
+            &[&idxs, &leaves, &hashes, &ats, &data],
         )
         .map_err(|err| {
-            // Another writer got past the lock (it never should): say what collided.
+            // Another writer got past the lease (it never should): say what collided.
             if err.code() == Some(&SqlState::UNIQUE_VIOLATION) {
                 StoreError::Backend(format!(
-                    "entry {} collides with a stored one: {err}",
-                    e.index
+                    "entries {}..{} collide with stored ones: {err}",
+                    batch.entries[0].index,
+                    batch.entries[batch.entries.len() - 1].index + 1
                 ))
             } else {
-                pg_err(err, format!("writing entry {}", e.index))
+                pg_err(err, "writing entries")
             }
         })?;
     }
@@ -706,6 +726,31 @@ impl Store for PostgresStore {
                 envelope_hash,
             )
         })
+    }
+
+    fn indexes_of_envelopes(&self, hashes: &[Hash]) -> Result<Vec<Option<u64>>, StoreError> {
+        if hashes.is_empty() {
+            return Ok(vec![]);
+        }
+        let keys: Vec<&[u8]> = hashes.iter().map(|h| &h[..]).collect();
+        let found = self.read(|c| {
+            let rows = c
+                .query(
+                    "SELECT envelope_hash, idx FROM entries WHERE envelope_hash = ANY($1)",
+                    &[&keys],
+                )
+                .map_err(|e| pg_err(e, "looking up envelopes"))?;
+            let mut found = std::collections::HashMap::with_capacity(rows.len());
+            for row in &rows {
+                let idx: i64 = row.get(1);
+                found.insert(
+                    hash(row, "envelope_hash", "entries", idx)?,
+                    index(idx, "entries", "idx")?,
+                );
+            }
+            Ok(found)
+        })?;
+        Ok(hashes.iter().map(|h| found.get(h).copied()).collect())
     }
 
     fn index_of_leaf(&self, leaf_hash: &Hash) -> Result<Option<u64>, StoreError> {

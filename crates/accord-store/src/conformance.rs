@@ -455,6 +455,19 @@ pub fn check_lookups<S: Store>(store: &S) {
         expect!(store.index_of_envelope(&unknown), None);
         expect!(store.index_of_leaf(&unknown), None);
     }
+    // Several at once, in the order asked, unknown and repeated ones included.
+    let asked = [
+        test_entry(7).envelope_hash,
+        test_hash(b'E', 10),
+        test_entry(0).envelope_hash,
+        test_entry(7).envelope_hash,
+        test_entry(9).leaf_hash,
+    ];
+    expect!(
+        store.indexes_of_envelopes(&asked),
+        vec![Some(7), None, Some(0), Some(7), None]
+    );
+    expect!(store.indexes_of_envelopes(&[]), Vec::<Option<u64>>::new());
 }
 
 /// A partial tile is replaced by wider (or equally wide) versions of itself.

@@ -223,6 +223,11 @@ pub trait Store: Send + Sync + 'static {
     fn index_of_envelope(&self, envelope_hash: &Hash) -> Result<Option<u64>, StoreError>;
     /// Index of the entry with this leaf hash.
     fn index_of_leaf(&self, leaf_hash: &Hash) -> Result<Option<u64>, StoreError>;
+    /// [`Store::index_of_envelope`] for several envelopes at once, in order (a backend across a
+    /// network answers in one round trip).
+    fn indexes_of_envelopes(&self, hashes: &[Hash]) -> Result<Vec<Option<u64>>, StoreError> {
+        hashes.iter().map(|h| self.index_of_envelope(h)).collect()
+    }
     /// The stored tile at `level`/`index` at its current width.
     fn tile(&self, level: u8, index: u64) -> Result<Option<StoredTile>, StoreError>;
     /// All tiles of one level with `index >= start`, in index order (used to load the tree).
