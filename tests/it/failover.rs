@@ -334,3 +334,83 @@ fn three_nodes_fail_over_without_losing_or_forking_anything() {
         serde_json::from_str(&ok_on(Some(&db), &["verify", "--data", &data, "--json"])).unwrap();
     assert_eq!(v["valid"], true, "{v}");
 }
+
+/// Whoever can write the database can rewrite the lease row, but not sign a claim with the
+/// instance key: the nodes hand no write (nor the token it carries) to a holder without one,
+/// answer 503 meanwhile, and elect a sequencer of their own once the row is freed.
+#[test]
+fn a_lease_row_rewritten_in_the_database_does_not_redirect_writes() {
+    let cluster = Cluster::start();
+    let db = cluster.fresh_database();
+    let tmp = tempdir();
+    let (data, secretariat, _) = instance_with_cert_on(tmp.path(), Some(&db));
+    let first = PathBuf::from(&data);
+    let dirs = [first.clone(), node_dir(&first, &tmp.path().join("node-b"))];
+    let servers: Vec<Server> = dirs
+        .iter()
+        .map(|d| Server::start_on(d, Some(&db)))
+        .collect();
+    let urls: Vec<&str> = servers.iter().map(|s| s.url.as_str()).collect();
+    sequencer_among(&urls, FAILOVER_WITHIN);
+
+    // An intruder's listener, and the lease row pointed at it for an hour.
+    let intruder = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    intruder.set_nonblocking(true).unwrap();
+    let intruder_url = format!("http://{}", intruder.local_addr().unwrap());
+    let mut client = postgres::Client::connect(&db, postgres::NoTls).unwrap();
+    client
+        .execute(
+            "UPDATE accord_lease SET node = 'intruder', url = $1, claim = '',
+                 token = token + 1, expires_at = clock_timestamp() + interval '1 hour'",
+            &[&intruder_url],
+        )
+        .unwrap();
+    std::thread::sleep(Duration::from_millis(2_500));
+
+    let key = KeyFile::load(Path::new(&secretariat)).unwrap();
+    let post = |url: &str, n: u32| {
+        let body = secretariat_statement(&key, &format!("soc-{n}@secretariat.example"), "24x7")
+            .to_canonical_bytes();
+        agent()
+            .post(&format!("{url}/entries"))
+            .header("content-type", "application/json")
+            .send(&body[..])
+            .unwrap()
+            .status()
+            .as_u16()
+    };
+    for (n, url) in urls.iter().enumerate() {
+        assert_eq!(
+            post(url, n as u32),
+            503,
+            "{url} took a write with no sequencer of its own"
+        );
+        let h = health(url).unwrap();
+        assert_eq!(h["role"], "follower", "{h}");
+        assert!(h["sequencer"].is_null(), "{url} names a sequencer: {h}");
+    }
+    assert!(
+        intruder.accept().is_err(),
+        "a node handed a write to the URL an intruder wrote into the lease row"
+    );
+
+    // The row freed, the nodes elect one of their own and take writes again.
+    client
+        .execute("UPDATE accord_lease SET expires_at = '-infinity'", &[])
+        .unwrap();
+    sequencer_among(&urls, FAILOVER_WITHIN);
+    // A follower learns who sequences within a renewal period; until then it answers 503.
+    for (n, url) in urls.iter().enumerate() {
+        let deadline = Instant::now() + FAILOVER_WITHIN;
+        let mut attempt = 0;
+        while post(url, 100 * (n as u32 + 1) + attempt) != 201 {
+            assert!(
+                Instant::now() < deadline,
+                "{url} takes no write after the election"
+            );
+            attempt += 1;
+            std::thread::sleep(Duration::from_millis(100));
+        }
+    }
+    assert!(intruder.accept().is_err(), "a write reached the intruder");
+}

@@ -464,6 +464,28 @@ impl Ledger {
         )?)
     }
 
+    /// A node's claim to the sequencer lease: the instance key's signature over the origin,
+    /// the node's id and the URL where it takes writes (hex). Only the instance's own nodes
+    /// hold that key, so whoever can merely write the database cannot make one.
+    pub fn lease_claim(&self, node: &str, url: &str) -> String {
+        hex::encode(
+            self.instance_pair
+                .sign(&lease_claim_message(self.origin(), node, url))
+                .0,
+        )
+    }
+
+    /// Whether `claim` is this instance's claim for `node` at `url`.
+    pub fn lease_claim_is_valid(&self, node: &str, url: &str, claim: &str) -> bool {
+        hex::decode(claim)
+            .ok()
+            .and_then(|b| accord_envelope::Signature::from_slice(&b).ok())
+            .is_some_and(|sig| {
+                self.instance_key
+                    .verify_strict(&lease_claim_message(self.origin(), node, url), &sig)
+            })
+    }
+
     /// The clock's time now (not yet ordered after the last entry: compare with the state's
     /// `last_at`).
     pub fn clock_now(&self) -> Timestamp {
@@ -797,6 +819,16 @@ fn deleted_under(stored: u64, published: u64) -> LedgerError {
     LedgerError::RolledBack(format!(
         "the store holds {stored} entries but a checkpoint of {published} entries it also holds was published: entries were deleted; restore them (or the whole data directory) from a backup that includes them"
     ))
+}
+
+/// What a lease claim signs (length-prefixed, under its own context).
+fn lease_claim_message(origin: &str, node: &str, url: &str) -> Vec<u8> {
+    let mut out = b"accord-lease-claim-v1\n".to_vec();
+    for part in [origin, node, url] {
+        out.extend_from_slice(&(part.len() as u64).to_be_bytes());
+        out.extend_from_slice(part.as_bytes());
+    }
+    out
 }
 
 /// Every registered key by id.

@@ -46,6 +46,8 @@ pub struct Node {
     /// Its advertised base URL.
     pub url: String,
     leader: RwLock<Option<String>>,
+    /// Its claim to the lease, signed with the instance key (computed once).
+    claim: RwLock<String>,
 }
 
 impl Node {
@@ -55,6 +57,7 @@ impl Node {
             id: id.into(),
             url: url.into().trim_end_matches('/').to_owned(),
             leader: RwLock::new(None),
+            claim: RwLock::new(String::new()),
         }
     }
 
@@ -64,6 +67,15 @@ impl Node {
             .read()
             .unwrap_or_else(|p| p.into_inner())
             .clone()
+    }
+
+    /// This node's signed claim, made with `ledger`'s instance key on first use.
+    fn claim(&self, ledger: &Ledger) -> String {
+        let mut claim = self.claim.write().unwrap_or_else(|p| p.into_inner());
+        if claim.is_empty() {
+            *claim = ledger.lease_claim(&self.id, &self.url);
+        }
+        claim.clone()
     }
 
     fn set_leader(&self, url: Option<String>) {
@@ -88,7 +100,7 @@ pub fn run_node(
     while !stop.load(Ordering::SeqCst) {
         if ledger.is_leading() {
             if last_lease.elapsed() >= RENEW_EVERY {
-                match lease.acquire(&node.id, &node.url, ttl) {
+                match lease.acquire(&node.id, &node.url, &node.claim(&ledger), ttl) {
                     Ok(Some(_)) => last_lease = Instant::now(),
                     outcome => {
                         ledger.set_leading(false);
@@ -123,7 +135,12 @@ pub fn try_lead(ledger: &Ledger, node: &Node, on_lead: &dyn Fn(&Ledger)) -> bool
     let Some(lease) = ledger.store().lease() else {
         return true;
     };
-    match lease.acquire(&node.id, &node.url, LEASE_TTL.as_millis() as u64) {
+    match lease.acquire(
+        &node.id,
+        &node.url,
+        &node.claim(ledger),
+        LEASE_TTL.as_millis() as u64,
+    ) {
         Ok(Some(token)) => match ledger.catch_up() {
             Ok(_) => {
                 on_lead(ledger);
@@ -143,6 +160,14 @@ pub fn try_lead(ledger: &Ledger, node: &Node, on_lead: &dyn Fn(&Ledger)) -> bool
         }
     }
     match lease.holder() {
+        // Writes (and the tokens and cookies they carry) go only to a holder that proves it is
+        // one of the instance's nodes: a row rewritten in the database does not redirect them.
+        Ok(Some(h)) if !ledger.lease_claim_is_valid(&h.node, &h.url, &h.claim) => {
+            if !h.url.is_empty() {
+                tracing::warn!(node = %node.id, holder = %h.node, url = %h.url, "the sequencer lease names a holder without a valid claim; not handing it writes");
+            }
+            node.set_leader(None);
+        }
         Ok(holder) => node.set_leader(holder.map(|h| h.url).filter(|u| !u.is_empty())),
         Err(e) => tracing::warn!(node = %node.id, error = %e, "reading the sequencer lease failed"),
     }

@@ -49,6 +49,7 @@ pub(crate) fn acquire(
     conn: &mut postgres::Client,
     node: &str,
     url: &str,
+    claim: &str,
     mine: Option<i64>,
     ttl_ms: i64,
 ) -> Result<Option<i64>, StoreError> {
@@ -60,12 +61,13 @@ pub(crate) fn acquire(
         "UPDATE accord_lease SET
              node = $1,
              url = $2,
+             claim = $5,
              token = CASE WHEN node = $1 AND token = $3 THEN token ELSE token + 1 END,
              expires_at = clock_timestamp() + $4::bigint * interval '1 millisecond'
          WHERE name = 'sequencer'
            AND (expires_at <= clock_timestamp() OR (node = $1 AND token = $3))
          RETURNING token",
-        &[&node, &url, &mine.unwrap_or(-1), &ttl_ms],
+        &[&node, &url, &mine.unwrap_or(-1), &ttl_ms, &claim],
     );
     match row {
         Ok(row) => {
@@ -99,7 +101,8 @@ pub(crate) fn holder(conn: &mut impl GenericClient) -> Result<Option<LeaseHolder
     let row = conn
         .query_opt(
             "SELECT node, url, token,
-                    floor(extract(epoch FROM expires_at - clock_timestamp()) * 1000)::bigint
+                    floor(extract(epoch FROM expires_at - clock_timestamp()) * 1000)::bigint,
+                    claim
              FROM accord_lease
              WHERE name = 'sequencer' AND expires_at > clock_timestamp()",
             &[],
@@ -110,6 +113,7 @@ pub(crate) fn holder(conn: &mut impl GenericClient) -> Result<Option<LeaseHolder
         url: r.get(1),
         token: u64::try_from(r.get::<_, i64>(2)).unwrap_or(0),
         expires_in_ms: u64::try_from(r.get::<_, i64>(3)).unwrap_or(0),
+        claim: r.get(4),
     }))
 }
 

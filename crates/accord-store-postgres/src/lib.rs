@@ -78,6 +78,8 @@ const MIGRATIONS: &[&str] = &[
      );
      INSERT INTO accord_lease VALUES ('sequencer', '', '', 0, '-infinity');
      ALTER TABLE checkpoints ADD COLUMN lease_token BIGINT;",
+    // 4: the lease holder's claim to belong to the instance (see `lease`).
+    "ALTER TABLE accord_lease ADD COLUMN claim TEXT NOT NULL DEFAULT '';",
 ];
 
 /// The schema version this build writes and reads.
@@ -581,7 +583,8 @@ impl PostgresStore {
     /// A write without an election (a one-off command): take the lease if it is free.
     fn acquire_implicitly(&self) -> Result<Held, StoreError> {
         let node = lease::implicit_node();
-        let token = self.read(|c| lease::acquire(c, &node, "", None, lease::IMPLICIT_TTL_MS))?;
+        let token =
+            self.read(|c| lease::acquire(c, &node, "", "", None, lease::IMPLICIT_TTL_MS))?;
         let Some(token) = token else {
             return Err(lease::held_elsewhere(self.read(lease::holder)?));
         };
@@ -596,13 +599,19 @@ impl PostgresStore {
 }
 
 impl Lease for PostgresStore {
-    fn acquire(&self, node: &str, url: &str, ttl_ms: u64) -> Result<Option<u64>, StoreError> {
+    fn acquire(
+        &self,
+        node: &str,
+        url: &str,
+        claim: &str,
+        ttl_ms: u64,
+    ) -> Result<Option<u64>, StoreError> {
         let mine = self
             .held_lease()
             .filter(|h| h.node == node)
             .map(|h| h.token);
         let ttl = i64::try_from(ttl_ms).unwrap_or(i64::MAX);
-        let token = self.read(|c| lease::acquire(c, node, url, mine, ttl))?;
+        let token = self.read(|c| lease::acquire(c, node, url, claim, mine, ttl))?;
         *self.lease.lock().unwrap_or_else(PoisonError::into_inner) = token.map(|token| Held {
             node: node.to_owned(),
             token,

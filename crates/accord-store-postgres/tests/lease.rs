@@ -38,17 +38,20 @@ fn one_holder_at_a_time_and_a_deposed_one_writes_nothing() {
     let (la, lb) = (a.lease().unwrap(), b.lease().unwrap());
 
     let ta = la
-        .acquire("node-a", "http://a", 1_500)
+        .acquire("node-a", "http://a", "", 1_500)
         .unwrap()
         .expect("a free lease");
-    assert_eq!(lb.acquire("node-b", "http://b", 1_500).unwrap(), None);
+    assert_eq!(lb.acquire("node-b", "http://b", "", 1_500).unwrap(), None);
     let holder = lb.holder().unwrap().expect("a live holder");
     assert_eq!(
         (holder.node.as_str(), holder.url.as_str(), holder.token),
         ("node-a", "http://a", ta)
     );
     // Renewing keeps the token.
-    assert_eq!(la.acquire("node-a", "http://a", 1_500).unwrap(), Some(ta));
+    assert_eq!(
+        la.acquire("node-a", "http://a", "", 1_500).unwrap(),
+        Some(ta)
+    );
 
     // Only the holder writes; the other is refused, naming the holder, and writes nothing.
     a.append_batch(&batch(0, 3)).unwrap();
@@ -60,7 +63,7 @@ fn one_holder_at_a_time_and_a_deposed_one_writes_nothing() {
     // The lease runs out; b takes over with a greater token; a is fenced at commit.
     std::thread::sleep(std::time::Duration::from_millis(1_700));
     let tb = lb
-        .acquire("node-b", "http://b", 5_000)
+        .acquire("node-b", "http://b", "", 5_000)
         .unwrap()
         .expect("an expired lease");
     assert!(tb > ta, "the token did not grow: {ta} then {tb}");
@@ -69,13 +72,13 @@ fn one_holder_at_a_time_and_a_deposed_one_writes_nothing() {
     assert_eq!(la.held(), None, "a still believes it holds the lease");
     assert_eq!(a.tree_size().unwrap(), 3, "a deposed holder wrote");
     b.append_batch(&batch(3, 2)).unwrap();
-    assert_eq!(la.acquire("node-a", "http://a", 1_500).unwrap(), None);
+    assert_eq!(la.acquire("node-a", "http://a", "", 1_500).unwrap(), None);
 
     // Releasing hands the lease over at once.
     lb.release().unwrap();
     assert_eq!(lb.holder().unwrap(), None);
     let ta2 = la
-        .acquire("node-a", "http://a", 1_500)
+        .acquire("node-a", "http://a", "", 1_500)
         .unwrap()
         .expect("a released lease");
     assert!(ta2 > tb);
@@ -101,7 +104,7 @@ fn a_one_off_writer_takes_a_free_lease_and_gives_it_back_but_never_barges_in() {
             server
                 .lease()
                 .unwrap()
-                .acquire("node-s", "http://s", 2_000)
+                .acquire("node-s", "http://s", "", 2_000)
                 .unwrap(),
             None,
             "a node took the lease while a one-off writer held it"
@@ -110,7 +113,7 @@ fn a_one_off_writer_takes_a_free_lease_and_gives_it_back_but_never_barges_in() {
     let server = PostgresStore::open(&url).unwrap();
     let lease = server.lease().unwrap();
     lease
-        .acquire("node-s", "http://s", 5_000)
+        .acquire("node-s", "http://s", "", 5_000)
         .unwrap()
         .expect("a given-back lease");
     let cli = PostgresStore::open(&url).unwrap();

@@ -138,6 +138,9 @@ pub struct LeaseHolder {
     pub url: String,
     /// The fencing token of this tenure: it grows with every change of holder.
     pub token: u64,
+    /// The holder's proof that it belongs to the instance (a signature over node and URL by
+    /// a key only the instance's nodes hold), checked before anyone hands it a write.
+    pub claim: String,
     /// Milliseconds until the lease runs out unless renewed.
     pub expires_in_ms: u64,
 }
@@ -149,9 +152,16 @@ pub struct LeaseHolder {
 /// commits nothing after another took over.
 pub trait Lease: Send + Sync {
     /// Takes the lease for `ttl_ms` if it is free, expired or already this node's (renewing it
-    /// then), as node `node` reachable at `url`. Returns the fencing token when this node holds
-    /// the lease afterwards, `None` when another live node does.
-    fn acquire(&self, node: &str, url: &str, ttl_ms: u64) -> Result<Option<u64>, StoreError>;
+    /// then), as node `node` reachable at `url`, with `claim` (see [`LeaseHolder::claim`]).
+    /// Returns the fencing token when this node holds the lease afterwards, `None` when another
+    /// live node does.
+    fn acquire(
+        &self,
+        node: &str,
+        url: &str,
+        claim: &str,
+        ttl_ms: u64,
+    ) -> Result<Option<u64>, StoreError>;
     /// Gives the lease up at once (a clean shutdown), so that another node need not wait for it
     /// to run out.
     fn release(&self) -> Result<(), StoreError>;
