@@ -352,21 +352,44 @@ impl Ledger {
         }
         let mut core = self.core.write().unwrap_or_else(|p| p.into_inner());
         let published = core.published.as_ref().map(|p| p.checkpoint.clone());
-        let applied =
-            match core.catch_up(self.store.as_ref(), &self.signer.verifier(), &mut |_, _| {}) {
-                Ok(n) => n,
-                Err(e) => {
-                    // The core may be half-way through the new entries: rebuild it from the
-                    // store, which must still extend what this node published.
-                    let reloaded =
-                        Core::load(self.store.as_ref(), &self.signer.verifier(), &mut |_, _| {})?;
-                    if let Some(p) = &published {
-                        self.check_extends(&reloaded, p, "in memory")?;
+        let before = core.tree.size();
+        let applied = match core.catch_up(
+            self.store.as_ref(),
+            &self.signer.verifier(),
+            &mut |_, _| {},
+        ) {
+            Ok(n) => n,
+            Err(e) if core.tree.size() == before => {
+                // Refused before anything was applied: readers keep what they had.
+                return Err(e);
+            }
+            Err(e) => {
+                // The core is half-way through the new entries: rebuild it from the store,
+                // which must still extend what this node published.
+                let reloaded =
+                    Core::load(self.store.as_ref(), &self.signer.verifier(), &mut |_, _| {})
+                        .and_then(|reloaded| match &published {
+                            Some(p) => self
+                                .check_extends(&reloaded, p, "in memory")
+                                .map(|()| reloaded),
+                            None => Ok(reloaded),
+                        });
+                match reloaded {
+                    Ok(reloaded) => {
+                        *core = reloaded;
+                        return Err(e);
                     }
-                    *core = reloaded;
-                    return Err(e);
+                    Err(why) => {
+                        // Neither the new entries nor the store's own history can be
+                        // vouched for, and the projection is half-applied: stop, still
+                        // holding the lock, rather than let a reader see it.
+                        tracing::error!(error = %e, reload = %why, "the log in the store no longer extends what this node published; stopping");
+                        eprintln!("accord: the log in the store no longer extends what this node published ({e}; reloading: {why}); stopping rather than serve it");
+                        std::process::exit(70);
+                    }
                 }
-            };
+            }
+        };
         if applied > 0 {
             if let (Some(file), Some(p)) = (
                 self.publications
