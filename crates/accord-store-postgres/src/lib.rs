@@ -478,26 +478,62 @@ fn write_batch(
             });
         }
     }
-    let mut widths = Vec::with_capacity(batch.tiles.len());
+    // A tile named twice in one batch counts once, as its last version — which must not be
+    // narrower than an earlier one.
+    let mut last: std::collections::HashMap<(u8, u64), &StoredTile> = Default::default();
     for t in &batch.tiles {
-        let idx = int_param(t.index, || format!("index of tile {}/{}", t.level, t.index))?;
-        let stored: Option<i32> = tx
-            .query_opt(
-                "SELECT length(data) FROM tiles WHERE level = $1 AND idx = $2",
-                &[&i16::from(t.level), &idx],
-            )
-            .map_err(|e| pg_err(e, format!("reading tile {}/{}", t.level, t.index)))?
-            .map(|r| r.get(0));
-        let (stored, new) = (stored.unwrap_or(0) as usize / 32, t.data.len() / 32);
-        if new < stored {
-            return Err(StoreError::TileShrinks {
-                level: t.level,
-                index: t.index,
-                stored,
-                new,
-            });
+        if let Some(earlier) = last.insert((t.level, t.index), t) {
+            if t.data.len() < earlier.data.len() {
+                return Err(StoreError::TileShrinks {
+                    level: t.level,
+                    index: t.index,
+                    stored: earlier.data.len() / 32,
+                    new: t.data.len() / 32,
+                });
+            }
         }
-        widths.push(idx);
+    }
+    let tiles: Vec<&StoredTile> = batch
+        .tiles
+        .iter()
+        .filter(|t| std::ptr::eq(last[&(t.level, t.index)], *t))
+        .collect();
+    // One round trip for the widths of every tile the batch writes.
+    let mut levels = Vec::with_capacity(tiles.len());
+    let mut tile_idxs = Vec::with_capacity(tiles.len());
+    for t in &tiles {
+        levels.push(i16::from(t.level));
+        tile_idxs.push(int_param(t.index, || {
+            format!("index of tile {}/{}", t.level, t.index)
+        })?);
+    }
+    if !tiles.is_empty() {
+        let stored = tx
+            .query(
+                "SELECT t.level, t.idx, length(t.data) FROM tiles t
+                 JOIN UNNEST($1::smallint[], $2::bigint[]) AS w(level, idx)
+                   ON t.level = w.level AND t.idx = w.idx",
+                &[&levels, &tile_idxs],
+            )
+            .map_err(|e| pg_err(e, "reading the tiles the batch grows"))?;
+        let stored: std::collections::HashMap<(i16, i64), usize> = stored
+            .iter()
+            .map(|r| ((r.get(0), r.get(1)), r.get::<_, i32>(2) as usize / 32))
+            .collect();
+        for (t, key) in tiles.iter().zip(levels.iter().zip(&tile_idxs)) {
+            let (stored, new) = (
+                stored.get(&(*key.0, *key.1)).copied().unwrap_or(0),
+                t.data.len() / 32,
+            );
+            if new < stored {
+                return Err(StoreError::TileShrinks {
+                    level: t.level,
+                    index: t.index,
+                    stored,
+                    new,
+                });
+            }
+        }
     }
     if let Some(cp) = &batch.checkpoint {
         let sql = "SELECT tree_size, note, state_digest FROM checkpoints
@@ -544,13 +580,15 @@ fn write_batch(
             }
         })?;
     }
-    for (t, idx) in batch.tiles.iter().zip(widths) {
+    if !tiles.is_empty() {
+        let data: Vec<&[u8]> = tiles.iter().map(|t| &t.data[..]).collect();
         tx.execute(
-            "INSERT INTO tiles(level, idx, data) VALUES ($1, $2, $3)
+            "INSERT INTO tiles(level, idx, data)
+             SELECT * FROM UNNEST($1::smallint[], $2::bigint[], $3::bytea[])
              ON CONFLICT (level, idx) DO UPDATE SET data = excluded.data",
-            &[&i16::from(t.level), &idx, &t.data],
+            &[&levels, &tile_idxs, &data],
         )
-        .map_err(|e| pg_err(e, format!("writing tile {}/{}", t.level, t.index)))?;
+        .map_err(|e| pg_err(e, "writing tiles"))?;
     }
     if let Some(cp) = &batch.checkpoint {
         let size = int_param(cp.tree_size, || format!("checkpoint size {}", cp.tree_size))?;
