@@ -483,14 +483,7 @@ fn write_batch(
     let mut last: std::collections::HashMap<(u8, u64), &StoredTile> = Default::default();
     for t in &batch.tiles {
         if let Some(earlier) = last.insert((t.level, t.index), t) {
-            if t.data.len() < earlier.data.len() {
-                return Err(StoreError::TileShrinks {
-                    level: t.level,
-                    index: t.index,
-                    stored: earlier.data.len() / 32,
-                    new: t.data.len() / 32,
-                });
-            }
+            accord_store::check_tile_grows(t, earlier.data.len() / 32)?;
         }
     }
     let tiles: Vec<&StoredTile> = batch
@@ -521,18 +514,8 @@ fn write_batch(
             .map(|r| ((r.get(0), r.get(1)), r.get::<_, i32>(2) as usize / 32))
             .collect();
         for (t, key) in tiles.iter().zip(levels.iter().zip(&tile_idxs)) {
-            let (stored, new) = (
-                stored.get(&(*key.0, *key.1)).copied().unwrap_or(0),
-                t.data.len() / 32,
-            );
-            if new < stored {
-                return Err(StoreError::TileShrinks {
-                    level: t.level,
-                    index: t.index,
-                    stored,
-                    new,
-                });
-            }
+            let width = stored.get(&(*key.0, *key.1)).copied().unwrap_or(0);
+            accord_store::check_tile_grows(t, width)?;
         }
     }
     if let Some(cp) = &batch.checkpoint {

@@ -499,15 +499,7 @@ fn write_batch(tx: &Connection, batch: &BatchWrite) -> Result<(), StoreError> {
                     .optional()
             })
             .map_err(|e| sql_err(e, what()))?;
-        let (stored, new) = (stored.unwrap_or(0) as usize / 32, t.data.len() / 32);
-        if new < stored {
-            return Err(StoreError::TileShrinks {
-                level: t.level,
-                index: t.index,
-                stored,
-                new,
-            });
-        }
+        accord_store::check_tile_grows(t, stored.unwrap_or(0) as usize / 32)?;
         tx.prepare_cached(
             "INSERT INTO tiles(level, idx, data) VALUES (?1, ?2, ?3)
              ON CONFLICT(level, idx) DO UPDATE SET data = excluded.data",

@@ -193,6 +193,21 @@ pub fn push_dense(
     Ok(())
 }
 
+/// Refuses a tile that would be narrower than the `stored_width` hashes already stored (or
+/// written earlier in the same batch): tiles only grow until full.
+pub fn check_tile_grows(tile: &StoredTile, stored_width: usize) -> Result<(), StoreError> {
+    let new = tile.data.len() / 32;
+    if new < stored_width {
+        return Err(StoreError::TileShrinks {
+            level: tile.level,
+            index: tile.index,
+            stored: stored_width,
+            new,
+        });
+    }
+    Ok(())
+}
+
 /// For backends: refuses a batch whose entries do not continue a log of `size` entries.
 pub fn check_contiguous(size: u64, entries: &[StoredEntry]) -> Result<(), StoreError> {
     for (offset, entry) in entries.iter().enumerate() {
