@@ -124,7 +124,7 @@ pub fn serve_ledger(
                 ),
                 None => format!("http://{addr}"),
             };
-            let node = Arc::new(accord_server::cluster::Node::new(node_id(), url));
+            let node = Arc::new(accord_server::cluster::Node::new(node_id(), url, &state.ledger));
             println!(
                 "Node {} ({}): one of several on this database; it sequences while it holds the lease, and follows otherwise.",
                 node.id, node.url

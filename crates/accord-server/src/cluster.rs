@@ -46,18 +46,20 @@ pub struct Node {
     /// Its advertised base URL.
     pub url: String,
     leader: RwLock<Option<String>>,
-    /// Its claim to the lease, signed with the instance key (computed once).
-    claim: RwLock<String>,
+    /// Its claim to the lease: id and URL signed with `ledger`'s instance key.
+    claim: String,
 }
 
 impl Node {
-    /// A node `id` reachable at `url`.
-    pub fn new(id: impl Into<String>, url: impl Into<String>) -> Self {
+    /// A node `id` of `ledger`'s instance, reachable at `url`.
+    pub fn new(id: impl Into<String>, url: impl Into<String>, ledger: &Ledger) -> Self {
+        let (id, url) = (id.into(), url.into().trim_end_matches('/').to_owned());
+        let claim = ledger.lease_claim(&id, &url);
         Node {
-            id: id.into(),
-            url: url.into().trim_end_matches('/').to_owned(),
+            id,
+            url,
             leader: RwLock::new(None),
-            claim: RwLock::new(String::new()),
+            claim,
         }
     }
 
@@ -67,15 +69,6 @@ impl Node {
             .read()
             .unwrap_or_else(|p| p.into_inner())
             .clone()
-    }
-
-    /// This node's signed claim, made with `ledger`'s instance key on first use.
-    fn claim(&self, ledger: &Ledger) -> String {
-        let mut claim = self.claim.write().unwrap_or_else(|p| p.into_inner());
-        if claim.is_empty() {
-            *claim = ledger.lease_claim(&self.id, &self.url);
-        }
-        claim.clone()
     }
 
     fn set_leader(&self, url: Option<String>) {
@@ -100,7 +93,7 @@ pub fn run_node(
     while !stop.load(Ordering::SeqCst) {
         if ledger.is_leading() {
             if last_lease.elapsed() >= RENEW_EVERY {
-                match lease.acquire(&node.id, &node.url, &node.claim(&ledger), ttl) {
+                match lease.acquire(&node.id, &node.url, &node.claim, ttl) {
                     Ok(Some(_)) => last_lease = Instant::now(),
                     outcome => {
                         ledger.set_leading(false);
@@ -138,7 +131,7 @@ pub fn try_lead(ledger: &Ledger, node: &Node, on_lead: &dyn Fn(&Ledger)) -> bool
     match lease.acquire(
         &node.id,
         &node.url,
-        &node.claim(ledger),
+        &node.claim,
         LEASE_TTL.as_millis() as u64,
     ) {
         Ok(Some(token)) => match ledger.catch_up() {
