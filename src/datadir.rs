@@ -21,7 +21,7 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use accord_envelope::{KeyFile, KeyPair};
-use accord_sequencer::{Clock, Ledger};
+use accord_sequencer::{Clock, Ledger, Snapshots};
 use accord_store::{Store, Vault};
 use accord_store_postgres::{PostgresStore, PostgresVault, VaultKey};
 use accord_store_sqlite::{SqliteStore, SqliteVault};
@@ -346,17 +346,48 @@ impl DataDir {
         }
     }
 
-    /// Opens the ledger over the store, replaying it with a progress bar when it is large.
+    /// This node's projection snapshots (`snapshots/`, beside the database or the
+    /// configuration: each node keeps its own).
+    pub fn snapshots(&self) -> Snapshots {
+        Snapshots::new(self.root.join("snapshots"))
+    }
+
+    /// Opens the ledger over the store: from the newest snapshot that passes every check and
+    /// the log after it, or by replaying the whole log; with a progress bar when the replay is
+    /// large. A snapshot that cannot be used is named, with why, and skipped.
     pub fn open_ledger(&self, store: Arc<dyn Store>, clock: Arc<dyn Clock>) -> Result<Ledger> {
         let config = self.config()?;
         let key = self.instance_key()?;
         let size = store.tree_size()?;
         let bar = crate::progress::bar(size, "replaying the log", size >= 100_000);
-        let ledger = Ledger::open(store, &config.origin, &key, clock, &mut |done, _| {
-            bar.set_position(done)
-        })
+        let (ledger, start) = Ledger::start(
+            store,
+            &config.origin,
+            &key,
+            clock,
+            &self.snapshots(),
+            &mut |done, total| {
+                bar.set_length(total);
+                bar.set_position(done)
+            },
+        )
         .context("opening the ledger")?;
         bar.finish_and_clear();
+        for (path, why) in &start.ignored {
+            tracing::warn!(snapshot = %path.display(), %why, "snapshot not used");
+            eprintln!(
+                "accord: not starting from the snapshot {}: {why}",
+                path.display()
+            );
+        }
+        match start.from_snapshot {
+            Some(at) => tracing::info!(
+                snapshot = at,
+                replayed = start.replayed,
+                "started from a snapshot"
+            ),
+            None => tracing::info!(replayed = start.replayed, "replayed the whole log"),
+        }
         Ok(ledger)
     }
 }

@@ -17,6 +17,7 @@ mod progress;
 mod scenario;
 mod seeded;
 mod serve;
+mod snapshot_cmd;
 mod tiles_cmd;
 mod token;
 mod verify_cmd;
@@ -126,6 +127,9 @@ enum Command {
     /// The log as a static tlog-tiles tree, for any web server or CDN to serve.
     #[command(subcommand)]
     Tiles(tiles_cmd::TilesCommand),
+    /// Projection snapshots, from which a node starts without replaying the whole log.
+    #[command(subcommand)]
+    Snapshot(snapshot_cmd::SnapshotCommand),
     /// Move an instance's log and evidence from SQLite into PostgreSQL, verified.
     Migrate(migrate_cmd::MigrateArgs),
     /// Measure submission throughput, verification speed and memory on this machine.
@@ -163,6 +167,7 @@ fn main() -> ExitCode {
         Command::Receipt(cmd) => client::receipt(cmd),
         Command::Verify(args) => verify_cmd::run(args),
         Command::Tiles(command) => tiles_cmd::run(command),
+        Command::Snapshot(command) => snapshot_cmd::run(command),
         Command::Migrate(args) => migrate_cmd::run(args),
         Command::Bench(args) => bench::run(args),
     };

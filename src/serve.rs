@@ -28,7 +28,15 @@ pub struct ServeOptions {
     /// writes while it sequences (default: http:// and the address it listens on).
     #[arg(long, value_name = "URL")]
     pub advertise_url: Option<String>,
+    /// Take a projection snapshot (in `snapshots/`) whenever the log has grown by this many
+    /// entries since the newest one, so that the next start replays only the tail; 0: never.
+    #[arg(long, value_name = "ENTRIES", default_value_t = DEFAULT_SNAPSHOT_EVERY)]
+    pub snapshot_every: u64,
 }
+
+/// Entries between two snapshots by default: one costs a replay of that many entries and a
+/// write of the state, in the background.
+pub const DEFAULT_SNAPSHOT_EVERY: u64 = 100_000;
 
 impl Default for ServeOptions {
     fn default() -> Self {
@@ -36,6 +44,7 @@ impl Default for ServeOptions {
             public_url: None,
             max_connections: accord_server::connections::Limits::default().max_connections,
             advertise_url: None,
+            snapshot_every: DEFAULT_SNAPSHOT_EVERY,
         }
     }
 }
@@ -106,6 +115,17 @@ pub fn serve_ledger(
     ));
     let advertise_url = options.advertise_url.clone();
     let node_stop = Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let snapshot_thread = (options.snapshot_every > 0)
+        .then(|| {
+            let ledger = state.ledger.clone();
+            let snapshots = dir.snapshots();
+            let (every, stop) = (options.snapshot_every, node_stop.clone());
+            std::thread::Builder::new()
+                .name("accord-snapshots".into())
+                .spawn(move || take_snapshots(&ledger, &snapshots, every, &stop))
+        })
+        .transpose()
+        .context("starting the snapshot thread")?;
     runtime.block_on(async move {
         let listener = accord_server::connections::bind(listen)
             .with_context(|| format!("cannot listen on {listen}; is another server using it? choose another with --listen"))?;
@@ -161,7 +181,7 @@ pub fn serve_ledger(
             .await
             .context("serving HTTP");
         node_stop.store(true, std::sync::atomic::Ordering::SeqCst);
-        if let Some(t) = node_thread {
+        for t in node_thread.into_iter().chain(snapshot_thread) {
             let _ = t.join();
         }
         served
@@ -170,6 +190,44 @@ pub fn serve_ledger(
     thread.join();
     tracing::info!("stopped cleanly");
     Ok(())
+}
+
+/// Takes a snapshot whenever the published log has grown by `every` entries since the newest
+/// one, until `stop`. A failure is logged and retried at the next growth; it never touches
+/// the log.
+fn take_snapshots(
+    ledger: &Ledger,
+    snapshots: &accord_sequencer::Snapshots,
+    every: u64,
+    stop: &std::sync::atomic::AtomicBool,
+) {
+    let mut newest = snapshots.newest_size().ok().flatten().unwrap_or(0);
+    let mut failed_at = None;
+    while !stop.load(std::sync::atomic::Ordering::SeqCst) {
+        std::thread::sleep(std::time::Duration::from_millis(250));
+        let published = ledger.read().published().map_or(0, |p| p.checkpoint.size);
+        if published < newest.saturating_add(every) || failed_at == Some(published) {
+            continue;
+        }
+        let started = std::time::Instant::now();
+        match ledger.take_snapshot(snapshots) {
+            Ok(Some(taken)) => {
+                tracing::info!(
+                    size = taken.size,
+                    bytes = taken.bytes,
+                    seconds = started.elapsed().as_secs_f64(),
+                    path = %taken.path.display(),
+                    "snapshot taken"
+                );
+                newest = taken.size;
+            }
+            Ok(None) => newest = published,
+            Err(e) => {
+                tracing::warn!(error = %e, "taking a snapshot failed; the log is unaffected");
+                failed_at = Some(published);
+            }
+        }
+    }
 }
 
 /// Completes what an earlier run left half-done in the vault: erasures it logged, and shared

@@ -32,6 +32,7 @@ mod scenario;
 mod schemas;
 mod security;
 mod sharing;
+mod snapshots;
 mod stix_validator;
 mod taxii_interop;
 mod tiles_export;

@@ -85,6 +85,19 @@ fn the_demo_world_on_postgres_is_the_same_log_and_serves() {
     assert_eq!(get(&format!("{}/", server.url)).0, 200);
     drop(server);
 
+    // A snapshot of a log in PostgreSQL lives in the node's directory, and the next start
+    // uses it (checked against the database's checkpoint).
+    let taken = ok_on(Some(&db), &["snapshot", "take", "--data", &data]);
+    assert!(taken.contains("Snapshot at size"), "{taken}");
+    let listed = ok_on(Some(&db), &["snapshot", "list", "--data", &data]);
+    assert!(
+        listed.contains("usable: the next start begins here"),
+        "{listed}"
+    );
+    let server = Server::start_on(dir, Some(&db));
+    assert_eq!(checkpoint_size(&server.url), v["entries"].as_u64().unwrap());
+    drop(server);
+
     // Seeding again wipes only the world it seeded, and gives the same log.
     ok_on(
         Some(&db),

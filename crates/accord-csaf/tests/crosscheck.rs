@@ -70,8 +70,10 @@ fn library_verdicts(files: &[PathBuf]) -> BTreeMap<String, BTreeMap<String, bool
         .unwrap_or_else(|e| panic!("cannot run node ({e}): run scripts/install-test-tools"));
     assert!(
         out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
+        "node {script:?} ended with {}: {}\n{}",
+        out.status,
+        String::from_utf8_lossy(&out.stderr),
+        String::from_utf8_lossy(&out.stdout)
     );
     serde_json::from_slice(&out.stdout).unwrap()
 }

@@ -93,7 +93,7 @@ pub struct Closing {
 }
 
 /// One rung as projected.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct RungRecord {
     /// Which.
     pub rung: Rung,
@@ -119,7 +119,7 @@ impl RungRecord {
 }
 
 /// An exchange as projected.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ExchangeRecord {
     /// Its id.
     pub exchange: ExchangeId,
@@ -145,7 +145,7 @@ impl ExchangeRecord {
 }
 
 /// Every exchange.
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Exchanges {
     by_id: BTreeMap<ExchangeId, ExchangeRecord>,
 }

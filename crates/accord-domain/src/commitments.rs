@@ -39,7 +39,7 @@ pub struct CommitmentWithdrawn {
 }
 
 /// One step in a commitment's history.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "action", rename_all = "snake_case")]
 pub enum CommitmentEvent {
     /// Made (or made again, with new parameters).
@@ -59,7 +59,7 @@ pub enum CommitmentEvent {
 }
 
 /// A party's commitment to one norm, with its history.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct CommitmentRecord {
     /// The party.
     pub party: PartyId,
@@ -85,7 +85,7 @@ impl CommitmentRecord {
 }
 
 /// All commitments, by party then norm.
-#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Commitments {
     by_party: BTreeMap<PartyId, BTreeMap<NormId, CommitmentRecord>>,
 }

@@ -279,7 +279,7 @@ impl Procedure {
 }
 
 /// Counts of one chamber (or, from [`Tally::voting_totals`], of all voting chambers).
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ChamberTally {
     /// Whether these counts decide.
     pub standing: Standing,
@@ -322,7 +322,7 @@ impl ChamberTally {
 }
 
 /// Counts per chamber for one proposal.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Tally {
     /// Counts per chamber; [`tally`] lists every chamber.
     pub chambers: BTreeMap<Chamber, ChamberTally>,
@@ -370,7 +370,7 @@ pub fn tally(
 }
 
 /// The outcome of applying a procedure to a tally.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Decision {
     /// Whether the proposal is adopted.
     pub adopted: bool,

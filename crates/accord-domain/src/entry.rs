@@ -6,7 +6,7 @@
 
 use accord_envelope::canonical;
 use accord_envelope::Envelope;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use crate::rules::Rejection;
 use crate::time::Timestamp;
@@ -105,7 +105,7 @@ impl From<EntryError> for Rejection {
 }
 
 /// Where and when something happened in the log.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct EntryRef {
     /// Entry index.
     pub index: u64,

@@ -167,7 +167,7 @@ pub struct EvidenceErase {
 }
 
 /// A grant as projected.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct GrantRecord {
     /// Until when (exclusive).
     pub until: Timestamp,
@@ -178,7 +178,7 @@ pub struct GrantRecord {
 }
 
 /// A logged read.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ReadRecord {
     /// Who read.
     pub reader: PartyId,
@@ -189,7 +189,7 @@ pub struct ReadRecord {
 }
 
 /// An erasure.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Erasure {
     /// The erasing entry.
     pub entry: EntryRef,
@@ -200,7 +200,7 @@ pub struct Erasure {
 }
 
 /// An evidence item as projected: everything public about it.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct EvidenceRecord {
     /// Who committed it.
     pub owner: PartyId,
@@ -277,7 +277,7 @@ fn valid_media_type(s: &str) -> bool {
 }
 
 /// Every evidence item, by owner and id.
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Evidences {
     items: BTreeMap<PartyId, BTreeMap<EvidenceId, EvidenceRecord>>,
 }

@@ -214,7 +214,7 @@ pub struct ReachabilityAck {
 }
 
 /// The instance as founded by the genesis entry.
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Instance {
     /// Checkpoint origin line.
     pub origin: String,
@@ -227,7 +227,7 @@ pub struct Instance {
 }
 
 /// Lifecycle of a party's key.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "status", rename_all = "snake_case")]
 pub enum KeyStatus {
     /// Valid for new entries.
@@ -247,7 +247,7 @@ pub enum KeyStatus {
 }
 
 /// One key of a party.
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct KeyRecord {
     /// The public key.
     pub public_key: PublicKey,
@@ -267,7 +267,7 @@ pub struct KeyRecord {
 pub const KEY_RECOVERY_NOTICE_DAYS: u64 = 14;
 
 /// A party's answers to reachability checks.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ReachabilityStats {
     /// Checks addressed to the party.
     pub addressed: u32,
@@ -280,7 +280,7 @@ pub struct ReachabilityStats {
 }
 
 /// A party's published points of contact.
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct PocDirectoryEntry {
     /// The contacts.
     pub contacts: Vec<Contact>,
@@ -289,7 +289,7 @@ pub struct PocDirectoryEntry {
 }
 
 /// A registered participant.
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Party {
     /// Its id.
     pub id: PartyId,
@@ -310,7 +310,7 @@ pub struct Party {
 }
 
 /// An acknowledgement of a reachability check.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Acknowledgement {
     /// The ack entry.
     pub entry: EntryRef,
@@ -319,7 +319,7 @@ pub struct Acknowledgement {
 }
 
 /// A reachability check and its answers.
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct CheckRecord {
     /// Its id.
     pub id: CheckId,

@@ -27,7 +27,7 @@ pub enum RegistryRecord {
 
 /// Who takes part: the instance, its parties with their keys and contacts, and the
 /// reachability checks. Its rules and folds are those of the registry's entry types.
-#[derive(Clone, Debug, Default)]
+#[derive(Clone, Debug, Default, serde::Serialize, serde::Deserialize)]
 pub struct Registry {
     instance: Option<Instance>,
     parties: BTreeMap<PartyId, Party>,

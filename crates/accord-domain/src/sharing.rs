@@ -215,7 +215,7 @@ pub struct IntelWithdraw {
 }
 
 /// A sharing group as projected.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct GroupRecord {
     /// Its id.
     pub group: GroupId,
@@ -234,7 +234,7 @@ pub struct GroupRecord {
 }
 
 /// One shared version of an object, as projected (never its restricted content).
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct VersionRecord {
     /// The collection.
     pub collection: GroupId,
@@ -302,7 +302,7 @@ pub fn vault_key(
 pub const VAULT_PREFIX: &str = "stix/";
 
 /// One collection's objects.
-#[derive(Clone, Debug, Default)]
+#[derive(Clone, Debug, Default, Serialize, Deserialize)]
 pub struct CollectionRecord {
     /// Every version ever shared, in log order (withdrawn ones included).
     pub added: Vec<VersionRecord>,
@@ -344,7 +344,7 @@ pub enum Refusal {
 }
 
 /// Every sharing group and collection.
-#[derive(Clone, Debug, Default)]
+#[derive(Clone, Debug, Default, Serialize, Deserialize)]
 pub struct Sharing {
     groups: BTreeMap<GroupId, GroupRecord>,
     collections: BTreeMap<GroupId, CollectionRecord>,

@@ -42,8 +42,10 @@ pub const INSTANCE_ENTRY_TYPES: &[&str] = &[
 /// A 32-byte state digest.
 pub type StateDigest = [u8; 32];
 
-/// Everything projected from the log.
-#[derive(Clone, Debug, Default)]
+/// Everything projected from the log. It serializes (with serde, in any self-describing
+/// format) so that a node can start from a snapshot of it; the state digest never reads that
+/// form, only each record's canonical JSON (see [`State::seal_batch`]).
+#[derive(Clone, Debug, Default, serde::Serialize, serde::Deserialize)]
 pub struct State {
     registry: Registry,
     regime: Option<Regime>,
@@ -65,6 +67,8 @@ pub struct State {
     /// The highest schema version logged so far, per entry type: an entry never goes back
     /// below it (see [`State::check`]).
     schemas: BTreeMap<String, u32>,
+    /// Empty between batches, which is the only time a state is snapshotted.
+    #[serde(skip)]
     touched: BTreeSet<RecordKey>,
 }
 

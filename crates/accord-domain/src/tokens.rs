@@ -43,7 +43,7 @@ pub struct TokenRevoke {
 }
 
 /// A token as projected.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct TokenRecord {
     /// Whose.
     pub party: PartyId,
@@ -58,7 +58,7 @@ pub struct TokenRecord {
 }
 
 /// Every token ever issued, by hash.
-#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Tokens {
     by_hash: BTreeMap<String, TokenRecord>,
 }

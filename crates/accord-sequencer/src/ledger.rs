@@ -21,6 +21,7 @@ use accord_tlog::{leaf_hash, Tree};
 use crate::clock::Clock;
 use crate::published::PublishedFile;
 use crate::receipt::Receipt;
+use crate::snapshot::{Snapshots, Start, Taken};
 
 /// A submission ready for the ledger: the parsed envelope, its canonical bytes and hash, and
 /// the key its signature was already verified with (if the caller verified it in parallel).
@@ -96,6 +97,14 @@ pub enum LedgerError {
         /// What failed.
         error: String,
     },
+    /// A snapshot could not be written (the log is unaffected).
+    #[error("writing a snapshot into {path} failed: {error}")]
+    Snapshot {
+        /// The snapshot directory.
+        path: String,
+        /// What failed.
+        error: String,
+    },
 }
 
 /// A checkpoint as published: its note and parsed body.
@@ -143,7 +152,23 @@ impl Core {
     ) -> Result<Core, LedgerError> {
         let mut core = Core::default();
         core.catch_up(store, verifier, progress)?;
-        let size = core.tree.size();
+        Core::check_covered(store, core.tree.size())?;
+        Ok(core)
+    }
+
+    /// A core taken back from its parts (a snapshot's), at a published checkpoint.
+    pub(crate) fn from_parts(state: State, tree: Tree, published: Published) -> Core {
+        Core {
+            digest: published.state_digest,
+            state,
+            tree,
+            published: Some(published),
+        }
+    }
+
+    /// Refuses a store whose entries and checkpoints disagree after a core replayed `size`
+    /// entries of it.
+    pub(crate) fn check_covered(store: &dyn Store, size: u64) -> Result<(), LedgerError> {
         // Another node may commit meanwhile, but always entries and their checkpoint together:
         // read the checkpoint first and the entries after, and only a store that lost
         // something can show entries no checkpoint covers, or a checkpoint beyond its entries.
@@ -161,7 +186,7 @@ impl Core {
                 return Err(deleted_under(stored, beyond.tree_size));
             }
         }
-        Ok(core)
+        Ok(())
     }
 
     /// Replays what the store holds beyond this core, up to the store's latest checkpoint
@@ -312,8 +337,56 @@ impl Ledger {
         let signer = NoteSigner::new(origin, instance_key.as_dalek().clone())
             .map_err(|e| LedgerError::Signing(e.to_string()))?;
         let core = Core::load(store.as_ref(), &signer.verifier(), progress)?;
+        Ok(Ledger::over(store, core, signer, instance_key, clock))
+    }
+
+    /// Opens the ledger like [`Ledger::open`], but from the newest of `snapshots` that passes
+    /// every check, replaying only the log after it (see [`crate::snapshot`]); says how it
+    /// started. `progress` sees the replay.
+    pub fn start(
+        store: Arc<dyn Store>,
+        origin: &str,
+        instance_key: &KeyPair,
+        clock: Arc<dyn Clock>,
+        snapshots: &Snapshots,
+        progress: &mut dyn FnMut(u64, u64),
+    ) -> Result<(Ledger, Start), LedgerError> {
+        let signer = NoteSigner::new(origin, instance_key.as_dalek().clone())
+            .map_err(|e| LedgerError::Signing(e.to_string()))?;
+        let (core, start) = snapshots.start(
+            store.as_ref(),
+            &signer.verifier(),
+            &instance_key.public_key(),
+            progress,
+        )?;
+        Ok((
+            Ledger::over(store, core, signer, instance_key, clock),
+            start,
+        ))
+    }
+
+    /// Writes a snapshot at the store's latest checkpoint into `snapshots`. The projection it
+    /// writes is not this ledger's (whose lock it never takes, so sequencing and reads go on):
+    /// it is replayed afresh, from the newest usable snapshot and the log after it, checking
+    /// every entry and state digest on the way, so a snapshot only ever holds what a checked
+    /// replay produced. Returns `None` when the newest snapshot is already at that checkpoint.
+    pub fn take_snapshot(&self, snapshots: &Snapshots) -> Result<Option<Taken>, LedgerError> {
+        snapshots.refresh(
+            self.store.as_ref(),
+            &self.signer.verifier(),
+            &self.instance_pair,
+        )
+    }
+
+    fn over(
+        store: Arc<dyn Store>,
+        core: Core,
+        signer: NoteSigner,
+        instance_key: &KeyPair,
+        clock: Arc<dyn Clock>,
+    ) -> Ledger {
         let keys = keys_of(&core.state);
-        Ok(Ledger {
+        Ledger {
             store,
             core: RwLock::new(core),
             keys: RwLock::new(keys),
@@ -324,7 +397,7 @@ impl Ledger {
             publications: std::sync::Mutex::new(None),
             halted: std::sync::atomic::AtomicBool::new(false),
             leading: std::sync::atomic::AtomicBool::new(true),
-        })
+        }
     }
 
     /// Whether this node sequences.

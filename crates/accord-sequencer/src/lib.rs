@@ -10,6 +10,7 @@ pub mod clock;
 pub mod ledger;
 pub mod published;
 pub mod receipt;
+pub mod snapshot;
 
 use std::sync::Arc;
 use std::thread::JoinHandle;
@@ -22,6 +23,7 @@ pub use clock::{Clock, SimulatedClock, SystemClock};
 pub use ledger::{Core, Ledger, LedgerError, Outcome, Published, Submission};
 pub use published::PublishedFile;
 pub use receipt::{Receipt, ReceiptError, VerifiedReceipt};
+pub use snapshot::Snapshots;
 
 /// Why a submission through the [`Sequencer`] did not produce a receipt.
 #[derive(Debug, thiserror::Error)]

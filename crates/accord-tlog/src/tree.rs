@@ -85,6 +85,41 @@ impl Tree {
         Tree { levels }
     }
 
+    /// Every stored level, leaves first (`levels()[h][i]` is the complete node of height `h`
+    /// at position `i`): what [`Tree::from_levels`] takes back.
+    pub fn levels(&self) -> &[Vec<Hash>] {
+        &self.levels
+    }
+
+    /// Takes back the levels of a tree (from [`Tree::levels`]), checking their shape: level `h`
+    /// holds `size >> h` hashes and the last level fewer than two. The hashes themselves are
+    /// not recomputed (that is [`Tree::from_leaf_hashes`]), so whoever stored them must vouch
+    /// for them; compare [`Tree::root`] with a signed checkpoint.
+    pub fn from_levels(levels: Vec<Vec<Hash>>) -> Result<Tree, String> {
+        let Some(size) = levels.first().map(|leaves| leaves.len()) else {
+            return Ok(Tree::new());
+        };
+        if size == 0 {
+            return Err("the leaf level is stored but empty".into());
+        }
+        for (height, level) in levels.iter().enumerate() {
+            if level.len() != size >> height {
+                return Err(format!(
+                    "level {height} holds {} hashes, but a tree of {size} leaves has {}",
+                    level.len(),
+                    size >> height
+                ));
+            }
+        }
+        if levels.last().is_some_and(|top| top.len() >= 2) {
+            return Err(format!(
+                "{} levels are too few for a tree of {size} leaves",
+                levels.len()
+            ));
+        }
+        Ok(Tree { levels })
+    }
+
     /// Appends one leaf hash, computing the interior nodes it completes
     /// (amortised one node hash per leaf).
     pub fn push(&mut self, leaf: Hash) {
@@ -314,6 +349,24 @@ mod tests {
                 assert_eq!(level.len() as u64, n >> h, "size {n} level {h}");
             }
         }
+    }
+
+    #[test]
+    fn levels_come_back_only_in_the_shape_of_a_tree() {
+        for n in 0..70 {
+            let tree = tree_of(n);
+            let back = Tree::from_levels(tree.levels().to_vec()).expect("a tree's own levels");
+            assert_eq!(back.root(), tree.root(), "size {n}");
+        }
+        let mut levels = tree_of(9).levels().to_vec();
+        levels[1].pop();
+        assert!(Tree::from_levels(levels)
+            .unwrap_err()
+            .contains("level 1 holds 3"));
+        let mut levels = tree_of(9).levels().to_vec();
+        levels.pop();
+        assert!(Tree::from_levels(levels).unwrap_err().contains("too few"));
+        assert!(Tree::from_levels(vec![Vec::new()]).is_err());
     }
 
     #[test]

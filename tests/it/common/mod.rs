@@ -4,6 +4,7 @@
 use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Output, Stdio};
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 /// The binary under test.
@@ -52,6 +53,8 @@ pub fn ok_on(database: Option<&str>, args: &[&str]) -> String {
 pub struct Server {
     pub child: Child,
     pub url: String,
+    /// What it wrote to stderr so far, when started with [`Server::start_with`].
+    pub stderr: Arc<Mutex<String>>,
 }
 
 impl Server {
@@ -62,6 +65,16 @@ impl Server {
 
     /// [`Server::start`] with its log in the PostgreSQL database `database` (when given).
     pub fn start_on(data: &Path, database: Option<&str>) -> Server {
+        Server::spawn(data, database, &[], false)
+    }
+
+    /// [`Server::start`] with more `serve` options, keeping what it writes to stderr (echoed
+    /// to the test's own) in [`Server::stderr`].
+    pub fn start_with(data: &Path, options: &[&str]) -> Server {
+        Server::spawn(data, None, options, true)
+    }
+
+    fn spawn(data: &Path, database: Option<&str>, options: &[&str], capture: bool) -> Server {
         let mut command = accord();
         if let Some(url) = database {
             command.env("ACCORD_DATABASE", url);
@@ -69,10 +82,27 @@ impl Server {
         let mut child = command
             .args(["serve", "--listen", "127.0.0.1:0", "--data"])
             .arg(data)
+            .args(options)
             .stdout(Stdio::piped())
-            .stderr(Stdio::inherit())
+            .stderr(if capture {
+                Stdio::piped()
+            } else {
+                Stdio::inherit()
+            })
             .spawn()
             .expect("starting accord serve");
+        let stderr = Arc::new(Mutex::new(String::new()));
+        if let Some(err) = child.stderr.take() {
+            let kept = stderr.clone();
+            std::thread::spawn(move || {
+                for line in BufReader::new(err).lines().map_while(Result::ok) {
+                    eprintln!("{line}");
+                    let mut kept = kept.lock().unwrap();
+                    kept.push_str(&line);
+                    kept.push('\n');
+                }
+            });
+        }
         let stdout = child.stdout.take().expect("stdout");
         let (tx, rx) = std::sync::mpsc::channel();
         std::thread::spawn(move || {
@@ -89,7 +119,7 @@ impl Server {
         let url = rx
             .recv_timeout(Duration::from_secs(60))
             .expect("the server did not start listening within 60 s");
-        Server { child, url }
+        Server { child, url, stderr }
     }
 
     /// Sends SIGKILL and reaps the process.

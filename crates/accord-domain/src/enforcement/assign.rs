@@ -111,7 +111,7 @@ pub fn draw_exhaustive(
 
 /// Open assignments per party, with a histogram per kind of party so that the lowest load of
 /// a pool (the parties of some kinds) is known without reading the pool.
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Load {
     by_party: BTreeMap<PartyId, u32>,
     /// For each kind: load → how many parties of that kind carry it (loads above 0 only).

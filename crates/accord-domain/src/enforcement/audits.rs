@@ -89,7 +89,7 @@ pub struct Attestation {
 }
 
 /// A finding as projected.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct FindingEntry {
     /// By whom.
     pub auditor: PartyId,
@@ -102,7 +102,7 @@ pub struct FindingEntry {
 }
 
 /// An audit as projected.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct AuditRecord {
     /// Its id.
     pub audit: AuditId,
@@ -191,7 +191,7 @@ pub fn schedule(
 }
 
 /// Every audit.
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Audits {
     by_id: BTreeMap<AuditId, AuditRecord>,
     by_party: BTreeMap<PartyId, BTreeSet<AuditId>>,

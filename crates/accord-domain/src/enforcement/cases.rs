@@ -232,7 +232,7 @@ pub struct Refusal {
 }
 
 /// A drawn panel.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Panel {
     /// Its members, in draw order.
     pub members: Vec<PartyId>,
@@ -245,7 +245,7 @@ pub struct Panel {
 }
 
 /// A vote as projected.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct VoteRecord {
     /// The finding.
     pub finding: Finding,
@@ -258,7 +258,7 @@ pub struct VoteRecord {
 }
 
 /// An established finding.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct FindingRecord {
     /// What was found.
     pub finding: Finding,
@@ -275,7 +275,7 @@ pub struct FindingRecord {
 }
 
 /// An appeal as projected.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct AppealRecord {
     /// Who appealed.
     pub by: PartyId,
@@ -288,7 +288,7 @@ pub struct AppealRecord {
 }
 
 /// A decision with its entry.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Decided {
     /// The entry.
     pub entry: EntryRef,
@@ -297,7 +297,7 @@ pub struct Decided {
 }
 
 /// A case as projected: every step with its entry.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct CaseRecord {
     /// Its id.
     pub case: CaseId,
@@ -711,7 +711,7 @@ impl CaseRecord {
 }
 
 /// Every case, with the indexes the projections need.
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Cases {
     by_id: BTreeMap<CaseId, CaseRecord>,
     by_respondent: BTreeMap<PartyId, BTreeSet<CaseId>>,

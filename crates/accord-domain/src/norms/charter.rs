@@ -187,17 +187,44 @@ pub struct RulesOfProcedure {
     pub accreditation: Option<KindRules>,
 }
 
+/// Every kind of instrument, in the order of [`RulesOfProcedure::kinds`].
+pub const INSTRUMENT_KINDS: [&str; 7] = [
+    "norm",
+    "norm_amendment",
+    "regional_profile",
+    "review",
+    "rules_of_procedure",
+    "enforcement_policy",
+    "accreditation",
+];
+
+/// An instrument kind, one of [`INSTRUMENT_KINDS`]. (An alias rather than `&'static str` in
+/// the record, so that serde does not take the field for one borrowed from its input.)
+pub type InstrumentKind = &'static str;
+
+/// Reads an instrument kind back (from a snapshot) as the name the code knows.
+pub(crate) fn instrument_kind<'de, D: serde::Deserializer<'de>>(
+    d: D,
+) -> Result<&'static str, D::Error> {
+    let name = <std::borrow::Cow<'de, str> as serde::Deserialize>::deserialize(d)?;
+    INSTRUMENT_KINDS
+        .into_iter()
+        .find(|k| *k == name)
+        .ok_or_else(|| serde::de::Error::custom(format!("unknown instrument kind `{name}`")))
+}
+
 impl RulesOfProcedure {
     /// Every kind with its rules, in a stable order.
     pub fn kinds(&self) -> [(&'static str, &KindRules); 7] {
+        let [norm, amendment, profile, review, procedure, policy, accreditation] = INSTRUMENT_KINDS;
         [
-            ("norm", &self.norm),
-            ("norm_amendment", &self.norm_amendment),
-            ("regional_profile", &self.regional_profile),
-            ("review", &self.review),
-            ("rules_of_procedure", &self.rules_of_procedure),
-            ("enforcement_policy", self.enforcement_policy_rules()),
-            ("accreditation", self.accreditation_rules()),
+            (norm, &self.norm),
+            (amendment, &self.norm_amendment),
+            (profile, &self.regional_profile),
+            (review, &self.review),
+            (procedure, &self.rules_of_procedure),
+            (policy, self.enforcement_policy_rules()),
+            (accreditation, self.accreditation_rules()),
         ]
     }
 

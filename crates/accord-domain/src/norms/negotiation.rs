@@ -209,7 +209,7 @@ pub struct Signature {
 }
 
 /// One adopted version of a norm.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct NormVersion {
     /// 1, 2, …
     pub version: u32,
@@ -222,7 +222,7 @@ pub struct NormVersion {
 }
 
 /// A norm as the log has made it.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct NormRecord {
     /// Its id.
     pub id: NormId,
@@ -288,7 +288,7 @@ impl NormRecord {
 }
 
 /// An immutable catalog version: which version of which norm it holds.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct CatalogVersion {
     /// 1 for the charter, then one more per adopted change.
     pub number: u32,
@@ -301,7 +301,7 @@ pub struct CatalogVersion {
 }
 
 /// A region's adopted profile.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ProfileRecord {
     /// The region.
     pub region: RegionId,
@@ -316,7 +316,7 @@ pub struct ProfileRecord {
 }
 
 /// An amendment's fate.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum AmendmentStatus {
     /// Open.
@@ -328,7 +328,7 @@ pub enum AmendmentStatus {
 }
 
 /// An amendment as recorded.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct AmendmentRecord {
     /// Who proposed it.
     pub by: PartyId,
@@ -345,7 +345,7 @@ pub struct AmendmentRecord {
 }
 
 /// A recorded position.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct PositionRecord {
     /// The party's chamber.
     pub chamber: Chamber,
@@ -360,7 +360,7 @@ pub struct PositionRecord {
 }
 
 /// A recorded signature.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct SignatureRecord {
     /// The entry.
     pub entry: EntryRef,
@@ -369,7 +369,7 @@ pub struct SignatureRecord {
 }
 
 /// A recorded decision.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct DecisionRecord {
     /// The decision entry.
     pub entry: EntryRef,
@@ -378,14 +378,15 @@ pub struct DecisionRecord {
 }
 
 /// An instrument and everything that happened to it.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct InstrumentRecord {
     /// Its id.
     pub id: InstrumentId,
     /// Its title.
     pub title: DisplayName,
     /// Its kind (`norm`, `regional_profile`, …).
-    pub kind: &'static str,
+    #[serde(deserialize_with = "crate::norms::charter::instrument_kind")]
+    pub kind: crate::norms::charter::InstrumentKind,
     /// Who proposed it.
     pub proposer: PartyId,
     /// The proposal entry.
@@ -476,7 +477,7 @@ impl InstrumentRecord {
 }
 
 /// The negotiated part of the state: everything that follows from the charter.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Regime {
     /// The catalog title.
     pub title: DisplayName,
@@ -503,7 +504,7 @@ pub struct Regime {
 }
 
 /// An auditor's accreditation as adopted.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct AccreditationRecord {
     /// The auditor.
     pub auditor: PartyId,
@@ -517,7 +518,7 @@ pub struct AccreditationRecord {
 }
 
 /// An enforcement policy as adopted.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct PolicyVersion {
     /// 1 for the default the regime starts with, then one more per adopted instrument.
     pub version: u32,

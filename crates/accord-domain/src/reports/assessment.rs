@@ -32,7 +32,7 @@ pub struct SelfAssessment {
 }
 
 /// A self-assessment as projected.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct AssessmentRecord {
     /// The assessment.
     pub assessment: SelfAssessment,

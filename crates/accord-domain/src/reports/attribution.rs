@@ -83,7 +83,7 @@ pub struct Retraction {
 }
 
 /// A claim as projected.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ClaimRecord {
     /// The claimant.
     pub party: PartyId,

@@ -29,7 +29,7 @@ pub struct DisclosureReport {
 }
 
 /// A disclosure as projected.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct DisclosureRecord {
     /// The disclosing party.
     pub party: PartyId,

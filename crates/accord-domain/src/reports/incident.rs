@@ -97,7 +97,7 @@ pub struct IncidentReport {
 }
 
 /// One filed (or missing) stage.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct StageRecord {
     /// When it was due.
     pub due: Timestamp,
@@ -106,7 +106,7 @@ pub struct StageRecord {
 }
 
 /// An incident and its stages.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct IncidentRecord {
     /// The reporting party.
     pub party: PartyId,
@@ -122,7 +122,7 @@ pub struct IncidentRecord {
     /// notification is filed.
     pub stages: BTreeMap<IncidentStage, StageRecord>,
     /// Parties named as affected in any stage.
-    #[serde(skip_serializing_if = "std::collections::BTreeSet::is_empty")]
+    #[serde(default, skip_serializing_if = "std::collections::BTreeSet::is_empty")]
     pub affected: std::collections::BTreeSet<PartyId>,
 }
 

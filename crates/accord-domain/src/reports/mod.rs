@@ -26,7 +26,7 @@ pub use incident::{
 use std::collections::BTreeMap;
 
 use accord_envelope::PartyId;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use crate::commitments::Commitments;
 use crate::norms::negotiation::Regime;
@@ -81,7 +81,7 @@ pub(crate) fn param_with_commitments(
 
 /// Records of one kind, by party then by the party's own id for them (incident, item, test,
 /// claim, norm).
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ByParty<K: Ord, R>(BTreeMap<PartyId, BTreeMap<K, R>>);
 
 impl<K: Ord, R> Default for ByParty<K, R> {

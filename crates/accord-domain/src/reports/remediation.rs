@@ -102,7 +102,7 @@ pub struct RemediationReport {
 }
 
 /// A remediation item as projected.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct RemediationRecord {
     /// The party.
     pub party: PartyId,

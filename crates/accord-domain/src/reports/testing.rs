@@ -49,7 +49,7 @@ pub struct TestingDeclaration {
 }
 
 /// A declaration as projected.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct TestingRecord {
     /// The declaring party.
     pub party: PartyId,
