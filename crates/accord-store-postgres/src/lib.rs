@@ -99,6 +99,8 @@ pub struct PostgresStore {
     readers: Mutex<Vec<Client>>,
     /// The sequencer lease this process holds, as far as it knows.
     lease: Mutex<Option<Held>>,
+    /// Opened by [`PostgresStore::open_existing`]: writes and the lease are refused.
+    read_only: bool,
 }
 
 impl fmt::Debug for PostgresStore {
@@ -159,30 +161,68 @@ impl PostgresStore {
                 writer: Mutex::new(Some(writer)),
                 readers: Mutex::new(Vec::new()),
                 lease: Mutex::new(None),
+                read_only: false,
             })
         })
     }
 
-    /// Like [`PostgresStore::open`], but refuses a database that holds no Accord store yet
-    /// instead of creating one (for commands that only read).
+    /// For commands that only read: opens an Accord store that is already there, at exactly
+    /// this build's [`SCHEMA_VERSION`], and changes nothing — no schema created or upgraded
+    /// (a server of an older build may be using the database), no lock taken. Writes through
+    /// it are refused by the database's constraints or the lease, never silently applied.
     pub fn open_existing(url: &str) -> Result<Self, StoreError> {
-        let mut conn = connect(url)?;
-        let has_meta: bool = conn
-            .query_one(
-                "SELECT EXISTS (SELECT 1 FROM information_schema.tables
-                 WHERE table_schema = current_schema() AND table_name = 'accord_meta')",
-                &[],
-            )
-            .map_err(|e| pg_err(e, format!("reading {}", redacted(url))))?
-            .get(0);
-        if !has_meta {
-            return Err(StoreError::Corrupt(format!(
-                "{} holds no Accord store (no accord_meta table)",
-                redacted(url)
-            )));
-        }
-        drop(conn);
-        Self::open(url)
+        off_runtime(|| {
+            let mut conn = connect(url)?;
+            let what = || format!("reading {}", redacted(url));
+            let has_meta: bool = conn
+                .query_one(
+                    "SELECT EXISTS (SELECT 1 FROM information_schema.tables
+                     WHERE table_schema = current_schema() AND table_name = 'accord_meta')",
+                    &[],
+                )
+                .map_err(|e| pg_err(e, what()))?
+                .get(0);
+            if !has_meta {
+                return Err(StoreError::Corrupt(format!(
+                    "{} holds no Accord store (no accord_meta table)",
+                    redacted(url)
+                )));
+            }
+            let meta = |conn: &mut Client, key: &str| -> Result<String, StoreError> {
+                conn.query_opt("SELECT value FROM accord_meta WHERE key = $1", &[&key])
+                    .map_err(|e| pg_err(e, what()))?
+                    .map(|r| r.get(0))
+                    .ok_or_else(|| StoreError::Corrupt(format!("accord_meta has no row `{key}`")))
+            };
+            if meta(&mut conn, "application")? != APPLICATION {
+                return Err(StoreError::Corrupt(format!(
+                    "{} is not an Accord store (accord_meta.application)",
+                    redacted(url)
+                )));
+            }
+            let version: i64 = meta(&mut conn, "schema")?.parse().map_err(|_| {
+                StoreError::Corrupt("accord_meta.schema is not a number".to_owned())
+            })?;
+            if version > SCHEMA_VERSION {
+                return Err(StoreError::Corrupt(format!(
+                    "{} has schema version {version}, newer than version {SCHEMA_VERSION} this build knows; use a newer Accord",
+                    redacted(url)
+                )));
+            }
+            if version < SCHEMA_VERSION {
+                return Err(StoreError::Corrupt(format!(
+                    "{} has schema version {version}, older than version {SCHEMA_VERSION} this build reads; a command of this build that writes (`accord serve`) upgrades it, and commands that only read never change a database",
+                    redacted(url)
+                )));
+            }
+            Ok(PostgresStore {
+                url: url.to_owned(),
+                writer: Mutex::new(Some(conn)),
+                readers: Mutex::new(Vec::new()),
+                lease: Mutex::new(None),
+                read_only: true,
+            })
+        })
     }
 
     /// Drops every Accord table in the database at `url` (log, vault, metadata), for
@@ -216,6 +256,16 @@ impl PostgresStore {
         )
         .map_err(|e| pg_err(e, what()))?;
         tx.commit().map_err(|e| pg_err(e, what()))
+    }
+
+    fn refuse_if_read_only(&self) -> Result<(), StoreError> {
+        if self.read_only {
+            return Err(StoreError::Backend(format!(
+                "{} was opened read-only: nothing is written through it",
+                redacted(&self.url)
+            )));
+        }
+        Ok(())
     }
 
     fn writer(&self) -> MutexGuard<'_, Option<Client>> {
@@ -627,6 +677,7 @@ impl Lease for PostgresStore {
         claim: &str,
         ttl_ms: u64,
     ) -> Result<Option<u64>, StoreError> {
+        self.refuse_if_read_only()?;
         let mine = self
             .held_lease()
             .filter(|h| h.node == node)
@@ -697,6 +748,7 @@ impl Store for PostgresStore {
         if batch.entries.is_empty() && batch.tiles.is_empty() && batch.checkpoint.is_none() {
             return Ok(());
         }
+        self.refuse_if_read_only()?;
         let held = match self.held_lease() {
             Some(held) => held,
             None => self.acquire_implicitly()?,

@@ -132,3 +132,56 @@ fn the_postgres_vault_holds_only_ciphertext_bound_to_its_place() {
     assert!(vault.erase("cert-b", "pcap-2").unwrap());
     assert_eq!(vault.get("cert-b", "pcap-2").unwrap(), None);
 }
+
+/// A command that only reads opens the store as it is: it reads a store at this build's
+/// schema and writes nothing through it; it refuses one at an older schema rather than
+/// upgrade it under a server of an older build, and leaves it as it was.
+#[test]
+fn a_read_only_open_reads_and_never_changes_the_database() {
+    let cluster = postgres::Cluster::start();
+    let url = cluster.fresh_database();
+    {
+        let store = PostgresStore::open(&url).unwrap();
+        let batch = accord_store::BatchWrite {
+            entries: accord_store::conformance::test_entries(0, 2),
+            ..Default::default()
+        };
+        store.append_batch(&batch).unwrap();
+    }
+    let reader = PostgresStore::open_existing(&url).unwrap();
+    assert_eq!(reader.tree_size().unwrap(), 2);
+    let more = accord_store::BatchWrite {
+        entries: accord_store::conformance::test_entries(2, 3),
+        ..Default::default()
+    };
+    let err = reader.append_batch(&more).unwrap_err().to_string();
+    assert!(err.contains("read-only"), "{err}");
+    drop(reader);
+    assert_eq!(PostgresStore::open(&url).unwrap().tree_size().unwrap(), 2);
+
+    let mut client = ::postgres::Client::connect(&url, ::postgres::NoTls).unwrap();
+    let older = accord_store_postgres::SCHEMA_VERSION - 1;
+    client
+        .execute(
+            "UPDATE accord_meta SET value = $1 WHERE key = 'schema'",
+            &[&older.to_string()],
+        )
+        .unwrap();
+    let err = PostgresStore::open_existing(&url).unwrap_err().to_string();
+    assert!(err.contains("older than version"), "{err}");
+    let schema: String = client
+        .query_one("SELECT value FROM accord_meta WHERE key = 'schema'", &[])
+        .unwrap()
+        .get(0);
+    assert_eq!(
+        schema,
+        older.to_string(),
+        "a read-only open upgraded the schema"
+    );
+
+    let empty = cluster.fresh_database();
+    let err = PostgresStore::open_existing(&empty)
+        .unwrap_err()
+        .to_string();
+    assert!(err.contains("holds no Accord store"), "{err}");
+}
