@@ -21,6 +21,7 @@ mod snapshot_cmd;
 mod tiles_cmd;
 mod token;
 mod verify_cmd;
+mod witness_cmd;
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -130,6 +131,10 @@ enum Command {
     /// Projection snapshots, from which a node starts without replaying the whole log.
     #[command(subcommand)]
     Snapshot(snapshot_cmd::SnapshotCommand),
+    /// A C2SP tlog-witness: cosign other logs' checkpoints that are consistent with what it
+    /// cosigned before.
+    #[command(subcommand)]
+    Witness(witness_cmd::WitnessCommand),
     /// Move an instance's log and evidence from SQLite into PostgreSQL, verified.
     Migrate(migrate_cmd::MigrateArgs),
     /// Measure submission throughput, verification speed and memory on this machine.
@@ -168,6 +173,7 @@ fn main() -> ExitCode {
         Command::Verify(args) => verify_cmd::run(args),
         Command::Tiles(command) => tiles_cmd::run(command),
         Command::Snapshot(command) => snapshot_cmd::run(command),
+        Command::Witness(command) => witness_cmd::run(command),
         Command::Migrate(args) => migrate_cmd::run(args),
         Command::Bench(args) => bench::run(args),
     };

@@ -36,3 +36,4 @@ mod snapshots;
 mod stix_validator;
 mod taxii_interop;
 mod tiles_export;
+mod witness;

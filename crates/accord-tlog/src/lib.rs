@@ -20,6 +20,7 @@ mod proof;
 mod tree;
 
 pub mod checkpoint;
+pub mod cosignature;
 pub mod note;
 pub mod tiles;
 

@@ -36,9 +36,15 @@ pub enum NoteError {
     /// A verifier key string is not `<name>+<8 hex digits>+<base64 key>`.
     #[error("malformed verifier key: {0}")]
     MalformedVerifierKey(&'static str),
-    /// A verifier key names a signature type other than Ed25519.
-    #[error("verifier key has signature type 0x{0:02x}, only Ed25519 (0x01) is supported")]
-    UnsupportedAlgorithm(u8),
+    /// A verifier key names another signature type than the one expected: Ed25519 note
+    /// signatures (0x01) for a log, Ed25519 `cosignature/v1` (0x04) for a witness.
+    #[error("verifier key has signature type 0x{found:02x}, but 0x{expected:02x} is expected here (0x01: an Ed25519 log key; 0x04: an Ed25519 cosignature/v1 witness key)")]
+    UnsupportedAlgorithm {
+        /// The type the key has.
+        found: u8,
+        /// The type expected.
+        expected: u8,
+    },
     /// A verifier key's key id is not the one its name and key hash to.
     #[error("verifier key id {stated:08x} does not match the id {computed:08x} computed from its name and key")]
     KeyIdMismatch {
@@ -93,9 +99,15 @@ fn check_name(name: &str) -> Result<(), NoteError> {
 /// Key id of an Ed25519 key: the first four bytes, big-endian, of
 /// `SHA-256(name || 0x0A || 0x01 || public key)`.
 fn key_id(name: &str, key: &VerifyingKey) -> u32 {
+    key_id_of(name, ALG_ED25519, key)
+}
+
+/// Key id of a key of signature type `alg`: the first four bytes, big-endian, of
+/// `SHA-256(name || 0x0A || alg || public key)`.
+pub(crate) fn key_id_of(name: &str, alg: u8, key: &VerifyingKey) -> u32 {
     let mut hasher = Sha256::new();
     hasher.update(name.as_bytes());
-    hasher.update([b'\n', ALG_ED25519]);
+    hasher.update([b'\n', alg]);
     hasher.update(key.as_bytes());
     let digest = hasher.finalize();
     u32::from_be_bytes([digest[0], digest[1], digest[2], digest[3]])
@@ -103,10 +115,68 @@ fn key_id(name: &str, key: &VerifyingKey) -> u32 {
 
 /// Formats a verifier key string.
 fn vkey(name: &str, key_id: u32, key: &VerifyingKey) -> String {
+    vkey_of(name, ALG_ED25519, key_id, key)
+}
+
+/// Formats a verifier key string for a key of signature type `alg`.
+pub(crate) fn vkey_of(name: &str, alg: u8, key_id: u32, key: &VerifyingKey) -> String {
     let mut material = Vec::with_capacity(33);
-    material.push(ALG_ED25519);
+    material.push(alg);
     material.extend_from_slice(key.as_bytes());
     format!("{name}+{key_id:08x}+{}", BASE64.encode(material))
+}
+
+/// Parses a verifier key `<name>+<8 lowercase hex key id>+<base64(alg || 32-byte Ed25519
+/// public key)>` of signature type `alg`, checking the key id against the name and key and
+/// refusing weak (small-order) keys.
+pub(crate) fn parse_vkey(vkey: &str, want: u8) -> Result<(String, VerifyingKey), NoteError> {
+    // The base64 part may itself contain '+', so split twice only.
+    let mut parts = vkey.splitn(3, '+');
+    let (Some(name), Some(id_hex), Some(key_b64)) = (parts.next(), parts.next(), parts.next())
+    else {
+        return Err(NoteError::MalformedVerifierKey(
+            "expected <name>+<key id>+<key>",
+        ));
+    };
+    check_name(name)?;
+    if id_hex.len() != 8
+        || !id_hex
+            .bytes()
+            .all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f'))
+    {
+        return Err(NoteError::MalformedVerifierKey(
+            "key id must be 8 lowercase hexadecimal digits",
+        ));
+    }
+    let stated = u32::from_str_radix(id_hex, 16)
+        .map_err(|_| NoteError::MalformedVerifierKey("key id is not hexadecimal"))?;
+    let material = BASE64
+        .decode(key_b64)
+        .map_err(|_| NoteError::MalformedVerifierKey("key is not valid base64"))?;
+    let (&alg, key_bytes) = material
+        .split_first()
+        .ok_or(NoteError::MalformedVerifierKey("key is empty"))?;
+    if alg != want {
+        return Err(NoteError::UnsupportedAlgorithm {
+            found: alg,
+            expected: want,
+        });
+    }
+    let key_bytes: [u8; 32] = key_bytes
+        .try_into()
+        .map_err(|_| NoteError::MalformedVerifierKey("Ed25519 public key must be 32 bytes"))?;
+    let key = VerifyingKey::from_bytes(&key_bytes)
+        .map_err(|_| NoteError::MalformedVerifierKey("public key is not a valid Ed25519 point"))?;
+    if key.is_weak() {
+        return Err(NoteError::MalformedVerifierKey(
+            "public key is a weak (small-order) Ed25519 point",
+        ));
+    }
+    let computed = key_id_of(name, alg, &key);
+    if computed != stated {
+        return Err(NoteError::KeyIdMismatch { stated, computed });
+    }
+    Ok((name.to_owned(), key))
 }
 
 /// A named Ed25519 key that signs notes.
@@ -204,53 +274,10 @@ impl NoteVerifier {
     /// one computed from the name and key. Weak (small-order) keys are
     /// refused.
     pub fn parse(vkey: &str) -> Result<Self, NoteError> {
-        // The base64 part may itself contain '+', so split twice only.
-        let mut parts = vkey.splitn(3, '+');
-        let (Some(name), Some(id_hex), Some(key_b64)) = (parts.next(), parts.next(), parts.next())
-        else {
-            return Err(NoteError::MalformedVerifierKey(
-                "expected <name>+<key id>+<key>",
-            ));
-        };
-        check_name(name)?;
-        if id_hex.len() != 8
-            || !id_hex
-                .bytes()
-                .all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f'))
-        {
-            return Err(NoteError::MalformedVerifierKey(
-                "key id must be 8 lowercase hexadecimal digits",
-            ));
-        }
-        let stated = u32::from_str_radix(id_hex, 16)
-            .map_err(|_| NoteError::MalformedVerifierKey("key id is not hexadecimal"))?;
-        let material = BASE64
-            .decode(key_b64)
-            .map_err(|_| NoteError::MalformedVerifierKey("key is not valid base64"))?;
-        let (&alg, key_bytes) = material
-            .split_first()
-            .ok_or(NoteError::MalformedVerifierKey("key is empty"))?;
-        if alg != ALG_ED25519 {
-            return Err(NoteError::UnsupportedAlgorithm(alg));
-        }
-        let key_bytes: [u8; 32] = key_bytes
-            .try_into()
-            .map_err(|_| NoteError::MalformedVerifierKey("Ed25519 public key must be 32 bytes"))?;
-        let key = VerifyingKey::from_bytes(&key_bytes).map_err(|_| {
-            NoteError::MalformedVerifierKey("public key is not a valid Ed25519 point")
-        })?;
-        if key.is_weak() {
-            return Err(NoteError::MalformedVerifierKey(
-                "public key is a weak (small-order) Ed25519 point",
-            ));
-        }
-        let computed = key_id(name, &key);
-        if computed != stated {
-            return Err(NoteError::KeyIdMismatch { stated, computed });
-        }
+        let (name, key) = parse_vkey(vkey, ALG_ED25519)?;
         Ok(NoteVerifier {
-            name: name.to_owned(),
-            key_id: computed,
+            key_id: key_id(&name, &key),
+            name,
             key,
         })
     }

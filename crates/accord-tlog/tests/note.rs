@@ -326,7 +326,10 @@ fn malformed_verifier_keys_are_rejected() {
             "{name}+{id}+{}",
             BASE64.encode([&[4u8][..], &[0u8; 32]].concat())
         )),
-        Err(NoteError::UnsupportedAlgorithm(4))
+        Err(NoteError::UnsupportedAlgorithm {
+            found: 4,
+            expected: 1
+        })
     );
     // The identity point is a weak key, refused even with a matching id.
     let mut identity = [0u8; 32];

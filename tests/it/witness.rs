@@ -1,0 +1,160 @@
+//! `accord witness` against a real instance: the real binaries on loopback. The witness
+//! cosigns the instance's published checkpoints as they grow (with the instance's own
+//! consistency proofs), its cosignatures verify with its verifier key, a witness killed with
+//! SIGKILL and restarted from its directory refuses the older checkpoint (409 and the size it
+//! cosigned), and a log it does not witness is 404.
+
+use std::io::{BufRead, BufReader};
+use std::path::Path;
+use std::process::{Child, Stdio};
+use std::time::Duration;
+
+use accord_tlog::cosignature::CosignatureVerifier;
+use accord_tlog::note::{open, NoteVerifier};
+
+use crate::common::*;
+
+/// A running `accord witness serve`, killed on drop.
+struct WitnessServer {
+    child: Child,
+    url: String,
+}
+
+impl WitnessServer {
+    fn start(dir: &Path) -> WitnessServer {
+        let mut child = accord()
+            .args(["witness", "serve", "--listen", "127.0.0.1:0", "--dir"])
+            .arg(dir)
+            .stdout(Stdio::piped())
+            .spawn()
+            .expect("starting accord witness serve");
+        let stdout = child.stdout.take().unwrap();
+        let (tx, rx) = std::sync::mpsc::channel();
+        std::thread::spawn(move || {
+            for line in BufReader::new(stdout).lines().map_while(Result::ok) {
+                if let Some(rest) = line.split("on http://").nth(1) {
+                    let addr = rest.split('/').next().unwrap_or_default().to_owned();
+                    let _ = tx.send(format!("http://{addr}"));
+                }
+            }
+        });
+        let url = rx
+            .recv_timeout(Duration::from_secs(30))
+            .expect("the witness did not start listening within 30 s");
+        WitnessServer { child, url }
+    }
+
+    fn add_checkpoint(&self, body: &str) -> (u16, String, String) {
+        let mut res = agent()
+            .post(&format!("{}/add-checkpoint", self.url))
+            .send(body)
+            .unwrap();
+        let ctype = res
+            .headers()
+            .get("content-type")
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or_default()
+            .to_owned();
+        let text = res.body_mut().read_to_string().unwrap();
+        (res.status().as_u16(), ctype, text)
+    }
+}
+
+impl Drop for WitnessServer {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn json(url: &str) -> serde_json::Value {
+    let (status, _, body) = get(url);
+    assert_eq!(status, 200, "{url}");
+    serde_json::from_slice(&body).unwrap()
+}
+
+#[test]
+fn a_witness_cosigns_a_growing_instance_and_survives_a_kill() {
+    // An instance with a log of some size, served.
+    let tmp = tempdir();
+    let data = tmp.path().join("demo");
+    ok(&["demo", "--no-serve", "--data", &data.to_string_lossy()]);
+    let server = Server::start(&data);
+    let (_, _, vkey) = get(&format!("{}/verifier-key", server.url));
+    let vkey = String::from_utf8(vkey).unwrap().trim().to_owned();
+    let log_key = NoteVerifier::parse(&vkey).unwrap();
+
+    // A witness of it.
+    let wdir = tmp.path().join("witness");
+    let w = wdir.to_string_lossy().into_owned();
+    let out = ok(&[
+        "witness",
+        "init",
+        "--dir",
+        &w,
+        "--name",
+        "witness.council.example/w1",
+    ]);
+    let wkey = out.lines().last().unwrap().trim().to_owned();
+    let cosigner = CosignatureVerifier::parse(&wkey).unwrap();
+    let err = run(&["witness", "serve", "--dir", &w]);
+    assert!(!err.status.success());
+    assert!(String::from_utf8_lossy(&err.stderr).contains("witnesses no log"));
+    ok(&["witness", "add-log", "--dir", &w, &vkey]);
+    let witness = WitnessServer::start(&wdir);
+
+    // An early checkpoint first (old size 0), then the latest with the instance's proof.
+    let cps = json(&format!("{}/checkpoints?limit=1000", server.url));
+    let cps = cps.as_array().unwrap();
+    let early = &cps[cps.len() / 3];
+    let (early_size, early_note) = (
+        early["tree_size"].as_u64().unwrap(),
+        early["note"].as_str().unwrap(),
+    );
+    let (status, _, line) = witness.add_checkpoint(&format!("old 0\n\n{early_note}"));
+    assert_eq!(status, 200, "{line}");
+    let cosigned = open(&format!("{early_note}{line}"), std::slice::from_ref(&log_key)).unwrap();
+    assert!(cosigner.timestamp_on(&cosigned).unwrap().is_some());
+
+    let (_, _, latest) = get(&format!("{}/checkpoint", server.url));
+    let latest = String::from_utf8(latest).unwrap();
+    let size: u64 = latest.lines().nth(1).unwrap().parse().unwrap();
+    let proof = json(&format!(
+        "{}/proof/consistency?old={early_size}&new={size}",
+        server.url
+    ));
+    let lines: String = proof["proof"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|h| format!("{}\n", h.as_str().unwrap()))
+        .collect();
+    let (status, _, line) = witness.add_checkpoint(&format!("old {early_size}\n{lines}\n{latest}"));
+    assert_eq!(status, 200, "{line}");
+    let cosigned = open(&format!("{latest}{line}"), std::slice::from_ref(&log_key)).unwrap();
+    assert!(cosigner.timestamp_on(&cosigned).unwrap().is_some());
+
+    // Killed and restarted from its directory: it remembers, and refuses the older one.
+    drop(witness);
+    let witness = WitnessServer::start(&wdir);
+    let (status, ctype, body) = witness.add_checkpoint(&format!("old 0\n\n{early_note}"));
+    assert_eq!(
+        (status, ctype.as_str(), body.trim()),
+        (409, "text/x.tlog.size", size.to_string().as_str())
+    );
+    let (status, _, _) = witness.add_checkpoint(&format!("old {size}\n\n{latest}"));
+    assert_eq!(status, 200, "the latest again is cosigned again");
+
+    // Another log: 404. The status command tells what it cosigned.
+    let other = "other.example/log+00000000+AQ==";
+    let (status, _, _) = witness.add_checkpoint(&format!(
+        "old 0\n\nother.example/log\n1\n{}\n\n— {other}\n",
+        "A".repeat(43) + "="
+    ));
+    assert_eq!(status, 404);
+    let status = ok(&["witness", "status", "--dir", &w]);
+    assert!(
+        status.contains(&format!("cosigned size {size}")),
+        "{status}"
+    );
+}
