@@ -22,6 +22,7 @@ mod tiles_cmd;
 mod token;
 mod verify_cmd;
 mod witness_cmd;
+mod witnesses_cmd;
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -135,6 +136,10 @@ enum Command {
     /// cosigned before.
     #[command(subcommand)]
     Witness(witness_cmd::WitnessCommand),
+    /// This instance's witnesses: which it asks for cosignatures after each checkpoint, and
+    /// how many make a checkpoint witnessed.
+    #[command(subcommand)]
+    Witnesses(witnesses_cmd::WitnessesCommand),
     /// Move an instance's log and evidence from SQLite into PostgreSQL, verified.
     Migrate(migrate_cmd::MigrateArgs),
     /// Measure submission throughput, verification speed and memory on this machine.
@@ -174,6 +179,7 @@ fn main() -> ExitCode {
         Command::Tiles(command) => tiles_cmd::run(command),
         Command::Snapshot(command) => snapshot_cmd::run(command),
         Command::Witness(command) => witness_cmd::run(command),
+        Command::Witnesses(command) => witnesses_cmd::run(command),
         Command::Migrate(args) => migrate_cmd::run(args),
         Command::Bench(args) => bench::run(args),
     };

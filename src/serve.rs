@@ -115,6 +115,18 @@ pub fn serve_ledger(
     ));
     let advertise_url = options.advertise_url.clone();
     let node_stop = Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let witnessing = crate::witnesses_cmd::load(dir)?;
+    let witness_thread = witnessing
+        .as_ref()
+        .map(|w| {
+            state.witnessing = Some(w.clone());
+            let (w, ledger, stop) = (w.clone(), state.ledger.clone(), node_stop.clone());
+            std::thread::Builder::new()
+                .name("accord-witnessing".into())
+                .spawn(move || accord_server::witnessing::run(w, ledger, stop))
+        })
+        .transpose()
+        .context("starting the witnessing thread")?;
     let snapshot_thread = (options.snapshot_every > 0)
         .then(|| {
             let ledger = state.ledger.clone();
@@ -181,7 +193,11 @@ pub fn serve_ledger(
             .await
             .context("serving HTTP");
         node_stop.store(true, std::sync::atomic::Ordering::SeqCst);
-        for t in node_thread.into_iter().chain(snapshot_thread) {
+        for t in node_thread
+            .into_iter()
+            .chain(snapshot_thread)
+            .chain(witness_thread)
+        {
             let _ = t.join();
         }
         served

@@ -3,9 +3,12 @@
 use std::path::PathBuf;
 use std::process::ExitCode;
 
+use accord_tlog::checkpoint::Checkpoint;
+use accord_tlog::cosignature::{CosignatureVerifier, Policy};
 use accord_tlog::note::NoteVerifier;
 use accord_verify::{verify_with, HttpSource, LocalSource, LogSource, Signatures};
 use anyhow::{bail, Context, Result};
+use base64::Engine as _;
 use clap::Args;
 
 use crate::datadir::DataDir;
@@ -36,9 +39,83 @@ pub struct VerifyArgs {
     /// of in batches (slower; see docs/api.md for the one difference).
     #[arg(long)]
     one_by_one: bool,
+    /// With --url: a witness whose cosignature the served checkpoint must carry (its
+    /// verifier key, signature type 0x04); repeat for several.
+    #[arg(long = "witness", value_name = "VKEY", requires = "url")]
+    witnesses: Vec<String>,
+    /// With --witness: how many of them must have cosigned (default: all).
+    #[arg(long, value_name = "K", requires = "witnesses")]
+    quorum: Option<usize>,
     /// Print machine-readable JSON.
     #[arg(long)]
     json: bool,
+}
+
+/// Checks the checkpoint the instance at `url` serves against the witness policy, and that it
+/// is one of the log just verified (a consistency proof from it to the verified root).
+fn check_witnesses(
+    url: &str,
+    log: &NoteVerifier,
+    policy: &Policy,
+    verified: (u64, accord_tlog::Hash),
+) -> std::result::Result<(u64, Vec<(String, u64)>), String> {
+    let agent: ureq::Agent = ureq::Agent::config_builder()
+        .http_status_as_error(false)
+        .build()
+        .into();
+    let url = url.trim_end_matches('/');
+    let get = |path: &str| -> std::result::Result<String, String> {
+        let mut res = agent
+            .get(&format!("{url}{path}"))
+            .call()
+            .map_err(|e| format!("GET {path}: {e}"))?;
+        let body = res
+            .body_mut()
+            .read_to_string()
+            .map_err(|e| format!("GET {path}: {e}"))?;
+        if !res.status().is_success() {
+            return Err(format!("GET {path}: HTTP {}", res.status()));
+        }
+        Ok(body)
+    };
+    let note = get("/checkpoint")?;
+    let cosigned = policy
+        .check(&note, log)
+        .map_err(|e| format!("the checkpoint served at {url}/checkpoint: {e}"))?;
+    let opened =
+        accord_tlog::note::open(&note, std::slice::from_ref(log)).map_err(|e| e.to_string())?;
+    let checkpoint = Checkpoint::parse(&opened.text).map_err(|e| e.to_string())?;
+    let (size, root) = verified;
+    if checkpoint.size > size {
+        return Err(format!(
+            "the witnessed checkpoint (size {}) is beyond the log verified (size {size})",
+            checkpoint.size
+        ));
+    }
+    let proof: serde_json::Value = serde_json::from_str(&get(&format!(
+        "/proof/consistency?old={}&new={size}",
+        checkpoint.size
+    ))?)
+    .map_err(|e| format!("the consistency proof: {e}"))?;
+    let hashes = proof["proof"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .map(|h| {
+            h.as_str()
+                .and_then(|h| base64::engine::general_purpose::STANDARD.decode(h).ok())
+                .and_then(|h| accord_tlog::Hash::try_from(h.as_slice()).ok())
+                .ok_or("the consistency proof holds a hash that does not decode")
+        })
+        .collect::<std::result::Result<Vec<_>, _>>()?;
+    accord_tlog::verify_consistency(checkpoint.size, size, &checkpoint.root, &root, &hashes)
+        .map_err(|e| {
+            format!(
+                "the witnessed checkpoint (size {}) is not consistent with the log verified: {e}",
+                checkpoint.size
+            )
+        })?;
+    Ok((checkpoint.size, cosigned))
 }
 
 /// Runs `accord verify`.
@@ -69,6 +146,24 @@ pub fn run(args: VerifyArgs) -> Result<ExitCode> {
         _ => bail!("say what to verify: --data DIR or --url URL"),
     };
     let verifier = NoteVerifier::parse(&vkey).context("the verifier key does not parse")?;
+    let policy = Policy {
+        witnesses: args
+            .witnesses
+            .iter()
+            .map(|w| {
+                CosignatureVerifier::parse(w)
+                    .with_context(|| format!("--witness `{w}` is not a witness's verifier key"))
+            })
+            .collect::<Result<Vec<_>>>()?,
+        quorum: args.quorum.unwrap_or(args.witnesses.len()),
+    };
+    if policy.quorum > policy.witnesses.len() {
+        bail!(
+            "--quorum {} needs at least as many --witness keys; {} given",
+            policy.quorum,
+            policy.witnesses.len()
+        );
+    }
     if tofu && !args.json {
         eprintln!("note: trusting the verifier key the server sent ({vkey}); pass --verifier-key to pin it");
     }
@@ -88,6 +183,26 @@ pub fn run(args: VerifyArgs) -> Result<ExitCode> {
         },
     );
     bar.finish_and_clear();
+    let witnessed = match (&result, &args.url) {
+        (Ok(r), Some(url)) if !policy.witnesses.is_empty() => Some(check_witnesses(
+            url,
+            &verifier,
+            &policy,
+            (r.entries, r.root),
+        )),
+        _ => None,
+    };
+    if let Some(Err(why)) = &witnessed {
+        if args.json {
+            println!(
+                "{}",
+                serde_json::json!({"valid": false, "at": "witnesses", "reason": why})
+            );
+        } else {
+            eprintln!("FAILED at the witness policy: {why}");
+        }
+        return Ok(ExitCode::FAILURE);
+    }
     match result {
         Ok(r) => {
             let rate = r.entries as f64 / r.elapsed.as_secs_f64().max(1e-9);
@@ -104,6 +219,10 @@ pub fn run(args: VerifyArgs) -> Result<ExitCode> {
                         "parties": r.parties,
                         "seconds": r.elapsed.as_secs_f64(),
                         "entries_per_second": rate,
+                        "witnessed": witnessed.as_ref().and_then(|w| w.as_ref().ok()).map(|(size, by)| serde_json::json!({
+                            "size": size,
+                            "cosigned_by": by.iter().map(|(n, at)| serde_json::json!({"witness": n, "at": at})).collect::<Vec<_>>(),
+                        })),
                     })
                 );
             } else {
@@ -118,6 +237,15 @@ pub fn run(args: VerifyArgs) -> Result<ExitCode> {
                 println!("root          {}", hex::encode(r.root));
                 println!("state digest  {}", hex::encode(r.state_digest));
                 println!("parties       {}", r.parties);
+                if let Some(Ok((size, cosigned))) = &witnessed {
+                    let names: Vec<&str> = cosigned.iter().map(|(n, _)| n.as_str()).collect();
+                    println!(
+                        "witnessed     size {size}, cosigned by {} (policy: {} of {})",
+                        names.join(", "),
+                        policy.quorum,
+                        policy.witnesses.len()
+                    );
+                }
             }
             Ok(ExitCode::SUCCESS)
         }

@@ -113,7 +113,11 @@ fn a_witness_cosigns_a_growing_instance_and_survives_a_kill() {
     );
     let (status, _, line) = witness.add_checkpoint(&format!("old 0\n\n{early_note}"));
     assert_eq!(status, 200, "{line}");
-    let cosigned = open(&format!("{early_note}{line}"), std::slice::from_ref(&log_key)).unwrap();
+    let cosigned = open(
+        &format!("{early_note}{line}"),
+        std::slice::from_ref(&log_key),
+    )
+    .unwrap();
     assert!(cosigner.timestamp_on(&cosigned).unwrap().is_some());
 
     let (_, _, latest) = get(&format!("{}/checkpoint", server.url));
@@ -157,4 +161,166 @@ fn a_witness_cosigns_a_growing_instance_and_survives_a_kill() {
         status.contains(&format!("cosigned size {size}")),
         "{status}"
     );
+}
+
+fn wait_for(what: &str, mut done: impl FnMut() -> bool) {
+    let deadline = std::time::Instant::now() + Duration::from_secs(60);
+    while !done() {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "{what}: not within 60 s"
+        );
+        std::thread::sleep(Duration::from_millis(200));
+    }
+}
+
+/// A witness of the instance in `tmp/<name>`, serving: its directory, verifier key, server.
+fn witness_of(tmp: &Path, name: &str, log_vkey: &str) -> (String, String) {
+    let dir = tmp.join(name).to_string_lossy().into_owned();
+    let out = ok(&[
+        "witness",
+        "init",
+        "--dir",
+        &dir,
+        "--name",
+        &format!("{name}.example/w"),
+    ]);
+    let vkey = out.lines().last().unwrap().trim().to_owned();
+    ok(&["witness", "add-log", "--dir", &dir, log_vkey]);
+    (dir, vkey)
+}
+
+#[test]
+fn an_instance_asks_its_witnesses_and_readers_hold_it_to_a_quorum() {
+    let tmp = tempdir();
+    let data = tmp.path().join("demo");
+    let d = data.to_string_lossy().into_owned();
+    ok(&["demo", "--no-serve", "--data", &d]);
+    let config: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(data.join("instance.json")).unwrap()).unwrap();
+    let log_vkey = config["verifier_key"].as_str().unwrap().to_owned();
+
+    // Three witnesses configured, a quorum of two; the third is never started.
+    let (w1, k1) = witness_of(tmp.path(), "north", &log_vkey);
+    let (w2, k2) = witness_of(tmp.path(), "south", &log_vkey);
+    let (_w3, k3) = witness_of(tmp.path(), "east", &log_vkey);
+    let north = WitnessServer::start(Path::new(&w1));
+    let south = WitnessServer::start(Path::new(&w2));
+    ok(&["witnesses", "add", "--data", &d, &k1, "--url", &north.url]);
+    ok(&["witnesses", "add", "--data", &d, &k2, "--url", &south.url]);
+    let out = ok(&[
+        "witnesses",
+        "add",
+        "--data",
+        &d,
+        &k3,
+        "--url",
+        "http://127.0.0.1:9",
+        "--quorum",
+        "2",
+    ]);
+    assert!(out.contains("needs 2 of 3"), "{out}");
+    let bad = run(&[
+        "witnesses",
+        "add",
+        "--data",
+        &d,
+        &log_vkey,
+        "--url",
+        "http://x",
+    ]);
+    assert!(!bad.status.success(), "a log key taken for a witness key");
+
+    let server = Server::start(&data);
+    let witnesses = || json(&format!("{}/witnesses", server.url));
+    wait_for("a witnessed checkpoint", || {
+        let w = witnesses();
+        w["witnessed_size"].as_u64() > Some(0) && w["witnessed_size"] == w["published_size"]
+    });
+
+    // The log keeps sequencing with a witness down, and the new checkpoint gets witnessed.
+    let secretariat = accord_envelope::KeyFile::load(data.join("keys/secretariat.key")).unwrap();
+    let env = secretariat_statement(&secretariat, "soc@secretariat.example", "24/7");
+    let res = agent()
+        .post(&format!("{}/entries", server.url))
+        .header("content-type", "application/json")
+        .send(&env.to_canonical_bytes()[..])
+        .unwrap();
+    assert_eq!(res.status().as_u16(), 201);
+    let size = json(&format!("{}/witnesses", server.url))["published_size"]
+        .as_u64()
+        .unwrap();
+    wait_for("the new checkpoint witnessed", || {
+        witnesses()["witnessed_size"].as_u64() == Some(size)
+    });
+    let view = witnesses();
+    let east = view["witnesses"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|w| w["name"] == "east.example/w")
+        .unwrap();
+    assert!(
+        east["last_error"].as_str().unwrap().contains("unreachable"),
+        "{east}"
+    );
+    assert_eq!(east["lag"].as_u64(), Some(size));
+
+    // /checkpoint is the witnessed one, with both cosignatures; the unwitnessed one beside it.
+    let res = agent()
+        .get(&format!("{}/checkpoint", server.url))
+        .call()
+        .unwrap();
+    assert_eq!(res.headers().get("accord-witnessed").unwrap(), "true");
+    let (_, _, note) = get(&format!("{}/checkpoint", server.url));
+    let note = String::from_utf8(note).unwrap();
+    assert!(
+        note.contains("\n— north.example/w ") && note.contains("\n— south.example/w "),
+        "{note}"
+    );
+    let (status, _, _) = get(&format!("{}/checkpoint/unwitnessed", server.url));
+    assert_eq!(status, 200);
+
+    // A reader's policy: 2 of the 3 holds; all 3 fails and names the missing witness.
+    let url = server.url.clone();
+    let verify = |quorum: &str| {
+        run(&[
+            "verify",
+            "--url",
+            &url,
+            "--verifier-key",
+            &log_vkey,
+            "--witness",
+            &k1,
+            "--witness",
+            &k2,
+            "--witness",
+            &k3,
+            "--quorum",
+            quorum,
+        ])
+    };
+    let out = verify("2");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(String::from_utf8_lossy(&out.stdout)
+        .contains("cosigned by north.example/w, south.example/w"));
+    let out = verify("3");
+    assert!(!out.status.success());
+    let said = String::from_utf8_lossy(&out.stderr);
+    assert!(said.contains("missing: east.example/w"), "{said}");
+
+    // Restarted, the instance serves the witnessed checkpoint it kept.
+    drop(server);
+    drop(north);
+    drop(south);
+    let server = Server::start(&data);
+    let res = agent()
+        .get(&format!("{}/checkpoint", server.url))
+        .call()
+        .unwrap();
+    assert_eq!(res.headers().get("accord-witnessed").unwrap(), "true");
 }

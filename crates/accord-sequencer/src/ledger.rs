@@ -400,6 +400,27 @@ impl Ledger {
         }
     }
 
+    /// The latest published checkpoint with an RFC 6962 consistency proof to it from the
+    /// tree size `old` (empty from 0 or from its own size; an error when `old` is beyond it),
+    /// taken under one read of the projection: what a witness is sent.
+    pub fn published_with_proof(
+        &self,
+        old: u64,
+    ) -> Option<(
+        Published,
+        Result<Vec<accord_tlog::Hash>, accord_tlog::TreeError>,
+    )> {
+        let core = self.read();
+        let published = core.published()?.clone();
+        let size = published.checkpoint.size;
+        let proof = if old == 0 || old == size {
+            Ok(Vec::new())
+        } else {
+            core.tree().consistency_proof(old, size)
+        };
+        Some((published, proof))
+    }
+
     /// Whether this node sequences.
     pub fn is_leading(&self) -> bool {
         self.leading.load(std::sync::atomic::Ordering::SeqCst)

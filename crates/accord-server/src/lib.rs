@@ -22,6 +22,7 @@ pub mod problem;
 pub mod regime;
 pub mod shapes;
 pub mod taxii;
+pub mod witnessing;
 
 use std::future::Future;
 use std::sync::Arc;
@@ -71,6 +72,8 @@ pub struct AppState {
     pub limits: Arc<limits::Limits>,
     /// This node, when several share the store (`None`: this process alone writes it).
     pub node: Option<Arc<cluster::Node>>,
+    /// The witnesses this instance asks for cosignatures (`None`: none configured).
+    pub witnessing: Option<Arc<witnessing::Witnessing>>,
 }
 
 impl AppState {
@@ -92,6 +95,7 @@ impl AppState {
             sessions: Default::default(),
             limits: Default::default(),
             node: None,
+            witnessing: None,
         }
     }
 }
@@ -185,6 +189,8 @@ pub fn router(state: AppState) -> Router {
         .route("/entries", post(submit))
         .route("/entries/{index}", get(entry))
         .route("/checkpoint", get(checkpoint))
+        .route("/checkpoint/unwitnessed", get(unwitnessed_checkpoint))
+        .route("/witnesses", get(witnesses))
         .route("/checkpoints", get(checkpoints))
         .route("/verifier-key", get(verifier_key))
         .route("/tile/{*path}", get(tile))
@@ -321,6 +327,8 @@ pub async fn serve(
         submit,
         entry,
         checkpoint,
+        unwitnessed_checkpoint,
+        witnesses,
         checkpoints,
         verifier_key,
         tile,
@@ -367,6 +375,9 @@ pub async fn serve(
         openapi
     ),
     components(schemas(
+        witnessing::WitnessesView,
+        witnessing::WitnessLag,
+        witnessing::WitnessStatus,
         Receipt,
         Problem,
         EntryView,
@@ -625,22 +636,76 @@ pub const FULL_TILE_CACHE: &str = "public, max-age=31536000, immutable";
 /// A partial tile is replaced by a wider one as the log grows: cached briefly.
 pub const PARTIAL_TILE_CACHE: &str = "public, max-age=60";
 
-/// The latest signed checkpoint (C2SP tlog-checkpoint in a signed note).
+/// The checkpoint readers should rely on (C2SP tlog-checkpoint in a signed note): with
+/// witnesses configured and a quorum set, the latest checkpoint that a quorum of them cosigned,
+/// with their cosignature lines (C2SP tlog-cosignature) after the instance's signature, and
+/// `Accord-Witnessed: true`; otherwise (no witnesses, or none has met the quorum yet) the
+/// latest, signed by the instance alone, with `Accord-Witnessed: false`.
 #[utoipa::path(get, path = "/checkpoint",
-    responses((status = 200, content_type = "text/plain; charset=utf-8", body = String),
+    responses((status = 200, content_type = "text/plain; charset=utf-8", body = String,
+               headers(("Accord-Witnessed" = String, description = "`true` when a quorum of witnesses cosigned it"))),
               (status = 404, description = "The log is empty", body = Problem, content_type = PROBLEM_JSON)))]
 async fn checkpoint(State(app): State<AppState>) -> Result<Response, Problem> {
-    let note = app
-        .view_core(|core| core.published().map(|p| p.note.clone()))
-        .ok_or_else(|| Problem::not_found("the log is empty: no checkpoint yet"))?;
+    let witnessed = app
+        .witnessing
+        .as_ref()
+        .filter(|w| w.quorum() > 0)
+        .and_then(|w| w.witnessed());
+    let (note, is_witnessed) = match witnessed {
+        Some(w) => (w.note, true),
+        None => (latest_note(&app)?, false),
+    };
+    Ok((
+        [
+            (header::CONTENT_TYPE, "text/plain; charset=utf-8"),
+            (header::CACHE_CONTROL, CHECKPOINT_CACHE),
+            (
+                header::HeaderName::from_static("accord-witnessed"),
+                if is_witnessed { "true" } else { "false" },
+            ),
+        ],
+        note,
+    )
+        .into_response())
+}
+
+fn latest_note(app: &AppState) -> Result<String, Problem> {
+    app.view_core(|core| core.published().map(|p| p.note.clone()))
+        .ok_or_else(|| Problem::not_found("the log is empty: no checkpoint yet"))
+}
+
+/// The latest checkpoint, signed by the instance alone, whether or not witnesses have
+/// cosigned it yet.
+#[utoipa::path(get, path = "/checkpoint/unwitnessed",
+    responses((status = 200, content_type = "text/plain; charset=utf-8", body = String),
+              (status = 404, description = "The log is empty", body = Problem, content_type = PROBLEM_JSON)))]
+async fn unwitnessed_checkpoint(State(app): State<AppState>) -> Result<Response, Problem> {
     Ok((
         [
             (header::CONTENT_TYPE, "text/plain; charset=utf-8"),
             (header::CACHE_CONTROL, CHECKPOINT_CACHE),
         ],
-        note,
+        latest_note(&app)?,
     )
         .into_response())
+}
+
+/// The witnesses this instance asks, the quorum, and each witness's latest cosigned size and
+/// lag behind the latest checkpoint.
+#[utoipa::path(get, path = "/witnesses",
+    responses((status = 200, body = witnessing::WitnessesView)))]
+async fn witnesses(State(app): State<AppState>) -> Response {
+    let published = app.view_core(|core| core.published().map_or(0, |p| p.checkpoint.size));
+    let view = match &app.witnessing {
+        Some(w) => w.view(published),
+        None => witnessing::WitnessesView {
+            quorum: 0,
+            published_size: published,
+            witnessed_size: 0,
+            witnesses: Vec::new(),
+        },
+    };
+    Json(view).into_response()
 }
 
 /// A recorded checkpoint with the state digest computed at its size.

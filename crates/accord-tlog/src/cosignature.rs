@@ -194,6 +194,67 @@ impl CosignatureVerifier {
     }
 }
 
+/// A reader's witness policy: which witnesses it trusts, and how many of them must have
+/// cosigned a checkpoint before it relies on it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Policy {
+    /// The witnesses.
+    pub witnesses: Vec<CosignatureVerifier>,
+    /// How many of them must have cosigned.
+    pub quorum: usize,
+}
+
+/// Why a checkpoint does not meet a [`Policy`].
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum PolicyError {
+    /// The checkpoint itself does not verify with the log's key.
+    #[error("the checkpoint does not verify with the log's key: {0}")]
+    Log(NoteError),
+    /// A cosignature by a trusted witness is there but wrong.
+    #[error("{0}")]
+    Cosignature(CosignatureError),
+    /// Too few trusted witnesses cosigned it.
+    #[error("the checkpoint is cosigned by {} of the {} witnesses required ({}); missing: {}", .cosigned.len(), .quorum, if .cosigned.is_empty() { "none".to_owned() } else { .cosigned.join(", ") }, .missing.join(", "))]
+    NoQuorum {
+        /// The witnesses that cosigned it.
+        cosigned: Vec<String>,
+        /// The trusted witnesses that did not.
+        missing: Vec<String>,
+        /// How many are required.
+        quorum: usize,
+    },
+}
+
+impl Policy {
+    /// Checks a signed checkpoint (with its cosignature lines) against the policy: the log's
+    /// signature, then each trusted witness's cosignature. Returns each witness that cosigned
+    /// it, with the time of its cosignature.
+    pub fn check(
+        &self,
+        signed: &str,
+        log: &crate::note::NoteVerifier,
+    ) -> Result<Vec<(String, u64)>, PolicyError> {
+        let note =
+            crate::note::open(signed, std::slice::from_ref(log)).map_err(PolicyError::Log)?;
+        let mut cosigned = Vec::new();
+        let mut missing = Vec::new();
+        for w in &self.witnesses {
+            match w.timestamp_on(&note).map_err(PolicyError::Cosignature)? {
+                Some(at) => cosigned.push((w.name().to_owned(), at)),
+                None => missing.push(w.name().to_owned()),
+            }
+        }
+        if cosigned.len() < self.quorum {
+            return Err(PolicyError::NoQuorum {
+                cosigned: cosigned.into_iter().map(|(n, _)| n).collect(),
+                missing,
+                quorum: self.quorum,
+            });
+        }
+        Ok(cosigned)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -231,6 +292,42 @@ mod tests {
         // A log key is not a witness key and the other way round.
         assert!(CosignatureVerifier::parse(&log().verifier_key()).is_err());
         assert!(crate::note::NoteVerifier::parse(&w.verifier_key()).is_err());
+    }
+
+    #[test]
+    fn a_policy_names_the_missing_witnesses() {
+        let body = "example.com/log\n3\nAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=\n";
+        let w1 = witness();
+        let w2 = Cosigner::new("witness.example/w2", SigningKey::from_bytes(&[5; 32])).unwrap();
+        let signed = format!(
+            "{}{}",
+            log().sign(body).unwrap(),
+            w1.cosign(body, 7).unwrap()
+        );
+        let policy = |quorum| Policy {
+            witnesses: vec![w1.verifier(), w2.verifier()],
+            quorum,
+        };
+        assert_eq!(
+            policy(1).check(&signed, &log().verifier()),
+            Ok(vec![("witness.example/w1".to_owned(), 7)])
+        );
+        let err = policy(2).check(&signed, &log().verifier()).unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "the checkpoint is cosigned by 1 of the 2 witnesses required (witness.example/w1); missing: witness.example/w2"
+        );
+        // A cosignature over another checkpoint, pasted under this one, is caught.
+        let other = "example.com/log\n4\nAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=\n";
+        let pasted = format!(
+            "{}{}",
+            log().sign(body).unwrap(),
+            w2.cosign(other, 7).unwrap()
+        );
+        assert!(matches!(
+            policy(1).check(&pasted, &log().verifier()),
+            Err(PolicyError::Cosignature(_))
+        ));
     }
 
     #[test]
