@@ -313,6 +313,22 @@ fn an_instance_asks_its_witnesses_and_readers_hold_it_to_a_quorum() {
     let said = String::from_utf8_lossy(&out.stderr);
     assert!(said.contains("missing: east.example/w"), "{said}");
 
+    // The dashboard shows each witness's cosigned size and lag (and as CSV).
+    let (status, _, page) = get(&format!("{}/log/checkpoints", server.url));
+    let page = String::from_utf8(page).unwrap();
+    assert_eq!(status, 200);
+    assert!(
+        page.contains("a checkpoint needs 2 of 3") && page.contains("east.example/w"),
+        "{page}"
+    );
+    let (_, _, csv) = get(&format!(
+        "{}/log/checkpoints?format=csv&table=witnesses",
+        server.url
+    ));
+    let csv = String::from_utf8(csv).unwrap();
+    assert!(csv.contains(&format!("north.example/w,{size},0,")), "{csv}");
+    assert!(csv.contains("east.example/w,0,"), "{csv}");
+
     // Restarted, the instance serves the witnessed checkpoint it kept.
     drop(server);
     drop(north);

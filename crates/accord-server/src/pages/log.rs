@@ -235,15 +235,39 @@ pub async fn checkpoints(
             ),
         ]);
     }
+    let witnessing = app.witnessing.as_ref().map(|w| w.view(size));
+    let mut witnesses = Table::new(
+        "witnesses",
+        match &witnessing {
+            Some(v) => format!(
+                "Witnesses this instance asks: a checkpoint needs {} of {}; witnessed size {} of {}",
+                v.quorum,
+                v.witnesses.len(),
+                v.witnessed_size,
+                v.published_size
+            ),
+            None => "Witnesses: this instance asks none".to_owned(),
+        },
+        &["witness", "cosigned size", "lag (entries)", "last error"],
+    );
+    for w in witnessing.iter().flat_map(|v| &v.witnesses) {
+        witnesses.row(vec![
+            w.status.name.clone().into(),
+            w.status.cosigned_size.to_string().into(),
+            w.lag.to_string().into(),
+            w.status.last_error.clone().unwrap_or_default().into(),
+        ]);
+    }
     if let Some(res) = export(
         &super::Frame::default(),
-        &[&table],
+        &[&table, &witnesses],
         q.format.as_deref(),
         q.table.as_deref(),
     ) {
         return res;
     }
     let rows = table.render(&uri).into_string();
+    let witness_rows = witnesses.render(&uri).into_string();
     let next = list
         .last()
         .filter(|_| list.len() == PAGE as usize)
@@ -258,6 +282,7 @@ pub async fn checkpoints(
         r#"<section><h2>Is the log append-only?</h2><p>Your browser fetches the signed checkpoint of the older size and the latest one, checks both Ed25519 signatures against the verifier key and checks the RFC 9162 consistency proof between their roots: if it holds, nothing logged before the older checkpoint was changed or removed.</p>
 <form data-consistency data-latest="{size}"><label for="old">Older tree size</label> <input id="old" name="old" inputmode="numeric" size="10" value="{old}"> <label for="vkey">Verifier key</label> <input id="vkey" name="vkey" size="60" value="{vkey}" spellcheck="false"> <button type="submit">Verify</button>
 <p><output id="verdict" aria-live="polite">Verification needs JavaScript; or run <code>accord verify --url</code>.</output></p></form></section>
+<section><h2>Witnesses</h2><p>Independent witnesses cosign a checkpoint only if it is consistent with every checkpoint of this log they cosigned before, so this instance cannot show different logs to different readers without it showing (<a href="/witnesses">JSON</a>; <code>accord verify --url … --witness KEY --quorum K</code>).</p>{witness_rows}</section>
 <section><h2>Recorded checkpoints</h2>{rows}{next}</section>
 <script type="module" src="/assets/verify.js"></script>"#,
         vkey = escape(&app.ledger.verifier_key()),
