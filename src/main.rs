@@ -8,6 +8,7 @@ mod case_cmd;
 mod client;
 mod datadir;
 mod demo;
+mod equivocation_cmd;
 mod evidence_cmd;
 mod import;
 mod init;
@@ -136,6 +137,9 @@ enum Command {
     /// cosigned before.
     #[command(subcommand)]
     Witness(witness_cmd::WitnessCommand),
+    /// Check an equivocation proof offline: two checkpoints of one log that cannot both be
+    /// true.
+    VerifyEquivocation(equivocation_cmd::VerifyEquivocationArgs),
     /// This instance's witnesses: which it asks for cosignatures after each checkpoint, and
     /// how many make a checkpoint witnessed.
     #[command(subcommand)]
@@ -180,6 +184,7 @@ fn main() -> ExitCode {
         Command::Snapshot(command) => snapshot_cmd::run(command),
         Command::Witness(command) => witness_cmd::run(command),
         Command::Witnesses(command) => witnesses_cmd::run(command),
+        Command::VerifyEquivocation(args) => equivocation_cmd::run(args),
         Command::Migrate(args) => migrate_cmd::run(args),
         Command::Bench(args) => bench::run(args),
     };

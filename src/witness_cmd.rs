@@ -165,8 +165,15 @@ pub fn run(command: WitnessCommand) -> Result<ExitCode> {
                 }
                 for r in witness.refused(origin)? {
                     println!(
-                        "  refused at {} (old size {}): {}",
-                        r.at, r.old_size, r.reason
+                        "  refused at {} (old size {}): {}{}",
+                        r.at,
+                        r.old_size,
+                        r.reason,
+                        if r.evidence.is_some() {
+                            " [equivocation proof kept: GET /equivocations]"
+                        } else {
+                            ""
+                        }
                     );
                 }
             }

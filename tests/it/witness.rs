@@ -149,6 +149,50 @@ fn a_witness_cosigns_a_growing_instance_and_survives_a_kill() {
     let (status, _, _) = witness.add_checkpoint(&format!("old {size}\n\n{latest}"));
     assert_eq!(status, 200, "the latest again is cosigned again");
 
+    // The instance rigged to sign another tree of the size the witness cosigned (the
+    // operator holds the instance key): refused, and published as an equivocation proof that
+    // `accord verify-equivocation` checks offline.
+    let key = accord_envelope::KeyFile::load(data.join("instance.key"))
+        .unwrap()
+        .key;
+    let origin = log_key.name().to_owned();
+    let rigged = accord_tlog::note::NoteSigner::new(&origin, key.as_dalek().clone()).unwrap();
+    let forged = rigged
+        .sign(
+            &accord_tlog::checkpoint::Checkpoint {
+                origin: origin.clone(),
+                size,
+                root: [7; 32],
+                extensions: vec![],
+            }
+            .to_body(),
+        )
+        .unwrap();
+    let (status, _, body) = witness.add_checkpoint(&format!("old {size}\n\n{forged}"));
+    assert_eq!((status, body.trim()), (409, size.to_string().as_str()));
+    let (status, _, proofs) = get(&format!("{}/equivocations", witness.url));
+    assert_eq!(status, 200);
+    let proofs: serde_json::Value = serde_json::from_slice(&proofs).unwrap();
+    assert_eq!(proofs.as_array().unwrap().len(), 1, "{proofs}");
+    let file = tmp.path().join("equivocation.json");
+    std::fs::write(&file, proofs[0].to_string()).unwrap();
+    let f = file.to_string_lossy().into_owned();
+    let out = ok(&["verify-equivocation", &f, "--verifier-key", &vkey]);
+    assert!(
+        out.starts_with("PROVEN: ") && out.contains("two different trees"),
+        "{out}"
+    );
+    // With another log's key it proves nothing.
+    let other_key = accord_tlog::note::NoteSigner::new(
+        &origin,
+        ed25519_dalek::SigningKey::from_bytes(&[1; 32]),
+    )
+    .unwrap()
+    .verifier_key();
+    let out = run(&["verify-equivocation", &f, "--verifier-key", &other_key]);
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("NOT PROVEN"));
+
     // Another log: 404. The status command tells what it cosigned.
     let other = "other.example/log+00000000+AQ==";
     let (status, _, _) = witness.add_checkpoint(&format!(

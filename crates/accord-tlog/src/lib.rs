@@ -27,6 +27,6 @@ pub mod tiles;
 pub use checkpoint::CheckpointError;
 pub use hash::{empty_root, leaf_hash, node_hash, Hash};
 pub use note::NoteError;
-pub use proof::{verify_consistency, verify_inclusion, ProofError};
+pub use proof::{consistency_roots, verify_consistency, verify_inclusion, ProofError};
 pub use tiles::TileError;
 pub use tree::{Tree, TreeError};

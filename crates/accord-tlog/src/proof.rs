@@ -144,9 +144,37 @@ pub fn verify_consistency(
         };
     }
 
-    // 0 < old_size < new_size. The proof is the inclusion proof of leaf
-    // old_size - 1 in the new tree, cut below the level of the largest
-    // complete subtree ending at old_size, whose hash comes first unless
+    let (f_r, s_r) = consistency_roots(old_size, new_size, proof, Some(old_root))?;
+    if f_r != *old_root {
+        return Err(ProofError::OldRootMismatch);
+    }
+    if s_r != *new_root {
+        return Err(ProofError::NewRootMismatch);
+    }
+    Ok(())
+}
+
+/// The two roots a consistency proof from `old_size` to `new_size` (`0 < old_size <
+/// new_size`) leads to: the old tree's and the new tree's (RFC 9162 §2.1.4.2). When the old
+/// size is a power of two the old tree is a node of the new one and its root is not in the
+/// proof: it must be given as `old_root` (and comes back unchanged); otherwise it is computed
+/// from the proof and `old_root` is not read.
+///
+/// If the new root computed equals a signed new root, the old root computed is the true root
+/// of that tree's first `old_size` leaves — so a proof that leads to a signed checkpoint's
+/// root and to another old root than a second signed checkpoint's proves that the two cannot
+/// both be true.
+pub fn consistency_roots(
+    old_size: u64,
+    new_size: u64,
+    proof: &[Hash],
+    old_root: Option<&Hash>,
+) -> Result<(Hash, Hash), ProofError> {
+    if old_size == 0 || old_size >= new_size {
+        return Err(ProofError::OldSizeExceedsNewSize { old_size, new_size });
+    }
+    // The proof is the inclusion proof of leaf old_size - 1 in the new tree, cut below the
+    // level of the largest complete subtree ending at old_size, whose hash comes first unless
     // the old tree is that subtree itself (old_size a power of two).
     let shift = old_size.trailing_zeros();
     let old_is_power_of_two = old_size.is_power_of_two();
@@ -158,9 +186,8 @@ pub fn verify_consistency(
             actual: proof.len(),
         });
     }
-
     let (seed, rest) = if old_is_power_of_two {
-        (old_root, proof)
+        (old_root.ok_or(ProofError::OldRootMismatch)?, proof)
     } else {
         // Non-empty: `expected` is at least 1 here.
         match proof.split_first() {
@@ -201,13 +228,10 @@ pub fn verify_consistency(
         f_n >>= 1;
         s_n >>= 1;
     }
-    if f_r != *old_root {
-        return Err(ProofError::OldRootMismatch);
-    }
-    if s_n != 0 || s_r != *new_root {
+    if s_n != 0 {
         return Err(ProofError::NewRootMismatch);
     }
-    Ok(())
+    Ok((f_r, s_r))
 }
 
 #[cfg(test)]

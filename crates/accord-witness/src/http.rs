@@ -20,6 +20,7 @@ pub const BODY_LIMIT: usize = 64 * 1024;
 pub fn router(witness: Arc<Witness>) -> Router {
     Router::new()
         .route("/add-checkpoint", post(add_checkpoint))
+        .route("/equivocations", get(equivocations))
         .route("/", get(about))
         .layer(DefaultBodyLimit::max(BODY_LIMIT))
         .with_state(witness)
@@ -41,6 +42,23 @@ async fn add_checkpoint(State(witness): State<Arc<Witness>>, body: Bytes) -> Res
         Err(_) => (
             StatusCode::INTERNAL_SERVER_ERROR,
             "the witness failed while answering; nothing was cosigned\n",
+        )
+            .into_response(),
+    }
+}
+
+/// Every conclusive equivocation proof the witness holds: published, so that a log that
+/// showed it a split view cannot hide it.
+async fn equivocations(State(witness): State<Arc<Witness>>) -> Response {
+    match tokio::task::spawn_blocking(move || witness.equivocations()).await {
+        Ok(Ok(found)) => (
+            [(header::CONTENT_TYPE, "application/json")],
+            serde_json::to_string_pretty(&found).unwrap_or_default(),
+        )
+            .into_response(),
+        _ => (
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "the witness could not read its state\n",
         )
             .into_response(),
     }

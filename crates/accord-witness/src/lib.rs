@@ -24,6 +24,7 @@
 //! in one `BEGIN IMMEDIATE` transaction, so two requests (or two processes) can never both
 //! pass the check against the same old size.
 
+pub mod equivocation;
 pub mod http;
 mod request;
 
@@ -37,6 +38,7 @@ use accord_tlog::note::{self, NoteError, NoteVerifier};
 use accord_tlog::{verify_consistency, Hash};
 use rusqlite::{params, Connection, OptionalExtension, TransactionBehavior};
 
+pub use equivocation::{Equivocation, Proven};
 pub use request::{AddCheckpoint, RequestError};
 
 /// Media type of a 409 answer's body: the size of the latest cosigned checkpoint.
@@ -121,6 +123,8 @@ pub struct Refused {
     pub reason: String,
     /// When (POSIX seconds).
     pub at: u64,
+    /// The equivocation proof it makes with the cosigned checkpoint, when it is conclusive.
+    pub evidence: Option<Equivocation>,
 }
 
 /// A witness: its cosigning key, the logs it witnesses with their keys, and its state.
@@ -166,7 +170,7 @@ impl Witness {
              CREATE TABLE IF NOT EXISTS refused(
                  id INTEGER PRIMARY KEY, origin TEXT NOT NULL, old_size INTEGER NOT NULL,
                  note TEXT NOT NULL, proof TEXT NOT NULL, reason TEXT NOT NULL,
-                 at INTEGER NOT NULL);",
+                 at INTEGER NOT NULL, evidence TEXT);",
         )
         .map_err(state)?;
         let mut by_origin: BTreeMap<String, Vec<NoteVerifier>> = BTreeMap::new();
@@ -210,7 +214,7 @@ impl Witness {
         let db = self.db.lock().unwrap_or_else(|p| p.into_inner());
         let mut query = db
             .prepare(
-                "SELECT origin, old_size, note, proof, reason, at FROM refused
+                "SELECT origin, old_size, note, proof, reason, at, evidence FROM refused
                  WHERE origin = ?1 ORDER BY id",
             )
             .map_err(|e| self.state_error(e))?;
@@ -223,11 +227,33 @@ impl Witness {
                     proof: r.get(3)?,
                     reason: r.get(4)?,
                     at: r.get::<_, i64>(5)? as u64,
+                    evidence: r
+                        .get::<_, Option<String>>(6)?
+                        .and_then(|e| serde_json::from_str(&e).ok()),
                 })
             })
             .map_err(|e| self.state_error(e))?;
         rows.collect::<Result<_, _>>()
             .map_err(|e| self.state_error(e))
+    }
+
+    /// Every conclusive equivocation proof this witness holds, of any log, oldest first.
+    pub fn equivocations(&self) -> Result<Vec<Equivocation>, WitnessError> {
+        let db = self.db.lock().unwrap_or_else(|p| p.into_inner());
+        let mut query = db
+            .prepare("SELECT evidence FROM refused WHERE evidence IS NOT NULL ORDER BY id")
+            .map_err(|e| self.state_error(e))?;
+        let rows = query
+            .query_map([], |r| r.get::<_, String>(0))
+            .map_err(|e| self.state_error(e))?;
+        let mut found = Vec::new();
+        for row in rows {
+            let text = row.map_err(|e| self.state_error(e))?;
+            if let Ok(e) = serde_json::from_str(&text) {
+                found.push(e);
+            }
+        }
+        Ok(found)
     }
 
     fn state_error(&self, e: rusqlite::Error) -> WitnessError {
@@ -274,7 +300,7 @@ impl Witness {
                 ),
             );
         }
-        match self.check_and_record(&request, &checkpoint, now) {
+        match self.check_and_record(&request, &checkpoint, keys, now) {
             Ok(Ok(())) => {}
             Ok(Err(answer)) => return answer,
             Err(e) => {
@@ -302,6 +328,7 @@ impl Witness {
         &self,
         request: &AddCheckpoint,
         checkpoint: &Checkpoint,
+        keys: &[NoteVerifier],
         now: u64,
     ) -> Result<Result<(), Answer>, rusqlite::Error> {
         let mut db = self.db.lock().unwrap_or_else(|p| p.into_inner());
@@ -314,29 +341,37 @@ impl Witness {
         if request.old_size != stored_size {
             return Ok(Err(Answer::size(stored_size)));
         }
-        let refuse =
-            |tx: &rusqlite::Transaction<'_>, reason: &str| -> Result<(), rusqlite::Error> {
-                tx.execute(
-                    "INSERT INTO refused(origin, old_size, note, proof, reason, at)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
-                    params![
-                        origin,
-                        request.old_size as i64,
-                        request.note,
-                        request.proof_lines(),
-                        reason,
-                        now as i64
-                    ],
-                )?;
-                Ok(())
-            };
+        let refuse = |tx: &rusqlite::Transaction<'_>,
+                      reason: &str,
+                      evidence: Option<Equivocation>|
+         -> Result<(), rusqlite::Error> {
+            if evidence.is_some() {
+                tracing::error!(log = %origin, %reason, "split view: the log signed two checkpoints that cannot both be true; equivocation proof kept");
+            }
+            tx.execute(
+                "INSERT INTO refused(origin, old_size, note, proof, reason, at, evidence)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+                params![
+                    origin,
+                    request.old_size as i64,
+                    request.note,
+                    request.proof_lines(),
+                    reason,
+                    now as i64,
+                    evidence.map(|e| serde_json::to_string(&e).expect("serializable"))
+                ],
+            )?;
+            Ok(())
+        };
+        let cosigned_note = stored.as_ref().map(|l| l.note.as_str()).unwrap_or_default();
         if let Some(old_root) = stored_root {
             if checkpoint.size == stored_size {
                 if checkpoint.root != old_root {
                     let reason = format!(
                         "another root at size {stored_size}, which this witness cosigned with another root"
                     );
-                    refuse(&tx, &reason)?;
+                    let evidence = Equivocation::same_size(origin, cosigned_note, &request.note);
+                    refuse(&tx, &reason, Some(evidence))?;
                     tx.commit()?;
                     return Ok(Err(Answer::size(stored_size)));
                 }
@@ -347,11 +382,25 @@ impl Witness {
                 &checkpoint.root,
                 &request.proof,
             ) {
+                let evidence = keys.iter().find_map(|log| {
+                    Equivocation::from_failed_proof(
+                        log,
+                        cosigned_note,
+                        &request.note,
+                        &request.proof,
+                        None,
+                    )
+                });
                 let reason = format!(
-                    "the consistency proof from size {stored_size} to {} does not verify: {e}",
-                    checkpoint.size
+                    "the consistency proof from size {stored_size} to {} does not verify: {e}{}",
+                    checkpoint.size,
+                    if evidence.is_some() {
+                        " (it leads to the new root and to another root at the cosigned size: a split view)"
+                    } else {
+                        ""
+                    }
                 );
-                refuse(&tx, &reason)?;
+                refuse(&tx, &reason, evidence)?;
                 tx.commit()?;
                 return Ok(Err(Answer::text(422, reason)));
             }

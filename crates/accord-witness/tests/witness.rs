@@ -166,17 +166,17 @@ fn a_consistent_checkpoint_is_cosigned_and_every_other_answer_is_the_spec_s() {
 }
 
 #[test]
-fn a_fork_at_the_cosigned_size_is_refused_and_kept_as_evidence() {
+fn a_fork_is_refused_and_becomes_an_equivocation_proof_anyone_can_check() {
     let dir = tempfile::tempdir().unwrap();
     let mut honest = Log::new(1);
-    honest.grow(8, "a");
+    honest.grow(10, "a");
     let w = witness(dir.path(), &honest);
     assert_eq!(w.add_checkpoint(&honest.request(0), 1).status, 200);
     // The same log key signs another tree of the same size.
     let mut fork = Log::new(1);
-    fork.grow(8, "b");
-    let answer = w.add_checkpoint(&fork.request(8), 2);
-    assert_eq!((answer.status, answer.body.as_str()), (409, "8\n"));
+    fork.grow(10, "b");
+    let answer = w.add_checkpoint(&fork.request(10), 2);
+    assert_eq!((answer.status, answer.body.as_str()), (409, "10\n"));
     let refused = w.refused(ORIGIN).unwrap();
     assert_eq!(refused.len(), 1);
     assert!(
@@ -185,11 +185,46 @@ fn a_fork_at_the_cosigned_size_is_refused_and_kept_as_evidence() {
         refused[0]
     );
     assert_eq!(refused[0].note, fork.checkpoint());
-    // A longer fork, with a proof from the honest size, does not verify either.
-    fork.grow(4, "b");
-    let answer = w.add_checkpoint(&fork.request(8), 3);
+    let proof = refused[0].evidence.clone().expect("an equivocation proof");
+    let proven = proof.verify(&honest.signer.verifier()).unwrap();
+    assert_eq!(proven.sizes, (10, 10));
+    // Checked with another key, it proves nothing.
+    assert!(proof.verify(&Log::new(2).signer.verifier()).is_err());
+
+    // A longer fork with its own, valid, proof from size 10: the proof leads to the fork's
+    // signed root and to another root at 10 than the one cosigned — conclusive.
+    fork.grow(6, "b");
+    let answer = w.add_checkpoint(&fork.request(10), 3);
     assert_eq!(answer.status, 422, "{}", answer.body);
+    assert!(answer.body.contains("split view"), "{}", answer.body);
+    let refused = w.refused(ORIGIN).unwrap();
+    let proven = refused[1]
+        .evidence
+        .as_ref()
+        .expect("an equivocation proof")
+        .verify(&honest.signer.verifier())
+        .unwrap();
+    assert_eq!(proven.sizes, (10, 16));
+    assert!(
+        proven.finding.contains("not a prefix"),
+        "{}",
+        proven.finding
+    );
+    // A garbage proof shows nothing: refused, but no proof of anything.
+    let mut garbage = AddCheckpoint::parse(&fork.request(10)).unwrap();
+    garbage.proof[0][0] ^= 1;
+    assert_eq!(
+        w.add_checkpoint(garbage.to_body().as_bytes(), 4).status,
+        422
+    );
+    assert!(w.refused(ORIGIN).unwrap()[2].evidence.is_none());
+    assert_eq!(w.equivocations().unwrap().len(), 2);
     assert_eq!(w.latest(ORIGIN).unwrap().unwrap().root, honest.tree.root());
+
+    // A tampered proof document does not verify.
+    let mut tampered = proof.clone();
+    tampered.second = tampered.first.clone();
+    assert!(tampered.verify(&honest.signer.verifier()).is_err());
 }
 
 #[test]
@@ -247,4 +282,53 @@ fn of_two_requests_racing_from_one_old_size_exactly_one_is_cosigned() {
         assert_eq!(sorted, vec![200, 409], "{answers:?}");
     }
     drop(w);
+}
+
+mod histories {
+    //! Random histories of an honest log, with or without a fork shown to the witness: an
+    //! honest history never yields an equivocation proof, and a fork that diverges before the
+    //! cosigned size is always refused and, whenever the request itself carries the evidence
+    //! (same size, or a first size that is not a power of two), yields a proof that verifies.
+    use super::*;
+    use proptest::prelude::*;
+
+    proptest! {
+        #![proptest_config(ProptestConfig { cases: 48, .. ProptestConfig::default() })]
+
+        #[test]
+        fn honest_logs_never_equivocate_and_forks_are_caught(
+            steps in proptest::collection::vec(1u64..40, 1..8),
+            fork in proptest::option::of((0u64..1000, 0u64..30)),
+        ) {
+            let dir = tempfile::tempdir().unwrap();
+            let mut log = Log::new(1);
+            let w = witness(dir.path(), &log);
+            let mut cosigned = 0;
+            for (i, grow) in steps.iter().enumerate() {
+                log.grow(*grow, "honest");
+                let answer = w.add_checkpoint(&log.request(cosigned), i as u64);
+                prop_assert_eq!(answer.status, 200, "{}", answer.body);
+                cosigned = log.tree.size();
+            }
+            prop_assert!(w.equivocations().unwrap().is_empty());
+            if let Some((at, extra)) = fork {
+                // A fork that keeps the first `diverge` leaves and then differs.
+                let diverge = at % cosigned;
+                let mut forked = Log::new(1);
+                for i in 0..diverge {
+                    forked.tree.push(log.tree.leaf(i).unwrap());
+                }
+                forked.grow(cosigned - diverge + extra, "fork");
+                let answer = w.add_checkpoint(&forked.request(cosigned), 99);
+                prop_assert!(answer.status == 409 || answer.status == 422, "{}", answer.status);
+                let conclusive = extra == 0 || !cosigned.is_power_of_two();
+                let found = w.equivocations().unwrap();
+                prop_assert_eq!(found.len(), usize::from(conclusive));
+                for proof in found {
+                    prop_assert!(proof.verify(&log.signer.verifier()).is_ok());
+                }
+                prop_assert_eq!(w.latest(ORIGIN).unwrap().unwrap().root, log.tree.root());
+            }
+        }
+    }
 }
