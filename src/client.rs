@@ -499,6 +499,14 @@ pub enum ReceiptCommand {
         /// Read the verifier key from this data directory's instance.json instead.
         #[arg(long, value_name = "DIR")]
         data: Option<PathBuf>,
+        /// A witness whose cosignature the receipt's checkpoint must carry (its verifier key,
+        /// signature type 0x04); repeat for several. Fetch a witnessed receipt from
+        /// `GET /receipts/{index}` once its checkpoint is witnessed.
+        #[arg(long = "witness", value_name = "VKEY")]
+        witnesses: Vec<String>,
+        /// With --witness: how many of them must have cosigned (default: all).
+        #[arg(long, value_name = "K", requires = "witnesses")]
+        quorum: Option<usize>,
         /// Print machine-readable JSON.
         #[arg(long)]
         json: bool,
@@ -511,8 +519,27 @@ pub fn receipt(cmd: ReceiptCommand) -> Result<ExitCode> {
         file,
         verifier_key,
         data,
+        witnesses,
+        quorum,
         json,
     } = cmd;
+    let policy = accord_tlog::cosignature::Policy {
+        quorum: quorum.unwrap_or(witnesses.len()),
+        witnesses: witnesses
+            .iter()
+            .map(|w| {
+                accord_tlog::cosignature::CosignatureVerifier::parse(w)
+                    .with_context(|| format!("--witness `{w}` is not a witness's verifier key"))
+            })
+            .collect::<Result<Vec<_>>>()?,
+    };
+    if policy.quorum > policy.witnesses.len() {
+        bail!(
+            "--quorum {} needs at least as many --witness keys; {} given",
+            policy.quorum,
+            policy.witnesses.len()
+        );
+    }
     let vkey = match (verifier_key, data) {
         (Some(k), _) => k,
         (None, Some(dir)) => DataDir::new(&dir).config()?.verifier_key,
@@ -525,12 +552,25 @@ pub fn receipt(cmd: ReceiptCommand) -> Result<ExitCode> {
         std::fs::read_to_string(&file).with_context(|| format!("reading {}", file.display()))?;
     let receipt: Receipt = serde_json::from_str(&text)
         .with_context(|| format!("{} is not a receipt", file.display()))?;
-    match receipt.verify(&verifier) {
-        Ok(v) => {
+    let verified = receipt
+        .verify(&verifier)
+        .map_err(|e| e.to_string())
+        .and_then(|v| {
+            if policy.witnesses.is_empty() {
+                return Ok((v, Vec::new()));
+            }
+            policy
+                .check(&receipt.checkpoint, &verifier)
+                .map(|by| (v, by))
+                .map_err(|e| format!("witness policy: {e}"))
+        });
+    match verified {
+        Ok((v, cosigned)) => {
             if json {
                 println!(
                     "{}",
-                    serde_json::json!({"valid": true, "index": v.index, "tree_size": v.checkpoint.size, "origin": v.checkpoint.origin})
+                    serde_json::json!({"valid": true, "index": v.index, "tree_size": v.checkpoint.size, "origin": v.checkpoint.origin,
+                        "cosigned_by": cosigned.iter().map(|(n, at)| serde_json::json!({"witness": n, "at": at})).collect::<Vec<_>>()})
                 );
             } else {
                 println!(
@@ -541,6 +581,15 @@ pub fn receipt(cmd: ReceiptCommand) -> Result<ExitCode> {
                     v.checkpoint.origin,
                     v.checkpoint.size
                 );
+                if !cosigned.is_empty() {
+                    let names: Vec<&str> = cosigned.iter().map(|(n, _)| n.as_str()).collect();
+                    println!(
+                        "witnessed: cosigned by {} (policy: {} of {})",
+                        names.join(", "),
+                        policy.quorum,
+                        policy.witnesses.len()
+                    );
+                }
             }
             Ok(ExitCode::SUCCESS)
         }

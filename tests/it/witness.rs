@@ -357,6 +357,48 @@ fn an_instance_asks_its_witnesses_and_readers_hold_it_to_a_quorum() {
     let said = String::from_utf8_lossy(&out.stderr);
     assert!(said.contains("missing: east.example/w"), "{said}");
 
+    // A receipt fetched now is anchored at the witnessed checkpoint and carries its
+    // cosignatures; `accord receipt verify` holds it to a policy offline.
+    let res = agent()
+        .get(&format!("{}/receipts/{}", server.url, size - 1))
+        .call()
+        .unwrap();
+    assert_eq!(res.headers().get("accord-witnessed").unwrap(), "true");
+    let (_, _, receipt) = get(&format!("{}/receipts/{}", server.url, size - 1));
+    let file = tmp.path().join("receipt.json");
+    std::fs::write(&file, &receipt).unwrap();
+    let f = file.to_string_lossy().into_owned();
+    let check = |quorum: &str| {
+        run(&[
+            "receipt",
+            "verify",
+            &f,
+            "--verifier-key",
+            &log_vkey,
+            "--witness",
+            &k1,
+            "--witness",
+            &k2,
+            "--witness",
+            &k3,
+            "--quorum",
+            quorum,
+        ])
+    };
+    let out = check("2");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(String::from_utf8_lossy(&out.stdout)
+        .contains("witnessed: cosigned by north.example/w, south.example/w"));
+    let out = check("3");
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("missing: east.example/w"));
+    let (status, _, _) = get(&format!("{}/receipts/{size}", server.url));
+    assert_eq!(status, 404);
+
     // The dashboard shows each witness's cosigned size and lag (and as CSV).
     let (status, _, page) = get(&format!("{}/log/checkpoints", server.url));
     let page = String::from_utf8(page).unwrap();

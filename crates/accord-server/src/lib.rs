@@ -188,6 +188,7 @@ pub fn router(state: AppState) -> Router {
         .route("/calendar", get(pages::regime::calendar))
         .route("/entries", post(submit))
         .route("/entries/{index}", get(entry))
+        .route("/receipts/{index}", get(receipt))
         .route("/checkpoint", get(checkpoint))
         .route("/checkpoint/unwitnessed", get(unwitnessed_checkpoint))
         .route("/witnesses", get(witnesses))
@@ -327,6 +328,7 @@ pub async fn serve(
         submit,
         entry,
         checkpoint,
+        receipt,
         unwitnessed_checkpoint,
         witnesses,
         checkpoints,
@@ -620,6 +622,67 @@ async fn entry(
         entry,
     })
     .into_response())
+}
+
+/// A receipt for one entry, made now: anchored at the witnessed checkpoint when witnesses
+/// are configured and a quorum of them cosigned a checkpoint that covers the entry (its
+/// cosignature lines in the receipt's checkpoint, `Accord-Witnessed: true`), otherwise at the
+/// latest checkpoint (`Accord-Witnessed: false`). A submitter fetches it again once the
+/// checkpoint after its entry is witnessed; `accord receipt verify --witness … --quorum K`
+/// checks it offline.
+#[utoipa::path(get, path = "/receipts/{index}",
+    params(("index" = u64, Path, description = "Entry index")),
+    responses((status = 200, body = Receipt,
+               headers(("Accord-Witnessed" = String, description = "`true` when a quorum of witnesses cosigned its checkpoint"))),
+              (status = 400, description = "Not an entry index", body = Problem, content_type = PROBLEM_JSON),
+              (status = 404, description = "Beyond the published log", body = Problem, content_type = PROBLEM_JSON),
+              (status = 500, description = "The store could not be read", body = Problem, content_type = PROBLEM_JSON)))]
+async fn receipt(
+    State(app): State<AppState>,
+    Path(index): Path<String>,
+) -> Result<Response, Problem> {
+    let index: u64 = index
+        .parse()
+        .map_err(|_| Problem::bad_request("index", format!("`{index}` is not an entry index")))?;
+    let size = published_size(&app);
+    if index >= size {
+        return Err(Problem::not_found(format!(
+            "entry {index} does not exist; the log has {size} entries"
+        )));
+    }
+    let stored = app
+        .store
+        .entry(index)?
+        .ok_or_else(|| Problem::not_found(format!("entry {index} is missing")))?;
+    let witnessed = app
+        .witnessing
+        .as_ref()
+        .filter(|w| w.quorum() > 0)
+        .and_then(|w| w.witnessed())
+        .filter(|w| w.size > index);
+    let made = app.view_core(|core| {
+        let (note, at) = match &witnessed {
+            Some(w) => (w.note.clone(), w.size),
+            None => {
+                let p = core.published()?;
+                (p.note.clone(), p.checkpoint.size)
+            }
+        };
+        let proof = core.tree().inclusion_proof(index, at).ok()?;
+        let key = accord_sequencer::ledger::signer_key_of(core.state(), &stored.data)?;
+        Some(Receipt::new(index, &stored.data, &proof, &note, &key))
+    });
+    let receipt = made.ok_or_else(|| {
+        Problem::internal(format!("a receipt for entry {index} could not be made"))
+    })?;
+    Ok((
+        [(
+            header::HeaderName::from_static("accord-witnessed"),
+            if witnessed.is_some() { "true" } else { "false" },
+        )],
+        Json(receipt),
+    )
+        .into_response())
 }
 
 fn published_size(app: &AppState) -> u64 {
