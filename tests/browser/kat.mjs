@@ -87,6 +87,32 @@ const wrongKey = await v
   .then(() => false, () => true);
 if (!wrongKey) fail("a verifier key with the wrong id was accepted");
 
+// Cosignatures (C2SP tlog-cosignature, cosignature/v1): the known answer of
+// crates/accord-tlog/tests/cosignature_interop.rs, which Accord and an independent Python
+// implementation both produce, on the spec's example checkpoint and time.
+const body = "example.com/behind-the-sofa\n20852163\nCsUYapGGPo4dkMgIAUqom/Xajj7h2fB2MPA3j2jxq2I=\n";
+const wvkey = "witness.example.com/w1+8122a5ab+BOpKbGPinFIKvvVQexMuxfmVR3auvr57kkIe6mkURtIs";
+const wline =
+  "\u2014 witness.example.com/w1 gSKlqwAAAABkGFDLWr4Jea05CAgwNVtwky0Jgz6WfX0QJgM//FkB/W9BoT9TX0DkTxG+2cT4p/ViKNhUM/SnUwFcYQzugGFQ15LwDw==\n";
+const logLine = "\u2014 example.com/behind-the-sofa Az3grlgtzPICa5OS8npVmf1Myq/5IZniMp+ZJurmRDeOoRDe4URYN7u5/Zhcyv2q1gGzGku9nTo+zyWE+xeMcTOAYQ8=\n";
+const cosignedNote = `${body}\n${logLine}${wline}`;
+const witness = await v.parseWitnessKey(wvkey);
+if ((await v.cosignedAt(cosignedNote, witness)) !== 1679315147) fail("cosignature time");
+const changed = cosignedNote.replace("20852163", "20852164");
+if (!(await v.cosignedAt(changed, witness).then(() => false, () => true))) fail("a cosignature on another body verified");
+if ((await v.cosignedAt(`${body}\n${logLine}`, witness)) !== null) fail("a missing cosignature was found");
+const policyOk = await v.checkWitnessPolicy(cosignedNote, [wvkey], 1);
+if (policyOk.join() !== "witness.example.com/w1") fail("policy of one");
+const logKeyAsWitness = await v.parseWitnessKey(vectors.note.peter_vkey).then(() => false, () => true);
+if (!logKeyAsWitness) fail("a log key was taken for a witness key");
+
+// A key whose base64 holds '+' (as many do) parses, and its cosignature verifies (made by
+// tests/interop/cosignature.py with the seed 0x08 × 32).
+const plusKey = await v.parseWitnessKey("witness.example/plus+e8ad0eb9+BBOY9ixtGkV8UbpqS189vS9p/KkyFiGNyJl+QWvRfZPK");
+const plusLine =
+  "\u2014 witness.example/plus 6K0OuQAAAABkGFDL3zfNz0s4H1tr7Roq5F6IqfkQ0k3PY4CJLE5G4rmDqn7FHt52UoeOd5YRq5ihPFwQPId93UDmDJlfrte+Eg4yCw==\n";
+if ((await v.cosignedAt(`${body}\n${logLine}${plusLine}`, plusKey)) !== 1679315147) fail("a key with '+' in its base64");
+
 // Tile paths and bundles.
 if (v.tileIndexPath(1234067n) !== "x001/x234/067") fail("tile path");
 if (v.bundlePath(300, 700) !== "tile/entries/001") fail("full bundle path");
@@ -95,4 +121,4 @@ const bundle = new Uint8Array([0, 2, 7, 8, 0, 0, 0, 1, 9]);
 const parts = v.splitBundle(bundle);
 if (parts.length !== 3 || parts[0][1] !== 8 || parts[1].length !== 0 || parts[2][0] !== 9) fail("bundle split");
 
-console.log(JSON.stringify({ roots: 8, inclusion: vectors.inclusion.length, corrupted, consistency: consistencyChecked, notes: 2 }));
+console.log(JSON.stringify({ roots: 8, inclusion: vectors.inclusion.length, corrupted, consistency: consistencyChecked, notes: 2, cosignatures: 5 }));

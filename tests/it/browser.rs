@@ -42,6 +42,7 @@ fn the_browser_verifier_passes_the_rust_known_answer_vectors() {
     assert_eq!(r["corrupted"], 10, "{r}");
     assert_eq!(r["consistency"], 4, "{r}");
     assert_eq!(r["notes"], 2, "{r}");
+    assert_eq!(r["cosignatures"], 5, "{r}");
 }
 
 #[test]

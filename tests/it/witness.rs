@@ -399,6 +399,47 @@ fn an_instance_asks_its_witnesses_and_readers_hold_it_to_a_quorum() {
     let (status, _, _) = get(&format!("{}/receipts/{size}", server.url));
     assert_eq!(status, 404);
 
+    // The in-browser verifier holds the served checkpoint to the same policy.
+    let browser = |quorum: &str| -> serde_json::Value {
+        let out = std::process::Command::new("node")
+            .current_dir(env!("CARGO_MANIFEST_DIR"))
+            .args([
+                "tests/browser/policy.mjs",
+                &url,
+                &log_vkey,
+                &(size - 1).to_string(),
+                quorum,
+                &k1,
+                &k2,
+                &k3,
+            ])
+            .output()
+            .expect("node runs (scripts/install-test-tools)");
+        serde_json::from_slice(&out.stdout)
+            .unwrap_or_else(|_| panic!("policy.mjs: {}", String::from_utf8_lossy(&out.stderr)))
+    };
+    let r = browser("2");
+    assert_eq!(r["ok"], true, "{r}");
+    assert_eq!(
+        r["cosigned"],
+        serde_json::json!(["north.example/w", "south.example/w"])
+    );
+    let r = browser("3");
+    assert_eq!(r["ok"], false, "{r}");
+    assert!(
+        r["error"]
+            .as_str()
+            .unwrap()
+            .contains("missing: east.example/w"),
+        "{r}"
+    );
+    let (_, _, page) = get(&format!("{url}/log/{}", size - 1));
+    let page = String::from_utf8(page).unwrap();
+    assert!(
+        page.contains(r#"name="witnesses""#) && page.contains(&k3),
+        "the verifier's policy fields are prefilled"
+    );
+
     // The dashboard shows each witness's cosigned size and lag (and as CSV).
     let (status, _, page) = get(&format!("{}/log/checkpoints", server.url));
     let page = String::from_utf8(page).unwrap();

@@ -131,11 +131,18 @@ export async function verifyConsistency(oldSize, newSize, oldRoot, newRoot, proo
   if (!equal(sr, newRoot)) throw new Error("the proof does not lead to the new signed root");
 }
 
+/** Splits `name+keyid+base64` at its first two `+` (base64 may hold `+` itself). */
+function splitKey(vkey, what) {
+  const k = vkey.trim();
+  const a = k.indexOf("+");
+  const b = a < 0 ? -1 : k.indexOf("+", a + 1);
+  if (a <= 0 || b < 0) throw new Error(what);
+  return [k.slice(0, a), k.slice(a + 1, b), k.slice(b + 1)];
+}
+
 /** A C2SP signed-note verifier key `name+keyid+base64(0x01 || key)`, checked. */
 export async function parseVerifierKey(vkey) {
-  const parts = vkey.trim().split("+");
-  if (parts.length !== 3) throw new Error("a verifier key is name+keyid+key");
-  const [name, id, material] = parts;
+  const [name, id, material] = splitKey(vkey, "a verifier key is name+keyid+key");
   const raw = fromBase64(material);
   if (raw.length !== 33 || raw[0] !== 1) throw new Error("the verifier key is not an Ed25519 key");
   const keyId = await noteKeyId(name, raw.slice(1));
@@ -172,6 +179,64 @@ export async function openNote(signed, verifier) {
   }
   if (!found) throw new Error(`the note carries no signature by ${verifier.name}`);
   return text;
+}
+
+/**
+ * A witness's verifier key `name+keyid+base64(0x04 || key)` (C2SP tlog-cosignature,
+ * Ed25519 `cosignature/v1`), checked: its id is SHA-256(name || "\n" || 0x04 || key)[0..4].
+ */
+export async function parseWitnessKey(vkey) {
+  const [name, id, material] = splitKey(vkey, "a witness key is name+keyid+key");
+  const raw = fromBase64(material);
+  if (raw.length !== 33 || raw[0] !== 4) throw new Error(`${name}: not an Ed25519 cosignature/v1 witness key`);
+  const d = await sha256(concat(enc.encode(name + "\n"), new Uint8Array([4]), raw.slice(1)));
+  if (hex(d.slice(0, 4)) !== id.toLowerCase()) throw new Error(`${name}: the witness key's id does not match its key`);
+  return { name, keyId: d.slice(0, 4), publicKey: raw.slice(1) };
+}
+
+/**
+ * The time (POSIX seconds) of `witness`'s cosignature on the signed checkpoint `signed`, or
+ * null if it carries none; throws if it carries one that does not verify. The signed message
+ * is "cosignature/v1\ntime <t>\n" followed by the checkpoint body.
+ */
+export async function cosignedAt(signed, witness) {
+  const split = signed.lastIndexOf("\n\n");
+  if (split < 0) throw new Error("a signed note has its text, a blank line, then signatures");
+  const text = signed.slice(0, split + 1);
+  const key = await crypto.subtle.importKey("raw", witness.publicKey, { name: "Ed25519" }, false, ["verify"]);
+  for (const line of signed.slice(split + 2).split("\n")) {
+    const m = /^\u2014 (\S+) (\S+)$/.exec(line);
+    if (!m || m[1] !== witness.name) continue;
+    const blob = fromBase64(m[2]);
+    if (blob.length !== 76 || !equal(blob.slice(0, 4), witness.keyId)) continue;
+    let time = 0n;
+    for (const b of blob.slice(4, 12)) time = (time << 8n) | BigInt(b);
+    if (time >= 1n << 63n) throw new Error(`${witness.name}: the cosignature's time is out of range`);
+    const message = concat(enc.encode(`cosignature/v1\ntime ${time}\n`), enc.encode(text));
+    const ok = await crypto.subtle.verify({ name: "Ed25519" }, key, blob.slice(12), message);
+    if (!ok) throw new Error(`the cosignature by ${witness.name} does not verify`);
+    return Number(time);
+  }
+  return null;
+}
+
+/**
+ * Holds a signed checkpoint to a reader's witness policy: at least `quorum` of `witnessKeys`
+ * must have cosigned it. Returns who did; throws naming who did not.
+ */
+export async function checkWitnessPolicy(signed, witnessKeys, quorum) {
+  const cosigned = [];
+  const missing = [];
+  for (const vkey of witnessKeys) {
+    const witness = await parseWitnessKey(vkey);
+    ((await cosignedAt(signed, witness)) === null ? missing : cosigned).push(witness.name);
+  }
+  if (cosigned.length < quorum) {
+    throw new Error(
+      `the checkpoint is cosigned by ${cosigned.length} of the ${quorum} witnesses required (${cosigned.join(", ") || "none"}); missing: ${missing.join(", ")}`,
+    );
+  }
+  return cosigned;
 }
 
 /** A C2SP tlog-checkpoint body: origin, size, root hash (and any extension lines). */
@@ -224,7 +289,7 @@ export function splitBundle(bundle) {
  * an inclusion proof from `base` (the instance's URL), and checks each step. Returns what was
  * verified; throws with the step that failed.
  */
-export async function verifyEntry(base, vkey, index, fetchImpl = fetch) {
+export async function verifyEntry(base, vkey, index, fetchImpl = fetch, policy = null) {
   const get = async (path, as) => {
     const r = await fetchImpl(`${base}/${path}`);
     if (!r.ok) throw new Error(`GET /${path}: HTTP ${r.status}`);
@@ -233,6 +298,8 @@ export async function verifyEntry(base, vkey, index, fetchImpl = fetch) {
   const verifier = await parseVerifierKey(vkey);
   const note = await get("checkpoint", "text");
   const checkpoint = parseCheckpoint(await openNote(note, verifier));
+  const cosigned =
+    policy && policy.witnesses.length > 0 ? await checkWitnessPolicy(note, policy.witnesses, policy.quorum) : [];
   if (BigInt(index) >= checkpoint.size) throw new Error(`entry ${index} is beyond the signed tree of ${checkpoint.size}`);
   const bundle = splitBundle(await get(bundlePath(index, checkpoint.size)));
   const entry = bundle[Number(BigInt(index) % 256n)];
@@ -252,6 +319,7 @@ export async function verifyEntry(base, vkey, index, fetchImpl = fetch) {
     leafHash: hex(leaf),
     root: hex(root),
     entry: JSON.parse(new TextDecoder().decode(entry)),
+    cosigned,
   };
 }
 
@@ -304,9 +372,17 @@ export function wire(doc = document) {
       out.className = "pending";
       out.textContent = "Verifying in your browser…";
       try {
-        const r = await verifyEntry(location.origin, form.elements.vkey.value, form.dataset.index);
+        const witnesses = form.elements.witnesses
+          ? form.elements.witnesses.value.split("\n").map((l) => l.trim()).filter((l) => l.length > 0)
+          : [];
+        const quorum = form.elements.quorum ? Number(form.elements.quorum.value || witnesses.length) : 0;
+        const r = await verifyEntry(location.origin, form.elements.vkey.value, form.dataset.index, fetch, {
+          witnesses,
+          quorum,
+        });
         out.className = "verified";
-        out.textContent = `Verified: entry ${r.index} (leaf ${r.leafHash.slice(0, 16)}…) is in the tree of ${r.treeSize} entries whose root ${r.root.slice(0, 16)}… is signed by ${r.signer}.`;
+        const by = r.cosigned.length > 0 ? ` It is cosigned by the witnesses ${r.cosigned.join(", ")} (${quorum} required).` : "";
+        out.textContent = `Verified: entry ${r.index} (leaf ${r.leafHash.slice(0, 16)}…) is in the tree of ${r.treeSize} entries whose root ${r.root.slice(0, 16)}… is signed by ${r.signer}.${by}`;
       } catch (e) {
         out.className = "failed";
         out.textContent = `Verification FAILED: ${e.message}`;

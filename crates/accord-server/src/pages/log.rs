@@ -166,7 +166,7 @@ pub async fn entry(State(app): State<AppState>, Path(index): Path<String>) -> Re
     let body = format!(
         r#"<p>{nav}</p>
 <section><h2>Check it yourself</h2><p>Your browser fetches the signed checkpoint, this entry's bytes from the public entry bundle and an inclusion proof, and checks the Ed25519 signature and the path to the signed root with its own WebCrypto. Paste the verifier key the secretariat published if it differs.</p>
-<form data-verify data-index="{index}"><label for="vkey">Verifier key</label> <input id="vkey" name="vkey" size="70" value="{vkey}" spellcheck="false"> <button type="submit">Verify again</button>
+<form data-verify data-index="{index}"><label for="vkey">Verifier key</label> <input id="vkey" name="vkey" size="70" value="{vkey}" spellcheck="false">{witness_fields} <button type="submit">Verify again</button>
 <p><output id="verdict" for="vkey" aria-live="polite">Verification needs JavaScript; or run <code>accord verify --url</code>.</output></p></form></section>
 <section><h2>Entry {index}</h2><table><tbody>
 <tr><th scope="row">type</th><td><code>{ty}</code> (schema {schema})</td></tr>
@@ -177,6 +177,7 @@ pub async fn entry(State(app): State<AppState>, Path(index): Path<String>) -> Re
 </tbody></table><h3>Payload</h3><pre>{payload}</pre></section>
 <script type="module" src="/assets/verify.js"></script>"#,
         vkey = escape(&app.ledger.verifier_key()),
+        witness_fields = witness_fields(&app),
         ty = escape(&entry.envelope.entry_type),
         schema = entry.envelope.schema,
         who = escape(entry.envelope.signer.party.as_str()),
@@ -311,4 +312,23 @@ fn not_found(app: &AppState, why: &str) -> Response {
     let mut res = framed(app, "Not found", body);
     *res.status_mut() = StatusCode::NOT_FOUND;
     res
+}
+
+/// The witness policy fields of the entry verifier, prefilled with the witnesses this instance
+/// asks and its quorum (the reader's to change); nothing when it asks none.
+fn witness_fields(app: &AppState) -> String {
+    let Some(view) = app.witnessing.as_ref().map(|w| w.view(0)) else {
+        return String::new();
+    };
+    let keys: Vec<String> = view
+        .witnesses
+        .iter()
+        .map(|w| escape(&w.status.vkey))
+        .collect();
+    format!(
+        r#"<br><label for="witnesses">Witness keys, one per line</label><br><textarea id="witnesses" name="witnesses" rows="{rows}" cols="90" spellcheck="false">{keys}</textarea><br><label for="quorum">Cosignatures required</label> <input id="quorum" name="quorum" inputmode="numeric" size="3" value="{quorum}">"#,
+        rows = keys.len().max(1),
+        keys = keys.join("\n"),
+        quorum = view.quorum,
+    )
 }
