@@ -10,6 +10,7 @@ mod datadir;
 mod demo;
 mod equivocation_cmd;
 mod evidence_cmd;
+mod gossip_cmd;
 mod import;
 mod init;
 mod migrate_cmd;
@@ -137,6 +138,9 @@ enum Command {
     /// cosigned before.
     #[command(subcommand)]
     Witness(witness_cmd::WitnessCommand),
+    /// A monitor's round of gossip: each witness's latest cosigned checkpoint of a log, sent
+    /// to the others, so that a split view shown to two witnesses is caught and proven.
+    Gossip(gossip_cmd::GossipArgs),
     /// Check an equivocation proof offline: two checkpoints of one log that cannot both be
     /// true.
     VerifyEquivocation(equivocation_cmd::VerifyEquivocationArgs),
@@ -185,6 +189,7 @@ fn main() -> ExitCode {
         Command::Witness(command) => witness_cmd::run(command),
         Command::Witnesses(command) => witnesses_cmd::run(command),
         Command::VerifyEquivocation(args) => equivocation_cmd::run(args),
+        Command::Gossip(args) => gossip_cmd::run(args),
         Command::Migrate(args) => migrate_cmd::run(args),
         Command::Bench(args) => bench::run(args),
     };

@@ -456,6 +456,38 @@ fn an_instance_asks_its_witnesses_and_readers_hold_it_to_a_quorum() {
     assert!(csv.contains(&format!("north.example/w,{size},0,")), "{csv}");
     assert!(csv.contains("east.example/w,0,"), "{csv}");
 
+    // A slow witness (paused past the 5 s a request may take) delays only the quorum: the
+    // log keeps sequencing at once, `/checkpoint` stays at the last witnessed size, and once
+    // the witness answers again the new checkpoint is witnessed.
+    let pid = south.child.id().to_string();
+    std::process::Command::new("kill")
+        .args(["-STOP", &pid])
+        .status()
+        .unwrap();
+    let env = secretariat_statement(&secretariat, "soc2@secretariat.example", "24/7");
+    let started = std::time::Instant::now();
+    let res = agent()
+        .post(&format!("{}/entries", server.url))
+        .header("content-type", "application/json")
+        .send(&env.to_canonical_bytes()[..])
+        .unwrap();
+    assert_eq!(res.status().as_u16(), 201);
+    assert!(
+        started.elapsed() < Duration::from_secs(2),
+        "sequencing waited for a witness"
+    );
+    std::thread::sleep(Duration::from_secs(2));
+    let view = witnesses();
+    assert_eq!(view["published_size"].as_u64(), Some(size + 1));
+    assert_eq!(view["witnessed_size"].as_u64(), Some(size), "{view}");
+    std::process::Command::new("kill")
+        .args(["-CONT", &pid])
+        .status()
+        .unwrap();
+    wait_for("the checkpoint witnessed once the witness answers", || {
+        witnesses()["witnessed_size"].as_u64() == Some(size + 1)
+    });
+
     // Restarted, the instance serves the witnessed checkpoint it kept.
     drop(server);
     drop(north);
@@ -466,4 +498,96 @@ fn an_instance_asks_its_witnesses_and_readers_hold_it_to_a_quorum() {
         .call()
         .unwrap();
     assert_eq!(res.headers().get("accord-witnessed").unwrap(), "true");
+}
+
+#[test]
+fn gossip_between_two_witnesses_catches_a_split_view_in_one_round() {
+    let tmp = tempdir();
+    let data = tmp.path().join("demo");
+    ok(&["demo", "--no-serve", "--data", &data.to_string_lossy()]);
+    let server = Server::start(&data);
+    let (_, _, honest) = get(&format!("{}/checkpoint", server.url));
+    let honest = String::from_utf8(honest).unwrap();
+    let vkey = String::from_utf8(get(&format!("{}/verifier-key", server.url)).2)
+        .unwrap()
+        .trim()
+        .to_owned();
+    let origin = honest.lines().next().unwrap().to_owned();
+    let size: u64 = honest.lines().nth(1).unwrap().parse().unwrap();
+
+    let (w1, _) = witness_of(tmp.path(), "north", &vkey);
+    let (w2, _) = witness_of(tmp.path(), "south", &vkey);
+    let north = WitnessServer::start(Path::new(&w1));
+    let south = WitnessServer::start(Path::new(&w2));
+    let gossip = |out: &Path| {
+        run(&[
+            "gossip",
+            "--witness",
+            &north.url,
+            "--witness",
+            &south.url,
+            "--origin",
+            &origin,
+            "--log",
+            &server.url,
+            "--out",
+            &out.to_string_lossy(),
+        ])
+    };
+
+    // Honest: both see the same tree, and gossip finds nothing.
+    assert_eq!(north.add_checkpoint(&format!("old 0\n\n{honest}")).0, 200);
+    assert_eq!(south.add_checkpoint(&format!("old 0\n\n{honest}")).0, 200);
+    let out = gossip(&tmp.path().join("honest"));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stdout)
+    );
+
+    // A rigged instance shows another tree of the same size to a third witness that never saw
+    // the honest one: each witness alone is satisfied...
+    let (w3, _) = witness_of(tmp.path(), "east", &vkey);
+    let east = WitnessServer::start(Path::new(&w3));
+    let key = accord_envelope::KeyFile::load(data.join("instance.key"))
+        .unwrap()
+        .key;
+    let forged = accord_tlog::note::NoteSigner::new(&origin, key.as_dalek().clone())
+        .unwrap()
+        .sign(
+            &accord_tlog::checkpoint::Checkpoint {
+                origin: origin.clone(),
+                size,
+                root: [9; 32],
+                extensions: vec![],
+            }
+            .to_body(),
+        )
+        .unwrap();
+    assert_eq!(east.add_checkpoint(&format!("old 0\n\n{forged}")).0, 200);
+    // ...and one round of gossip between north and east catches it, with a proof.
+    let found = tmp.path().join("found");
+    let out = run(&[
+        "gossip",
+        "--witness",
+        &north.url,
+        "--witness",
+        &east.url,
+        "--origin",
+        &origin,
+        "--out",
+        &found.to_string_lossy(),
+    ]);
+    let said = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(out.status.code(), Some(2), "{said}");
+    assert!(said.contains("SPLIT VIEW"), "{said}");
+    let proof = found.join("equivocation-1.json");
+    let verdict = ok(&[
+        "verify-equivocation",
+        &proof.to_string_lossy(),
+        "--verifier-key",
+        &vkey,
+    ]);
+    assert!(verdict.starts_with("PROVEN"), "{verdict}");
+    drop(south);
 }

@@ -5,7 +5,7 @@ use std::sync::Arc;
 use std::time::{SystemTime, UNIX_EPOCH};
 
 use axum::body::Bytes;
-use axum::extract::{DefaultBodyLimit, State};
+use axum::extract::{DefaultBodyLimit, Query, State};
 use axum::http::{header, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
@@ -21,6 +21,7 @@ pub fn router(witness: Arc<Witness>) -> Router {
     Router::new()
         .route("/add-checkpoint", post(add_checkpoint))
         .route("/equivocations", get(equivocations))
+        .route("/latest", get(latest))
         .route("/", get(about))
         .layer(DefaultBodyLimit::max(BODY_LIMIT))
         .with_state(witness)
@@ -42,6 +43,35 @@ async fn add_checkpoint(State(witness): State<Arc<Witness>>, body: Bytes) -> Res
         Err(_) => (
             StatusCode::INTERNAL_SERVER_ERROR,
             "the witness failed while answering; nothing was cosigned\n",
+        )
+            .into_response(),
+    }
+}
+
+#[derive(serde::Deserialize)]
+struct LatestQuery {
+    origin: String,
+}
+
+/// The latest checkpoint this witness cosigned for a log, as the log signed it (`?origin=`):
+/// what a monitor gossips to other witnesses, so that a split view shown to two witnesses
+/// meets in one of them.
+async fn latest(State(witness): State<Arc<Witness>>, Query(q): Query<LatestQuery>) -> Response {
+    let origin = q.origin;
+    match tokio::task::spawn_blocking(move || witness.latest(&origin).map(|l| (origin, l))).await {
+        Ok(Ok((_, Some(l)))) => (
+            [(header::CONTENT_TYPE, "text/plain; charset=utf-8")],
+            l.note,
+        )
+            .into_response(),
+        Ok(Ok((origin, None))) => (
+            StatusCode::NOT_FOUND,
+            format!("this witness has cosigned nothing for `{origin}`\n"),
+        )
+            .into_response(),
+        _ => (
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "the witness could not read its state\n",
         )
             .into_response(),
     }
