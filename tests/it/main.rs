@@ -14,6 +14,7 @@ mod python;
 
 mod abuse;
 mod browser;
+mod case_pages;
 mod cli;
 mod confidentiality;
 mod crash;

@@ -10,7 +10,8 @@
 
 use std::collections::BTreeMap;
 
-use accord_domain::enforcement::cases::policy_of;
+use accord_domain::enforcement::cases::{policy_of, CaseRecord, FindingRecord, Panel};
+use accord_domain::enforcement::EnforcementPolicy;
 use accord_domain::indicators::{self, Period};
 use accord_domain::sharing::Tlp;
 use accord_domain::{PartyKind, Timestamp};
@@ -459,10 +460,25 @@ pub async fn case(
                 e.index,
             ));
         }
-        for p in c.dissolved.iter().chain(c.panel.iter()) {
+        let finding_text = |f: &FindingRecord| {
+            let measures: Vec<String> = f.measures.iter().map(name).collect();
+            format!(
+                "{}{}{}",
+                name(f.finding),
+                f.severity
+                    .map(|s| format!(", severity {s}"))
+                    .unwrap_or_default(),
+                if measures.is_empty() {
+                    String::new()
+                } else {
+                    format!("; measures: {}", measures.join(", "))
+                }
+            )
+        };
+        let panel_steps = |p: &Panel, which: &str, steps: &mut Vec<(Timestamp, Cell, String, u64)>| {
             steps.push((
                 p.convened.at,
-                "panel convened".into(),
+                format!("{which} convened").into(),
                 p.members
                     .iter()
                     .map(|m| m.to_string())
@@ -473,25 +489,20 @@ pub async fn case(
             for (m, v) in &p.votes {
                 steps.push((
                     v.entry.at,
-                    "vote".into(),
+                    format!("vote ({which})").into(),
                     format!("{m}: {}", name(v.finding)),
                     v.entry.index,
                 ));
             }
+        };
+        for p in &c.dissolved {
+            panel_steps(p, "panel (later dissolved)", &mut steps);
+        }
+        if let Some(p) = &c.panel {
+            panel_steps(p, "panel", &mut steps);
         }
         if let Some(f) = &c.finding {
-            steps.push((
-                f.entry.at,
-                "finding".into(),
-                format!(
-                    "{}{}",
-                    name(f.finding),
-                    f.severity
-                        .map(|s| format!(", severity {s}"))
-                        .unwrap_or_default()
-                ),
-                f.entry.index,
-            ));
+            steps.push((f.entry.at, "finding".into(), finding_text(f), f.entry.index));
         }
         if let Some(a) = &c.appeal {
             steps.push((
@@ -500,9 +511,33 @@ pub async fn case(
                 format!("by {}", a.by),
                 a.entry.index,
             ));
+            if let Some(p) = &a.panel {
+                panel_steps(p, "appeal panel", &mut steps);
+            }
+            if let Some(f) = &a.finding {
+                steps.push((
+                    f.entry.at,
+                    "finding on appeal (final)".into(),
+                    finding_text(f),
+                    f.entry.index,
+                ));
+            }
         }
-        if let Some((_, e)) = &c.plan {
-            steps.push((e.at, "remediation plan".into(), String::new(), e.index));
+        if let Some((milestones, e)) = &c.plan {
+            steps.push((
+                e.at,
+                "remediation plan".into(),
+                format!("{} milestones", milestones.len()),
+                e.index,
+            ));
+        }
+        if let Some(v) = &c.verified {
+            steps.push((
+                v.entry.at,
+                "remediation verified".into(),
+                format!("by {}", v.by),
+                v.entry.index,
+            ));
         }
         for (d, e) in &c.reviews {
             steps.push((e.at, "review".into(), name(d), e.index));
@@ -559,6 +594,7 @@ pub async fn case(
                 h2 { "Case " (c.case) }
                 p { a href={"/party/" (c.complainant)} { (c.complainant) } " against " a href={"/party/" (c.respondent)} { (c.respondent) }
                     " under norm " a href={"/norm/" (c.norm)} { (c.norm) } ", judged under enforcement policy version " (c.policy) "." }
+                p.outcome { strong { "Outcome: " } (outcome(c, policy, now)) }
                 p { strong { "Stage now: " } span.status { (stage_name(&c.stage(policy, now))) } }
                 blockquote { (c.summary) }
             }
@@ -825,4 +861,79 @@ pub async fn report(
             page(&frame, &format!("Annual report {yr}, {id}"), body),
         )
     })
+}
+
+/// A case's outcome in one sentence, first on its page: the finding that counts and how it
+/// came (on appeal, reversing or upholding the first), the measures and whether they are in
+/// force, or, while open, where it stands.
+fn outcome(c: &CaseRecord, policy: &EnforcementPolicy, now: Timestamp) -> String {
+    let says = |f: &FindingRecord| {
+        format!(
+            "{}{}",
+            name(f.finding),
+            f.severity
+                .map(|s| format!(" (severity {s})"))
+                .unwrap_or_default()
+        )
+    };
+    let mut out = match (&c.finding, &c.appeal) {
+        (None, _) => {
+            return format!(
+                "no finding yet; the case is at the stage “{}”.",
+                stage_name(&c.stage(policy, now))
+            )
+        }
+        (Some(first), None) => format!("finding of {}", says(first)),
+        (Some(first), Some(a)) => match &a.finding {
+            None => format!(
+                "finding of {}, appealed by {}; the appeal is pending",
+                says(first),
+                a.by
+            ),
+            Some(last) if last.finding == first.finding && last.severity == first.severity => {
+                format!(
+                    "finding of {}, upheld on appeal (appealed by {})",
+                    says(last),
+                    a.by
+                )
+            }
+            Some(last) => format!(
+                "finding of {} on appeal by {}, replacing the first finding of {}",
+                says(last),
+                a.by,
+                says(first)
+            ),
+        },
+    };
+    match c.measures(policy, now) {
+        Some(m) => {
+            let measures = m.measures.iter().map(name).collect::<Vec<_>>().join(", ");
+            if m.until <= now {
+                let why = match m.ends_by {
+                    "restored" => "ended by restoration",
+                    "lifted_on_review" => "lifted on review",
+                    _ => "lapsed without a review",
+                };
+                out.push_str(&format!(
+                    "; measures {measures} were in force from {} to {} ({why})",
+                    day(m.since),
+                    day(m.until)
+                ));
+            } else {
+                out.push_str(&format!(
+                    "; measures {measures} in force since {}, next review due {}",
+                    day(m.since),
+                    day(m.review_due)
+                ));
+            }
+        }
+        None => {
+            if let Some(f) = c.final_finding().filter(|f| !f.measures.is_empty()) {
+                let measures: Vec<String> = f.measures.iter().map(name).collect();
+                out.push_str(&format!("; measures {} not in force", measures.join(", ")));
+            }
+        }
+    }
+    out.push('.');
+    out
 }
