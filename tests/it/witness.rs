@@ -327,35 +327,44 @@ fn an_instance_asks_its_witnesses_and_readers_hold_it_to_a_quorum() {
 
     // A reader's policy: 2 of the 3 holds; all 3 fails and names the missing witness.
     let url = server.url.clone();
-    let verify = |quorum: &str| {
-        run(&[
-            "verify",
-            "--url",
-            &url,
-            "--verifier-key",
-            &log_vkey,
-            "--witness",
-            &k1,
-            "--witness",
-            &k2,
-            "--witness",
-            &k3,
-            "--quorum",
-            quorum,
-        ])
+    // `command` with the three witnesses: it holds with a quorum of 2 (and says who
+    // cosigned) and fails with 3, naming the missing witness.
+    let holds_to_policy = |command: &[&str], cosigned: &str| {
+        for (quorum, pass) in [("2", true), ("3", false)] {
+            let mut args = command.to_vec();
+            args.extend([
+                "--verifier-key",
+                &log_vkey,
+                "--witness",
+                &k1,
+                "--witness",
+                &k2,
+                "--witness",
+                &k3,
+                "--quorum",
+                quorum,
+            ]);
+            let out = run(&args);
+            let (stdout, stderr) = (
+                String::from_utf8_lossy(&out.stdout),
+                String::from_utf8_lossy(&out.stderr),
+            );
+            assert_eq!(
+                out.status.success(),
+                pass,
+                "{command:?} {quorum}: {stdout}{stderr}"
+            );
+            if pass {
+                assert!(stdout.contains(cosigned), "{stdout}");
+            } else {
+                assert!(stderr.contains("missing: east.example/w"), "{stderr}");
+            }
+        }
     };
-    let out = verify("2");
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
+    holds_to_policy(
+        &["verify", "--url", &url],
+        "cosigned by north.example/w, south.example/w",
     );
-    assert!(String::from_utf8_lossy(&out.stdout)
-        .contains("cosigned by north.example/w, south.example/w"));
-    let out = verify("3");
-    assert!(!out.status.success());
-    let said = String::from_utf8_lossy(&out.stderr);
-    assert!(said.contains("missing: east.example/w"), "{said}");
 
     // A receipt fetched now is anchored at the witnessed checkpoint and carries its
     // cosignatures; `accord receipt verify` holds it to a policy offline.
@@ -368,34 +377,10 @@ fn an_instance_asks_its_witnesses_and_readers_hold_it_to_a_quorum() {
     let file = tmp.path().join("receipt.json");
     std::fs::write(&file, &receipt).unwrap();
     let f = file.to_string_lossy().into_owned();
-    let check = |quorum: &str| {
-        run(&[
-            "receipt",
-            "verify",
-            &f,
-            "--verifier-key",
-            &log_vkey,
-            "--witness",
-            &k1,
-            "--witness",
-            &k2,
-            "--witness",
-            &k3,
-            "--quorum",
-            quorum,
-        ])
-    };
-    let out = check("2");
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
+    holds_to_policy(
+        &["receipt", "verify", &f],
+        "witnessed: cosigned by north.example/w, south.example/w",
     );
-    assert!(String::from_utf8_lossy(&out.stdout)
-        .contains("witnessed: cosigned by north.example/w, south.example/w"));
-    let out = check("3");
-    assert!(!out.status.success());
-    assert!(String::from_utf8_lossy(&out.stderr).contains("missing: east.example/w"));
     let (status, _, _) = get(&format!("{}/receipts/{size}", server.url));
     assert_eq!(status, 404);
 

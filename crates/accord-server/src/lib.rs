@@ -601,19 +601,7 @@ async fn entry(
     State(app): State<AppState>,
     Path(index): Path<String>,
 ) -> Result<Response, Problem> {
-    let index: u64 = index
-        .parse()
-        .map_err(|_| Problem::bad_request("index", format!("`{index}` is not an entry index")))?;
-    let size = published_size(&app);
-    if index >= size {
-        return Err(Problem::not_found(format!(
-            "entry {index} does not exist; the log has {size} entries"
-        )));
-    }
-    let stored = app
-        .store
-        .entry(index)?
-        .ok_or_else(|| Problem::not_found(format!("entry {index} is missing")))?;
+    let (index, stored) = published_entry(&app, &index)?;
     let entry = serde_json::from_slice(&stored.data)
         .map_err(|e| Problem::internal(format!("stored entry {index} is not JSON: {e}")))?;
     Ok(Json(EntryView {
@@ -641,19 +629,7 @@ async fn receipt(
     State(app): State<AppState>,
     Path(index): Path<String>,
 ) -> Result<Response, Problem> {
-    let index: u64 = index
-        .parse()
-        .map_err(|_| Problem::bad_request("index", format!("`{index}` is not an entry index")))?;
-    let size = published_size(&app);
-    if index >= size {
-        return Err(Problem::not_found(format!(
-            "entry {index} does not exist; the log has {size} entries"
-        )));
-    }
-    let stored = app
-        .store
-        .entry(index)?
-        .ok_or_else(|| Problem::not_found(format!("entry {index} is missing")))?;
+    let (index, stored) = published_entry(&app, &index)?;
     let witnessed = app
         .witnessing
         .as_ref()
@@ -683,6 +659,27 @@ async fn receipt(
         Json(receipt),
     )
         .into_response())
+}
+
+/// The published entry at the index a path names, or the problem to answer.
+fn published_entry(
+    app: &AppState,
+    index: &str,
+) -> Result<(u64, accord_store::StoredEntry), Problem> {
+    let index: u64 = index
+        .parse()
+        .map_err(|_| Problem::bad_request("index", format!("`{index}` is not an entry index")))?;
+    let size = published_size(app);
+    if index >= size {
+        return Err(Problem::not_found(format!(
+            "entry {index} does not exist; the log has {size} entries"
+        )));
+    }
+    let stored = app
+        .store
+        .entry(index)?
+        .ok_or_else(|| Problem::not_found(format!("entry {index} is missing")))?;
+    Ok((index, stored))
 }
 
 fn published_size(app: &AppState) -> u64 {

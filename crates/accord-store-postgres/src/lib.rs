@@ -188,27 +188,7 @@ impl PostgresStore {
                     redacted(url)
                 )));
             }
-            let meta = |conn: &mut Client, key: &str| -> Result<String, StoreError> {
-                conn.query_opt("SELECT value FROM accord_meta WHERE key = $1", &[&key])
-                    .map_err(|e| pg_err(e, what()))?
-                    .map(|r| r.get(0))
-                    .ok_or_else(|| StoreError::Corrupt(format!("accord_meta has no row `{key}`")))
-            };
-            if meta(&mut conn, "application")? != APPLICATION {
-                return Err(StoreError::Corrupt(format!(
-                    "{} is not an Accord store (accord_meta.application)",
-                    redacted(url)
-                )));
-            }
-            let version: i64 = meta(&mut conn, "schema")?.parse().map_err(|_| {
-                StoreError::Corrupt("accord_meta.schema is not a number".to_owned())
-            })?;
-            if version > SCHEMA_VERSION {
-                return Err(StoreError::Corrupt(format!(
-                    "{} has schema version {version}, newer than version {SCHEMA_VERSION} this build knows; use a newer Accord",
-                    redacted(url)
-                )));
-            }
+            let version = schema_version(&mut conn, url)?;
             if version < SCHEMA_VERSION {
                 return Err(StoreError::Corrupt(format!(
                     "{} has schema version {version}, older than version {SCHEMA_VERSION} this build reads; a command of this build that writes (`accord serve`) upgrades it, and commands that only read never change a database",
@@ -303,6 +283,33 @@ impl PostgresStore {
     }
 }
 
+/// The schema version of the Accord store at `url`, after checking that it is one and is no
+/// newer than this build.
+fn schema_version(conn: &mut impl postgres::GenericClient, url: &str) -> Result<i64, StoreError> {
+    let mut meta = |key: &str| -> Result<String, StoreError> {
+        conn.query_opt("SELECT value FROM accord_meta WHERE key = $1", &[&key])
+            .map_err(|e| pg_err(e, format!("reading {}", redacted(url))))?
+            .map(|r| r.get(0))
+            .ok_or_else(|| StoreError::Corrupt(format!("accord_meta has no row `{key}`")))
+    };
+    if meta("application")? != APPLICATION {
+        return Err(StoreError::Corrupt(format!(
+            "{} is not an Accord store (accord_meta.application)",
+            redacted(url)
+        )));
+    }
+    let version: i64 = meta("schema")?
+        .parse()
+        .map_err(|_| StoreError::Corrupt("accord_meta.schema is not a number".to_owned()))?;
+    if version > SCHEMA_VERSION {
+        return Err(StoreError::Corrupt(format!(
+            "{} has schema version {version}, newer than version {SCHEMA_VERSION} this build knows; use a newer Accord",
+            redacted(url)
+        )));
+    }
+    Ok(version)
+}
+
 fn connect(url: &str) -> Result<Client, StoreError> {
     Client::connect(url, NoTls).map_err(|e| pg_err(e, format!("connecting to {}", redacted(url))))
 }
@@ -343,27 +350,7 @@ fn migrate(conn: &mut Client, url: &str) -> Result<(), StoreError> {
     loop {
         let mut tx = conn.transaction().map_err(|e| pg_err(e, what()))?;
         lock_writer(&mut tx)?;
-        let meta = |tx: &mut postgres::Transaction<'_>, key: &str| -> Result<String, StoreError> {
-            tx.query_opt("SELECT value FROM accord_meta WHERE key = $1", &[&key])
-                .map_err(|e| pg_err(e, what()))?
-                .map(|r| r.get(0))
-                .ok_or_else(|| StoreError::Corrupt(format!("accord_meta has no row `{key}`")))
-        };
-        if meta(&mut tx, "application")? != APPLICATION {
-            return Err(StoreError::Corrupt(format!(
-                "{} is not an Accord store (accord_meta.application)",
-                redacted(url)
-            )));
-        }
-        let version: i64 = meta(&mut tx, "schema")?
-            .parse()
-            .map_err(|_| StoreError::Corrupt("accord_meta.schema is not a number".to_owned()))?;
-        if version > SCHEMA_VERSION {
-            return Err(StoreError::Corrupt(format!(
-                "{} has schema version {version}, newer than version {SCHEMA_VERSION} this build knows; use a newer Accord",
-                redacted(url)
-            )));
-        }
+        let version = schema_version(&mut tx, url)?;
         let Some(sql) = MIGRATIONS.get(version as usize) else {
             return Ok(());
         };

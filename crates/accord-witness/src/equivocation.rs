@@ -141,25 +141,22 @@ impl Equivocation {
         if a.size > b.size || a.size == 0 {
             return Err("the first checkpoint must be the smaller one, and not empty".into());
         }
+        let hash = |h: &str, what: &str| {
+            B64.decode(h)
+                .ok()
+                .and_then(|h| Hash::try_from(h.as_slice()).ok())
+                .ok_or_else(|| format!("{what} `{h}` is not base64 of 32 bytes"))
+        };
         let proof = self
             .proof
             .iter()
-            .map(|h| {
-                B64.decode(h)
-                    .ok()
-                    .and_then(|h| Hash::try_from(h.as_slice()).ok())
-                    .ok_or_else(|| format!("proof hash `{h}` is not base64 of 32 bytes"))
-            })
+            .map(|h| hash(h, "proof hash"))
             .collect::<Result<Vec<_>, _>>()?;
-        let given = match &self.prefix_root {
-            Some(r) => Some(
-                B64.decode(r)
-                    .ok()
-                    .and_then(|h| Hash::try_from(h.as_slice()).ok())
-                    .ok_or("prefix_root is not base64 of 32 bytes")?,
-            ),
-            None => None,
-        };
+        let given = self
+            .prefix_root
+            .as_deref()
+            .map(|r| hash(r, "prefix_root"))
+            .transpose()?;
         let (prefix, root) = consistency_roots(a.size, b.size, &proof, given.as_ref())
             .map_err(|e| format!("the consistency proof: {e}"))?;
         if root != b.root {
