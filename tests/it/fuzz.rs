@@ -24,6 +24,8 @@ const TARGETS: &[(&str, usize)] = &[
     ("tile_path", 256),
     ("entry_bundle", 4096),
     ("receipt", 8192),
+    ("witness_request", 4096),
+    ("equivocation_proof", 8192),
 ];
 
 fn cargo_fuzz() -> Command {
