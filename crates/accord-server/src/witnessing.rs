@@ -95,6 +95,8 @@ pub struct Witnessing {
     remotes: Vec<Remote>,
     state: Mutex<Saved>,
     path: PathBuf,
+    /// What `path` holds, as last written.
+    written: Mutex<Vec<u8>>,
     agent: ureq::Agent,
 }
 
@@ -195,6 +197,7 @@ impl Witnessing {
             remotes,
             state: Mutex::new(saved),
             path,
+            written: Mutex::new(Vec::new()),
             agent,
         })
     }
@@ -306,8 +309,15 @@ impl Witnessing {
         }
         let saved = serde_json::to_vec_pretty(&*state).expect("serializable");
         drop(state);
-        if let Err(e) = write_atomically(&self.path, &saved) {
-            tracing::error!(path = %self.path.display(), error = %e, "recording the witnesses' state");
+        // Written only when it changed: a round repeats every second while a witness is down.
+        let mut written = self.written.lock().unwrap_or_else(PoisonError::into_inner);
+        if *written != saved {
+            match write_atomically(&self.path, &saved) {
+                Ok(()) => *written = saved,
+                Err(e) => {
+                    tracing::error!(path = %self.path.display(), error = %e, "recording the witnesses' state")
+                }
+            }
         }
         cosigned
     }

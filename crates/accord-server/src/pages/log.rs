@@ -326,7 +326,7 @@ fn witness_fields(app: &AppState) -> String {
         .map(|w| escape(&w.status.vkey))
         .collect();
     format!(
-        r#"<br><label for="witnesses">Witness keys, one per line</label><br><textarea id="witnesses" name="witnesses" rows="{rows}" cols="90" spellcheck="false">{keys}</textarea><br><label for="quorum">Cosignatures required</label> <input id="quorum" name="quorum" inputmode="numeric" size="3" value="{quorum}">"#,
+        r#"<br><label for="witnesses">Witness keys, one per line (prefilled with the witnesses this instance names: put the ones you trust instead)</label><br><textarea id="witnesses" name="witnesses" rows="{rows}" cols="90" spellcheck="false">{keys}</textarea><br><label for="quorum">Cosignatures required</label> <input id="quorum" name="quorum" inputmode="numeric" size="3" value="{quorum}">"#,
         rows = keys.len().max(1),
         keys = keys.join("\n"),
         quorum = view.quorum,
