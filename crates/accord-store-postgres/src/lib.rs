@@ -168,21 +168,12 @@ impl PostgresStore {
 
     /// For commands that only read: opens an Accord store that is already there, at exactly
     /// this build's [`SCHEMA_VERSION`], and changes nothing — no schema created or upgraded
-    /// (a server of an older build may be using the database), no lock taken. Writes through
-    /// it are refused by the database's constraints or the lease, never silently applied.
+    /// (a server of an older build may be using the database), no lock taken. Writes and the
+    /// lease through it are refused before they reach the database.
     pub fn open_existing(url: &str) -> Result<Self, StoreError> {
         off_runtime(|| {
             let mut conn = connect(url)?;
-            let what = || format!("reading {}", redacted(url));
-            let has_meta: bool = conn
-                .query_one(
-                    "SELECT EXISTS (SELECT 1 FROM information_schema.tables
-                     WHERE table_schema = current_schema() AND table_name = 'accord_meta')",
-                    &[],
-                )
-                .map_err(|e| pg_err(e, what()))?
-                .get(0);
-            if !has_meta {
+            if !has_meta(&mut conn, url)? {
                 return Err(StoreError::Corrupt(format!(
                     "{} holds no Accord store (no accord_meta table)",
                     redacted(url)
@@ -283,6 +274,18 @@ impl PostgresStore {
     }
 }
 
+/// Whether the database at `url` holds Accord's `accord_meta` table.
+fn has_meta(conn: &mut impl postgres::GenericClient, url: &str) -> Result<bool, StoreError> {
+    Ok(conn
+        .query_one(
+            "SELECT EXISTS (SELECT 1 FROM information_schema.tables
+             WHERE table_schema = current_schema() AND table_name = 'accord_meta')",
+            &[],
+        )
+        .map_err(|e| pg_err(e, format!("reading {}", redacted(url))))?
+        .get(0))
+}
+
 /// The schema version of the Accord store at `url`, after checking that it is one and is no
 /// newer than this build.
 fn schema_version(conn: &mut impl postgres::GenericClient, url: &str) -> Result<i64, StoreError> {
@@ -325,15 +328,7 @@ fn migrate(conn: &mut Client, url: &str) -> Result<(), StoreError> {
         )
         .map_err(|e| pg_err(e, what()))?
         .get(0);
-    let has_meta: bool = conn
-        .query_one(
-            "SELECT EXISTS (SELECT 1 FROM information_schema.tables
-             WHERE table_schema = current_schema() AND table_name = 'accord_meta')",
-            &[],
-        )
-        .map_err(|e| pg_err(e, what()))?
-        .get(0);
-    if !has_meta {
+    if !has_meta(conn, url)? {
         if tables > 0 {
             return Err(StoreError::Corrupt(format!(
                 "{} holds {tables} tables but is not an Accord store (no accord_meta table)",

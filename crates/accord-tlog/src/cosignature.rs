@@ -16,7 +16,7 @@ use base64::engine::general_purpose::STANDARD as BASE64;
 use base64::Engine as _;
 use ed25519_dalek::{Signature, Signer as _, SigningKey, VerifyingKey};
 
-use crate::note::{key_id_of, parse_vkey, vkey_of, Note, NoteError};
+use crate::note::{check_name, key_id_of, parse_vkey, vkey_of, Note, NoteError};
 
 /// Signature type of Ed25519 `cosignature/v1` keys.
 pub const ALG_COSIGNATURE_V1: u8 = 0x04;
@@ -51,8 +51,7 @@ impl std::fmt::Debug for Cosigner {
 impl Cosigner {
     /// A cosigner named `name` (a schema-less URL such as `witness.example/w1`).
     pub fn new(name: &str, key: SigningKey) -> Result<Cosigner, NoteError> {
-        // The same rule as any note key name.
-        crate::note::NoteSigner::new(name, key.clone())?;
+        check_name(name)?;
         let key_id = key_id_of(name, ALG_COSIGNATURE_V1, &key.verifying_key());
         Ok(Cosigner {
             name: name.to_owned(),

@@ -85,7 +85,7 @@ pub enum NoteError {
 
 /// Checks a key name against the spec: non-empty, no Unicode spaces, no
 /// `+`, and no control characters below U+0020 (which notes may not hold).
-fn check_name(name: &str) -> Result<(), NoteError> {
+pub(crate) fn check_name(name: &str) -> Result<(), NoteError> {
     if name.is_empty()
         || name
             .chars()
