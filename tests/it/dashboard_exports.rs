@@ -36,6 +36,18 @@ fn tables_export_as_csv_and_json_with_the_page_filters() {
         ("/intel", "reachability", "check"),
         ("/log", "entries", "leaf hash"),
         ("/log/checkpoints", "checkpoints", "tree size"),
+        ("/negotiations", "tallies", "chamber"),
+        ("/instrument/norm-joint-exercises", "positions", "stance"),
+        (
+            "/instrument/norm-joint-exercises",
+            "signatures",
+            "reservations",
+        ),
+        ("/region/europe", "effective", "in force here"),
+        ("/docket", "exchanges", "rung now"),
+        ("/docket", "audits", "findings"),
+        ("/exchange/x-scan-0927", "rungs", "outcome"),
+        ("/audit/2026-peer-dunmore", "findings", "verified value"),
     ] {
         let (status, ct, body) = get(&url(&format!("{path}?format=json&table={table}")));
         assert_eq!((status, ct.as_str()), (200, "application/json"), "{path}");

@@ -1,4 +1,4 @@
-//! The dashboard: server-rendered pages (maud), SVG charts (plotters) with table views, table
+//! The dashboard: server-rendered pages (maud), charts in HTML and SVG drawn on the server with table views, table
 //! exports, and the log explorer with reader-side verification. Every page names the signed
 //! checkpoint its numbers were computed at; a page seen with a party's session shows that
 //! party's own confidential items and due dates, and is never cached.
@@ -7,6 +7,7 @@ pub mod charts;
 pub mod log;
 pub mod overview;
 pub mod party;
+pub mod records;
 pub mod regime;
 pub mod session;
 pub mod table;
@@ -95,8 +96,10 @@ header a{color:#e3efff} header nav a{margin-right:1rem;display:inline-block}
 main{padding:1rem 2rem;max-width:80rem} section{background:#fff;border:1px solid #dde1e6;border-radius:8px;padding:1rem;margin:1rem 0}
 table{border-collapse:collapse;width:100%} th,td{text-align:left;padding:.3rem .6rem;border-bottom:1px solid #eceff3;vertical-align:top}
 caption{text-align:left;font-weight:600;padding:.3rem 0}
-.table-wrap{overflow-x:auto} .exports{font-size:.85rem;margin:.3rem 0 0}
-pre{background:#f0f2f5;padding:.6rem;overflow:auto} a{color:#0b5cad}
+.table-wrap{max-width:100%} .exports{font-size:.85rem;margin:.3rem 0 0} td,th{overflow-wrap:anywhere}
+td code,th code{overflow-wrap:anywhere;word-break:break-all}
+pre{background:#f0f2f5;padding:.6rem;overflow:auto;white-space:pre-wrap;overflow-wrap:anywhere} a{color:#0b5cad}
+p,li,dd,blockquote,output{overflow-wrap:anywhere}
 ins{background:#d7f5dd;text-decoration:none} del{background:#fbd9d9}
 .status{font-size:.85rem;white-space:nowrap} .nowrap{white-space:nowrap}
 .status.in_force,.status.adopted,.status.on_time,.status.good,.status.full,.status.verified{color:#0d5a23}
@@ -107,9 +110,19 @@ figure.chart{margin:0} figure.chart svg{display:block} details{margin:.4rem 0}
 form.filters label{margin-right:.3rem} form.filters select,form.filters input{margin-right:1rem}
 output{display:block;padding:.5rem .7rem;border-radius:6px;background:#eceff3} output.verified{background:#d7f5dd;color:#0d4a1c} output.failed{background:#fbd9d9;color:#7a0b0b;font-weight:600}
 form.inline input{margin-right:.8rem} label{font-weight:600}
+input,select,textarea,button{max-width:100%;box-sizing:border-box;font:inherit}
 .checkpoint{font-size:.85rem;color:#dbe8f7}
-@media (max-width:700px){main,header{padding:.6rem} .who{float:none}}
-@media print{header nav,.exports,.who,form{display:none} body{background:#fff} section{border:0}}
+@media (max-width:700px){main,header{padding:.6rem} .who{float:none} section{padding:.7rem}}
+@media (max-width:48em){
+ table thead{position:absolute;width:1px;height:1px;overflow:hidden;clip-path:inset(50%);white-space:nowrap}
+ table,tbody,tr,td{display:block;width:auto}
+ tr{border-bottom:1px solid #dde1e6;padding:.3rem 0}
+ td{display:grid;grid-template-columns:minmax(5rem,38%) 1fr;gap:.6rem;border:0;padding:.15rem .2rem}
+ td::before{content:attr(data-label);font-weight:600;color:#4a5360}
+ td.none{display:block} td.none::before{content:none} caption{display:block}
+}
+@media print{header nav,.exports,.who,form,details>summary{display:none} body{background:#fff;font-size:11pt} section{border:0;padding:0;break-inside:avoid-page}
+ main{max-width:none;padding:0} details::details-content{content-visibility:visible;display:block} a{color:inherit;text-decoration:none} header{background:none;color:#000;padding:0} header a,.checkpoint{color:#000}}
 "#;
 
 /// A whole page.
@@ -122,7 +135,7 @@ pub fn page(frame: &Frame, title: &str, body: Markup) -> String {
                 meta charset="utf-8";
                 meta name="viewport" content="width=device-width,initial-scale=1";
                 title { (title) " — " (frame.instance) }
-                style { (PreEscaped(STYLE)) }
+                style { (PreEscaped(STYLE)) (PreEscaped(charts::STYLE)) }
             }
             body {
                 header {

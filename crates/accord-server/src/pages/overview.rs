@@ -117,8 +117,11 @@ pub async fn overview(
 
         // The adherence heat map: committed parties × norms in force.
         let mut head = vec!["party"];
-        let norm_ids: Vec<String> = norms_in_force.iter().map(|n| n.id.to_string()).collect();
-        head.extend(norm_ids.iter().map(String::as_str));
+        let norm_titles: Vec<String> = norms_in_force
+            .iter()
+            .map(|n| n.current().text.title.to_string())
+            .collect();
+        head.extend(norm_titles.iter().map(String::as_str));
         let mut heat = Table::new(
             "adherence",
             format!(
@@ -130,7 +133,10 @@ pub async fn overview(
             let Some(commitments) = state.commitments().of(&p.id) else {
                 continue;
             };
-            let mut row = vec![Cell::link(p.id.to_string(), format!("/party/{}", p.id))];
+            let mut row = vec![Cell::link(
+                p.display_name.to_string(),
+                format!("/party/{}", p.id),
+            )];
             for n in &norms_in_force {
                 let v = commitments
                     .get(&n.id)
@@ -244,7 +250,7 @@ pub async fn overview(
             section {
                 h2 { "Adherence" }
                 p { "Each cell is the party's adherence score for a norm it committed to, computed over " (yr) " from its reports (see a party's page for the explain view)." }
-                (charts::heatmap(&heat, &format!("Heat map of adherence scores of {} parties across {} norms in {yr}", heat.rows.len(), norm_ids.len())))
+                (charts::heatmap(&heat))
                 (heat.export_links(&uri))
             }
             section {

@@ -333,6 +333,7 @@ pub async fn party(
                 h2 { (p.display_name) }
                 p { code { (p.id) } " · " (p.kind.as_str().replace('_', " ")) " · region " a href={"/region/" (p.region)} { (p.region) }
                     " · registered " (day(p.registered.at)) " (" a href={"/log/" (p.registered.index)} { "entry " (p.registered.index) } ")" }
+                p.decision { strong { (standing_sentence(&p.display_name.to_string(), &st)) } }
                 ul.figures {
                     li { strong.status.(name(st.standing).replace(' ', "_")) { (name(st.standing)) } "standing" }
                     li { strong.status.(name(st.tier).replace(' ', "_")) { (name(st.tier)) } "intelligence tier" }
@@ -554,4 +555,33 @@ pub async fn explain(
             ),
         )
     })
+}
+
+/// A party's standing and tier and why, in one sentence: what a reader asks first.
+fn standing_sentence(name_: &str, st: &accord_domain::enforcement::Standing) -> String {
+    let mut s = format!(
+        "{name_} is in {} standing with a {} intelligence tier",
+        name(st.standing),
+        name(st.tier)
+    );
+    if st.causes.is_empty() {
+        s.push_str(": nothing counts against it.");
+    } else {
+        s.push_str(", because of ");
+        let causes: Vec<String> = st
+            .causes
+            .iter()
+            .map(|c| {
+                let measures: Vec<String> = c.measures.iter().map(name).collect();
+                if measures.is_empty() {
+                    c.what.clone()
+                } else {
+                    format!("{} ({})", c.what, measures.join(", "))
+                }
+            })
+            .collect();
+        s.push_str(&causes.join("; "));
+        s.push('.');
+    }
+    s
 }

@@ -4,13 +4,19 @@
 
 use std::fmt::Write as _;
 
-use accord_domain::norms::negotiation::InstrumentStatus;
-use axum::extract::{Query, State};
+use accord_domain::decision::{Decision, Standing};
+use accord_domain::ids::InstrumentId;
+use accord_domain::norms::negotiation::{Draft, InstrumentRecord, InstrumentStatus};
+use accord_domain::Timestamp;
+use axum::extract::{Path, Query, State};
 use axum::http::Uri;
 use axum::response::Response;
 use serde::Deserialize;
 use similar::{ChangeTag, TextDiff};
 
+use maud::{html, Markup};
+
+use super::charts;
 use super::escape;
 use super::table::{export, Cell, Table};
 use crate::AppState;
@@ -203,7 +209,119 @@ pub async fn catalog(
     })
 }
 
-/// `GET /negotiations`: every instrument, where it stands, and its tally.
+/// What an instrument's decision says, in one sentence: the outcome (or, before the
+/// decision, the stage and the provisional result), the date and the rule.
+fn decision_sentence(i: &InstrumentRecord, now: Timestamp) -> String {
+    match (&i.decision, i.status(now)) {
+        (Some(d), _) => format!(
+            "{} on {} under the {} rule: {}.",
+            if d.decision.adopted {
+                "Adopted"
+            } else {
+                "Rejected"
+            },
+            day(d.entry.at),
+            d.decision.rule.name().replace('_', " "),
+            d.decision.explanation.trim_end_matches('.')
+        ),
+        (None, status) => {
+            let provisional = i.compute_decision();
+            let stage = match status {
+                InstrumentStatus::CommentPeriod => {
+                    format!(
+                        "Open for comments and amendments until {}",
+                        day(i.comment_until)
+                    )
+                }
+                InstrumentStatus::Positions => {
+                    format!("Taking positions until {}", day(i.positions_until))
+                }
+                _ => format!(
+                    "Positions closed on {}; the decision is due",
+                    day(i.positions_until)
+                ),
+            };
+            format!(
+                "{stage}. Not decided yet; under the {} rule the positions so far would give: {}.",
+                provisional.rule.name().replace('_', " "),
+                provisional.explanation.trim_end_matches('.')
+            )
+        }
+    }
+}
+
+/// The decision of an instrument, taken or provisional.
+fn decision_of(i: &InstrumentRecord) -> Decision {
+    match &i.decision {
+        Some(d) => d.decision.clone(),
+        None => i.compute_decision(),
+    }
+}
+
+/// The tally of a decision, one small stacked bar per chamber that had members or votes.
+fn tally_bars(instrument: &InstrumentId, d: &Decision) -> Markup {
+    html! {
+        dl.tally {
+            @for (c, t) in d.tally.chambers.iter().filter(|(_, t)| t.eligible > 0 || t.voted() > 0) {
+                dt { (c.label()) @if matches!(t.standing, Standing::Advisory) { " (advisory)" } }
+                dd {
+                    (charts::stacked(
+                        &[
+                            ("for", t.support as usize, "t-yes"),
+                            ("against", t.object as usize, "t-no"),
+                            ("abstaining", t.abstain as usize, "t-abstain"),
+                            ("not voted", t.eligible.saturating_sub(t.voted()) as usize, "t-pending"),
+                        ],
+                        &format!(
+                            "{} on {instrument}: {} for, {} against, {} abstaining of {} eligible",
+                            c.label(), t.support, t.object, t.abstain, t.eligible
+                        ),
+                    ))
+                }
+            }
+        }
+    }
+}
+
+/// The tally of a decision as a table (the table view of [`tally_bars`]).
+fn tally_rows(t: &mut Table, instrument: &InstrumentId, d: &Decision, with_instrument: bool) {
+    for (c, ct) in d
+        .tally
+        .chambers
+        .iter()
+        .filter(|(_, t)| t.eligible > 0 || t.voted() > 0)
+    {
+        let mut row: Vec<Cell> = Vec::new();
+        if with_instrument {
+            row.push(Cell::link(
+                instrument.to_string(),
+                format!("/instrument/{instrument}"),
+            ));
+        }
+        row.extend([
+            c.label().into(),
+            name_of(ct.standing).into(),
+            ct.support.to_string().into(),
+            ct.object.to_string().into(),
+            ct.abstain.to_string().into(),
+            ct.eligible.to_string().into(),
+        ]);
+        t.row(row);
+    }
+}
+
+const TALLY_HEAD: [&str; 6] = [
+    "chamber",
+    "standing",
+    "for",
+    "against",
+    "abstaining",
+    "eligible",
+];
+
+/// `GET /negotiations`: every instrument, open ones first, each with its decision (or where
+/// it stands) in one sentence and its tally by chamber as small stacked bars; the details are
+/// on the instrument's page.
 pub async fn negotiations(
     State(app): State<AppState>,
     uri: Uri,
@@ -216,67 +334,283 @@ pub async fn negotiations(
             "kind",
             "proposed by",
             "status",
-            "comments until",
-            "positions until",
             "decision rule",
-            "tally by chamber",
-            "explanation",
             "signatures",
             "reservations",
             "amendments",
         ];
         let mut open = Table::new("open", "Open negotiations", &head);
         let mut closed = Table::new("concluded", "Concluded negotiations", &head);
+        let mut tallies = {
+            let mut h = vec!["instrument"];
+            h.extend(TALLY_HEAD);
+            Table::new("tallies", "Tally by chamber of every instrument", &h)
+        };
+        let (mut open_cards, mut closed_cards) = (Vec::new(), Vec::new());
         for i in r.instruments.values() {
             let s = i.status(now);
-            let decision = match &i.decision {
-                Some(d) => d.decision.clone(),
-                None => i.compute_decision(),
-            };
-            let mut chambers = Vec::new();
-            for (c, t) in &decision.tally.chambers {
-                if t.eligible == 0 && t.voted() == 0 {
-                    continue;
-                }
-                chambers.push(format!(
-                    "{}: {} for, {} against, {} abstaining of {}{}",
-                    c.label(),
-                    t.support,
-                    t.object,
-                    t.abstain,
-                    t.eligible,
-                    if matches!(t.standing, accord_domain::decision::Standing::Advisory) {
-                        " (advisory)"
-                    } else {
-                        ""
-                    }
-                ));
-            }
+            let decision = decision_of(i);
+            tally_rows(&mut tallies, &i.id, &decision, true);
             let reservations: usize = i.signatures.values().map(|s| s.reservations.len()).sum();
             let row = vec![
-                Cell::link(i.id.to_string(), format!("/instruments/{}", i.id)),
+                Cell::link(i.id.to_string(), format!("/instrument/{}", i.id)),
                 i.title.to_string().into(),
                 i.kind.replace('_', " ").into(),
                 Cell::link(i.proposer.to_string(), format!("/party/{}", i.proposer)),
                 Cell::status(name_of(s)),
-                day(i.comment_until).into(),
-                day(i.positions_until).into(),
                 decision.rule.name().into(),
-                chambers.join("; ").into(),
-                decision.explanation.clone().into(),
                 i.signatures.len().to_string().into(),
                 reservations.to_string().into(),
                 i.amendments.len().to_string().into(),
             ];
+            let card = html! {
+                article.instrument {
+                    h3 { a href={ "/instrument/" (i.id) } { (i.title) } }
+                    p { span class={ "status " (name_of(s).replace(' ', "_")) } { (name_of(s)) } " · " (i.kind.replace('_', " ")) " · proposed by " a href={ "/party/" (i.proposer) } { (i.proposer) } }
+                    p.decision { (decision_sentence(i, now)) }
+                    (tally_bars(&i.id, &decision))
+                }
+            };
             if matches!(s, InstrumentStatus::Adopted | InstrumentStatus::Rejected) {
                 closed.row(row);
+                closed_cards.push(card);
             } else {
                 open.row(row);
+                open_cards.push(card);
             }
         }
+        let body = html! {
+            section { h2 { "Open" } @for c in &open_cards { (c) } "<!--table:open-->" }
+            section { h2 { "Concluded" } @for c in &closed_cards { (c) } "<!--table:concluded-->" }
+            section { h2 { "Tallies" } details { summary { "Table view of every tally" } "<!--table:tallies-->" } }
+        };
         (
-            "<section><h2>Open</h2><!--table:open--></section><section><h2>Concluded</h2><!--table:concluded--></section>".to_owned(),
-            vec![open, closed],
+            body.into_string()
+                .replace("&lt;!--", "<!--")
+                .replace("--&gt;", "-->"),
+            vec![open, closed, tallies],
+        )
+    })
+}
+
+/// What a draft proposes, in words: a norm's title and text, or what else it changes.
+fn draft_text(d: &Draft) -> (String, String) {
+    match d {
+        Draft::Norm { norm } | Draft::NormAmendment { norm } => {
+            (norm.title.to_string(), norm.text.to_string())
+        }
+        Draft::RegionalProfile {
+            region,
+            tailoring,
+            languages,
+        } => (
+            format!("Regional profile of {region}"),
+            format!(
+                "Tailored parameters: {}; working languages: {}.",
+                tailoring
+                    .iter()
+                    .map(|(k, v)| format!("{k} = {v}"))
+                    .collect::<Vec<_>>()
+                    .join(", "),
+                languages
+                    .iter()
+                    .map(|l| l.to_string())
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ),
+        ),
+        Draft::Review {
+            norm,
+            outcome,
+            amended,
+        } => (
+            format!("Review of {norm}"),
+            format!(
+                "Outcome: {}{}",
+                name_of(outcome),
+                amended
+                    .as_ref()
+                    .map(|t| format!("; new text: {}", t.text))
+                    .unwrap_or_default()
+            ),
+        ),
+        Draft::RulesOfProcedure { .. } => (
+            "Rules of procedure".into(),
+            "New rules of procedure (the full text is in the instrument's JSON).".into(),
+        ),
+        Draft::EnforcementPolicy { .. } => (
+            "Enforcement policy".into(),
+            "A new enforcement policy (the full text is at /policy and in the instrument's JSON)."
+                .into(),
+        ),
+        Draft::Accreditation { accredit, withdraw } => (
+            "Accreditation".into(),
+            format!(
+                "Accredits: {}; withdraws: {}.",
+                if accredit.is_empty() {
+                    "none".into()
+                } else {
+                    accredit
+                        .iter()
+                        .map(|p| p.to_string())
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                },
+                if withdraw.is_empty() {
+                    "none".into()
+                } else {
+                    withdraw
+                        .iter()
+                        .map(|p| p.to_string())
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                }
+            ),
+        ),
+    }
+}
+
+/// `GET /instrument/{id}`: one instrument — its decision and the rule it was taken under
+/// first, the tally by chamber, then the text, amendments, every position with its reason,
+/// and the signatures with their reservations.
+pub async fn instrument(
+    State(app): State<AppState>,
+    Path(id): Path<String>,
+    uri: Uri,
+    Query(q): Query<ExportQuery>,
+) -> Response {
+    let known = app.view(|state| {
+        state
+            .regime()
+            .zip(id.parse::<InstrumentId>().ok())
+            .is_some_and(|(r, id)| r.instruments.contains_key(&id))
+    });
+    if !known {
+        return app.view_core(|core| {
+            let frame = super::Frame::of(&app, core, None);
+            super::party::missing(&frame, &format!("There is no instrument `{id}`."))
+        });
+    }
+    let title = format!("Instrument {id}");
+    regime_page(&app, &uri, &q, &title, |r, now| {
+        let Some(i) = id
+            .parse()
+            .ok()
+            .and_then(|id: InstrumentId| r.instruments.get(&id))
+        else {
+            return (
+                format!(
+                    "<section><p>There is no instrument <code>{}</code>.</p></section>",
+                    escape(&id)
+                ),
+                Vec::new(),
+            );
+        };
+        let decision = decision_of(i);
+        let mut tally = Table::new("tally", "Tally by chamber", &TALLY_HEAD);
+        tally_rows(&mut tally, &i.id, &decision, false);
+        let mut positions = Table::new(
+            "positions",
+            "Positions",
+            &[
+                "party",
+                "chamber",
+                "stance",
+                "on version",
+                "reason",
+                "entry",
+            ],
+        );
+        for (p, pos) in &i.positions {
+            positions.row(vec![
+                Cell::link(p.to_string(), format!("/party/{p}")),
+                pos.chamber.label().into(),
+                name_of(pos.stance).into(),
+                pos.version.to_string().into(),
+                pos.reason
+                    .as_ref()
+                    .map(|r| r.to_string())
+                    .unwrap_or_default()
+                    .into(),
+                Cell::link(
+                    pos.entry.index.to_string(),
+                    format!("/log/{}", pos.entry.index),
+                ),
+            ]);
+        }
+        let mut amendments = Table::new(
+            "amendments",
+            "Amendments",
+            &["amendment", "by", "status", "rationale", "entry"],
+        );
+        for (a, rec) in &i.amendments {
+            amendments.row(vec![
+                a.to_string().into(),
+                Cell::link(rec.by.to_string(), format!("/party/{}", rec.by)),
+                Cell::status(name_of(rec.status)),
+                rec.rationale.to_string().into(),
+                Cell::link(
+                    rec.entry.index.to_string(),
+                    format!("/log/{}", rec.entry.index),
+                ),
+            ]);
+        }
+        let mut signatures = Table::new(
+            "signatures",
+            "Signatures",
+            &["party", "signed", "reservations", "entry"],
+        );
+        for (p, sig) in &i.signatures {
+            signatures.row(vec![
+                Cell::link(p.to_string(), format!("/party/{p}")),
+                day(sig.entry.at).into(),
+                if sig.reservations.is_empty() {
+                    "none".to_owned()
+                } else {
+                    sig.reservations
+                        .iter()
+                        .map(|r| r.to_string())
+                        .collect::<Vec<_>>()
+                        .join(" · ")
+                }
+                .into(),
+                Cell::link(
+                    sig.entry.index.to_string(),
+                    format!("/log/{}", sig.entry.index),
+                ),
+            ]);
+        }
+        let (draft_title, draft_body) = draft_text(i.draft());
+        let s = i.status(now);
+        let body = html! {
+            section {
+                h2 { (i.title) }
+                p.decision { strong { (decision_sentence(i, now)) } }
+                p { span class={ "status " (name_of(s).replace(' ', "_")) } { (name_of(s)) } " · " (i.kind.replace('_', " "))
+                    " · proposed by " a href={ "/party/" (i.proposer) } { (i.proposer) } " on " (day(i.proposed.at))
+                    " (" a href={ "/log/" (i.proposed.index) } { "entry " (i.proposed.index) } ")"
+                    " · comments until " (day(i.comment_until)) " · positions until " (day(i.positions_until))
+                    @if let Some(d) = &i.decision { " · decided in " a href={ "/log/" (d.entry.index) } { "entry " (d.entry.index) } }
+                    " · " a href={ "/instruments/" (i.id) } { "JSON" } }
+                p { "Quorum " (i.rules.procedure.quorum_percent) " % of the eligible: " @if decision.quorum_met { "met" } @else { "not met" } "." }
+                (tally_bars(&i.id, &decision))
+                "<!--table:tally-->"
+            }
+            section {
+                h2 { "Text (version " (i.version()) ")" }
+                h3 { (draft_title) }
+                blockquote { (draft_body) }
+                p { (i.comments.values().sum::<u32>()) " comments were made." }
+                "<!--table:amendments-->"
+            }
+            section { h2 { "Positions" } "<!--table:positions-->" }
+            section { h2 { "Signatures" } "<!--table:signatures-->" }
+        };
+        (
+            body.into_string()
+                .replace("&lt;!--", "<!--")
+                .replace("--&gt;", "-->"),
+            vec![tally, positions, amendments, signatures],
         )
     })
 }

@@ -110,18 +110,30 @@ impl Table {
 
     /// The table alone.
     pub fn render_plain(&self) -> Markup {
+        self.render_with(|_, _, _| None, "")
+    }
+
+    /// The table alone, with a class of its own and one more class for each cell as
+    /// `extra(row, column, cell)` says. Each cell carries its column's heading
+    /// (`data-label`), which a narrow screen shows beside it when rows become blocks.
+    pub fn render_with(
+        &self,
+        extra: impl Fn(usize, usize, &Cell) -> Option<String>,
+        class: &str,
+    ) -> Markup {
         html! {
-            table id=(self.id) {
+            table id=(self.id) class=[(!class.is_empty()).then_some(class)] {
                 caption { (self.caption) }
                 thead { tr { @for h in &self.head { th scope="col" { (h) } } } }
                 tbody {
                     @if self.rows.is_empty() {
-                        tr { td colspan=(self.head.len()) { "Nothing to show." } }
+                        tr { td.none colspan=(self.head.len()) { "Nothing to show." } }
                     }
-                    @for r in &self.rows {
+                    @for (i, r) in self.rows.iter().enumerate() {
                         tr {
-                            @for c in r {
-                                td class=[c.class.as_deref()] {
+                            @for (j, c) in r.iter().enumerate() {
+                                @let classes = [c.class.clone(), extra(i, j, c)].into_iter().flatten().collect::<Vec<_>>().join(" ");
+                                td class=[(!classes.is_empty()).then_some(classes)] data-label=[self.head.get(j)] {
                                     @if let Some((action, csrf)) = &c.post {
                                         form.inline method="post" action=(action) {
                                             input type="hidden" name="csrf" value=(csrf);

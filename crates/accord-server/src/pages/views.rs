@@ -59,7 +59,7 @@ pub async fn norm(
                 Cell::link(day(v.adopted.at), format!("/log/{}", v.adopted.index)),
                 v.instrument
                     .as_ref()
-                    .map(|i| Cell::link(i.to_string(), "/negotiations".to_owned()))
+                    .map(|i| Cell::link(i.to_string(), format!("/instrument/{i}")))
                     .unwrap_or_else(|| "charter".into()),
                 v.text.title.to_string().into(),
             ]);
@@ -295,9 +295,9 @@ async fn region_page(
         }
         let mut members = Table::new("members", "Members", &["party", "kind", "standing"]);
         let mut profile = Table::new(
-            "profile",
-            "Tailoring against the baseline",
-            &["parameter", "baseline", "region", "unit"],
+            "effective",
+            "Parameters in force in the region, against the baseline",
+            &["parameter", "in force here", "baseline", "unit", "origin"],
         );
         if let Some(id) = &id {
             for p in regions.get(id).into_iter().flatten() {
@@ -307,16 +307,23 @@ async fn region_page(
                     Cell::status(name(state.standing(&p.id, now).standing)),
                 ]);
             }
-            if let Some(prof) = profile_of(id) {
-                for (pname, v) in &prof.tailoring {
-                    let b = r.parameters.get(pname);
-                    profile.row(vec![
-                        pname.to_string().into(),
-                        b.map(|b| b.default.to_string()).unwrap_or_default().into(),
-                        v.to_string().into(),
-                        b.map(|b| b.unit.to_string()).unwrap_or_default().into(),
-                    ]);
-                }
+            let effective = id
+                .parse()
+                .map(|rid| r.effective_parameters(&rid))
+                .unwrap_or_default();
+            for (pname, v) in &effective {
+                let b = r.parameters.get(pname);
+                profile.row(vec![
+                    pname.to_string().into(),
+                    v.value.to_string().into(),
+                    b.map(|b| b.default.to_string()).unwrap_or_default().into(),
+                    v.unit.to_string().into(),
+                    if v.origin == "baseline" {
+                        "baseline".into()
+                    } else {
+                        Cell::status("tailored")
+                    },
+                ]);
             }
         }
         if let Some(res) = export(
@@ -336,9 +343,10 @@ async fn region_page(
                 section {
                     h2 { "Profile of " (id) }
                     @match profile_of(id) {
-                        Some(p) => { p { "Adopted " (day(p.adopted.at)) " by instrument " a href="/negotiations" { (p.instrument) } "; working languages " (p.languages.iter().map(|l| l.to_string()).collect::<Vec<_>>().join(", ")) "." } (profile.render(&uri)) }
+                        Some(p) => { p { "Adopted " (day(p.adopted.at)) " by instrument " a href={ "/instrument/" (p.instrument) } { (p.instrument) } "; working languages " (p.languages.iter().map(|l| l.to_string()).collect::<Vec<_>>().join(", ")) "." } }
                         None => { p { "This region has adopted no profile: the baseline applies." } }
                     }
+                    (profile.render(&uri))
                 }
                 section { h2 { "Members" } p { a href={"/region/" (id) "/report?year=" (yr)} { "Annual report " (yr) " (printable)" } } (members.render(&uri)) }
             }
@@ -405,14 +413,24 @@ pub async fn docket(
                 ]);
             }
         }
-        if let Some(res) = export(&frame, &[&cases], q.format.as_deref(), q.table.as_deref()) {
+        let exchanges = super::records::exchanges_table(state, now);
+        let audits = super::records::audits_table(state, now);
+        if let Some(res) = export(
+            &frame,
+            &[&cases, &exchanges, &audits],
+            q.format.as_deref(),
+            q.table.as_deref(),
+        ) {
             return res;
         }
         let body = html! { section { h2 { "The docket" } p { (total) " cases, each with its stage now; each case's page shows its due-process timeline. Evidence stays confidential; only its existence and markings are public." } (cases.render(&uri))
         nav aria-label="Docket pages" {
             @if page_no > 1 { a href={"/docket?page=" (page_no - 1)} { "Newer cases" } " " }
             @if page_no < pages { a href={"/docket?page=" (page_no + 1)} { "Older cases" } }
-        } } };
+        } }
+        section { h2 { "Bilateral exchanges" } p { "Before a case, a party may ask another to explain: information request, clarification, consultation, each with a deadline. Each exchange's page shows every rung." } (exchanges.render(&uri)) }
+        section { h2 { "Audits" } p { "Scheduled audits, peer reviews and audits ordered in a case, with their verified findings." } (audits.render(&uri)) }
+        };
         respond(&frame, page(&frame, "Docket", body))
     })
 }
@@ -701,7 +719,7 @@ pub async fn intel(
             }
             section {
                 h2 { "Reachability" }
-                (charts::lines(&rate, "Line chart of the share of parties answering each reachability check on time")) (rate.export_links(&uri))
+                (charts::bars(&rate, "Bar chart of the share of addressed parties answering each reachability check on time")) (rate.export_links(&uri))
                 (checks.render(&uri))
             }
         };
@@ -732,33 +750,49 @@ pub async fn report(
         if members.is_empty() {
             return missing(&frame, &format!("No party is in region `{id}`."));
         }
+        // Adherence as a heat map: members with commitments × the norms they committed to.
+        let norms: std::collections::BTreeSet<_> = members
+            .iter()
+            .filter_map(|p| state.commitments().of(&p.id))
+            .flat_map(|m| m.keys())
+            .collect();
+        let titles: Vec<String> = norms
+            .iter()
+            .map(|n| {
+                r.norms
+                    .get(*n)
+                    .map(|rec| rec.current().text.title.to_string())
+                    .unwrap_or_else(|| n.to_string())
+            })
+            .collect();
+        let mut head = vec!["party"];
+        head.extend(titles.iter().map(String::as_str));
         let mut adherence = Table::new(
             "adherence",
-            format!("Adherence by member and norm, {yr} (percent)"),
-            &["party", "norm", "score"],
+            format!("Adherence by member and norm, {yr} (percent; empty: no commitment or no data)"),
+            &head,
         );
         let mut scores = Vec::new();
+        let mut commitments = 0;
         for p in &members {
-            for norm in state
-                .commitments()
-                .of(&p.id)
-                .into_iter()
-                .flat_map(|m| m.keys())
-            {
-                let v = indicators::explain(state, &p.id, "adherence", Some(norm), period, now)
-                    .ok()
+            let Some(committed) = state.commitments().of(&p.id) else {
+                continue;
+            };
+            let mut row = vec![Cell::link(p.display_name.to_string(), format!("/party/{}", p.id))];
+            for norm in &norms {
+                let v = committed
+                    .get(*norm)
+                    .and_then(|_| {
+                        commitments += 1;
+                        indicators::explain(state, &p.id, "adherence", Some(norm), period, now).ok()
+                    })
                     .and_then(|e| e.value.percent);
                 if let Some(v) = v {
                     scores.push(v);
                 }
-                adherence.row(vec![
-                    Cell::link(p.id.to_string(), format!("/party/{}", p.id)),
-                    Cell::link(norm.to_string(), format!("/norm/{norm}")),
-                    v.map(|v| format!("{v:.1}"))
-                        .unwrap_or_else(|| "no data".into())
-                        .into(),
-                ]);
+                row.push(v.map(|v| format!("{v:.1}")).unwrap_or_default().into());
             }
+            adherence.row(row);
         }
         let mut reporting = Table::new(
             "reporting",
@@ -843,7 +877,7 @@ pub async fn report(
                 p { "Computed from the log at the signed checkpoint of " (frame.size) " entries (root " code { (frame.root.get(..16).unwrap_or("")) "…" } "), log time " (now) ". Every figure links to its source; " a href="/log" { "check the log" } " yourself. Print this page, or save it as PDF." }
                 ul.figures {
                     li { strong { (members.len()) } "members" }
-                    li { strong { (adherence.rows.len()) } "commitments" }
+                    li { strong { (commitments) } "commitments" }
                     li { strong { (mean) } "mean adherence" }
                     li { strong { (cases.rows.len()) } "cases" }
                 }
@@ -853,7 +887,7 @@ pub async fn report(
                 } }
             }
             section { h2 { "Reporting and standing" } (reporting.render(&uri)) }
-            section { h2 { "Adherence" } (adherence.render(&uri)) }
+            section { h2 { "Adherence" } p { "Each cell is a member's adherence score for a norm it committed to, over " (yr) "." } (charts::heatmap(&adherence)) (adherence.export_links(&uri)) }
             section { h2 { "Cases" } (cases.render(&uri)) }
         };
         respond(
