@@ -19,6 +19,7 @@ mod progress;
 mod scenario;
 mod seeded;
 mod serve;
+mod simulate_cmd;
 mod snapshot_cmd;
 mod tiles_cmd;
 mod token;
@@ -150,6 +151,9 @@ enum Command {
     Witnesses(witnesses_cmd::WitnessesCommand),
     /// Move an instance's log and evidence from SQLite into PostgreSQL, verified.
     Migrate(migrate_cmd::MigrateArgs),
+    /// Axelrod's norms and metanorms games: the share of runs in which the norm is
+    /// established or collapsed, with confidence intervals (see docs/simulation.md).
+    Simulate(simulate_cmd::SimulateArgs),
     /// Measure submission throughput, verification speed and memory on this machine.
     Bench(bench::BenchArgs),
 }
@@ -191,6 +195,7 @@ fn main() -> ExitCode {
         Command::VerifyEquivocation(args) => equivocation_cmd::run(args),
         Command::Gossip(args) => gossip_cmd::run(args),
         Command::Migrate(args) => migrate_cmd::run(args),
+        Command::Simulate(args) => simulate_cmd::run(args),
         Command::Bench(args) => bench::run(args),
     };
     match result {

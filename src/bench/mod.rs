@@ -7,6 +7,7 @@
 mod enforcement;
 mod negotiation;
 mod reports;
+mod simulation;
 mod taxii;
 
 use std::io::{BufRead, BufReader};
@@ -62,6 +63,9 @@ pub struct BenchArgs {
     /// Concurrent clients.
     #[arg(long, default_value_t = 32)]
     clients: usize,
+    /// Runs of 1,000 generations of the norms game in the simulation measurement (0 skips it).
+    #[arg(long, default_value_t = 1000)]
+    simulation_runs: u64,
     /// Also measure durable HTTP submissions with the log in this empty PostgreSQL database
     /// (postgres://user:password@host/db); without it, PostgreSQL is not measured.
     #[arg(long, value_name = "URL")]
@@ -144,6 +148,27 @@ pub fn run(args: BenchArgs) -> Result<ExitCode> {
 fn measure(args: &BenchArgs, root: &Path) -> Result<Vec<Row>> {
     let mut rows = Vec::new();
     let clients = args.clients;
+
+    // 0. The norms game: on every core, and on one as the baseline.
+    if args.simulation_runs > 0 {
+        let sim = simulation::measure(args.simulation_runs, 1000)?;
+        let (all, one) = sim.rates();
+        rows.push(row(
+            &format!(
+                "simulate: norms game, {} runs × 1,000 generations, all cores / one core",
+                sim.runs
+            ),
+            format!("{:.1} s / {:.1} s", sim.parallel, sim.one_core),
+            "1,000 runs < 60 s",
+            (sim.runs >= 1000).then_some(sim.parallel < 60.0),
+        ));
+        rows.push(row(
+            "simulate: generations × agents per second, all cores / one core",
+            format!("{:.2e} / {:.2e}", all, one),
+            "",
+            None,
+        ));
+    }
 
     // 1. HTTP, concurrent clients, receipts after durability.
     let http = Instance::new(&root.join("http"), clients)?;
@@ -387,7 +412,7 @@ fn measure(args: &BenchArgs, root: &Path) -> Result<Vec<Row>> {
         judged.then_some(pages.slowest.1 <= 100.0),
     ));
     rows.push(row(
-        "dashboard: heaviest page, HTML + CSS + JS before charts",
+        "dashboard: heaviest page, HTML + CSS + JS (line-chart SVG excluded)",
         format!(
             "{:.0} KB ({})",
             pages.heaviest.1 as f64 / 1000.0,
@@ -939,7 +964,8 @@ fn time_pages(addr: &str, entries: u64, renders: usize) -> Result<PageTimes> {
             if !res.status().is_success() {
                 bail!("GET {path}: HTTP {}", res.status());
             }
-            // Charts are inline SVG: what counts is the page without them.
+            // Line charts draw in an inline SVG: what counts is the page without it (the other
+            // charts are HTML and count).
             let mut weight = body.len();
             let mut rest = body.as_str();
             while let Some(i) = rest.find("<svg") {

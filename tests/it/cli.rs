@@ -1003,3 +1003,62 @@ fn a_case_and_an_audit_run_from_the_command_line() {
     drop(server);
     ok(&["verify", "--data", &data]);
 }
+
+/// `accord simulate`: a table with both outcomes and their intervals, the same JSON for the
+/// same seed, and bad parameters refused with what is wrong.
+#[test]
+fn simulate_reports_established_and_collapsed_shares_reproducibly() {
+    let out = ok(&[
+        "simulate",
+        "metanorms",
+        "--generations",
+        "100",
+        "--runs",
+        "50",
+    ]);
+    assert!(
+        out.contains("established") && out.contains("collapsed"),
+        "{out}"
+    );
+    assert!(out.contains("95 % Wilson"), "{out}");
+    let json = |seed: &str| -> serde_json::Value {
+        let args = [
+            "simulate",
+            "norms",
+            "--generations",
+            "300",
+            "--runs",
+            "40",
+            "--seed",
+            seed,
+            "--json",
+        ];
+        serde_json::from_str(&ok(&args)).unwrap()
+    };
+    let (a, b, c) = (json("7"), json("7"), json("8"));
+    assert_eq!(a, b, "the same seed gives the same figures");
+    assert_ne!(a, c);
+    assert_eq!(a["at"].as_array().unwrap().len(), 2, "{a}");
+    assert_eq!(a["at"][0]["generation"], 100);
+    assert_eq!(a["at"][1]["generation"], 300);
+    for (args, says) in [
+        (
+            vec!["simulate", "norms", "--runs", "0"],
+            "--runs must be at least 1",
+        ),
+        (
+            vec!["simulate", "norms", "--mutation", "1.5"],
+            "mutation 1.5 is not a probability",
+        ),
+        (
+            vec!["simulate", "metanorms", "--agents", "2"],
+            "needs at least 3",
+        ),
+        (vec!["simulate", "anarchy"], "invalid value 'anarchy'"),
+    ] {
+        let out = run(&args);
+        assert!(!out.status.success(), "{args:?}");
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(err.contains(says), "{args:?}: {err}");
+    }
+}
