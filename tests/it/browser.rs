@@ -11,28 +11,8 @@
 //!   under the target directory (`tmp/browser-screenshots/`).
 
 use std::path::PathBuf;
-use std::process::Command;
 
 use crate::common::*;
-
-fn root() -> PathBuf {
-    PathBuf::from(std::env::var_os("CARGO_MANIFEST_DIR").expect("run through cargo"))
-}
-
-fn node(args: &[&str]) -> serde_json::Value {
-    let out = Command::new("node")
-        .args(args)
-        .current_dir(root())
-        .output()
-        .expect("node runs (scripts/install-test-tools installs what the browser tests need)");
-    assert!(
-        out.status.success(),
-        "node {args:?} failed (run scripts/install-test-tools if a package is missing):\n{}\n{}",
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    );
-    serde_json::from_slice(&out.stdout).expect("a JSON report")
-}
 
 #[test]
 fn the_browser_verifier_passes_the_rust_known_answer_vectors() {

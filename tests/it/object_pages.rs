@@ -46,12 +46,6 @@ fn visible(html: &str) -> String {
     text.split_whitespace().collect::<Vec<_>>().join(" ")
 }
 
-fn json(server: &Server, path: &str) -> Value {
-    let (status, _, body) = get(&format!("{}{path}", server.url));
-    assert_eq!(status, 200, "GET {path}");
-    serde_json::from_slice(&body).unwrap_or_else(|e| panic!("GET {path}: {e}"))
-}
-
 fn html(server: &Server, path: &str) -> String {
     let (status, _, body) = get(&format!("{}{path}", server.url));
     assert_eq!(status, 200, "GET {path}");
@@ -106,8 +100,8 @@ fn drop_row(page_html: &str, marker: &str) -> String {
 }
 
 fn party_expected(server: &Server, id: &str) -> Expected {
-    let p = json(server, &format!("/parties/{id}"));
-    let st = json(server, &format!("/parties/{id}/standing"));
+    let p = get_json(server, &format!("/parties/{id}"));
+    let st = get_json(server, &format!("/parties/{id}/standing"));
     let mut e: Expected = vec![
         ("name".into(), s(&p["display_name"])),
         (
@@ -148,12 +142,12 @@ fn party_expected(server: &Server, id: &str) -> Expected {
         e.push(("cause".into(), row.join(" ")));
     }
     let year = &s(&st["evaluated_at"])[..4];
-    for c in json(server, &format!("/parties/{id}/commitments"))["commitments"]
+    for c in get_json(server, &format!("/parties/{id}/commitments"))["commitments"]
         .as_array()
         .unwrap()
     {
         let norm = s(&c["commitment"]["norm"]);
-        let v = json(
+        let v = get_json(
             server,
             &format!("/parties/{id}/indicators/adherence?norm={norm}&year={year}"),
         );
@@ -174,7 +168,7 @@ fn party_expected(server: &Server, id: &str) -> Expected {
         "attribution_parity",
         "reachability",
     ] {
-        let v = json(
+        let v = get_json(
             server,
             &format!("/parties/{id}/indicators/{ind}?year={year}"),
         );
@@ -196,7 +190,7 @@ fn party_expected(server: &Server, id: &str) -> Expected {
 }
 
 fn norm_expected(server: &Server, id: &str) -> Expected {
-    let v = json(server, &format!("/norms/{id}"));
+    let v = get_json(server, &format!("/norms/{id}"));
     let n = &v["norm"];
     let versions = n["versions"].as_array().unwrap();
     let current = versions.last().unwrap();
@@ -230,7 +224,7 @@ fn norm_expected(server: &Server, id: &str) -> Expected {
 }
 
 fn instrument_expected(server: &Server, id: &str) -> Expected {
-    let v = json(server, &format!("/instruments/{id}"));
+    let v = get_json(server, &format!("/instruments/{id}"));
     let i = &v["instrument"];
     let decision = if i["decision"].is_null() {
         &v["tally"]
@@ -303,7 +297,7 @@ fn chamber_label(v: &Value) -> String {
 }
 
 fn region_expected(server: &Server, id: &str) -> Expected {
-    let r = json(server, &format!("/regions/{id}/parameters"));
+    let r = get_json(server, &format!("/regions/{id}/parameters"));
     let mut e = Expected::new();
     for (name, p) in r["effective"].as_object().unwrap() {
         let origin = if s(&p["origin"]) == "baseline" {
@@ -325,7 +319,7 @@ fn region_expected(server: &Server, id: &str) -> Expected {
 }
 
 fn exchange_expected(server: &Server, id: &str) -> Expected {
-    let v = json(server, &format!("/exchanges/{id}"));
+    let v = get_json(server, &format!("/exchanges/{id}"));
     let x = &v["exchange"];
     let mut e: Expected = vec![
         ("requester".into(), s(&x["requester"])),
@@ -418,18 +412,19 @@ fn every_object_page_agrees_with_its_record() {
     let server = Server::start(&data);
     let mut mutated = std::collections::BTreeMap::new();
 
-    for p in json(&server, "/parties").as_array().unwrap() {
+    for p in get_json(&server, "/parties").as_array().unwrap() {
         let id = s(&p["id"]);
         let e = party_expected(&server, &id);
         // The mutation: a party with causes loses the row of its first one.
-        let first_cause = json(&server, &format!("/parties/{id}/standing"))["causes"][0]["what"]
+        let first_cause = get_json(&server, &format!("/parties/{id}/standing"))["causes"][0]
+            ["what"]
             .as_str()
             .map(str::to_owned);
         if agrees(&server, &format!("/party/{id}"), &e, first_cause.as_deref()) {
             *mutated.entry("party").or_insert(0) += 1;
         }
     }
-    for n in json(&server, "/norms").as_array().unwrap() {
+    for n in get_json(&server, "/norms").as_array().unwrap() {
         let id = s(&n["id"]);
         agrees(
             &server,
@@ -438,11 +433,11 @@ fn every_object_page_agrees_with_its_record() {
             None,
         );
     }
-    for i in json(&server, "/instruments").as_array().unwrap() {
+    for i in get_json(&server, "/instruments").as_array().unwrap() {
         let id = s(&i["id"]);
         let e = instrument_expected(&server, &id);
         // The mutation: the first position's row goes.
-        let v = json(&server, &format!("/instruments/{id}"));
+        let v = get_json(&server, &format!("/instruments/{id}"));
         let first = v["instrument"]["positions"]
             .as_object()
             .and_then(|m| m.keys().next().cloned())
@@ -451,7 +446,7 @@ fn every_object_page_agrees_with_its_record() {
             *mutated.entry("instrument").or_insert(0) += 1;
         }
     }
-    let regions: std::collections::BTreeSet<String> = json(&server, "/parties")
+    let regions: std::collections::BTreeSet<String> = get_json(&server, "/parties")
         .as_array()
         .unwrap()
         .iter()
@@ -467,7 +462,10 @@ fn every_object_page_agrees_with_its_record() {
             *mutated.entry("region").or_insert(0) += 1;
         }
     }
-    for x in json(&server, "/exchanges")["exchanges"].as_array().unwrap() {
+    for x in get_json(&server, "/exchanges")["exchanges"]
+        .as_array()
+        .unwrap()
+    {
         let id = s(&x["exchange"]["exchange"]);
         if agrees(
             &server,
@@ -478,7 +476,7 @@ fn every_object_page_agrees_with_its_record() {
             *mutated.entry("exchange").or_insert(0) += 1;
         }
     }
-    for a in json(&server, "/audits")["audits"].as_array().unwrap() {
+    for a in get_json(&server, "/audits")["audits"].as_array().unwrap() {
         let id = s(&a["audit"]["audit"]);
         if agrees(
             &server,

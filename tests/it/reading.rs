@@ -15,33 +15,10 @@
 //! how `docs/screenshots/` is made.
 
 use std::path::PathBuf;
-use std::process::Command;
 
 use serde_json::{json, Value};
 
 use crate::common::*;
-
-fn node(args: &[&str]) -> Value {
-    let root = PathBuf::from(std::env::var_os("CARGO_MANIFEST_DIR").expect("run through cargo"));
-    let out = Command::new("node")
-        .args(args)
-        .current_dir(root)
-        .output()
-        .expect("node runs (scripts/install-test-tools installs what the browser tests need)");
-    assert!(
-        out.status.success(),
-        "node {args:?} failed (run scripts/install-test-tools if a package is missing):\n{}\n{}",
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    );
-    serde_json::from_slice(&out.stdout).expect("a JSON report")
-}
-
-fn api(server: &Server, path: &str) -> Value {
-    let (status, _, body) = get(&format!("{}{path}", server.url));
-    assert_eq!(status, 200, "GET {path}");
-    serde_json::from_slice(&body).unwrap()
-}
 
 fn ids(list: &Value, key: &[&str]) -> Vec<String> {
     list.as_array()
@@ -102,32 +79,33 @@ fn every_page_fits_from_360_to_1400_px_with_legible_charts() {
     .collect();
     // Every other object page, for the layout checks.
     let mut more = Vec::new();
-    for p in ids(&api(&server, "/parties"), &["id"]) {
+    for p in ids(&get_json(&server, "/parties"), &["id"]) {
         more.push(format!("/party/{p}"));
     }
-    for n in ids(&api(&server, "/norms"), &["id"]) {
+    for n in ids(&get_json(&server, "/norms"), &["id"]) {
         more.push(format!("/norm/{n}"));
     }
-    for i in ids(&api(&server, "/instruments"), &["id"]) {
+    for i in ids(&get_json(&server, "/instruments"), &["id"]) {
         more.push(format!("/instrument/{i}"));
     }
-    let regions: std::collections::BTreeSet<String> = ids(&api(&server, "/parties"), &["region"])
-        .into_iter()
-        .collect();
+    let regions: std::collections::BTreeSet<String> =
+        ids(&get_json(&server, "/parties"), &["region"])
+            .into_iter()
+            .collect();
     for r in &regions {
         more.push(format!("/region/{r}"));
         more.push(format!("/region/{r}/report"));
     }
-    for c in ids(&api(&server, "/cases")["cases"], &["case"]) {
+    for c in ids(&get_json(&server, "/cases")["cases"], &["case"]) {
         more.push(format!("/docket/{c}"));
     }
     for x in ids(
-        &api(&server, "/exchanges")["exchanges"],
+        &get_json(&server, "/exchanges")["exchanges"],
         &["exchange", "exchange"],
     ) {
         more.push(format!("/exchange/{x}"));
     }
-    for a in ids(&api(&server, "/audits")["audits"], &["audit", "audit"]) {
+    for a in ids(&get_json(&server, "/audits")["audits"], &["audit", "audit"]) {
         more.push(format!("/audit/{a}"));
     }
     for path in more {
@@ -192,23 +170,23 @@ fn every_page_fits_from_360_to_1400_px_with_legible_charts() {
 fn a_reader_finds_outcomes_reasons_and_tallies_in_two_clicks() {
     let (tmp, server) = demo();
     let mut tasks = Vec::new();
-    let cases = ids(&api(&server, "/cases")["cases"], &["case"]);
+    let cases = ids(&get_json(&server, "/cases")["cases"], &["case"]);
     for c in &cases {
         tasks.push(json!({"kind": "case", "id": c}));
     }
     let mut reduced = Vec::new();
-    for p in api(&server, "/parties").as_array().unwrap() {
+    for p in get_json(&server, "/parties").as_array().unwrap() {
         let id = p["id"].as_str().unwrap();
-        let st = api(&server, &format!("/parties/{id}/standing"));
+        let st = get_json(&server, &format!("/parties/{id}/standing"));
         if st["tier"] == "reduced" {
             reduced.push(st.clone());
             tasks.push(json!({"kind": "party", "id": id, "name": p["display_name"]}));
         }
     }
     let mut decided = Vec::new();
-    for i in api(&server, "/instruments").as_array().unwrap() {
+    for i in get_json(&server, "/instruments").as_array().unwrap() {
         let id = i["id"].as_str().unwrap();
-        let v = api(&server, &format!("/instruments/{id}"));
+        let v = get_json(&server, &format!("/instruments/{id}"));
         if !v["instrument"]["decision"].is_null() {
             tasks.push(json!({"kind": "instrument", "id": id, "title": i["title"]}));
             decided.push(v);
@@ -237,7 +215,7 @@ fn a_reader_finds_outcomes_reasons_and_tallies_in_two_clicks() {
         t["text"].as_str().unwrap().to_owned()
     };
     for c in &cases {
-        let record = api(&server, &format!("/cases/{c}"));
+        let record = get_json(&server, &format!("/cases/{c}"));
         let text = text_of("case", c);
         let last = if record["record"]["appeal"]["finding"].is_null() {
             &record["record"]["finding"]

@@ -346,3 +346,28 @@ pub fn consistency_proof(base: &str, old: u64, new: u64) -> Vec<[u8; 32]> {
         })
         .collect()
 }
+
+/// Runs `node ARGS` in the repository (the browser scripts under `tests/browser/`) and reads
+/// the JSON report it prints.
+pub fn node(args: &[&str]) -> serde_json::Value {
+    let root = PathBuf::from(std::env::var_os("CARGO_MANIFEST_DIR").expect("run through cargo"));
+    let out = Command::new("node")
+        .args(args)
+        .current_dir(root)
+        .output()
+        .expect("node runs (scripts/install-test-tools installs what the browser tests need)");
+    assert!(
+        out.status.success(),
+        "node {args:?} failed (run scripts/install-test-tools if a package is missing):\n{}\n{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    serde_json::from_slice(&out.stdout).expect("a JSON report")
+}
+
+/// `GET path` on `server`, which must answer 200 with JSON.
+pub fn get_json(server: &Server, path: &str) -> serde_json::Value {
+    let (status, _, body) = get(&format!("{}{path}", server.url));
+    assert_eq!(status, 200, "GET {path}");
+    serde_json::from_slice(&body).unwrap_or_else(|e| panic!("GET {path}: {e}"))
+}

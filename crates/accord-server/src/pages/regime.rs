@@ -209,6 +209,11 @@ pub async fn catalog(
     })
 }
 
+/// Where `regime_page` puts the table `id` (markup, so no text on the page can make one).
+fn slot(id: &str) -> maud::PreEscaped<String> {
+    maud::PreEscaped(format!("<!--table:{id}-->"))
+}
+
 /// What an instrument's decision says, in one sentence: the outcome (or, before the
 /// decision, the stage and the provisional result), the date and the rule.
 fn decision_sentence(i: &InstrumentRecord, now: Timestamp) -> String {
@@ -380,9 +385,9 @@ pub async fn negotiations(
             }
         }
         let body = html! {
-            section { h2 { "Open" } @for c in &open_cards { (c) } "<!--table:open-->" }
-            section { h2 { "Concluded" } @for c in &closed_cards { (c) } "<!--table:concluded-->" }
-            section { h2 { "Tallies" } details { summary { "Table view of every tally" } "<!--table:tallies-->" } }
+            section { h2 { "Open" } @for c in &open_cards { (c) } (slot("open")) }
+            section { h2 { "Concluded" } @for c in &closed_cards { (c) } (slot("concluded")) }
+            section { h2 { "Tallies" } details { summary { "Table view of every tally" } (slot("tallies")) } }
         };
         (
             body.into_string()
@@ -594,17 +599,17 @@ pub async fn instrument(
                     " · " a href={ "/instruments/" (i.id) } { "JSON" } }
                 p { "Quorum " (i.rules.procedure.quorum_percent) " % of the eligible: " @if decision.quorum_met { "met" } @else { "not met" } "." }
                 (tally_bars(&i.id, &decision))
-                "<!--table:tally-->"
+                (slot("tally"))
             }
             section {
                 h2 { "Text (version " (i.version()) ")" }
                 h3 { (draft_title) }
                 blockquote { (draft_body) }
                 p { (i.comments.values().sum::<u32>()) " comments were made." }
-                "<!--table:amendments-->"
+                (slot("amendments"))
             }
-            section { h2 { "Positions" } "<!--table:positions-->" }
-            section { h2 { "Signatures" } "<!--table:signatures-->" }
+            section { h2 { "Positions" } (slot("positions")) }
+            section { h2 { "Signatures" } (slot("signatures")) }
         };
         (
             body.into_string()
