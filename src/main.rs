@@ -10,6 +10,7 @@ mod datadir;
 mod demo;
 mod equivocation_cmd;
 mod evidence_cmd;
+mod federation_cmd;
 mod gossip_cmd;
 mod import;
 mod init;
@@ -149,6 +150,10 @@ enum Command {
     /// how many make a checkpoint witnessed.
     #[command(subcommand)]
     Witnesses(witnesses_cmd::WitnessesCommand),
+    /// Follow other instances: verified read-only mirrors of their public logs, and a party's
+    /// standing across them.
+    #[command(subcommand)]
+    Federation(federation_cmd::FederationCommand),
     /// Move an instance's log and evidence from SQLite into PostgreSQL, verified.
     Migrate(migrate_cmd::MigrateArgs),
     /// Axelrod's norms and metanorms games: the share of runs in which the norm is
@@ -194,6 +199,7 @@ fn main() -> ExitCode {
         Command::Witnesses(command) => witnesses_cmd::run(command),
         Command::VerifyEquivocation(args) => equivocation_cmd::run(args),
         Command::Gossip(args) => gossip_cmd::run(args),
+        Command::Federation(command) => federation_cmd::run(command),
         Command::Migrate(args) => migrate_cmd::run(args),
         Command::Simulate(args) => simulate_cmd::run(args),
         Command::Bench(args) => bench::run(args),

@@ -461,6 +461,37 @@ fn measure(args: &BenchArgs, root: &Path) -> Result<Vec<Row>> {
         "<= 3 s for 10,000,000",
         (args.entries >= 10_000_000).then_some(from_snapshot <= 3.0),
     ));
+    // 9. Federation: a mirror pulls the whole log through the public endpoints of a running
+    // server, verifying it as it goes; the local verify above is the baseline.
+    let server = ServerChild::start(&big_dir)?;
+    let started = Instant::now();
+    let mut mirror = accord_federation::Mirror::open(
+        &root.join("mirror"),
+        accord_federation::Followed {
+            name: "bench".into(),
+            url: format!("http://{}", server.addr),
+            verifier_key: dir.config()?.verifier_key,
+        },
+    )?;
+    let bar = progress::bar(args.entries, "mirror", true);
+    let pulled = mirror.pull(&mut |done, _| bar.set_position(done))?;
+    bar.finish_and_clear();
+    let mirror_secs = started.elapsed().as_secs_f64();
+    drop(server);
+    rows.push(row(
+        &format!(
+            "federation: mirror a {}-entry log over HTTP, verified (baseline: local verify)",
+            args.entries
+        ),
+        format!(
+            "{mirror_secs:.1} s ({:.0} entries/s; local verify {secs:.1} s), at {} of {}",
+            pulled.size as f64 / mirror_secs,
+            pulled.size,
+            pulled.remote
+        ),
+        "within one checkpoint",
+        Some(pulled.size == pulled.remote),
+    ));
     rows.push(row(
         "bench process: peak RSS",
         format!("{:.0} MiB", peak_rss_mib(std::process::id()).unwrap_or(0.0)),

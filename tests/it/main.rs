@@ -22,6 +22,7 @@ mod dashboard_exports;
 mod demo_and_tamper;
 mod enforcement_api;
 mod failover;
+mod federation;
 mod fuzz;
 mod negotiation_api;
 mod object_pages;

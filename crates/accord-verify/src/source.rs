@@ -155,17 +155,19 @@ struct CheckpointJson {
     state_digest: String,
 }
 
-impl LogSource for HttpSource {
-    fn checkpoints(&self) -> Result<Vec<SourceCheckpoint>, SourceError> {
-        let mut out: Vec<SourceCheckpoint> = Vec::new();
-        let mut after = 0;
-        loop {
-            let body = self.get(&format!("/checkpoints?after={after}&limit=1000"))?;
-            let page: Vec<CheckpointJson> = serde_json::from_slice(&body)
-                .map_err(|e| SourceError(format!("/checkpoints is not the expected JSON: {e}")))?;
-            let Some(last) = page.last() else { break };
-            after = last.tree_size;
-            for c in page {
+impl HttpSource {
+    /// Up to `limit` recorded checkpoints after tree size `after`, oldest first (one page of
+    /// `GET /checkpoints`).
+    pub fn checkpoints_after(
+        &self,
+        after: u64,
+        limit: usize,
+    ) -> Result<Vec<SourceCheckpoint>, SourceError> {
+        let body = self.get(&format!("/checkpoints?after={after}&limit={limit}"))?;
+        let page: Vec<CheckpointJson> = serde_json::from_slice(&body)
+            .map_err(|e| SourceError(format!("/checkpoints is not the expected JSON: {e}")))?;
+        page.into_iter()
+            .map(|c| {
                 let digest = hex::decode(&c.state_digest)
                     .ok()
                     .and_then(|d| d.try_into().ok())
@@ -175,14 +177,27 @@ impl LogSource for HttpSource {
                             c.tree_size
                         ))
                     })?;
-                out.push(SourceCheckpoint {
+                Ok(SourceCheckpoint {
                     tree_size: c.tree_size,
                     note: c.note,
                     state_digest: digest,
-                });
+                })
+            })
+            .collect()
+    }
+}
+
+impl LogSource for HttpSource {
+    fn checkpoints(&self) -> Result<Vec<SourceCheckpoint>, SourceError> {
+        let mut out: Vec<SourceCheckpoint> = Vec::new();
+        loop {
+            let after = out.last().map_or(0, |c| c.tree_size);
+            let page = self.checkpoints_after(after, 1000)?;
+            if page.is_empty() {
+                break;
             }
+            out.extend(page);
         }
-        // The latest checkpoint may be newer than the list: prefer what /checkpoint says.
         Ok(out)
     }
 
