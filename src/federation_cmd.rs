@@ -95,6 +95,18 @@ fn write(dir: &DataDir, config: &FederationConfig) -> Result<()> {
     std::fs::rename(&tmp, &path).with_context(|| format!("writing {}", path.display()))
 }
 
+/// The instances this one follows, their mirrors opened and verified (`None`: it follows
+/// none) — for `accord serve`, which pulls them in the background.
+pub fn load(dir: &DataDir) -> Result<Option<std::sync::Arc<accord_federation::Federation>>> {
+    let config = read(dir)?;
+    if config.followed.is_empty() {
+        return Ok(None);
+    }
+    let federation = accord_federation::Federation::open(&mirrors_dir(dir), config.followed)
+        .context("opening the mirrors of the followed instances")?;
+    Ok(Some(std::sync::Arc::new(federation)))
+}
+
 /// One instance's answer about a party, with where it comes from.
 #[derive(Serialize)]
 struct Seen {

@@ -38,6 +38,9 @@ pub struct ServeOptions {
 /// write of the state, in the background.
 pub const DEFAULT_SNAPSHOT_EVERY: u64 = 100_000;
 
+/// How often `serve` pulls the logs of the instances it follows.
+const FEDERATION_PULL_EVERY: std::time::Duration = std::time::Duration::from_secs(5);
+
 impl Default for ServeOptions {
     fn default() -> Self {
         ServeOptions {
@@ -127,6 +130,18 @@ pub fn serve_ledger(
         })
         .transpose()
         .context("starting the witnessing thread")?;
+    let federation = crate::federation_cmd::load(dir)?;
+    let federation_thread = federation
+        .as_ref()
+        .map(|f| {
+            state.federation = Some(f.clone());
+            let (f, stop) = (f.clone(), node_stop.clone());
+            std::thread::Builder::new()
+                .name("accord-federation".into())
+                .spawn(move || f.run(&stop, FEDERATION_PULL_EVERY))
+        })
+        .transpose()
+        .context("starting the federation thread")?;
     let snapshot_thread = (options.snapshot_every > 0)
         .then(|| {
             let ledger = state.ledger.clone();
@@ -197,6 +212,7 @@ pub fn serve_ledger(
             .into_iter()
             .chain(snapshot_thread)
             .chain(witness_thread)
+            .chain(federation_thread)
         {
             let _ = t.join();
         }

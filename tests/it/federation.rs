@@ -139,6 +139,57 @@ fn a_mirror_verifies_agrees_with_and_follows_the_instance_it_mirrors() {
         list.contains("impostor") && list.contains("\t0 entries mirrored"),
         "{list}"
     );
+
+    // `serve` pulls its mirrors by itself and shows the federated view.
+    let body = secretariat_statement(&key, "soc-late@aldoria.example", "24x7").to_canonical_bytes();
+    let res = agent()
+        .post(&format!("{}/entries", server.url))
+        .header("content-type", "application/json")
+        .send(&body[..])
+        .unwrap();
+    assert_eq!(res.status().as_u16(), 201);
+    let grown = grown + 1;
+    let follower = Server::start(&africa);
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+    let index = loop {
+        let (_, _, page) = get(&format!("{}/federation", follower.url));
+        let page = String::from_utf8(page).unwrap();
+        if page.contains(&format!("{grown} of {grown}")) {
+            break page;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the mirror did not catch up: {page}"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(200));
+    };
+    assert!(index.contains("demo.accord.example/regime"), "{index}");
+    assert!(
+        index.contains("stopped: impostor"),
+        "the impostor's refusal is shown: {index}"
+    );
+    let (status, _, page) = get(&format!(
+        "{}/federation/party/kestrel-software",
+        follower.url
+    ));
+    assert_eq!(status, 200);
+    let page = String::from_utf8(page).unwrap();
+    let own = get_json(&server, "/parties/kestrel-software/standing");
+    for needle in [
+        "demo.accord.example/regime".to_owned(),
+        format!("{grown} · "),
+        own["standing"].as_str().unwrap().to_owned(),
+        own["tier"].as_str().unwrap().to_owned(),
+        own["causes"][0]["what"].as_str().unwrap().to_owned(),
+    ] {
+        assert!(
+            page.contains(&needle),
+            "`{needle}` is not in the federated view: {page}"
+        );
+    }
+    let (status, _, _) = get(&format!("{}/federation/party/nobody-here", follower.url));
+    assert_eq!(status, 404);
+    follower.stop();
     server.stop();
 
     // Bad configuration, named.

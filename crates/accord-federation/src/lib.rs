@@ -15,7 +15,9 @@
 //! mirror refuses it, keeps what it had verified, and says why: [`MirrorError`].
 
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex, RwLock};
+use std::time::{Duration, Instant};
 
 use accord_domain::entry::LogEntry;
 use accord_sequencer::{Core, LedgerError};
@@ -165,108 +167,180 @@ impl Mirror {
         &self.path
     }
 
+    /// Pulls the followed log up to its latest checkpoint, one checkpoint at a time, each
+    /// verified before the next is asked for. `progress(done, to_do)` is called after each.
+    pub fn pull(&mut self, progress: &mut dyn FnMut(u64, u64)) -> Result<Pulled, MirrorError> {
+        let fetcher = self.fetcher();
+        let start = self.size();
+        let mut remote = start;
+        loop {
+            let batch = fetcher.fetch(self.size())?;
+            if batch.checkpoints.is_empty() {
+                break;
+            }
+            remote = remote.max(batch.remote);
+            for checkpoint in batch.checkpoints {
+                self.apply(checkpoint)?;
+                progress(self.size() - start, remote - start);
+            }
+        }
+        Ok(Pulled {
+            entries: self.size() - start,
+            size: self.size(),
+            remote,
+        })
+    }
+
+    /// Entries mirrored (a checkpoint of the followed log).
+    pub fn size(&self) -> u64 {
+        self.core.tree().size()
+    }
+
+    /// What fetches from the followed instance for this mirror; it needs no access to the
+    /// mirror, so a server fetches without holding it.
+    pub fn fetcher(&self) -> Fetcher {
+        Fetcher {
+            followed: self.followed.clone(),
+            verifier: self.verifier.clone(),
+            source: HttpSource::new(&self.followed.url),
+        }
+    }
+
+    /// Verifies one fetched checkpoint with its entries and, if it verifies, writes it: the
+    /// projection replays the store as it would be with these entries (a read-only overlay)
+    /// before anything is written, so a refusal leaves the mirror as it was.
+    pub fn apply(&mut self, fetched: FetchedCheckpoint) -> Result<(), MirrorError> {
+        let from = self.size();
+        if fetched.from != from {
+            return Err(self.local(format!(
+                "entries fetched from {} do not continue the mirror at {from}",
+                fetched.from
+            )));
+        }
+        let staged = Staged {
+            base: Arc::clone(&self.store),
+            base_size: from,
+            entries: fetched.entries,
+            checkpoint: fetched.checkpoint,
+        };
+        if let Err(e) = self.core.catch_up(&staged, &self.verifier, &mut |_, _| {}) {
+            // The projection may have applied part of what it refused: start it again from
+            // what the mirror holds.
+            self.core = Core::load(self.store.as_ref(), &self.verifier, &mut |_, _| {})
+                .map_err(|e| self.local(format!("the mirror does not verify any more: {e}")))?;
+            return Err(match e {
+                LedgerError::Store(e) => self.local(e.to_string()),
+                other => refused(&self.followed, other.to_string()),
+            });
+        }
+        let Staged {
+            entries,
+            checkpoint,
+            ..
+        } = staged;
+        self.store
+            .append_batch(&BatchWrite {
+                entries,
+                tiles: Vec::new(),
+                checkpoint: Some(checkpoint),
+            })
+            .map_err(|e| self.local(e.to_string()))
+    }
+
     fn local(&self, why: String) -> MirrorError {
         MirrorError::Local {
             path: self.path.display().to_string(),
             why,
         }
     }
+}
 
-    fn refused(&self, why: impl Into<String>) -> MirrorError {
-        MirrorError::Refused {
-            name: self.followed.name.clone(),
-            url: self.followed.url.clone(),
-            why: why.into(),
-        }
-    }
+/// One checkpoint of the followed log with the entries it adds, fetched but not verified yet.
+pub struct FetchedCheckpoint {
+    from: u64,
+    entries: Vec<StoredEntry>,
+    checkpoint: StoredCheckpoint,
+}
 
-    /// Pulls the followed log up to its latest checkpoint, one checkpoint at a time, each
-    /// verified before the next is asked for. `progress(done, to_do)` is called after each.
-    pub fn pull(&mut self, progress: &mut dyn FnMut(u64, u64)) -> Result<Pulled, MirrorError> {
-        let source = HttpSource::new(&self.followed.url);
+/// What one fetch brought: checkpoints in order, each with its entries.
+pub struct Fetched {
+    /// The checkpoints, oldest first.
+    pub checkpoints: Vec<FetchedCheckpoint>,
+    /// The largest size the followed instance listed.
+    pub remote: u64,
+}
+
+/// Reads a followed instance's public endpoints for a mirror.
+pub struct Fetcher {
+    followed: Followed,
+    verifier: NoteVerifier,
+    source: HttpSource,
+}
+
+/// Entries one fetch brings at most (it always brings at least one checkpoint's).
+const FETCH_ENTRIES: u64 = 10_000;
+
+impl Fetcher {
+    /// The followed instance's next checkpoints after `from` (up to about
+    /// [`FETCH_ENTRIES`] entries), each note checked against the followed key, origin and
+    /// order before its entries are asked for.
+    pub fn fetch(&self, from: u64) -> Result<Fetched, MirrorError> {
         let unreachable = |why: String| MirrorError::Source {
             url: self.followed.url.clone(),
             why,
         };
-        let start = self.core.tree().size();
-        let mut remote = start;
-        loop {
-            let size = self.core.tree().size();
-            let page = source
-                .checkpoints_after(size, 1000)
+        let page = self
+            .source
+            .checkpoints_after(from, 1000)
+            .map_err(|e| unreachable(e.to_string()))?;
+        let remote = page.last().map_or(from, |c| c.tree_size);
+        let mut out = Vec::new();
+        let mut at = from;
+        for cp in page {
+            if at > from && cp.tree_size - from > FETCH_ENTRIES {
+                break;
+            }
+            self.check_note(&cp.note, cp.tree_size, at)?;
+            let fetched = self
+                .source
+                .entries(at, cp.tree_size)
                 .map_err(|e| unreachable(e.to_string()))?;
-            let Some(last) = page.last() else { break };
-            remote = remote.max(last.tree_size);
-            for cp in page {
-                let from = self.core.tree().size();
-                self.check_note(&cp.note, cp.tree_size, from)?;
-                let fetched = source
-                    .entries(from, cp.tree_size)
-                    .map_err(|e| unreachable(e.to_string()))?;
-                if fetched.len() as u64 != cp.tree_size - from {
-                    return Err(self.refused(format!(
-                        "entries {from}..{} answered with {} entries",
+            if fetched.len() as u64 != cp.tree_size - at {
+                return Err(refused(
+                    &self.followed,
+                    format!(
+                        "entries {at}..{} answered with {} entries",
                         cp.tree_size,
                         fetched.len()
-                    )));
-                }
-                let mut entries = Vec::with_capacity(fetched.len());
-                for (i, e) in fetched.into_iter().enumerate() {
-                    let index = from + i as u64;
-                    let entry = LogEntry::from_leaf_bytes(&e.data)
-                        .map_err(|why| self.refused(format!("entry {index}: {why}")))?;
-                    entries.push(StoredEntry {
-                        index,
-                        leaf_hash: leaf_hash(&e.data),
-                        envelope_hash: entry.envelope.hash(),
-                        sequenced_at_ms: entry.sequenced_at.unix_ms(),
-                        data: e.data,
-                    });
-                }
-                let checkpoint = StoredCheckpoint {
+                    ),
+                ));
+            }
+            let mut entries = Vec::with_capacity(fetched.len());
+            for (i, e) in fetched.into_iter().enumerate() {
+                let index = at + i as u64;
+                let entry = LogEntry::from_leaf_bytes(&e.data)
+                    .map_err(|why| refused(&self.followed, format!("entry {index}: {why}")))?;
+                entries.push(StoredEntry {
+                    index,
+                    leaf_hash: leaf_hash(&e.data),
+                    envelope_hash: entry.envelope.hash(),
+                    sequenced_at_ms: entry.sequenced_at.unix_ms(),
+                    data: e.data,
+                });
+            }
+            out.push(FetchedCheckpoint {
+                from: at,
+                entries,
+                checkpoint: StoredCheckpoint {
                     tree_size: cp.tree_size,
                     note: cp.note,
                     state_digest: cp.state_digest,
-                };
-                // Verified before anything is written: the projection replays the store as
-                // it would be with these entries (a read-only overlay), and only then are
-                // they stored. A refusal leaves the mirror as it was.
-                let staged = Staged {
-                    base: Arc::clone(&self.store),
-                    base_size: from,
-                    entries,
-                    checkpoint,
-                };
-                if let Err(e) = self.core.catch_up(&staged, &self.verifier, &mut |_, _| {}) {
-                    // The projection may have applied part of what it refused: start it
-                    // again from what the mirror holds.
-                    self.core = Core::load(self.store.as_ref(), &self.verifier, &mut |_, _| {})
-                        .map_err(|e| {
-                            self.local(format!("the mirror does not verify any more: {e}"))
-                        })?;
-                    return Err(match e {
-                        LedgerError::Store(e) => self.local(e.to_string()),
-                        other => self.refused(other.to_string()),
-                    });
-                }
-                let Staged {
-                    entries,
-                    checkpoint,
-                    ..
-                } = staged;
-                self.store
-                    .append_batch(&BatchWrite {
-                        entries,
-                        tiles: Vec::new(),
-                        checkpoint: Some(checkpoint),
-                    })
-                    .map_err(|e| self.local(e.to_string()))?;
-                progress(self.core.tree().size() - start, remote - start);
-            }
+                },
+            });
+            at = cp.tree_size;
         }
-        Ok(Pulled {
-            entries: self.core.tree().size() - start,
-            size: self.core.tree().size(),
+        Ok(Fetched {
+            checkpoints: out,
             remote,
         })
     }
@@ -275,18 +349,21 @@ impl Mirror {
     /// mirror; anything else is refused before its entries are fetched.
     fn check_note(&self, note_text: &str, size: u64, from: u64) -> Result<(), MirrorError> {
         let opened = note::open(note_text, std::slice::from_ref(&self.verifier))
-            .map_err(|e| self.refused(format!("checkpoint {size}: {e}")))?;
+            .map_err(|e| refused(&self.followed, format!("checkpoint {size}: {e}")))?;
         let checkpoint = Checkpoint::parse(&opened.text)
-            .map_err(|e| self.refused(format!("checkpoint {size}: {e}")))?;
+            .map_err(|e| refused(&self.followed, format!("checkpoint {size}: {e}")))?;
         if checkpoint.origin != self.verifier.name() {
-            return Err(self.refused(format!(
-                "checkpoint {size} is of the log `{}`, not `{}`",
-                checkpoint.origin,
-                self.verifier.name()
-            )));
+            return Err(refused(
+                &self.followed,
+                format!(
+                    "checkpoint {size} is of the log `{}`, not `{}`",
+                    checkpoint.origin,
+                    self.verifier.name()
+                ),
+            ));
         }
         if checkpoint.size != size || size <= from {
-            return Err(self.refused(format!(
+            return Err(refused(&self.followed, format!(
                 "a checkpoint of {} entries listed as {size} after {from}: the list does not extend the mirror",
                 checkpoint.size
             )));
@@ -382,5 +459,114 @@ impl Store for Staged {
             out.push(self.checkpoint.clone());
         }
         Ok(out)
+    }
+}
+
+fn refused(followed: &Followed, why: impl Into<String>) -> MirrorError {
+    MirrorError::Refused {
+        name: followed.name.clone(),
+        url: followed.url.clone(),
+        why: why.into(),
+    }
+}
+
+/// How a followed instance's mirror stands, for a server's pages.
+#[derive(Clone, Debug, Default, Serialize)]
+pub struct Status {
+    /// When the last pull ended (Unix milliseconds), if one did.
+    pub pulled_at_ms: Option<u64>,
+    /// The followed instance's latest size it listed.
+    pub remote: u64,
+    /// Why the last pull stopped, if it did not reach the followed instance's latest
+    /// checkpoint.
+    pub error: Option<String>,
+}
+
+struct Kept {
+    mirror: RwLock<Mirror>,
+    fetcher: Fetcher,
+    status: Mutex<Status>,
+}
+
+/// The mirrors a server keeps, pulled in the background ([`Federation::run`]) while pages
+/// read them ([`Federation::each`]): a pull fetches without holding its mirror, and holds it
+/// only to verify and write what it fetched.
+pub struct Federation {
+    kept: Vec<Kept>,
+}
+
+impl Federation {
+    /// Opens the mirror of each followed instance in `dir`, verified.
+    pub fn open(dir: &Path, followed: Vec<Followed>) -> Result<Federation, MirrorError> {
+        let kept = followed
+            .into_iter()
+            .map(|f| {
+                let mirror = Mirror::open(dir, f)?;
+                Ok(Kept {
+                    fetcher: mirror.fetcher(),
+                    mirror: RwLock::new(mirror),
+                    status: Mutex::new(Status::default()),
+                })
+            })
+            .collect::<Result<_, MirrorError>>()?;
+        Ok(Federation { kept })
+    }
+
+    /// `read` over each mirror: what is followed, the mirror's projection, its status.
+    pub fn each<T>(&self, mut read: impl FnMut(&Followed, &Core, &Status) -> T) -> Vec<T> {
+        self.kept
+            .iter()
+            .map(|k| {
+                let mirror = k.mirror.read().unwrap_or_else(|p| p.into_inner());
+                let status = k.status.lock().unwrap_or_else(|p| p.into_inner()).clone();
+                read(mirror.followed(), mirror.core(), &status)
+            })
+            .collect()
+    }
+
+    /// Pulls every mirror up to its followed instance's latest checkpoint (or the first thing
+    /// that stops it, kept in its status).
+    pub fn pull_round(&self) {
+        for k in &self.kept {
+            let result = (|| -> Result<u64, MirrorError> {
+                let mut remote = 0;
+                loop {
+                    let from = k.mirror.read().unwrap_or_else(|p| p.into_inner()).size();
+                    let fetched = k.fetcher.fetch(from)?;
+                    remote = remote.max(fetched.remote).max(from);
+                    if fetched.checkpoints.is_empty() {
+                        return Ok(remote);
+                    }
+                    let mut mirror = k.mirror.write().unwrap_or_else(|p| p.into_inner());
+                    for checkpoint in fetched.checkpoints {
+                        mirror.apply(checkpoint)?;
+                    }
+                }
+            })();
+            let mut status = k.status.lock().unwrap_or_else(|p| p.into_inner());
+            status.pulled_at_ms = std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .ok()
+                .map(|d| d.as_millis() as u64);
+            match result {
+                Ok(remote) => {
+                    status.remote = remote;
+                    status.error = None;
+                }
+                Err(e) => status.error = Some(e.to_string()),
+            }
+        }
+    }
+
+    /// Pulls every `every` until `stop` is set.
+    pub fn run(&self, stop: &AtomicBool, every: Duration) {
+        let mut last: Option<Instant> = None;
+        while !stop.load(Ordering::SeqCst) {
+            if last.is_none_or(|l| l.elapsed() >= every) {
+                self.pull_round();
+                last = Some(Instant::now());
+            }
+            std::thread::sleep(Duration::from_millis(100));
+        }
     }
 }

@@ -74,6 +74,8 @@ pub struct AppState {
     pub node: Option<Arc<cluster::Node>>,
     /// The witnesses this instance asks for cosignatures (`None`: none configured).
     pub witnessing: Option<Arc<witnessing::Witnessing>>,
+    /// The instances this one follows and their verified mirrors (`None`: none).
+    pub federation: Option<Arc<accord_federation::Federation>>,
 }
 
 impl AppState {
@@ -96,6 +98,7 @@ impl AppState {
             limits: Default::default(),
             node: None,
             witnessing: None,
+            federation: None,
         }
     }
 }
@@ -180,6 +183,8 @@ pub fn router(state: AppState) -> Router {
         .route("/docket/{id}", get(pages::views::case))
         .route("/exchange/{id}", get(pages::records::exchange))
         .route("/audit/{id}", get(pages::records::audit))
+        .route("/federation", get(pages::federation::index))
+        .route("/federation/party/{id}", get(pages::federation::party))
         .route("/intel", get(pages::views::intel))
         .route("/catalog", get(pages::regime::catalog))
         .route("/log", get(pages::log::index))

@@ -4,6 +4,7 @@
 //! party's own confidential items and due dates, and is never cached.
 
 pub mod charts;
+pub mod federation;
 pub mod log;
 pub mod overview;
 pub mod party;

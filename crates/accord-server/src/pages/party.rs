@@ -67,6 +67,7 @@ pub async fn party(
     Path(id): Path<String>,
     Query(q): Query<PartyQuery>,
 ) -> Response {
+    let federated = app.federation.is_some();
     app.page(&headers, |frame, state| {
         let Some(p) = id.parse::<PartyId>().ok().and_then(|id| state.party(&id)) else {
             return missing(&frame, &format!("No party `{id}` is registered."));
@@ -334,6 +335,7 @@ pub async fn party(
                 p { code { (p.id) } " · " (p.kind.as_str().replace('_', " ")) " · region " a href={"/region/" (p.region)} { (p.region) }
                     " · registered " (day(p.registered.at)) " (" a href={"/log/" (p.registered.index)} { "entry " (p.registered.index) } ")" }
                 p.decision { strong { (standing_sentence(&p.display_name.to_string(), &st)) } }
+                @if federated { p { a href={ "/federation/party/" (p.id) } { "Its standing on the other instances this one follows" } } }
                 ul.figures {
                     li { strong.status.(name(st.standing).replace(' ', "_")) { (name(st.standing)) } "standing" }
                     li { strong.status.(name(st.tier).replace(' ', "_")) { (name(st.tier)) } "intelligence tier" }

@@ -1,0 +1,176 @@
+//! The federated view: the instances this one follows, how far each verified mirror is, and a
+//! party's standing across every instance that knows it — each figure with the log it comes
+//! from and the checkpoint it was computed at (docs/federation.md).
+//!
+//! - `/federation`: the followed instances and their mirrors;
+//! - `/federation/party/{id}`: the party here and in each mirror.
+
+use accord_domain::State as Projection;
+use accord_envelope::PartyId;
+use accord_sequencer::Core;
+use axum::extract::{Path, Query, State};
+use axum::http::{HeaderMap, Uri};
+use axum::response::Response;
+use maud::html;
+
+use super::party::{missing, name, PartyQuery};
+use super::table::{export, Cell, Table};
+use super::{page, respond};
+use crate::AppState;
+
+fn checkpoint_of(core: &Core) -> (u64, String) {
+    core.published().map_or((0, String::new()), |p| {
+        (p.checkpoint.size, hex::encode(p.checkpoint.root))
+    })
+}
+
+/// One row of a party's standing in one instance.
+fn standing_row(t: &mut Table, instance: Cell, origin: &str, core: &Core, party: &PartyId) {
+    let state: &Projection = core.state();
+    let Some(p) = state.party(party) else { return };
+    let st = state.standing(party, state.last_at());
+    let (size, root) = checkpoint_of(core);
+    let causes: Vec<String> = st
+        .causes
+        .iter()
+        .map(|c| match c.entry {
+            Some(e) => format!("{} (entry {e})", c.what),
+            None => c.what.clone(),
+        })
+        .collect();
+    t.row(vec![
+        instance,
+        origin.into(),
+        format!("{size} · {}…", root.get(..16).unwrap_or("")).into(),
+        Cell::status(name(st.standing)),
+        Cell::status(name(st.tier)),
+        format!("{}/{}", p.reachability.on_time, p.reachability.addressed).into(),
+        if causes.is_empty() {
+            "none".to_owned()
+        } else {
+            causes.join("; ")
+        }
+        .into(),
+    ]);
+}
+
+/// `GET /federation`.
+pub async fn index(
+    State(app): State<AppState>,
+    headers: HeaderMap,
+    uri: Uri,
+    Query(q): Query<PartyQuery>,
+) -> Response {
+    let rows = app.federation.as_ref().map(|f| {
+        f.each(|followed, core, status| {
+            let (size, root) = checkpoint_of(core);
+            vec![
+                followed.name.clone().into(),
+                Cell::link(followed.url.clone(), followed.url.clone()),
+                core.published()
+                    .map(|p| p.checkpoint.origin.clone())
+                    .unwrap_or_default()
+                    .into(),
+                format!("{size} of {}", status.remote.max(size)).into(),
+                root.get(..16).unwrap_or("").to_owned().into(),
+                match &status.error {
+                    Some(e) => Cell::status(format!("stopped: {e}")),
+                    None if status.pulled_at_ms.is_some() => Cell::status("verified"),
+                    None => "not pulled yet".into(),
+                },
+            ]
+        })
+    });
+    app.page(&headers, |frame, _| {
+        let mut t = Table::new(
+            "followed",
+            "Followed instances and their mirrors",
+            &["name", "public endpoints", "log", "mirrored", "root", "last pull"],
+        );
+        for r in rows.clone().unwrap_or_default() {
+            t.row(r);
+        }
+        if let Some(res) = export(&frame, &[&t], q.format.as_deref(), q.table.as_deref()) {
+            return res;
+        }
+        let body = html! {
+            section {
+                h2 { "Federation" }
+                @if rows.is_none() {
+                    p { "This instance follows no other instance (" code { "accord federation follow" } ")." }
+                } @else {
+                    p { "Each mirror is pulled through the followed instance's public endpoints and verified as it is pulled — every signature, rule, state digest and checkpoint under the key this instance was given — before it is shown. A party's page links to its standing across them." }
+                }
+                (t.render(&uri))
+            }
+        };
+        respond(&frame, page(&frame, "Federation", body))
+    })
+}
+
+/// `GET /federation/party/{id}`.
+pub async fn party(
+    State(app): State<AppState>,
+    headers: HeaderMap,
+    uri: Uri,
+    Path(id): Path<String>,
+    Query(q): Query<PartyQuery>,
+) -> Response {
+    let Ok(party) = id.parse::<PartyId>() else {
+        return app.page(&headers, |frame, _| {
+            missing(&frame, &format!("`{id}` is not a party id."))
+        });
+    };
+    let head = [
+        "instance",
+        "log",
+        "checkpoint",
+        "standing",
+        "tier",
+        "reachability on time",
+        "causes",
+    ];
+    let mut mirrored = Table::new("across", "Standing across instances", &head);
+    if let Some(f) = &app.federation {
+        f.each(|followed, core, _| {
+            let origin = core
+                .published()
+                .map(|p| p.checkpoint.origin.clone())
+                .unwrap_or_default();
+            standing_row(
+                &mut mirrored,
+                followed.name.clone().into(),
+                &origin,
+                core,
+                &party,
+            );
+        });
+    }
+    let origin = app.ledger.origin().to_owned();
+    app.view_core(|core| {
+        let mut t = Table::new("across", "Standing across instances", &head);
+        standing_row(
+            &mut t,
+            Cell::link("this instance", format!("/party/{party}")),
+            &origin,
+            core,
+            &party,
+        );
+        t.rows.extend(mirrored.rows.clone());
+        let frame = super::Frame::of(&app, core, None);
+        if t.rows.is_empty() {
+            return missing(&frame, &format!("No instance this one knows of has a party `{party}`."));
+        }
+        if let Some(res) = export(&frame, &[&t], q.format.as_deref(), q.table.as_deref()) {
+            return res;
+        }
+        let body = html! {
+            section {
+                h2 { (party) " across the federation" }
+                p { "The party's standing, tier and reachability on this instance and on each instance it follows, each computed from that instance's own log at the checkpoint shown, and verified here (" a href="/federation" { "the mirrors" } ")." }
+                (t.render(&uri))
+            }
+        };
+        super::respond(&frame, page(&frame, &format!("{party} across the federation"), body))
+    })
+}
