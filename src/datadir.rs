@@ -391,3 +391,13 @@ impl DataDir {
         Ok(ledger)
     }
 }
+
+/// Writes `value` as pretty JSON to `path` through a temporary file and a rename, so a crash
+/// leaves the old file or the new one, never half of one.
+pub fn write_json_atomically(path: &Path, value: &impl serde::Serialize) -> anyhow::Result<()> {
+    use anyhow::Context as _;
+    let tmp = path.with_extension("json.tmp");
+    std::fs::write(&tmp, serde_json::to_string_pretty(value)? + "\n")
+        .with_context(|| format!("writing {}", tmp.display()))?;
+    std::fs::rename(&tmp, path).with_context(|| format!("writing {}", path.display()))
+}

@@ -88,11 +88,7 @@ fn read(dir: &DataDir) -> Result<FederationConfig> {
 }
 
 fn write(dir: &DataDir, config: &FederationConfig) -> Result<()> {
-    let path = config_path(dir);
-    let tmp = path.with_extension("json.tmp");
-    std::fs::write(&tmp, serde_json::to_string_pretty(config)? + "\n")
-        .with_context(|| format!("writing {}", tmp.display()))?;
-    std::fs::rename(&tmp, &path).with_context(|| format!("writing {}", path.display()))
+    crate::datadir::write_json_atomically(&config_path(dir), config)
 }
 
 /// The instances this one follows, their mirrors opened and verified (`None`: it follows

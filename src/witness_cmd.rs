@@ -90,11 +90,7 @@ impl WitnessDir {
     }
 
     fn save(&self, config: &Config) -> Result<()> {
-        let path = self.config_path();
-        let tmp = path.with_extension("json.tmp");
-        std::fs::write(&tmp, serde_json::to_string_pretty(config)? + "\n")
-            .with_context(|| format!("writing {}", tmp.display()))?;
-        std::fs::rename(&tmp, &path).with_context(|| format!("writing {}", path.display()))
+        crate::datadir::write_json_atomically(&self.config_path(), config)
     }
 
     fn open(&self) -> Result<Witness> {

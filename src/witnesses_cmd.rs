@@ -65,11 +65,7 @@ fn read(dir: &DataDir) -> Result<Option<WitnessesConfig>> {
 }
 
 fn write(dir: &DataDir, config: &WitnessesConfig) -> Result<()> {
-    let path = config_path(dir);
-    let tmp = path.with_extension("json.tmp");
-    std::fs::write(&tmp, serde_json::to_string_pretty(config)? + "\n")
-        .with_context(|| format!("writing {}", tmp.display()))?;
-    std::fs::rename(&tmp, &path).with_context(|| format!("writing {}", path.display()))
+    crate::datadir::write_json_atomically(&config_path(dir), config)
 }
 
 /// The instance's witnessing, if it has witnesses configured.

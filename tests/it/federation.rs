@@ -13,33 +13,42 @@ use accord_envelope::KeyFile;
 
 use crate::common::*;
 
+/// A new instance `africa` beside `server`'s, following it as `global` at `url` (the server
+/// itself or something in front of it) with the server's verifier key; returns its data
+/// directory and that key.
+fn follower(dir: &Path, server: &Server, url: &str) -> (std::path::PathBuf, String) {
+    let africa = dir.join("africa");
+    let data = africa.to_string_lossy().to_string();
+    ok(&[
+        "init",
+        "--data",
+        &data,
+        "--origin",
+        "africa.accord.example/regime",
+    ]);
+    let (_, _, vkey) = get(&format!("{}/verifier-key", server.url));
+    let vkey = String::from_utf8(vkey).unwrap().trim().to_owned();
+    ok(&[
+        "federation",
+        "follow",
+        "--data",
+        &data,
+        "global",
+        url,
+        "--key",
+        &vkey,
+    ]);
+    (africa, vkey)
+}
+
 #[test]
 fn a_mirror_verifies_agrees_with_and_follows_the_instance_it_mirrors() {
     let tmp = tempdir();
     let global = tmp.path().join("global");
     ok(&["demo", "--no-serve", "--data", &global.to_string_lossy()]);
     let server = Server::start(&global);
-    let africa = tmp.path().join("africa");
+    let (africa, vkey) = follower(tmp.path(), &server, &server.url);
     let africa_arg = africa.to_string_lossy().to_string();
-    ok(&[
-        "init",
-        "--data",
-        &africa_arg,
-        "--origin",
-        "africa.accord.example/regime",
-    ]);
-    let (_, _, vkey) = get(&format!("{}/verifier-key", server.url));
-    let vkey = String::from_utf8(vkey).unwrap();
-    ok(&[
-        "federation",
-        "follow",
-        "--data",
-        &africa_arg,
-        "global",
-        &server.url,
-        "--key",
-        vkey.trim(),
-    ]);
     // The followed instance's latest checkpoint: the second line of its note.
     let (_, _, note) = get(&format!("{}/checkpoint", server.url));
     let latest: u64 = String::from_utf8(note)
@@ -154,7 +163,8 @@ fn a_mirror_verifies_agrees_with_and_follows_the_instance_it_mirrors() {
     let index = loop {
         let (_, _, page) = get(&format!("{}/federation", follower.url));
         let page = String::from_utf8(page).unwrap();
-        if page.contains(&format!("{grown} of {grown}")) {
+        // Both mirrors pulled once: the global one caught up, the impostor refused.
+        if page.contains(&format!("{grown} of {grown}")) && page.contains("stopped: impostor") {
             break page;
         }
         assert!(
@@ -175,12 +185,20 @@ fn a_mirror_verifies_agrees_with_and_follows_the_instance_it_mirrors() {
     assert_eq!(status, 200);
     let page = String::from_utf8(page).unwrap();
     let own = get_json(&server, "/parties/kestrel-software/standing");
+    let reach = get_json(&server, "/parties/kestrel-software/indicators/reachability");
+    let reach = format!(
+        "reachability {:.1} % ({} of {})",
+        reach["value"]["percent"].as_f64().unwrap(),
+        reach["value"]["numerator"],
+        reach["value"]["denominator"]
+    );
     for needle in [
         "demo.accord.example/regime".to_owned(),
         format!("{grown} · "),
         own["standing"].as_str().unwrap().to_owned(),
         own["tier"].as_str().unwrap().to_owned(),
         own["causes"][0]["what"].as_str().unwrap().to_owned(),
+        reach,
     ] {
         assert!(
             page.contains(&needle),
@@ -195,13 +213,16 @@ fn a_mirror_verifies_agrees_with_and_follows_the_instance_it_mirrors() {
     // Bad configuration, named.
     for (args, says) in [
         (
-            vec!["bad name", "http://x", vkey.trim()],
+            vec!["bad name", "http://x", vkey.as_str()],
             "is not a name for a followed instance",
         ),
-        (vec!["ok", "ftp://x", vkey.trim()], "is not an http(s) URL"),
+        (
+            vec!["ok", "ftp://x", vkey.as_str()],
+            "is not an http(s) URL",
+        ),
         (vec!["ok", "http://x", "nonsense"], "is not a verifier key"),
         (
-            vec!["global", "http://x", vkey.trim()],
+            vec!["global", "http://x", vkey.as_str()],
             "is already followed",
         ),
     ] {
@@ -261,27 +282,8 @@ fn a_mirror_refuses_an_altered_entry() {
             let _ = stream.write_all(&body);
         }
     });
-    let africa = tmp.path().join("africa");
+    let (africa, _) = follower(tmp.path(), &server, &proxy);
     let africa_arg = africa.to_string_lossy().to_string();
-    ok(&[
-        "init",
-        "--data",
-        &africa_arg,
-        "--origin",
-        "africa.accord.example/regime",
-    ]);
-    let (_, _, vkey) = get(&format!("{}/verifier-key", server.url));
-    let vkey = String::from_utf8(vkey).unwrap();
-    ok(&[
-        "federation",
-        "follow",
-        "--data",
-        &africa_arg,
-        "global",
-        &proxy,
-        "--key",
-        vkey.trim(),
-    ]);
     let out = run(&["federation", "pull", "--data", &africa_arg]);
     assert!(!out.status.success());
     let err = String::from_utf8_lossy(&out.stderr);

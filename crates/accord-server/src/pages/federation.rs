@@ -3,8 +3,10 @@
 //! from and the checkpoint it was computed at (docs/federation.md).
 //!
 //! - `/federation`: the followed instances and their mirrors;
-//! - `/federation/party/{id}`: the party here and in each mirror.
+//! - `/federation/party/{id}`: the party here and in each mirror: standing, tier, reachability,
+//!   the year's indicators and the causes, with the log and checkpoint of each.
 
+use accord_domain::indicators::{self, Period};
 use accord_domain::State as Projection;
 use accord_envelope::PartyId;
 use accord_sequencer::Core;
@@ -38,6 +40,24 @@ fn standing_row(t: &mut Table, instance: Cell, origin: &str, core: &Core, party:
             None => c.what.clone(),
         })
         .collect();
+    // The indicators of the year of the instance's latest entry, as its party page shows them.
+    let now = state.last_at();
+    let yr = super::overview::year_of(now);
+    let period = super::overview::year(yr).unwrap_or(Period { from: now, to: now });
+    let measured: Vec<String> = indicators::INDICATORS
+        .iter()
+        .filter(|i| !matches!(**i, "adherence" | "self_assessment_gap"))
+        .filter_map(|ind| {
+            let e = indicators::explain(state, party, ind, None, period, now).ok()?;
+            let v = e.value.percent?;
+            Some(format!(
+                "{} {v:.1} % ({} of {})",
+                ind.replace('_', " "),
+                e.value.numerator,
+                e.value.denominator
+            ))
+        })
+        .collect();
     t.row(vec![
         instance,
         origin.into(),
@@ -45,6 +65,12 @@ fn standing_row(t: &mut Table, instance: Cell, origin: &str, core: &Core, party:
         Cell::status(name(st.standing)),
         Cell::status(name(st.tier)),
         format!("{}/{}", p.reachability.on_time, p.reachability.addressed).into(),
+        if measured.is_empty() {
+            format!("{yr}: no data")
+        } else {
+            format!("{yr}: {}", measured.join("; "))
+        }
+        .into(),
         if causes.is_empty() {
             "none".to_owned()
         } else {
@@ -128,6 +154,7 @@ pub async fn party(
         "standing",
         "tier",
         "reachability on time",
+        "indicators",
         "causes",
     ];
     let mut mirrored = Table::new("across", "Standing across instances", &head);
