@@ -175,6 +175,10 @@ fn a_mirror_verifies_agrees_with_and_follows_the_instance_it_mirrors() {
     };
     assert!(index.contains("demo.accord.example/regime"), "{index}");
     assert!(
+        index.contains(&vkey),
+        "the key the mirror checks is shown: {index}"
+    );
+    assert!(
         index.contains("stopped: impostor"),
         "the impostor's refusal is shown: {index}"
     );

@@ -1,5 +1,5 @@
 //! Charts drawn on the server as HTML and a little SVG, so that their text is page text: it
-//! keeps the body's size at every width (an SVG scaled to a phone's width would shrink its
+//! is the body's size (15 px; captions a little smaller) at every width (an SVG scaled to a phone's width would shrink its
 //! labels to a few pixels) and reflows instead of overflowing.
 //!
 //! - [`bars`]: horizontal bars, each labelled with its name and value beside it.
@@ -190,27 +190,28 @@ pub fn stacked(parts: &[(&str, usize, &str)], alt: &str) -> Markup {
 
 /// The CSS of the charts (part of the page's style sheet).
 pub const STYLE: &str = r#"
-figure.chart{margin:0 0 .5rem} figcaption{font-size:.85rem;color:#4a5360;margin-top:.4rem}
+figure.chart{margin:0 0 .5rem} figcaption{font-size:.9em;color:#4a5360;margin-top:.4rem}
 .bars{display:grid;grid-template-columns:minmax(6rem,max-content) 1fr;gap:.3rem .8rem;align-items:center;max-width:48rem}
-.bar-row{display:contents} .bar-label{font-size:.85rem;overflow-wrap:anywhere}
+.bar-row{display:contents} .bar-label{font-size:1em;overflow-wrap:anywhere}
 .bar-track{display:flex;align-items:center;gap:.4rem;min-width:0} .bar{display:block;height:1.1rem;background:#0b5cad;border-radius:2px;min-width:1px}
-.bar-value{font-size:.85rem;white-space:nowrap}
-ul.key{display:flex;flex-wrap:wrap;gap:.2rem 1rem;list-style:none;padding:0;margin:0 0 .4rem;font-size:.85rem}
+.bar-value{font-size:1em;white-space:nowrap}
+ul.key{display:flex;flex-wrap:wrap;gap:.2rem 1rem;list-style:none;padding:0;margin:0 0 .4rem;font-size:1em}
 .swatch{display:inline-block;width:1rem;height:.25rem;vertical-align:middle;margin-right:.35rem;border-radius:1px}
-.lines{display:grid;grid-template-columns:3rem 1fr;grid-template-rows:13rem 2rem;max-width:52rem;font-size:.85rem;margin-top:.8rem;padding-right:1.5rem}
+.lines{display:grid;grid-template-columns:3rem 1fr;grid-template-rows:13rem 2rem;max-width:52rem;font-size:1em;margin-top:.8rem;padding-right:1.5rem}
 .lines svg{grid-column:2;grid-row:1;width:100%;height:100%;border-left:1px solid #9aa3ad;border-bottom:1px solid #9aa3ad;overflow:visible}
 .lines .grid{stroke:#e3e7ec;stroke-width:1;vector-effect:non-scaling-stroke}
 .y-axis{grid-column:1;grid-row:1;position:relative} .y-axis span{position:absolute;right:.4rem;transform:translateY(-50%)}
 .x-axis{grid-column:2;grid-row:2;position:relative} .x-axis span{position:absolute;top:.2rem;transform:translateX(-50%);white-space:nowrap}
 .x-axis span:last-child{transform:translateX(-100%)}
 @media (max-width:40em){.x-axis span.minor{display:none}}
-table.heatmap thead th:not(:first-child){writing-mode:sideways-lr;vertical-align:bottom;font-weight:500;font-size:.85rem;max-height:13rem;min-width:1.8rem;padding:.3rem .1rem}
-table.heatmap td.heat{text-align:center;font-size:.85rem;font-variant-numeric:tabular-nums;border:1px solid #fff;white-space:nowrap;overflow-wrap:normal}
+table.heatmap thead th:not(:first-child){writing-mode:sideways-lr;vertical-align:bottom;font-weight:500;font-size:1em;max-height:17rem;min-width:1.8rem;padding:.3rem .1rem}
+table.heatmap tbody td:first-child{min-width:8rem;overflow-wrap:normal}
+table.heatmap td.heat{text-align:center;font-size:1em;font-variant-numeric:tabular-nums;border:1px solid #fff;white-space:nowrap;overflow-wrap:normal}
 .heat.h0{background:#f6c4bf}.heat.h1{background:#f7cdb9}.heat.h2{background:#f8d6b4}.heat.h3{background:#f9dfae}.heat.h4{background:#fae7aa}
 .heat.h5{background:#fcefa8}.heat.h6{background:#e8eda9}.heat.h7{background:#d3e9ad}.heat.h8{background:#c0e4b2}.heat.h9{background:#b3dfbc}.heat.h10{background:#a7dbc4}
 .heat.empty{background:#f6f7f9} .heat-key span.heat{padding:0 .4rem;border-radius:3px}
 .stacked{display:flex;flex-direction:column;gap:.2rem;min-width:8rem} .stack{display:flex;height:.8rem;width:100%;max-width:14rem;background:#eceff3;border-radius:2px;overflow:hidden}
-.seg{display:block;height:100%} .stack-legend{font-size:.85rem}
+.seg{display:block;height:100%} .stack-legend{font-size:1em}
 article.instrument{border-top:1px solid #eceff3;padding:.4rem 0} article.instrument h3{margin:.3rem 0}
 dl.tally{display:grid;grid-template-columns:max-content minmax(0,1fr);gap:.3rem 1rem;align-items:center;margin:.4rem 0} dl.tally dd{margin:0}
 @media (max-width:40em){dl.tally{grid-template-columns:minmax(0,1fr)} dl.tally dt{margin-top:.3rem}}

@@ -99,6 +99,7 @@ pub async fn index(
                     .into(),
                 format!("{size} of {}", status.remote.max(size)).into(),
                 root.get(..16).unwrap_or("").to_owned().into(),
+                followed.verifier_key.clone().into(),
                 match &status.error {
                     Some(e) => Cell::status(format!("stopped: {e}")),
                     None if status.pulled_at_ms.is_some() => Cell::status("verified"),
@@ -111,7 +112,15 @@ pub async fn index(
         let mut t = Table::new(
             "followed",
             "Followed instances and their mirrors",
-            &["name", "public endpoints", "log", "mirrored", "root", "last pull"],
+            &[
+                "name",
+                "public endpoints",
+                "log",
+                "mirrored",
+                "root",
+                "verifier key",
+                "last pull",
+            ],
         );
         for r in rows.clone().unwrap_or_default() {
             t.row(r);
@@ -125,7 +134,7 @@ pub async fn index(
                 @if rows.is_none() {
                     p { "This instance follows no other instance (" code { "accord federation follow" } ")." }
                 } @else {
-                    p { "Each mirror is pulled through the followed instance's public endpoints and verified as it is pulled — every signature, rule, state digest and checkpoint under the key this instance was given — before it is shown. A party's page links to its standing across them." }
+                    p { "Each mirror is pulled through the followed instance's public endpoints and verified as it is pulled — every signature, rule, state digest and checkpoint under the verifier key shown, which this instance's operator configured — before it is shown. Compare that key with the one the followed instance's secretariat published, and the root with its own checkpoint: the operator here chooses what to follow, not what it says. A party's page links to its standing across them." }
                 }
                 (t.render(&uri))
             }
