@@ -41,6 +41,17 @@ fn follower(dir: &Path, server: &Server, url: &str) -> (std::path::PathBuf, Stri
     (africa, vkey)
 }
 
+/// One more entry in `server`'s log: `key`'s party declares a contact at `address`.
+fn declare(server: &Server, key: &KeyFile, address: &str) {
+    let body = secretariat_statement(key, address, "24x7").to_canonical_bytes();
+    let res = agent()
+        .post(&format!("{}/entries", server.url))
+        .header("content-type", "application/json")
+        .send(&body[..])
+        .unwrap();
+    assert_eq!(res.status().as_u16(), 201);
+}
+
 #[test]
 fn a_mirror_verifies_agrees_with_and_follows_the_instance_it_mirrors() {
     let tmp = tempdir();
@@ -99,14 +110,7 @@ fn a_mirror_verifies_agrees_with_and_follows_the_instance_it_mirrors() {
     // The followed instance grows; the next pull reaches its latest checkpoint.
     let key = KeyFile::load(Path::new(&global.join("keys/cert-aldoria.key"))).unwrap();
     for n in 0..5 {
-        let body = secretariat_statement(&key, &format!("soc-{n}@aldoria.example"), "24x7")
-            .to_canonical_bytes();
-        let res = agent()
-            .post(&format!("{}/entries", server.url))
-            .header("content-type", "application/json")
-            .send(&body[..])
-            .unwrap();
-        assert_eq!(res.status().as_u16(), 201);
+        declare(&server, &key, &format!("soc-{n}@aldoria.example"));
     }
     let grown = latest + 5;
     let out = ok(&["federation", "pull", "--data", &africa_arg]);
@@ -150,13 +154,7 @@ fn a_mirror_verifies_agrees_with_and_follows_the_instance_it_mirrors() {
     );
 
     // `serve` pulls its mirrors by itself and shows the federated view.
-    let body = secretariat_statement(&key, "soc-late@aldoria.example", "24x7").to_canonical_bytes();
-    let res = agent()
-        .post(&format!("{}/entries", server.url))
-        .header("content-type", "application/json")
-        .send(&body[..])
-        .unwrap();
-    assert_eq!(res.status().as_u16(), 201);
+    declare(&server, &key, "soc-late@aldoria.example");
     let grown = grown + 1;
     let follower = Server::start(&africa);
     let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
