@@ -215,8 +215,9 @@ fn slot(id: &str) -> maud::PreEscaped<String> {
 }
 
 /// What an instrument's decision says, in one sentence: the outcome (or, before the
-/// decision, the stage and the provisional result), the date and the rule.
-fn decision_sentence(i: &InstrumentRecord, now: Timestamp) -> String {
+/// decision, the stage and the provisional result `decision`, from [`decision_of`]), the date
+/// and the rule.
+fn decision_sentence(i: &InstrumentRecord, decision: &Decision, now: Timestamp) -> String {
     match (&i.decision, i.status(now)) {
         (Some(d), _) => format!(
             "{} on {} under the {} rule: {}.",
@@ -230,7 +231,6 @@ fn decision_sentence(i: &InstrumentRecord, now: Timestamp) -> String {
             d.decision.explanation.trim_end_matches('.')
         ),
         (None, status) => {
-            let provisional = i.compute_decision();
             let stage = match status {
                 InstrumentStatus::CommentPeriod => {
                     format!(
@@ -248,8 +248,8 @@ fn decision_sentence(i: &InstrumentRecord, now: Timestamp) -> String {
             };
             format!(
                 "{stage}. Not decided yet; under the {} rule the positions so far would give: {}.",
-                provisional.rule.name().replace('_', " "),
-                provisional.explanation.trim_end_matches('.')
+                decision.rule.name().replace('_', " "),
+                decision.explanation.trim_end_matches('.')
             )
         }
     }
@@ -372,7 +372,7 @@ pub async fn negotiations(
                 article.instrument {
                     h3 { a href={ "/instrument/" (i.id) } { (i.title) } }
                     p { span class={ "status " (name_of(s).replace(' ', "_")) } { (name_of(s)) } " · " (i.kind.replace('_', " ")) " · proposed by " a href={ "/party/" (i.proposer) } { (i.proposer) } }
-                    p.decision { (decision_sentence(i, now)) }
+                    p.decision { (decision_sentence(i, &decision, now)) }
                     (tally_bars(&i.id, &decision))
                 }
             };
@@ -590,7 +590,7 @@ pub async fn instrument(
         let body = html! {
             section {
                 h2 { (i.title) }
-                p.decision { strong { (decision_sentence(i, now)) } }
+                p.decision { strong { (decision_sentence(i, &decision, now)) } }
                 p { span class={ "status " (name_of(s).replace(' ', "_")) } { (name_of(s)) } " · " (i.kind.replace('_', " "))
                     " · proposed by " a href={ "/party/" (i.proposer) } { (i.proposer) } " on " (day(i.proposed.at))
                     " (" a href={ "/log/" (i.proposed.index) } { "entry " (i.proposed.index) } ")"
