@@ -38,8 +38,14 @@ pub struct DemoArgs {
     no_serve: bool,
     /// Seed the world of this scenario file (docs/scenarios.md) instead of the built-in one,
     /// scenarios/demo.toml.
-    #[arg(long, value_name = "FILE")]
+    #[arg(long, value_name = "FILE", conflicts_with = "federation")]
     scenario: Option<PathBuf>,
+    /// Seed and serve a small federation on loopback instead: the demo world as the global
+    /// instance, two regional instances that recognize it and witness each other, and a
+    /// misbehaving instance caught forking its log (ports from --listen's up; --data default
+    /// ./accord-federation).
+    #[arg(long, conflicts_with = "seed")]
+    federation: bool,
 }
 
 /// The built-in world, as the scenario names it, with the files it includes.
@@ -83,6 +89,17 @@ pub fn builtin() -> Result<Scenario> {
 
 /// Runs `accord demo`.
 pub fn run(args: DemoArgs) -> Result<ExitCode> {
+    if args.federation {
+        if args.data.database.is_some() {
+            bail!("the federated demo keeps its instances in SQLite files; drop --database");
+        }
+        let root = if args.data.data == Path::new("./accord-data") {
+            PathBuf::from("./accord-federation")
+        } else {
+            args.data.data.clone()
+        };
+        return crate::federated_demo::run(&root, args.listen, args.fresh, args.no_serve);
+    }
     let dir = DataDir::at(&args.data);
     if args.fresh && dir.path().exists() {
         let is_ours = dir.exists()

@@ -7,7 +7,7 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use accord_domain::State;
-use accord_federation::{Followed, Mirror};
+use accord_federation::{Followed, Mirror, Recognized};
 use accord_sequencer::Core;
 use accord_tlog::note::NoteVerifier;
 use anyhow::{bail, Context, Result};
@@ -20,18 +20,24 @@ use crate::DataArg;
 /// `accord federation …`.
 #[derive(Subcommand)]
 pub enum FederationCommand {
-    /// Follow another instance: keep a verified mirror of its public log.
+    /// Follow another instance: keep a verified mirror of its public log. Give its URL and
+    /// key, or `--recognized ORIGIN` to take both from the recognition instrument in force.
     Follow {
         #[command(flatten)]
         data: DataArg,
         /// A short local name for it (letters, digits, `-`).
         name: String,
         /// Where its public endpoints are, e.g. `https://africa.accord.example`.
-        url: String,
+        #[arg(required_unless_present = "recognized")]
+        url: Option<String>,
         /// Its checkpoint verifier key, as its secretariat published it (never taken from the
         /// instance itself).
-        #[arg(long = "key")]
-        verifier_key: String,
+        #[arg(long = "key", required_unless_present = "recognized")]
+        verifier_key: Option<String>,
+        /// Follow the instance the regime recognizes with this log origin, at the URL and with
+        /// the key its recognition instrument names.
+        #[arg(long, conflicts_with_all = ["url", "verifier_key"])]
+        recognized: Option<String>,
     },
     /// Stop following an instance (its mirror file is removed).
     Unfollow {
@@ -103,6 +109,14 @@ pub fn load(dir: &DataDir) -> Result<Option<std::sync::Arc<accord_federation::Fe
     Ok(Some(std::sync::Arc::new(federation)))
 }
 
+/// This instance's own log, replayed and verified.
+fn own_core(dir: &DataDir) -> Result<Core> {
+    let config = dir.config()?;
+    let verifier = NoteVerifier::parse(&config.verifier_key)?;
+    let store = dir.open_store_read_only()?;
+    Core::load(store.as_ref(), &verifier, &mut |_, _| {}).context("replaying this instance's log")
+}
+
 /// One instance's answer about a party, with where it comes from.
 #[derive(Serialize)]
 struct Seen {
@@ -136,15 +150,47 @@ pub fn run(command: FederationCommand) -> Result<ExitCode> {
             name,
             url,
             verifier_key,
+            recognized,
         } => {
             let dir = DataDir::at(&data);
             dir.require()?;
-            let followed = Followed {
-                name,
-                url: url.trim_end_matches('/').to_owned(),
-                verifier_key: verifier_key.trim().to_owned(),
+            let own = own_core(&dir)?;
+            let recognitions = own
+                .state()
+                .regime()
+                .map(|r| r.recognitions.clone())
+                .unwrap_or_default();
+            let followed = match recognized {
+                Some(origin) => {
+                    let Some(r) = recognitions.get(&origin).filter(|r| r.withdrawn.is_none())
+                    else {
+                        bail!("the regime recognizes no instance with the log `{origin}` (see /federation, or propose a `recognition` instrument)");
+                    };
+                    Followed {
+                        name,
+                        url: r.instance.url.trim_end_matches('/').to_owned(),
+                        verifier_key: r.instance.verifier_key.clone(),
+                    }
+                }
+                None => Followed {
+                    name,
+                    url: url.unwrap_or_default().trim_end_matches('/').to_owned(),
+                    verifier_key: verifier_key.unwrap_or_default().trim().to_owned(),
+                },
             };
             followed.check()?;
+            if let Recognized::OtherKey(r) = followed.recognized(&recognitions) {
+                bail!(
+                    "the regime recognizes `{}` with another key, {} (instrument {}): follow it with `--recognized {}`, or with that key",
+                    followed.origin(),
+                    r.instance.verifier_key,
+                    r.instrument,
+                    followed.origin()
+                );
+            }
+            if own.published().map(|p| p.checkpoint.origin.as_str()) == Some(followed.origin()) {
+                bail!("`{}` is this instance's own log", followed.origin());
+            }
             let mut config = read(&dir)?;
             if config.followed.iter().any(|f| f.name == followed.name) {
                 bail!(
@@ -155,10 +201,11 @@ pub fn run(command: FederationCommand) -> Result<ExitCode> {
             config.followed.push(followed.clone());
             write(&dir, &config)?;
             println!(
-                "Following {} at {} (log {}); `accord federation pull` mirrors it.",
+                "Following {} at {} (log {}, {}); `accord federation pull` mirrors it.",
                 followed.name,
                 followed.url,
-                NoteVerifier::parse(&followed.verifier_key)?.name()
+                NoteVerifier::parse(&followed.verifier_key)?.name(),
+                followed.recognized(&recognitions).describe()
             );
             Ok(ExitCode::SUCCESS)
         }
@@ -186,13 +233,27 @@ pub fn run(command: FederationCommand) -> Result<ExitCode> {
             if config.followed.is_empty() {
                 println!("This instance follows no other instance.");
             }
+            let recognitions = own_core(&dir)?
+                .state()
+                .regime()
+                .map(|r| r.recognitions.clone())
+                .unwrap_or_default();
             for f in config.followed {
                 let mirror = Mirror::open(&mirrors_dir(&dir), f.clone())?;
                 println!(
-                    "{}\t{}\t{} entries mirrored",
+                    "{}\t{}\t{} entries mirrored\t{}{}",
                     f.name,
                     f.url,
-                    mirror.core().tree().size()
+                    mirror.core().tree().size(),
+                    f.recognized(&recognitions).describe(),
+                    if mirror.equivocation().is_some() {
+                        format!(
+                            "\tEQUIVOCATED: proof in {}, nothing more is taken from it",
+                            mirror.path().with_extension("equivocation.json").display()
+                        )
+                    } else {
+                        String::new()
+                    }
                 );
             }
             Ok(ExitCode::SUCCESS)
@@ -244,13 +305,7 @@ pub fn run(command: FederationCommand) -> Result<ExitCode> {
             let party: accord_envelope::PartyId = party
                 .parse()
                 .map_err(|e| anyhow::anyhow!("`{party}` is not a party id: {e}"))?;
-            let own = {
-                let config = dir.config()?;
-                let verifier = NoteVerifier::parse(&config.verifier_key)?;
-                let store = dir.open_store_read_only()?;
-                Core::load(store.as_ref(), &verifier, &mut |_, _| {})
-                    .context("replaying this instance's log")?
-            };
+            let own = own_core(&dir)?;
             let mut all: Vec<Seen> = seen("(this instance)", &own, &party).into_iter().collect();
             for f in read(&dir)?.followed {
                 let mirror = Mirror::open(&mirrors_dir(&dir), f.clone())?;

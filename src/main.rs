@@ -10,6 +10,7 @@ mod datadir;
 mod demo;
 mod equivocation_cmd;
 mod evidence_cmd;
+mod federated_demo;
 mod federation_cmd;
 mod gossip_cmd;
 mod import;

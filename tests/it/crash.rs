@@ -45,6 +45,17 @@ fn sigkill_rounds(rounds: usize, database: Option<&str>) {
     let mut counter = 0u64;
     for round in 0..rounds {
         let server = Server::start_on(std::path::Path::new(&data), database);
+        // On PostgreSQL the killed node's sequencer lease outlives it: the restarted node
+        // forwards writes (and answers 503) until the lease expires and it takes it over.
+        // Load it once it sequences, so that every round tests a crash under load.
+        let deadline = std::time::Instant::now() + Duration::from_secs(60);
+        while get_json(&server, "/healthz")["role"] == "follower" {
+            assert!(
+                std::time::Instant::now() < deadline,
+                "round {round}: the restarted node never took the sequencer lease over"
+            );
+            std::thread::sleep(Duration::from_millis(100));
+        }
         let acknowledged = receipts
             .lock()
             .unwrap()

@@ -109,6 +109,7 @@ impl RecordKey {
             RecordKey::Regime(Touched::Instrument(i)) => format!("instrument/{i}"),
             RecordKey::Regime(Touched::Policy(v)) => format!("policy/{v}"),
             RecordKey::Regime(Touched::Accreditation(p)) => format!("accreditation/{p}"),
+            RecordKey::Regime(Touched::Recognition(o)) => format!("recognition/{o}"),
             RecordKey::Commitment(p, n) => format!("commitment/{p}/{n}"),
             RecordKey::Incident(p, i) => format!("incident/{p}/{i}"),
             RecordKey::Remediation(p, i) => format!("remediation/{p}/{i}"),
@@ -606,6 +607,7 @@ fn regime_record(r: &Regime, t: &Touched) -> Option<Result<Vec<u8>, canonical::C
             .get((*v as usize).checked_sub(1)?)
             .map(canonical::to_canonical),
         Touched::Accreditation(p) => r.accreditations.get(p).map(canonical::to_canonical),
+        Touched::Recognition(o) => r.recognitions.get(o).map(canonical::to_canonical),
     }
 }
 

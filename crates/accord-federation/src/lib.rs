@@ -13,20 +13,31 @@
 //! the followed instance shows something that does not verify — a forged entry, a state
 //! digest that does not match, a checkpoint of another tree (a fork or a rollback) — the
 //! mirror refuses it, keeps what it had verified, and says why: [`MirrorError`].
+//!
+//! A fork becomes evidence. Before taking anything past what it holds, a mirror asks the
+//! followed instance for a consistency proof from its own latest checkpoint to the next one
+//! (and compares any checkpoint listed at its own size). When the followed instance has
+//! signed two trees that cannot both be true, the mirror keeps a C2SP-style **equivocation
+//! proof** (`<name>.equivocation.json` beside the mirror, the same document a witness makes:
+//! [`Equivocation`], checked offline by `accord verify-equivocation`) and pulls nothing more
+//! from that instance: [`MirrorError::Equivocated`].
 
+use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, RwLock};
 use std::time::{Duration, Instant};
 
 use accord_domain::entry::LogEntry;
+use accord_domain::norms::negotiation::RecognitionRecord;
 use accord_sequencer::{Core, LedgerError};
 use accord_store::{BatchWrite, Store, StoreError, StoredCheckpoint, StoredEntry, StoredTile};
 use accord_store_sqlite::SqliteStore;
 use accord_tlog::checkpoint::Checkpoint;
 use accord_tlog::note::{self, NoteVerifier};
-use accord_tlog::{leaf_hash, Hash};
+use accord_tlog::{leaf_hash, verify_consistency, Hash, Tree};
 use accord_verify::{HttpSource, LogSource};
+pub use accord_witness::equivocation::Equivocation;
 use serde::{Deserialize, Serialize};
 
 /// An instance this one follows.
@@ -71,6 +82,60 @@ impl Followed {
     }
 }
 
+/// Whether the regime here recognizes a followed instance (a recognition instrument in
+/// force for its log) and with the key this instance follows it with.
+#[derive(Clone, Copy, Debug)]
+pub enum Recognized<'a> {
+    /// Recognized with this key: what the record lists counts here.
+    Yes(&'a RecognitionRecord),
+    /// Recognized, but with another key than the one followed: the mirror does not check
+    /// the log the regime agreed on.
+    OtherKey(&'a RecognitionRecord),
+    /// Not recognized: its record is shown for information and counts for nothing here.
+    No,
+}
+
+impl Recognized<'_> {
+    /// In words, for pages and the command line.
+    pub fn describe(&self) -> String {
+        match self {
+            Recognized::Yes(r) => format!(
+                "recognized by instrument {}: its {} count here",
+                r.instrument,
+                r.instance.counts_in_words()
+            ),
+            Recognized::OtherKey(r) => format!(
+                "recognized by instrument {} with another key ({}): this mirror does not check the log the regime recognized",
+                r.instrument, r.instance.verifier_key
+            ),
+            Recognized::No => "not recognized here: shown for information only".into(),
+        }
+    }
+}
+
+impl Followed {
+    /// The log's origin (the verifier key's name).
+    pub fn origin(&self) -> &str {
+        self.verifier_key.split('+').next().unwrap_or_default()
+    }
+
+    /// Whether the regime recognizes this instance, and with this key (`recognitions`: the
+    /// regime's record, [`accord_domain::norms::negotiation::Regime::recognitions`]).
+    pub fn recognized<'a>(
+        &self,
+        recognitions: &'a BTreeMap<String, RecognitionRecord>,
+    ) -> Recognized<'a> {
+        match recognitions
+            .get(self.origin())
+            .filter(|r| r.withdrawn.is_none())
+        {
+            Some(r) if r.instance.verifier_key == self.verifier_key => Recognized::Yes(r),
+            Some(r) => Recognized::OtherKey(r),
+            None => Recognized::No,
+        }
+    }
+}
+
 /// Why a mirror could not be opened or grown.
 #[derive(Debug, thiserror::Error)]
 pub enum MirrorError {
@@ -94,6 +159,21 @@ pub enum MirrorError {
         url: String,
         /// What did not verify.
         why: String,
+    },
+    /// The followed instance signed two checkpoints that cannot both be true: the proof is
+    /// kept beside the mirror, which takes nothing more from it.
+    #[error("{name} ({url}) equivocated — {finding}; the proof is kept in {kept}, and nothing more is taken from it")]
+    Equivocated {
+        /// The followed instance's name.
+        name: String,
+        /// Its URL.
+        url: String,
+        /// What cannot both be true, in words.
+        finding: String,
+        /// Where the proof is kept.
+        kept: String,
+        /// The proof.
+        proof: Box<Equivocation>,
     },
     /// The local mirror file could not be read or written.
     #[error("mirror {path}: {why}")]
@@ -123,6 +203,18 @@ pub struct Mirror {
     path: PathBuf,
     store: Arc<SqliteStore>,
     core: Core,
+    equivocation: Option<Equivocation>,
+}
+
+/// The latest checkpoint a mirror verified: what the next one must be consistent with.
+#[derive(Clone, Debug)]
+pub struct Head {
+    /// Its size.
+    pub size: u64,
+    /// Its root.
+    pub root: Hash,
+    /// The note, as the followed instance signed it.
+    pub note: String,
 }
 
 impl Mirror {
@@ -142,13 +234,108 @@ impl Mirror {
         let store = Arc::new(SqliteStore::open(&path).map_err(|e| local(e.to_string()))?);
         let core = Core::load(store.as_ref(), &verifier, &mut |_, _| {})
             .map_err(|e| local(format!("the mirror does not verify any more: {e}")))?;
+        let kept = equivocation_path(dir, &followed.name);
+        let equivocation = match std::fs::read(&kept) {
+            Ok(bytes) => {
+                let proof: Equivocation =
+                    serde_json::from_slice(&bytes).map_err(|e| MirrorError::Local {
+                        path: kept.display().to_string(),
+                        why: format!("the kept equivocation proof does not parse: {e}"),
+                    })?;
+                proof.verify(&verifier).map_err(|e| MirrorError::Local {
+                    path: kept.display().to_string(),
+                    why: format!("the kept equivocation proof does not verify: {e}"),
+                })?;
+                Some(proof)
+            }
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => None,
+            Err(e) => {
+                return Err(MirrorError::Local {
+                    path: kept.display().to_string(),
+                    why: e.to_string(),
+                })
+            }
+        };
         Ok(Mirror {
             followed,
             verifier,
             path,
             store,
             core,
+            equivocation,
         })
+    }
+
+    /// The proof that the followed instance equivocated, if the mirror caught it.
+    pub fn equivocation(&self) -> Option<&Equivocation> {
+        self.equivocation.as_ref()
+    }
+
+    /// The latest checkpoint the mirror verified.
+    pub fn head(&self) -> Option<Head> {
+        self.core.published().map(|p| Head {
+            size: p.checkpoint.size,
+            root: p.checkpoint.root,
+            note: p.note.clone(),
+        })
+    }
+
+    /// Keeps `proof` beside the mirror (written whole, then renamed into place) and stops
+    /// taking anything from the followed instance; the error says so.
+    pub fn record_equivocation(&mut self, proof: Equivocation) -> MirrorError {
+        let finding = match proof.verify(&self.verifier) {
+            Ok(proven) => proven.finding,
+            Err(e) => {
+                return self.local(format!("an equivocation proof that does not verify: {e}"))
+            }
+        };
+        let kept = self.equivocation_path();
+        let written = (|| -> std::io::Result<()> {
+            let tmp = kept.with_extension("json.tmp");
+            let mut text = serde_json::to_string_pretty(&proof)?;
+            text.push('\n');
+            std::fs::write(&tmp, text)?;
+            std::fs::File::open(&tmp)?.sync_all()?;
+            std::fs::rename(&tmp, &kept)
+        })();
+        if let Err(e) = written {
+            return self.local(format!(
+                "keeping the equivocation proof in {}: {e}",
+                kept.display()
+            ));
+        }
+        self.equivocation = Some(proof.clone());
+        self.equivocated(finding, proof)
+    }
+
+    fn equivocated(&self, finding: String, proof: Equivocation) -> MirrorError {
+        MirrorError::Equivocated {
+            name: self.followed.name.clone(),
+            url: self.followed.url.clone(),
+            finding,
+            kept: self.equivocation_path().display().to_string(),
+            proof: Box::new(proof),
+        }
+    }
+
+    fn equivocation_path(&self) -> PathBuf {
+        equivocation_path(
+            self.path.parent().unwrap_or(Path::new(".")),
+            &self.followed.name,
+        )
+    }
+
+    /// Refuses to go on when the followed instance was caught equivocating.
+    fn usable(&self) -> Result<(), MirrorError> {
+        match &self.equivocation {
+            None => Ok(()),
+            Some(proof) => {
+                let finding = proof
+                    .verify(&self.verifier)
+                    .map_or_else(|e| e, |p| p.finding);
+                Err(self.equivocated(finding, proof.clone()))
+            }
+        }
     }
 
     /// The followed instance.
@@ -170,11 +357,17 @@ impl Mirror {
     /// Pulls the followed log up to its latest checkpoint, one checkpoint at a time, each
     /// verified before the next is asked for. `progress(done, to_do)` is called after each.
     pub fn pull(&mut self, progress: &mut dyn FnMut(u64, u64)) -> Result<Pulled, MirrorError> {
+        self.usable()?;
         let fetcher = self.fetcher();
         let start = self.size();
         let mut remote = start;
         loop {
-            let batch = fetcher.fetch(self.size())?;
+            let batch = match fetcher.fetch(self.size(), self.head().as_ref()) {
+                Err(MirrorError::Equivocated { proof, .. }) => {
+                    return Err(self.record_equivocation(*proof))
+                }
+                other => other?,
+            };
             if batch.checkpoints.is_empty() {
                 break;
             }
@@ -283,16 +476,39 @@ const FETCH_ENTRIES: u64 = 10_000;
 impl Fetcher {
     /// The followed instance's next checkpoints after `from` (up to about
     /// [`FETCH_ENTRIES`] entries), each note checked against the followed key, origin and
-    /// order before its entries are asked for.
-    pub fn fetch(&self, from: u64) -> Result<Fetched, MirrorError> {
+    /// order before its entries are asked for. `head` is the mirror's latest checkpoint (of
+    /// size `from`): a checkpoint listed at its size must be it, and the next one must be
+    /// consistent with it by the followed instance's own proof — otherwise the followed
+    /// instance equivocated and the answer is [`MirrorError::Equivocated`] with the proof
+    /// (not yet kept: [`Mirror::record_equivocation`] keeps it).
+    pub fn fetch(&self, from: u64, head: Option<&Head>) -> Result<Fetched, MirrorError> {
         let unreachable = |why: String| MirrorError::Source {
             url: self.followed.url.clone(),
             why,
         };
-        let page = self
+        let mut page = self
             .source
-            .checkpoints_after(from, 1000)
+            .checkpoints_after(from.saturating_sub(1), 1000)
             .map_err(|e| unreachable(e.to_string()))?;
+        if let Some(head) = head {
+            if page.first().is_some_and(|c| c.tree_size == head.size) {
+                let same = page.remove(0);
+                let theirs = self.check_note(&same.note, head.size, head.size.saturating_sub(1))?;
+                if theirs.root != head.root {
+                    return Err(self.equivocation(Equivocation::same_size(
+                        self.verifier.name(),
+                        &head.note,
+                        &same.note,
+                    )));
+                }
+            }
+            if let Some(next) = page.first() {
+                self.check_note(&next.note, next.tree_size, from)?;
+                self.consistent(head, &next.note)?;
+            }
+        } else {
+            page.retain(|c| c.tree_size > from);
+        }
         let remote = page.last().map_or(from, |c| c.tree_size);
         let mut out = Vec::new();
         let mut at = from;
@@ -345,13 +561,77 @@ impl Fetcher {
         })
     }
 
+    /// Whether the checkpoint `next` (its note already checked) extends `head` by the
+    /// followed instance's consistency proof; if the proof leads to `next`'s root and shows
+    /// another tree at `head`'s size, the followed instance equivocated.
+    fn consistent(&self, head: &Head, next: &str) -> Result<(), MirrorError> {
+        let unreachable = |why: String| MirrorError::Source {
+            url: self.followed.url.clone(),
+            why,
+        };
+        let next_checkpoint =
+            opened_checkpoint(next, &self.verifier).map_err(|why| refused(&self.followed, why))?;
+        let proof = self
+            .source
+            .consistency_proof(head.size, next_checkpoint.size)
+            .map_err(|e| unreachable(e.to_string()))?;
+        if verify_consistency(
+            head.size,
+            next_checkpoint.size,
+            &head.root,
+            &next_checkpoint.root,
+            &proof,
+        )
+        .is_ok()
+        {
+            return Ok(());
+        }
+        // When the mirror's size is a power of two the proof does not carry the root the
+        // followed instance now claims for it: compute it from the entries it serves.
+        let prefix_root = if head.size.is_power_of_two() {
+            let entries = self
+                .source
+                .entries(0, head.size)
+                .map_err(|e| unreachable(e.to_string()))?;
+            let mut tree = Tree::new();
+            for e in &entries {
+                tree.push(leaf_hash(&e.data));
+            }
+            Some(tree.root())
+        } else {
+            None
+        };
+        match Equivocation::from_failed_proof(&self.verifier, &head.note, next, &proof, prefix_root)
+        {
+            Some(proof) => Err(self.equivocation(proof)),
+            None => Err(refused(
+                &self.followed,
+                format!(
+                    "its consistency proof from the mirror's checkpoint {} to its checkpoint {} does not verify",
+                    head.size, next_checkpoint.size
+                ),
+            )),
+        }
+    }
+
+    fn equivocation(&self, proof: Equivocation) -> MirrorError {
+        let finding = proof
+            .verify(&self.verifier)
+            .map_or_else(|e| e, |p| p.finding);
+        MirrorError::Equivocated {
+            name: self.followed.name.clone(),
+            url: self.followed.url.clone(),
+            finding,
+            kept: String::new(),
+            proof: Box::new(proof),
+        }
+    }
+
     /// A checkpoint note must verify under the followed key, name its origin and extend the
     /// mirror; anything else is refused before its entries are fetched.
-    fn check_note(&self, note_text: &str, size: u64, from: u64) -> Result<(), MirrorError> {
-        let opened = note::open(note_text, std::slice::from_ref(&self.verifier))
-            .map_err(|e| refused(&self.followed, format!("checkpoint {size}: {e}")))?;
-        let checkpoint = Checkpoint::parse(&opened.text)
-            .map_err(|e| refused(&self.followed, format!("checkpoint {size}: {e}")))?;
+    fn check_note(&self, note_text: &str, size: u64, from: u64) -> Result<Checkpoint, MirrorError> {
+        let checkpoint = opened_checkpoint(note_text, &self.verifier)
+            .map_err(|why| refused(&self.followed, format!("checkpoint {size}: {why}")))?;
         if checkpoint.origin != self.verifier.name() {
             return Err(refused(
                 &self.followed,
@@ -368,7 +648,7 @@ impl Fetcher {
                 checkpoint.size
             )));
         }
-        Ok(())
+        Ok(checkpoint)
     }
 }
 
@@ -462,6 +742,16 @@ impl Store for Staged {
     }
 }
 
+fn opened_checkpoint(note_text: &str, verifier: &NoteVerifier) -> Result<Checkpoint, String> {
+    let opened =
+        note::open(note_text, std::slice::from_ref(verifier)).map_err(|e| e.to_string())?;
+    Checkpoint::parse(&opened.text).map_err(|e| e.to_string())
+}
+
+fn equivocation_path(dir: &Path, name: &str) -> PathBuf {
+    dir.join(format!("{name}.equivocation.json"))
+}
+
 fn refused(followed: &Followed, why: impl Into<String>) -> MirrorError {
     MirrorError::Refused {
         name: followed.name.clone(),
@@ -480,6 +770,9 @@ pub struct Status {
     /// Why the last pull stopped, if it did not reach the followed instance's latest
     /// checkpoint.
     pub error: Option<String>,
+    /// The proof that the followed instance equivocated, once the mirror caught it (it
+    /// takes nothing more from it).
+    pub equivocation: Option<Equivocation>,
 }
 
 struct Kept {
@@ -502,10 +795,14 @@ impl Federation {
             .into_iter()
             .map(|f| {
                 let mirror = Mirror::open(dir, f)?;
+                let status = Status {
+                    equivocation: mirror.equivocation().cloned(),
+                    ..Status::default()
+                };
                 Ok(Kept {
                     fetcher: mirror.fetcher(),
                     mirror: RwLock::new(mirror),
-                    status: Mutex::new(Status::default()),
+                    status: Mutex::new(status),
                 })
             })
             .collect::<Result<_, MirrorError>>()?;
@@ -524,6 +821,23 @@ impl Federation {
             .collect()
     }
 
+    /// Every followed instance its mirror caught equivocating, with the proof and what it
+    /// shows (or why it no longer verifies).
+    pub fn caught(&self) -> Vec<(Followed, Equivocation, String)> {
+        self.each(|followed, _, status| {
+            let proof = status.equivocation.clone()?;
+            let finding = followed
+                .check()
+                .map_err(|e| e.to_string())
+                .and_then(|v| proof.verify(&v).map(|p| p.finding))
+                .unwrap_or_else(|e| e);
+            Some((followed.clone(), proof, finding))
+        })
+        .into_iter()
+        .flatten()
+        .collect()
+    }
+
     /// Pulls every mirror up to its followed instance's latest checkpoint (or the first thing
     /// that stops it, kept in its status).
     pub fn pull_round(&self) {
@@ -531,8 +845,18 @@ impl Federation {
             let result = (|| -> Result<u64, MirrorError> {
                 let mut remote = 0;
                 loop {
-                    let from = k.mirror.read().unwrap_or_else(|p| p.into_inner()).size();
-                    let fetched = k.fetcher.fetch(from)?;
+                    let (from, head) = {
+                        let mirror = k.mirror.read().unwrap_or_else(|p| p.into_inner());
+                        mirror.usable()?;
+                        (mirror.size(), mirror.head())
+                    };
+                    let fetched = match k.fetcher.fetch(from, head.as_ref()) {
+                        Err(MirrorError::Equivocated { proof, .. }) => {
+                            let mut mirror = k.mirror.write().unwrap_or_else(|p| p.into_inner());
+                            return Err(mirror.record_equivocation(*proof));
+                        }
+                        other => other?,
+                    };
                     remote = remote.max(fetched.remote).max(from);
                     if fetched.checkpoints.is_empty() {
                         return Ok(remote);
@@ -552,6 +876,19 @@ impl Federation {
                 Ok(remote) => {
                     status.remote = remote;
                     status.error = None;
+                }
+                Err(MirrorError::Equivocated {
+                    name,
+                    finding,
+                    kept,
+                    proof,
+                    ..
+                }) => {
+                    if status.equivocation.is_none() {
+                        tracing::error!(instance = %name, %finding, proof = %kept, "a followed instance equivocated");
+                    }
+                    status.error = Some(format!("equivocated: {finding}"));
+                    status.equivocation = Some(*proof);
                 }
                 Err(e) => status.error = Some(e.to_string()),
             }

@@ -185,6 +185,8 @@ pub fn router(state: AppState) -> Router {
         .route("/audit/{id}", get(pages::records::audit))
         .route("/federation", get(pages::federation::index))
         .route("/federation/party/{id}", get(pages::federation::party))
+        .route("/federation/equivocations", get(federation_equivocations))
+        .route("/federation/mirrors", get(federation_mirrors))
         .route("/intel", get(pages::views::intel))
         .route("/catalog", get(pages::regime::catalog))
         .route("/log", get(pages::log::index))
@@ -339,6 +341,8 @@ pub async fn serve(
         receipt,
         unwitnessed_checkpoint,
         witnesses,
+        federation_equivocations,
+        federation_mirrors,
         checkpoints,
         verifier_key,
         tile,
@@ -388,6 +392,8 @@ pub async fn serve(
         witnessing::WitnessesView,
         witnessing::WitnessLag,
         witnessing::WitnessStatus,
+        EquivocationView,
+        MirrorView,
         Receipt,
         Problem,
         EntryView,
@@ -774,6 +780,98 @@ async fn witnesses(State(app): State<AppState>) -> Response {
         },
     };
     Json(view).into_response()
+}
+
+/// A proof that an instance this one follows signed two checkpoints that cannot both be true,
+/// as its mirror here caught it.
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct EquivocationView {
+    /// The followed instance's local name.
+    pub instance: String,
+    /// Its public endpoints.
+    pub url: String,
+    /// Its verifier key, as configured here: the key the proof is checked with.
+    pub verifier_key: String,
+    /// What cannot both be true, in words.
+    pub finding: String,
+    /// The proof (`accord-equivocation-proof/v1`): save it and check it offline with
+    /// `accord verify-equivocation FILE --verifier-key KEY`.
+    #[schema(value_type = Object)]
+    pub proof: serde_json::Value,
+}
+
+/// Every equivocation proof this instance's mirrors caught (empty when it follows no instance
+/// or every followed instance kept one log): published, so that an instance that showed it a
+/// split view cannot hide it.
+#[utoipa::path(get, path = "/federation/equivocations",
+    responses((status = 200, body = [EquivocationView])))]
+async fn federation_equivocations(State(app): State<AppState>) -> Response {
+    let found: Vec<EquivocationView> = app
+        .federation
+        .as_ref()
+        .map(|f| f.caught())
+        .unwrap_or_default()
+        .into_iter()
+        .map(|(followed, proof, finding)| EquivocationView {
+            instance: followed.name,
+            url: followed.url,
+            verifier_key: followed.verifier_key,
+            finding,
+            proof: serde_json::to_value(proof).unwrap_or_default(),
+        })
+        .collect();
+    Json(found).into_response()
+}
+
+/// One instance this one follows and how far its verified mirror is.
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct MirrorView {
+    /// The followed instance's local name.
+    pub instance: String,
+    /// Its public endpoints.
+    pub url: String,
+    /// Its verifier key, as configured here.
+    pub verifier_key: String,
+    /// Entries mirrored and verified (a checkpoint of its log).
+    pub size: u64,
+    /// The latest size it listed when last asked.
+    pub remote: u64,
+    /// Why the last pull stopped short, if it did.
+    pub error: Option<String>,
+    /// Whether it was caught equivocating (the proof is at `/federation/equivocations`).
+    pub equivocated: bool,
+    /// Whether the regime here recognizes it, in words.
+    pub recognized: String,
+}
+
+/// The instances this instance follows and how far each verified mirror is (empty when it
+/// follows none).
+#[utoipa::path(get, path = "/federation/mirrors",
+    responses((status = 200, body = [MirrorView])))]
+async fn federation_mirrors(State(app): State<AppState>) -> Response {
+    let recognitions = app.view(|state| {
+        state
+            .regime()
+            .map(|r| r.recognitions.clone())
+            .unwrap_or_default()
+    });
+    let mirrors: Vec<MirrorView> = app
+        .federation
+        .as_ref()
+        .map(|f| {
+            f.each(|followed, core, status| MirrorView {
+                instance: followed.name.clone(),
+                url: followed.url.clone(),
+                verifier_key: followed.verifier_key.clone(),
+                size: core.tree().size(),
+                remote: status.remote.max(core.tree().size()),
+                error: status.error.clone(),
+                equivocated: status.equivocation.is_some(),
+                recognized: followed.recognized(&recognitions).describe(),
+            })
+        })
+        .unwrap_or_default();
+    Json(mirrors).into_response()
 }
 
 /// A recorded checkpoint with the state digest computed at its size.

@@ -6,6 +6,8 @@ use std::time::Duration;
 use accord_store::Store;
 use accord_tlog::tiles::{decode_entry_bundle, TileKind, TilePath};
 use accord_tlog::Hash;
+use base64::engine::general_purpose::STANDARD as B64;
+use base64::Engine as _;
 
 /// A source could not be read.
 #[derive(Debug, thiserror::Error)]
@@ -182,6 +184,36 @@ impl HttpSource {
                     note: c.note,
                     state_digest: digest,
                 })
+            })
+            .collect()
+    }
+}
+
+#[derive(serde::Deserialize)]
+struct ConsistencyJson {
+    proof: Vec<String>,
+}
+
+impl HttpSource {
+    /// The server's RFC 9162 consistency proof from tree size `old` to `new`
+    /// (`GET /proof/consistency`), unchecked: the caller verifies it against roots it trusts.
+    pub fn consistency_proof(&self, old: u64, new: u64) -> Result<Vec<Hash>, SourceError> {
+        let body = self.get(&format!("/proof/consistency?old={old}&new={new}"))?;
+        let answer: ConsistencyJson = serde_json::from_slice(&body).map_err(|e| {
+            SourceError(format!("/proof/consistency is not the expected JSON: {e}"))
+        })?;
+        answer
+            .proof
+            .iter()
+            .map(|h| {
+                B64.decode(h)
+                    .ok()
+                    .and_then(|b| Hash::try_from(b.as_slice()).ok())
+                    .ok_or_else(|| {
+                        SourceError(format!(
+                            "/proof/consistency: `{h}` is not a base64 SHA-256 hash"
+                        ))
+                    })
             })
             .collect()
     }

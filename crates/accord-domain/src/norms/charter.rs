@@ -185,10 +185,14 @@ pub struct RulesOfProcedure {
     /// Accreditations of auditors; when absent, the rules for enforcement policies apply.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub accreditation: Option<KindRules>,
+    /// Recognitions of other instances; when absent, the rules for rules of procedure apply
+    /// (recognizing another instance's record is a treaty-level act).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub recognition: Option<KindRules>,
 }
 
 /// Every kind of instrument, in the order of [`RulesOfProcedure::kinds`].
-pub const INSTRUMENT_KINDS: [&str; 7] = [
+pub const INSTRUMENT_KINDS: [&str; 8] = [
     "norm",
     "norm_amendment",
     "regional_profile",
@@ -196,6 +200,7 @@ pub const INSTRUMENT_KINDS: [&str; 7] = [
     "rules_of_procedure",
     "enforcement_policy",
     "accreditation",
+    "recognition",
 ];
 
 /// An instrument kind, one of [`INSTRUMENT_KINDS`]. (An alias rather than `&'static str` in
@@ -215,8 +220,9 @@ pub(crate) fn instrument_kind<'de, D: serde::Deserializer<'de>>(
 
 impl RulesOfProcedure {
     /// Every kind with its rules, in a stable order.
-    pub fn kinds(&self) -> [(&'static str, &KindRules); 7] {
-        let [norm, amendment, profile, review, procedure, policy, accreditation] = INSTRUMENT_KINDS;
+    pub fn kinds(&self) -> [(&'static str, &KindRules); 8] {
+        let [norm, amendment, profile, review, procedure, policy, accreditation, recognition] =
+            INSTRUMENT_KINDS;
         [
             (norm, &self.norm),
             (amendment, &self.norm_amendment),
@@ -225,7 +231,15 @@ impl RulesOfProcedure {
             (procedure, &self.rules_of_procedure),
             (policy, self.enforcement_policy_rules()),
             (accreditation, self.accreditation_rules()),
+            (recognition, self.recognition_rules()),
         ]
+    }
+
+    /// The rules for recognizing another instance.
+    pub fn recognition_rules(&self) -> &KindRules {
+        self.recognition
+            .as_ref()
+            .unwrap_or(&self.rules_of_procedure)
     }
 
     /// The rules for accrediting auditors.
@@ -551,6 +565,7 @@ pub fn default_procedure() -> RulesOfProcedure {
             ),
             signatories: vec![PartyKind::State],
         }),
+        recognition: None,
     }
 }
 

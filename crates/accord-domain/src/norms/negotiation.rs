@@ -77,6 +77,114 @@ pub enum Draft {
         #[serde(default, skip_serializing_if = "Vec::is_empty")]
         withdraw: Vec<PartyId>,
     },
+    /// Mutual recognition: other Accord instances whose record (audits, findings,
+    /// certifications, as each names) counts here, each named by its log — the checkpoint key
+    /// its secretariat published — so that what this instance follows of it is checked with
+    /// the key the regime agreed on, not one its operator chose; or the end of a recognition.
+    Recognition {
+        /// Instances to recognize (an instance recognized already: its recognition replaced,
+        /// e.g. after a key rotation).
+        #[serde(default, skip_serializing_if = "Vec::is_empty")]
+        recognize: Vec<RecognizedInstance>,
+        /// Log origins of recognized instances whose recognition ends.
+        #[serde(default, skip_serializing_if = "Vec::is_empty")]
+        withdraw: Vec<String>,
+    },
+}
+
+/// Another Accord instance as a recognition names it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RecognizedInstance {
+    /// Its public name, e.g. `Regional Cyber Council of the South`.
+    pub name: DisplayName,
+    /// Its checkpoint verifier key as its secretariat published it (C2SP signed-note
+    /// `<origin>+<key id>+<key>`); the origin is the log's name.
+    pub verifier_key: String,
+    /// Where its public endpoints are (`https://…`).
+    pub url: String,
+    /// What of its record counts here.
+    pub counts: Vec<RecognitionScope>,
+}
+
+impl RecognizedInstance {
+    /// Its log's origin (the verifier key's name; the key was checked when the instrument was
+    /// proposed).
+    pub fn origin(&self) -> &str {
+        self.verifier_key
+            .split('+')
+            .next()
+            .unwrap_or(&self.verifier_key)
+    }
+
+    /// What counts here, in words: `audits, findings`.
+    pub fn counts_in_words(&self) -> String {
+        self.counts
+            .iter()
+            .map(|c| c.as_str())
+            .collect::<Vec<_>>()
+            .join(", ")
+    }
+}
+
+/// What of a recognized instance's record counts here.
+#[derive(
+    Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize, schemars::JsonSchema,
+)]
+#[serde(rename_all = "snake_case")]
+pub enum RecognitionScope {
+    /// Its audits and their attestations.
+    Audits,
+    /// Its due-process findings (decided cases).
+    Findings,
+    /// Its certifications.
+    Certifications,
+}
+
+impl RecognitionScope {
+    /// Its name in the record.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            RecognitionScope::Audits => "audits",
+            RecognitionScope::Findings => "findings",
+            RecognitionScope::Certifications => "certifications",
+        }
+    }
+}
+
+/// A C2SP signed-note verifier key of type Ed25519 (`<name>+<8 hex key id>+<base64 of 0x01 and
+/// the 32-byte key>`), its key id checked: its name, or what is wrong with it.
+pub fn verifier_key_name(key: &str) -> Result<&str, String> {
+    use base64::Engine as _;
+    use sha2::Digest as _;
+    // The name holds no `+`; the base64 key may.
+    let mut parts = key.splitn(3, '+');
+    let (Some(name), Some(id), Some(encoded)) = (parts.next(), parts.next(), parts.next()) else {
+        return Err("a verifier key reads `<origin>+<key id>+<key>`".into());
+    };
+    if name.is_empty() || name.len() > 200 || name.chars().any(|c| c.is_whitespace() || c == '+') {
+        return Err(format!(
+            "`{name}` is not a key name (1–200 characters, no spaces or `+`)"
+        ));
+    }
+    let id = (id.len() == 8)
+        .then(|| hex::decode(id).ok())
+        .flatten()
+        .ok_or_else(|| format!("`{id}` is not a key id (8 hex digits)"))?;
+    let bytes = base64::engine::general_purpose::STANDARD
+        .decode(encoded)
+        .map_err(|_| "the key is not base64".to_owned())?;
+    if bytes.len() != 33 || bytes[0] != 0x01 {
+        return Err("the key is not an Ed25519 key (type 0x01 and 32 bytes)".into());
+    }
+    let mut h = sha2::Sha256::new();
+    h.update(name.as_bytes());
+    h.update(b"\n");
+    h.update(&bytes);
+    if h.finalize()[..4] != id[..] {
+        return Err("the key id does not match the name and key".into());
+    }
+    Ok(name)
 }
 
 impl Draft {
@@ -90,6 +198,7 @@ impl Draft {
             Draft::RulesOfProcedure { .. } => "rules_of_procedure",
             Draft::EnforcementPolicy { .. } => "enforcement_policy",
             Draft::Accreditation { .. } => "accreditation",
+            Draft::Recognition { .. } => "recognition",
         }
     }
 }
@@ -501,6 +610,32 @@ pub struct Regime {
     pub accredited: Vec<PartyId>,
     /// Every accreditation ever adopted, by auditor (withdrawn ones included).
     pub accreditations: BTreeMap<PartyId, AccreditationRecord>,
+    /// Every recognition of another instance ever adopted, by its log's origin (withdrawn
+    /// ones included).
+    pub recognitions: BTreeMap<String, RecognitionRecord>,
+}
+
+/// Another instance's recognition as adopted.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RecognitionRecord {
+    /// The instance, as the instrument named it.
+    pub instance: RecognizedInstance,
+    /// The instrument that recognized it.
+    pub instrument: InstrumentId,
+    /// The adopting entry.
+    pub adopted: EntryRef,
+    /// The instrument that ended the recognition, and its entry.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub withdrawn: Option<(InstrumentId, EntryRef)>,
+}
+
+impl Regime {
+    /// The recognition in force of the instance whose log is `origin`, if there is one.
+    pub fn recognition(&self, origin: &str) -> Option<&RecognitionRecord> {
+        self.recognitions
+            .get(origin)
+            .filter(|r| r.withdrawn.is_none())
+    }
 }
 
 /// An auditor's accreditation as adopted.
@@ -558,6 +693,8 @@ pub enum Touched {
     Instrument(InstrumentId),
     /// An auditor's accreditation.
     Accreditation(PartyId),
+    /// Another instance's recognition, by its log's origin.
+    Recognition(String),
 }
 
 /// One step of a negotiation, typed.
@@ -635,6 +772,7 @@ impl Regime {
             }],
             accredited: Vec::new(),
             accreditations: BTreeMap::new(),
+            recognitions: BTreeMap::new(),
         };
         regime.new_catalog_version(here, "charter".into());
         regime
@@ -799,7 +937,90 @@ impl Regime {
             Draft::Accreditation { accredit, withdraw } => {
                 self.check_accreditation(accredit, withdraw, parties, at)
             }
+            Draft::Recognition {
+                recognize,
+                withdraw,
+            } => self.check_recognition(recognize, withdraw, at),
         }
+    }
+
+    fn check_recognition(
+        &self,
+        recognize: &[RecognizedInstance],
+        withdraw: &[String],
+        at: &str,
+    ) -> Result<(), Rejection> {
+        if recognize.is_empty() && withdraw.is_empty() {
+            return Err(Rejection::malformed(
+                "recognition-empty",
+                at.to_owned(),
+                "name instances to `recognize` or origins to `withdraw`",
+            ));
+        }
+        if recognize.len() + withdraw.len() > 100 {
+            return Err(Rejection::malformed(
+                "recognition-size",
+                at.to_owned(),
+                "one recognition names at most 100 instances",
+            ));
+        }
+        let mut seen = std::collections::BTreeSet::new();
+        for (i, instance) in recognize.iter().enumerate() {
+            let pointer = format!("{at}/recognize/{i}");
+            let origin = verifier_key_name(&instance.verifier_key).map_err(|why| {
+                Rejection::malformed(
+                    "verifier-key",
+                    format!("{pointer}/verifier_key"),
+                    format!("`{}`: {why}", instance.verifier_key),
+                )
+            })?;
+            if !seen.insert(origin.to_owned()) {
+                return Err(Rejection::malformed(
+                    "duplicate-instance",
+                    format!("{pointer}/verifier_key"),
+                    format!("`{origin}` is named twice"),
+                ));
+            }
+            let url = &instance.url;
+            if !(url.starts_with("https://") || url.starts_with("http://"))
+                || url.len() > 300
+                || url.chars().any(|c| c.is_whitespace() || c.is_control())
+            {
+                return Err(Rejection::malformed(
+                    "url",
+                    format!("{pointer}/url"),
+                    format!("`{url}` is not an http(s) URL of at most 300 characters"),
+                ));
+            }
+            let mut counts = instance.counts.clone();
+            counts.sort();
+            counts.dedup();
+            if counts.is_empty() || counts.len() != instance.counts.len() {
+                return Err(Rejection::malformed(
+                    "recognition-counts",
+                    format!("{pointer}/counts"),
+                    "name what counts here — audits, findings, certifications — each once",
+                ));
+            }
+        }
+        for (i, origin) in withdraw.iter().enumerate() {
+            let pointer = format!("{at}/withdraw/{i}");
+            if !seen.insert(origin.clone()) {
+                return Err(Rejection::malformed(
+                    "duplicate-instance",
+                    pointer,
+                    format!("`{origin}` is named twice"),
+                ));
+            }
+            if self.recognition(origin).is_none() {
+                return Err(Rejection::conflict(
+                    "not-recognized",
+                    pointer,
+                    format!("`{origin}` is not a recognized instance"),
+                ));
+            }
+        }
+        Ok(())
     }
 
     fn check_accreditation(
@@ -1178,6 +1399,7 @@ impl Regime {
             Draft::RulesOfProcedure { .. } => p.rules_of_procedure.clone(),
             Draft::EnforcementPolicy { .. } => p.enforcement_policy_rules().clone(),
             Draft::Accreditation { .. } => p.accreditation_rules().clone(),
+            Draft::Recognition { .. } => p.recognition_rules().clone(),
         }
     }
 
@@ -1447,6 +1669,30 @@ impl Regime {
                     touched.push(Touched::Accreditation(auditor));
                 }
             }
+            Draft::Recognition {
+                recognize,
+                withdraw,
+            } => {
+                for origin in withdraw {
+                    if let Some(r) = self.recognitions.get_mut(&origin) {
+                        r.withdrawn = Some((id.clone(), here));
+                    }
+                    touched.push(Touched::Recognition(origin));
+                }
+                for instance in recognize {
+                    let origin = instance.origin().to_owned();
+                    self.recognitions.insert(
+                        origin.clone(),
+                        RecognitionRecord {
+                            instance,
+                            instrument: id.clone(),
+                            adopted: here,
+                            withdrawn: None,
+                        },
+                    );
+                    touched.push(Touched::Recognition(origin));
+                }
+            }
         }
         if catalog_changed {
             let n = self.new_catalog_version(here, id.to_string());
@@ -1506,7 +1752,8 @@ fn same_subject(current: &Draft, amended: &Draft) -> Result<(), Rejection> {
         (Draft::Review { norm: a, .. }, Draft::Review { norm: b, .. }) => a == b,
         (Draft::RulesOfProcedure { .. }, Draft::RulesOfProcedure { .. })
         | (Draft::EnforcementPolicy { .. }, Draft::EnforcementPolicy { .. })
-        | (Draft::Accreditation { .. }, Draft::Accreditation { .. }) => true,
+        | (Draft::Accreditation { .. }, Draft::Accreditation { .. })
+        | (Draft::Recognition { .. }, Draft::Recognition { .. }) => true,
         _ => false,
     };
     if same {

@@ -9,6 +9,7 @@ use crate::common::*;
 use accord_domain::enforcement::cases::{policy_of, Finding};
 use accord_domain::enforcement::{EnforcementPolicy, Measure, Stage, StandingLevel, Tier};
 use accord_domain::ids::CaseId;
+use accord_domain::norms::negotiation::RecognitionScope;
 use accord_domain::{Rejection, State};
 use accord_envelope::KeyPair;
 use serde_json::{json, Value};
@@ -1228,4 +1229,114 @@ fn a_party_registered_after_an_allegation_never_sits_on_its_panel() {
         panel.iter().all(|m| !m.starts_with("cs-planted")),
         "{panel:?}"
     );
+}
+
+/// A C2SP signed-note verifier key of an instance whose log is `origin`, from `seed`.
+fn verifier_key(origin: &str, seed: u8) -> String {
+    use base64::Engine as _;
+    use sha2::Digest as _;
+    let key = KeyPair::from_seed([seed; 32]).public_key().to_bytes();
+    let mut typed = vec![0x01];
+    typed.extend_from_slice(&key);
+    let mut h = sha2::Sha256::new();
+    h.update(origin.as_bytes());
+    h.update(b"\n");
+    h.update(&typed);
+    format!(
+        "{origin}+{}+{}",
+        hex::encode(&h.finalize()[..4]),
+        base64::engine::general_purpose::STANDARD.encode(typed)
+    )
+}
+
+#[test]
+fn another_instance_is_recognized_only_by_an_adopted_instrument_and_checked_as_named() {
+    let mut e = Enf::new();
+    let south = verifier_key("south.accord.example/regime", 7);
+    let recognize = |key: &str, counts: Value| {
+        json!({"kind": "recognition", "recognize": [{
+            "name": "Regional Cyber Council of the South", "verifier_key": key,
+            "url": "https://south.accord.example", "counts": counts}]})
+    };
+    // Malformed recognitions are refused with what is wrong, and nothing is recorded.
+    let mut broken_id = south.clone();
+    let at = broken_id.find('+').unwrap() + 1;
+    broken_id.replace_range(
+        at..at + 1,
+        if &south[at..at + 1] == "0" { "1" } else { "0" },
+    );
+    for (draft, rule) in [
+        (recognize(&south, json!([])), "recognition-counts"),
+        (
+            recognize(&south, json!(["audits", "audits"])),
+            "recognition-counts",
+        ),
+        (recognize("south+00+AA", json!(["audits"])), "verifier-key"),
+        (recognize(&broken_id, json!(["audits"])), "verifier-key"),
+        (
+            json!({"kind": "recognition", "recognize": [{
+                "name": "South", "verifier_key": south, "url": "ftp://south",
+                "counts": ["audits"]}]}),
+            "url",
+        ),
+        (json!({"kind": "recognition"}), "recognition-empty"),
+        (
+            json!({"kind": "recognition", "withdraw": ["south.accord.example/regime"]}),
+            "not-recognized",
+        ),
+    ] {
+        e.refused(
+            "state-x",
+            "instrument.propose",
+            json!({"instrument": "rec-bad", "title": "Recognition", "draft": draft,
+                   "comment_until": e.w.at(24), "positions_until": e.w.at(48)}),
+            rule,
+        );
+    }
+    // Proposed, it is nothing yet; adopted, the instance is recognized as the instrument
+    // names it, and what counts is what it lists.
+    e.adopt_draft(
+        "rec-1",
+        "Recognition of the South",
+        recognize(&south, json!(["audits", "findings"])),
+    );
+    let regime = e.w.state.regime().unwrap();
+    let r = regime
+        .recognition("south.accord.example/regime")
+        .expect("recognized once adopted");
+    assert_eq!(r.instance.verifier_key, south);
+    assert_eq!(r.instrument.as_str(), "rec-1");
+    assert_eq!(
+        r.instance.counts,
+        vec![RecognitionScope::Audits, RecognitionScope::Findings]
+    );
+    // A key rotation is a new instrument that replaces the recognition.
+    let rotated = verifier_key("south.accord.example/regime", 8);
+    e.adopt_draft(
+        "rec-2",
+        "Key rotation of the South",
+        recognize(&rotated, json!(["audits"])),
+    );
+    let regime = e.w.state.regime().unwrap();
+    let r = regime.recognition("south.accord.example/regime").unwrap();
+    assert_eq!(r.instance.verifier_key, rotated);
+    assert_eq!(r.instrument.as_str(), "rec-2");
+    // Withdrawn, it is recognized no longer, and the record says by which instrument.
+    e.adopt_draft(
+        "rec-3",
+        "End of the recognition",
+        json!({"kind": "recognition", "withdraw": ["south.accord.example/regime"]}),
+    );
+    let regime = e.w.state.regime().unwrap();
+    assert!(regime.recognition("south.accord.example/regime").is_none());
+    assert_eq!(
+        regime.recognitions["south.accord.example/regime"]
+            .withdrawn
+            .as_ref()
+            .unwrap()
+            .0
+            .as_str(),
+        "rec-3"
+    );
+    e.replays();
 }

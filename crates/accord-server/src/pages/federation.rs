@@ -87,9 +87,16 @@ pub async fn index(
     uri: Uri,
     Query(q): Query<PartyQuery>,
 ) -> Response {
+    let recognitions = app.view(|state| {
+        state
+            .regime()
+            .map(|r| r.recognitions.clone())
+            .unwrap_or_default()
+    });
     let rows = app.federation.as_ref().map(|f| {
         f.each(|followed, core, status| {
             let (size, root) = checkpoint_of(core);
+            let recognized = followed.recognized(&recognitions);
             vec![
                 followed.name.clone().into(),
                 Cell::link(followed.url.clone(), followed.url.clone()),
@@ -100,7 +107,15 @@ pub async fn index(
                 format!("{size} of {}", status.remote.max(size)).into(),
                 root.get(..16).unwrap_or("").to_owned().into(),
                 followed.verifier_key.clone().into(),
+                match recognized {
+                    accord_federation::Recognized::Yes(r) => Cell::link(
+                        recognized.describe(),
+                        format!("/instrument/{}", r.instrument),
+                    ),
+                    _ => Cell::status(recognized.describe()),
+                },
                 match &status.error {
+                    Some(_) if status.equivocation.is_some() => Cell::status("equivocated"),
                     Some(e) => Cell::status(format!("stopped: {e}")),
                     None if status.pulled_at_ms.is_some() => Cell::status("verified"),
                     None => "not pulled yet".into(),
@@ -108,6 +123,44 @@ pub async fn index(
             ]
         })
     });
+    let caught: Vec<(String, String)> = app
+        .federation
+        .as_ref()
+        .map(|f| f.caught())
+        .unwrap_or_default()
+        .into_iter()
+        .map(|(followed, _, finding)| (followed.name, finding))
+        .collect();
+    let mut recognized = Table::new(
+        "recognized",
+        "Instances the regime recognizes",
+        &[
+            "instance",
+            "log",
+            "public endpoints",
+            "verifier key",
+            "what counts here",
+            "instrument",
+            "in force",
+        ],
+    );
+    for r in recognitions.values() {
+        recognized.row(vec![
+            r.instance.name.to_string().into(),
+            r.instance.origin().to_owned().into(),
+            Cell::link(r.instance.url.clone(), r.instance.url.clone()),
+            r.instance.verifier_key.clone().into(),
+            r.instance.counts_in_words().into(),
+            Cell::link(
+                r.instrument.to_string(),
+                format!("/instrument/{}", r.instrument),
+            ),
+            match &r.withdrawn {
+                None => Cell::status("in force"),
+                Some((by, _)) => Cell::status(format!("withdrawn by {by}")),
+            },
+        ]);
+    }
     app.page(&headers, |frame, _| {
         let mut t = Table::new(
             "followed",
@@ -119,13 +172,19 @@ pub async fn index(
                 "mirrored",
                 "root",
                 "verifier key",
+                "recognized here",
                 "last pull",
             ],
         );
         for r in rows.clone().unwrap_or_default() {
             t.row(r);
         }
-        if let Some(res) = export(&frame, &[&t], q.format.as_deref(), q.table.as_deref()) {
+        if let Some(res) = export(
+            &frame,
+            &[&t, &recognized],
+            q.format.as_deref(),
+            q.table.as_deref(),
+        ) {
             return res;
         }
         let body = html! {
@@ -136,7 +195,22 @@ pub async fn index(
                 } @else {
                     p { "Each mirror is pulled through the followed instance's public endpoints and verified as it is pulled — every signature, rule, state digest and checkpoint under the verifier key shown, which this instance's operator configured — before it is shown. Compare that key with the one the followed instance's secretariat published, and the root with its own checkpoint: the operator here chooses what to follow, not what it says. A party's page links to its standing across them." }
                 }
+                @for (name, finding) in &caught {
+                    div.alert role="alert" {
+                        p { strong { (name) " equivocated." } " " (finding) ". Its mirror keeps what it verified before and takes nothing more from it." }
+                        p { "The proof — both checkpoints as " (name) " signed them — is published at " a href="/federation/equivocations" { "/federation/equivocations" } "; anyone can check it offline with " code { "accord verify-equivocation FILE --verifier-key KEY" } "." }
+                    }
+                }
                 (t.render(&uri))
+            }
+            section {
+                h2 { "Mutual recognition" }
+                p { "Another instance's audits, findings or certifications count here only under a recognition instrument the regime adopted, naming the instance by its log and the key its secretariat published (" code { "\"kind\": \"recognition\"" } ", negotiated like any instrument). " code { "accord federation follow NAME --recognized ORIGIN" } " follows it with that key, so the mirror checks the log the regime agreed on, not one this instance's operator chose." }
+                @if recognized.rows.is_empty() {
+                    p { "The regime recognizes no other instance." }
+                } @else {
+                    (recognized.render(&uri))
+                }
             }
         };
         respond(&frame, page(&frame, "Federation", body))
@@ -168,18 +242,22 @@ pub async fn party(
     ];
     let mut mirrored = Table::new("across", "Standing across instances", &head);
     if let Some(f) = &app.federation {
-        f.each(|followed, core, _| {
+        f.each(|followed, core, status| {
             let origin = core
                 .published()
                 .map(|p| p.checkpoint.origin.clone())
                 .unwrap_or_default();
-            standing_row(
-                &mut mirrored,
-                followed.name.clone().into(),
-                &origin,
-                core,
-                &party,
-            );
+            let instance = match status.equivocation {
+                Some(_) => Cell::link(
+                    format!(
+                        "{} — equivocated: figures from before it was caught",
+                        followed.name
+                    ),
+                    "/federation",
+                ),
+                None => followed.name.clone().into(),
+            };
+            standing_row(&mut mirrored, instance, &origin, core, &party);
         });
     }
     let origin = app.ledger.origin().to_owned();

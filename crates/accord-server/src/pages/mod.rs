@@ -104,7 +104,8 @@ p,li,dd,blockquote,output{overflow-wrap:anywhere}
 ins{background:#d7f5dd;text-decoration:none} del{background:#fbd9d9}
 .status{font-size:.85rem;white-space:nowrap} .nowrap{white-space:nowrap}
 .status.in_force,.status.adopted,.status.on_time,.status.good,.status.full,.status.verified{color:#0d5a23}
-.status.overdue,.status.late,.status.suspended,.status.failed,.status.sunset,.status.retired,.status.rejected{color:#9b1111;font-weight:600}
+.status.overdue,.status.late,.status.suspended,.status.failed,.status.sunset,.status.retired,.status.rejected,.status.equivocated{color:#9b1111;font-weight:600}
+.alert{border-left:6px solid #9b1111;background:#fbecec;padding:.4rem .9rem;margin:.6rem 0;border-radius:4px}
 .figures{display:flex;flex-wrap:wrap;gap:1rem;margin:0;padding:0;list-style:none} .figures li{background:#f0f4f9;border-radius:6px;padding:.5rem .8rem}
 .figures strong{display:block;font-size:1.4rem}
 figure.chart{margin:0} figure.chart svg{display:block} details{margin:.4rem 0}

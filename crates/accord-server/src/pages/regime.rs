@@ -472,6 +472,28 @@ fn draft_text(d: &Draft) -> (String, String) {
                 }
             ),
         ),
+        Draft::Recognition {
+            recognize,
+            withdraw,
+        } => {
+            let mut said: Vec<String> = recognize
+                .iter()
+                .map(|r| {
+                    format!(
+                        "Recognizes {} (log {}, {}, key {}): its {} count here.",
+                        r.name,
+                        r.origin(),
+                        r.url,
+                        r.verifier_key,
+                        r.counts_in_words()
+                    )
+                })
+                .collect();
+            if !withdraw.is_empty() {
+                said.push(format!("Ends the recognition of {}.", withdraw.join(", ")));
+            }
+            ("Mutual recognition".into(), said.join(" "))
+        }
     }
 }
 
