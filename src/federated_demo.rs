@@ -137,7 +137,7 @@ impl Federation {
 
     /// Runs `accord ARGS` to completion; its output is the caller's to show.
     fn accord(&self, args: &[&str]) -> Result<String> {
-        let out = Command::new(std::env::current_exe()?)
+        let out = Command::new(this_program()?)
             .args(args)
             .stdin(Stdio::null())
             .output()
@@ -154,7 +154,7 @@ impl Federation {
 
     /// Starts `accord ARGS` in the background and waits until `ready` answers 200.
     fn start(&mut self, name: &'static str, args: &[&str], ready: &str) -> Result<()> {
-        let child = Command::new(std::env::current_exe()?)
+        let child = Command::new(this_program()?)
             .args(args)
             .stdin(Stdio::null())
             .stdout(Stdio::null())
@@ -226,6 +226,16 @@ impl Federation {
     fn verifier_key(&self, name: &str) -> Result<String> {
         Ok(DataDir::new(&self.dir(name)).config()?.verifier_key)
     }
+}
+
+/// This program, to run its commands as children: on Linux `/proc/self/exe`, which still
+/// runs this very binary when the file was replaced (say, rebuilt) while the demo runs.
+fn this_program() -> Result<PathBuf> {
+    let own = Path::new("/proc/self/exe");
+    if cfg!(target_os = "linux") && own.exists() {
+        return Ok(own.to_owned());
+    }
+    Ok(std::env::current_exe()?)
 }
 
 fn seed(dir: &Path, name: &str, text: &str) -> Result<()> {
@@ -443,7 +453,7 @@ pub fn run(root: &Path, listen: SocketAddr, fresh: bool, no_serve: bool) -> Resu
     f.accord(&["federation", "pull", "--data", &south, "rogue"])?;
     f.stop("rogue");
     f.serve_instance("rogue", "rogue-fork", f.ports.rogue)?;
-    let caught = Command::new(std::env::current_exe()?)
+    let caught = Command::new(this_program()?)
         .args(["federation", "pull", "--data", &south, "rogue"])
         .output()?;
     let said = String::from_utf8_lossy(&caught.stderr);
