@@ -98,14 +98,21 @@ fn write(dir: &DataDir, config: &FederationConfig) -> Result<()> {
 }
 
 /// The instances this one follows, their mirrors opened and verified (`None`: it follows
-/// none) — for `accord serve`, which pulls them in the background.
-pub fn load(dir: &DataDir) -> Result<Option<std::sync::Arc<accord_federation::Federation>>> {
+/// none) — for `accord serve`, which pulls them in the background and tells `alerter` of an
+/// instance caught equivocating.
+pub fn load(
+    dir: &DataDir,
+    alerter: Option<Box<accord_federation::Alerter>>,
+) -> Result<Option<std::sync::Arc<accord_federation::Federation>>> {
     let config = read(dir)?;
     if config.followed.is_empty() {
         return Ok(None);
     }
-    let federation = accord_federation::Federation::open(&mirrors_dir(dir), config.followed)
+    let mut federation = accord_federation::Federation::open(&mirrors_dir(dir), config.followed)
         .context("opening the mirrors of the followed instances")?;
+    if let Some(alerter) = alerter {
+        federation = federation.with_alerter(alerter);
+    }
     Ok(Some(std::sync::Arc::new(federation)))
 }
 
@@ -224,6 +231,13 @@ pub fn run(command: FederationCommand) -> Result<ExitCode> {
                 let _ = std::fs::remove_file(format!("{}{suffix}", file.display()));
             }
             println!("No longer following {name}; its mirror was removed.");
+            let proof = mirrors_dir(&dir).join(format!("{name}.equivocation.json"));
+            if proof.exists() {
+                println!(
+                    "The proof that it equivocated stays in {} (following it again with the same key takes nothing from it).",
+                    proof.display()
+                );
+            }
             Ok(ExitCode::SUCCESS)
         }
         FederationCommand::List { data } => {

@@ -3,6 +3,7 @@
 //! This file only parses arguments and dispatches; each command lives in its own module and
 //! the work itself in the library crates.
 
+mod alerts;
 pub(crate) mod bench;
 mod case_cmd;
 mod client;

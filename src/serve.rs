@@ -32,6 +32,11 @@ pub struct ServeOptions {
     /// entries since the newest one, so that the next start replays only the tail; 0: never.
     #[arg(long, value_name = "ENTRIES", default_value_t = DEFAULT_SNAPSHOT_EVERY)]
     pub snapshot_every: u64,
+    /// Where to POST an alert (`accord-alert/v1` JSON, naming the regime's points of contact)
+    /// when an instance this one follows is caught equivocating: the secretariat's mail or
+    /// paging gateway. Retried until it answers 2xx.
+    #[arg(long, value_name = "URL")]
+    pub alert_webhook: Option<String>,
 }
 
 /// Entries between two snapshots by default: one costs a replay of that many entries and a
@@ -48,6 +53,7 @@ impl Default for ServeOptions {
             max_connections: accord_server::connections::Limits::default().max_connections,
             advertise_url: None,
             snapshot_every: DEFAULT_SNAPSHOT_EVERY,
+            alert_webhook: None,
         }
     }
 }
@@ -77,6 +83,11 @@ pub fn serve_ledger(
         Some(u) if u.starts_with("http://") => false,
         Some(u) => anyhow::bail!("--public-url `{u}` is not an http:// or https:// URL"),
     };
+    if let Some(u) = options.alert_webhook.as_deref() {
+        if !(u.starts_with("http://") || u.starts_with("https://")) {
+            anyhow::bail!("--alert-webhook `{u}` is not an http:// or https:// URL");
+        }
+    }
     if options.max_connections < 16 {
         anyhow::bail!(
             "--max-connections {} is too low to serve anyone; use at least 16",
@@ -130,7 +141,14 @@ pub fn serve_ledger(
         })
         .transpose()
         .context("starting the witnessing thread")?;
-    let federation = crate::federation_cmd::load(dir)?;
+    let alerter = options.alert_webhook.clone().map(|webhook| {
+        let public = options
+            .public_url
+            .clone()
+            .unwrap_or_else(|| format!("http://{listen}"));
+        crate::alerts::webhook(webhook, state.ledger.clone(), public)
+    });
+    let federation = crate::federation_cmd::load(dir, alerter)?;
     let federation_thread = federation
         .as_ref()
         .map(|f| {

@@ -42,6 +42,10 @@ pub enum WitnessCommand {
         /// Address to listen on.
         #[arg(long, default_value = "127.0.0.1:8090")]
         listen: SocketAddr,
+        /// Where to POST an alert (`accord-alert/v1` JSON) for each equivocation proof the
+        /// witness keeps: its operator's mail or paging gateway. Retried until it answers 2xx.
+        #[arg(long, value_name = "URL")]
+        alert_webhook: Option<String>,
     },
     /// Show the witness's key, its logs, the latest size it cosigned for each, and the signed
     /// checkpoints it refused.
@@ -143,7 +147,11 @@ pub fn run(command: WitnessCommand) -> Result<ExitCode> {
             }
             Ok(ExitCode::SUCCESS)
         }
-        WitnessCommand::Serve { dir, listen } => serve(&dir, listen),
+        WitnessCommand::Serve {
+            dir,
+            listen,
+            alert_webhook,
+        } => serve(&dir, listen, alert_webhook),
         WitnessCommand::Status { dir } => {
             let witness = dir.open()?;
             println!(
@@ -204,7 +212,7 @@ fn init(dir: &WitnessDir, name: &str) -> Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
-fn serve(dir: &WitnessDir, listen: SocketAddr) -> Result<ExitCode> {
+fn serve(dir: &WitnessDir, listen: SocketAddr, alert_webhook: Option<String>) -> Result<ExitCode> {
     let witness = Arc::new(dir.open()?);
     if witness.origins().next().is_none() {
         bail!(
@@ -212,6 +220,34 @@ fn serve(dir: &WitnessDir, listen: SocketAddr) -> Result<ExitCode> {
             witness.name(),
             dir.path.display()
         );
+    }
+    if let Some(webhook) = alert_webhook {
+        if !(webhook.starts_with("http://") || webhook.starts_with("https://")) {
+            bail!("--alert-webhook `{webhook}` is not an http:// or https:// URL");
+        }
+        let logs = dir
+            .config()?
+            .logs
+            .iter()
+            .map(|v| {
+                NoteVerifier::parse(v).with_context(|| format!("log key `{v}` in witness.json"))
+            })
+            .collect::<Result<Vec<_>>>()?;
+        let (witness, alerted) = (witness.clone(), dir.path.join("alerted.json"));
+        let published_at = format!("http://{listen}/equivocations");
+        std::thread::Builder::new()
+            .name("accord-witness-alerts".into())
+            .spawn(move || {
+                crate::alerts::witness_alerts(
+                    witness,
+                    logs,
+                    webhook,
+                    published_at,
+                    alerted,
+                    std::time::Duration::from_secs(5),
+                )
+            })
+            .context("starting the alerts thread")?;
     }
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()

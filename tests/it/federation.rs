@@ -250,7 +250,31 @@ fn a_mirror_verifies_agrees_with_and_follows_the_instance_it_mirrors() {
         reach["value"]["numerator"],
         reach["value"]["denominator"]
     );
+    // Adherence per committed norm, as the followed instance computes it (a norm it has
+    // figures for this year).
+    let commitments = get_json(&server, "/parties/kestrel-software/commitments");
+    let (norm, adherence) = commitments["commitments"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["commitment"]["norm"].as_str().unwrap().to_owned())
+        .map(|norm| {
+            let a = get_json(
+                &server,
+                &format!("/parties/kestrel-software/indicators/adherence?norm={norm}"),
+            );
+            (norm, a)
+        })
+        .find(|(_, a)| a["value"]["percent"].is_number())
+        .expect("kestrel-software has a measured commitment");
+    let adherence = format!(
+        "adherence to {norm} {:.1} % ({} of {})",
+        adherence["value"]["percent"].as_f64().unwrap(),
+        adherence["value"]["numerator"],
+        adherence["value"]["denominator"]
+    );
     for needle in [
+        adherence,
         "demo.accord.example/regime".to_owned(),
         format!("{grown} · "),
         own["standing"].as_str().unwrap().to_owned(),
@@ -424,8 +448,35 @@ fn a_mirror_catches_an_instance_that_forks_its_log_and_keeps_the_proof() {
         assert!(String::from_utf8_lossy(&again.stderr).contains("equivocated"));
     }
 
-    // A serving follower publishes the proof and says so on its page.
-    let serving = Server::start(&lists);
+    // A serving follower publishes the proof, says so on its page, and alerts the points of
+    // contact through the webhook its operator configured — once, across restarts.
+    let statement = tmp.path().join("poc.json");
+    std::fs::write(
+        &statement,
+        serde_json::json!({"type": "poc.declare", "schema": 1, "payload": {"contacts": [
+            {"role": "policy", "channel": "email", "address": "duty@lists.example",
+             "hours": "24x7", "languages": ["en"]}]}})
+        .to_string(),
+    )
+    .unwrap();
+    ok(&[
+        "submit",
+        &statement.to_string_lossy(),
+        "--key",
+        &lists.join("keys/secretariat.key").to_string_lossy(),
+        "--data",
+        &lists.to_string_lossy(),
+    ]);
+    let (hook, alerts) = webhook();
+    let serving = Server::start_with(&lists, &["--alert-webhook", &hook]);
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+    while alerts.lock().unwrap().is_empty() {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "no alert reached the webhook"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    }
     let published = get_json(&serving, "/federation/equivocations");
     let published = published.as_array().unwrap();
     assert_eq!(published.len(), 1, "{published:?}");
@@ -442,7 +493,23 @@ fn a_mirror_catches_an_instance_that_forks_its_log_and_keeps_the_proof() {
     let (_, _, page) = get(&format!("{}/federation", serving.url));
     let page = String::from_utf8(page).unwrap();
     assert!(page.contains("global equivocated."), "{page}");
+    let alert = alerts.lock().unwrap()[0].clone();
+    assert_eq!(alert["type"], "accord-alert/v1");
+    assert_eq!(alert["event"], "equivocation");
+    assert_eq!(alert["instance"], "global");
+    assert_eq!(alert["raised_by"], "lists.accord.example/regime");
+    assert_eq!(alert["proof"], kept);
+    assert_eq!(alert["finding"], published[0]["finding"]);
+    assert_eq!(
+        alert["recipients"],
+        serde_json::json!([{"party": "secretariat", "role": "policy", "channel": "email",
+                             "address": "duty@lists.example", "hours": "24x7"}])
+    );
     serving.stop();
+    let again = Server::start_with(&lists, &["--alert-webhook", &hook]);
+    std::thread::sleep(std::time::Duration::from_secs(7));
+    assert_eq!(alerts.lock().unwrap().len(), 1, "alerted twice");
+    again.stop();
     forked.stop();
 }
 

@@ -22,9 +22,14 @@ struct WitnessServer {
 
 impl WitnessServer {
     fn start(dir: &Path) -> WitnessServer {
+        WitnessServer::start_with(dir, &[])
+    }
+
+    fn start_with(dir: &Path, options: &[&str]) -> WitnessServer {
         let mut child = accord()
             .args(["witness", "serve", "--listen", "127.0.0.1:0", "--dir"])
             .arg(dir)
+            .args(options)
             .stdout(Stdio::piped())
             .spawn()
             .expect("starting accord witness serve");
@@ -138,9 +143,11 @@ fn a_witness_cosigns_a_growing_instance_and_survives_a_kill() {
     let cosigned = open(&format!("{latest}{line}"), std::slice::from_ref(&log_key)).unwrap();
     assert!(cosigner.timestamp_on(&cosigned).unwrap().is_some());
 
-    // Killed and restarted from its directory: it remembers, and refuses the older one.
+    // Killed and restarted from its directory (now alerting its operator's webhook): it
+    // remembers, and refuses the older one.
     drop(witness);
-    let witness = WitnessServer::start(&wdir);
+    let (hook, alerts) = webhook();
+    let witness = WitnessServer::start_with(&wdir, &["--alert-webhook", &hook]);
     let (status, ctype, body) = witness.add_checkpoint(&format!("old 0\n\n{early_note}"));
     assert_eq!(
         (status, ctype.as_str(), body.trim()),
@@ -174,6 +181,25 @@ fn a_witness_cosigns_a_growing_instance_and_survives_a_kill() {
     assert_eq!(status, 200);
     let proofs: serde_json::Value = serde_json::from_slice(&proofs).unwrap();
     assert_eq!(proofs.as_array().unwrap().len(), 1, "{proofs}");
+    // Its operator's gateway is alerted, once, with the proof.
+    let deadline = std::time::Instant::now() + Duration::from_secs(30);
+    while alerts.lock().unwrap().is_empty() {
+        assert!(std::time::Instant::now() < deadline, "no alert");
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    std::thread::sleep(Duration::from_secs(6));
+    let sent = alerts.lock().unwrap().clone();
+    assert_eq!(sent.len(), 1, "{sent:?}");
+    assert_eq!(sent[0]["type"], "accord-alert/v1");
+    assert_eq!(sent[0]["origin"], origin.as_str());
+    assert_eq!(sent[0]["proof"], proofs[0]);
+    assert!(
+        sent[0]["finding"]
+            .as_str()
+            .unwrap()
+            .contains("two different trees"),
+        "{sent:?}"
+    );
     let file = tmp.path().join("equivocation.json");
     std::fs::write(&file, proofs[0].to_string()).unwrap();
     let f = file.to_string_lossy().into_owned();

@@ -242,11 +242,10 @@ impl Mirror {
                         path: kept.display().to_string(),
                         why: format!("the kept equivocation proof does not parse: {e}"),
                     })?;
-                proof.verify(&verifier).map_err(|e| MirrorError::Local {
-                    path: kept.display().to_string(),
-                    why: format!("the kept equivocation proof does not verify: {e}"),
-                })?;
-                Some(proof)
+                // A proof about the key followed now; one about another key (the instance
+                // was followed again after a key rotation) stays on disk as evidence but does
+                // not stop this mirror.
+                proof.verify(&verifier).is_ok().then_some(proof)
             }
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => None,
             Err(e) => {
@@ -748,6 +747,15 @@ fn opened_checkpoint(note_text: &str, verifier: &NoteVerifier) -> Result<Checkpo
     Checkpoint::parse(&opened.text).map_err(|e| e.to_string())
 }
 
+/// What `proof` shows about `followed`, in words (or why it does not verify).
+fn finding(followed: &Followed, proof: &Equivocation) -> String {
+    followed
+        .check()
+        .map_err(|e| e.to_string())
+        .and_then(|v| proof.verify(&v).map(|p| p.finding))
+        .unwrap_or_else(|e| e)
+}
+
 fn equivocation_path(dir: &Path, name: &str) -> PathBuf {
     dir.join(format!("{name}.equivocation.json"))
 }
@@ -779,13 +787,20 @@ struct Kept {
     mirror: RwLock<Mirror>,
     fetcher: Fetcher,
     status: Mutex<Status>,
+    /// Where the mark that its equivocation was alerted is kept.
+    alerted: PathBuf,
 }
+
+/// Sends the alert that a followed instance equivocated (its proof and what it shows); `Ok`
+/// once someone has it. Until then it is asked again every round, and again after a restart.
+pub type Alerter = dyn Fn(&Followed, &Equivocation, &str) -> Result<(), String> + Send + Sync;
 
 /// The mirrors a server keeps, pulled in the background ([`Federation::run`]) while pages
 /// read them ([`Federation::each`]): a pull fetches without holding its mirror, and holds it
 /// only to verify and write what it fetched.
 pub struct Federation {
     kept: Vec<Kept>,
+    alerter: Option<Box<Alerter>>,
 }
 
 impl Federation {
@@ -800,13 +815,53 @@ impl Federation {
                     ..Status::default()
                 };
                 Ok(Kept {
+                    alerted: mirror.path().with_extension("equivocation.alerted"),
                     fetcher: mirror.fetcher(),
                     mirror: RwLock::new(mirror),
                     status: Mutex::new(status),
                 })
             })
             .collect::<Result<_, MirrorError>>()?;
-        Ok(Federation { kept })
+        Ok(Federation {
+            kept,
+            alerter: None,
+        })
+    }
+
+    /// Who is told when a followed instance is caught equivocating: `alerter` is called for
+    /// each proof not yet alerted (marked `<name>.equivocation.alerted` beside the mirror once
+    /// it answered `Ok`), at every round until it does.
+    pub fn with_alerter(mut self, alerter: Box<Alerter>) -> Federation {
+        self.alerter = Some(alerter);
+        self
+    }
+
+    /// Alerts every caught equivocation not alerted yet.
+    fn alert(&self) {
+        let Some(alerter) = &self.alerter else { return };
+        for k in &self.kept {
+            if k.alerted.exists() {
+                continue;
+            }
+            let (followed, proof) = {
+                let mirror = k.mirror.read().unwrap_or_else(|p| p.into_inner());
+                match mirror.equivocation() {
+                    Some(proof) => (mirror.followed().clone(), proof.clone()),
+                    None => continue,
+                }
+            };
+            let finding = finding(&followed, &proof);
+            match alerter(&followed, &proof, &finding) {
+                Ok(()) => {
+                    if let Err(e) = std::fs::write(&k.alerted, b"alerted\n") {
+                        tracing::warn!(instance = %followed.name, error = %e, "could not mark the equivocation as alerted; it will be alerted again");
+                    }
+                }
+                Err(e) => {
+                    tracing::warn!(instance = %followed.name, error = %e, "the alert that a followed instance equivocated was not delivered; trying again next round")
+                }
+            }
+        }
     }
 
     /// `read` over each mirror: what is followed, the mirror's projection, its status.
@@ -826,11 +881,7 @@ impl Federation {
     pub fn caught(&self) -> Vec<(Followed, Equivocation, String)> {
         self.each(|followed, _, status| {
             let proof = status.equivocation.clone()?;
-            let finding = followed
-                .check()
-                .map_err(|e| e.to_string())
-                .and_then(|v| proof.verify(&v).map(|p| p.finding))
-                .unwrap_or_else(|e| e);
+            let finding = finding(followed, &proof);
             Some((followed.clone(), proof, finding))
         })
         .into_iter()
@@ -893,6 +944,7 @@ impl Federation {
                 Err(e) => status.error = Some(e.to_string()),
             }
         }
+        self.alert();
     }
 
     /// Pulls every `every` until `stop` is set.

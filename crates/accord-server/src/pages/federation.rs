@@ -44,15 +44,23 @@ fn standing_row(t: &mut Table, instance: Cell, origin: &str, core: &Core, party:
     let now = state.last_at();
     let yr = super::overview::year_of(now);
     let period = super::overview::year(yr).unwrap_or(Period { from: now, to: now });
+    let committed = state
+        .commitments()
+        .of(party)
+        .into_iter()
+        .flat_map(|cs| cs.keys());
     let measured: Vec<String> = indicators::INDICATORS
         .iter()
         .filter(|i| !matches!(**i, "adherence" | "self_assessment_gap"))
-        .filter_map(|ind| {
-            let e = indicators::explain(state, party, ind, None, period, now).ok()?;
+        .map(|ind| (*ind, None))
+        .chain(committed.map(|norm| ("adherence", Some(norm))))
+        .filter_map(|(ind, norm)| {
+            let e = indicators::explain(state, party, ind, norm, period, now).ok()?;
             let v = e.value.percent?;
             Some(format!(
-                "{} {v:.1} % ({} of {})",
+                "{}{} {v:.1} % ({} of {})",
                 ind.replace('_', " "),
+                norm.map(|n| format!(" to {n}")).unwrap_or_default(),
                 e.value.numerator,
                 e.value.denominator
             ))
