@@ -162,11 +162,7 @@ impl Federation {
             .spawn()
             .with_context(|| format!("starting {name}"))?;
         self.running.push(Running { name, child });
-        let agent: ureq::Agent = ureq::Agent::config_builder()
-            .timeout_global(Some(Duration::from_secs(2)))
-            .http_status_as_error(false)
-            .build()
-            .into();
+        let agent = agent(Duration::from_secs(2));
         let deadline = Instant::now() + Duration::from_secs(120);
         loop {
             if agent
@@ -562,13 +558,18 @@ fn declare(secretariat: &accord_envelope::KeyFile, url: &str, n: u32) -> Result<
     Ok(())
 }
 
-/// Asks `url` for JSON until `done` says yes (or a minute passed: `what` did not happen).
-fn wait_for(url: &str, what: &str, done: impl Fn(&serde_json::Value) -> bool) -> Result<()> {
-    let agent: ureq::Agent = ureq::Agent::config_builder()
-        .timeout_global(Some(Duration::from_secs(5)))
+/// An HTTP client for loopback that reads every status as an answer.
+fn agent(timeout: Duration) -> ureq::Agent {
+    ureq::Agent::config_builder()
+        .timeout_global(Some(timeout))
         .http_status_as_error(false)
         .build()
-        .into();
+        .into()
+}
+
+/// Asks `url` for JSON until `done` says yes (or a minute passed: `what` did not happen).
+fn wait_for(url: &str, what: &str, done: impl Fn(&serde_json::Value) -> bool) -> Result<()> {
+    let agent = agent(Duration::from_secs(5));
     let deadline = Instant::now() + Duration::from_secs(60);
     loop {
         let view: Option<serde_json::Value> = agent

@@ -1293,6 +1293,28 @@ fn another_instance_is_recognized_only_by_an_adopted_instrument_and_checked_as_n
             rule,
         );
     }
+    // The secretariat cannot recognize an instance on its own: with no positions taken,
+    // recording an adoption is refused, and nothing is recognized.
+    e.ok(
+        "secretariat",
+        "instrument.propose",
+        json!({"instrument": "rec-puppet", "title": "Recognition", "draft": recognize(&south, json!(["audits"])),
+               "comment_until": e.w.at(24), "positions_until": e.w.at(48)}),
+    );
+    e.wait_days(3);
+    e.refused(
+        "secretariat",
+        "instrument.decide",
+        json!({"instrument": "rec-puppet", "outcome": "adopted"}),
+        "wrong-outcome",
+    );
+    assert!(e
+        .w
+        .state
+        .regime()
+        .unwrap()
+        .recognition("south.accord.example/regime")
+        .is_none());
     // Proposed, it is nothing yet; adopted, the instance is recognized as the instrument
     // names it, and what counts is what it lists.
     e.adopt_draft(
