@@ -664,15 +664,32 @@ fn an_instance_the_regime_recognizes_is_followed_with_the_key_its_instrument_nam
     );
 
     let serving = Server::start(&south);
+    // The page says what the API says: once the first pull is done, each mirror's size of
+    // the followed instance's latest, and whether it is recognized here.
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+    let mirrors = loop {
+        let m = get_json(&serving, "/federation/mirrors");
+        if m[0]["remote"].as_u64() > Some(0) {
+            break m;
+        }
+        assert!(std::time::Instant::now() < deadline, "never pulled: {m}");
+        std::thread::sleep(std::time::Duration::from_millis(200));
+    };
+    let mirror = &mirrors[0];
+    assert_eq!(mirror["instance"], "global");
+    assert_eq!(mirror["equivocated"], false);
+    assert_eq!(mirror["size"], mirror["remote"]);
     let (_, _, page) = get(&format!("{}/federation", serving.url));
     let page = String::from_utf8(page).unwrap();
     for needle in [
-        "recognized by instrument rec-global: its audits, findings count here",
-        "Instances the regime recognizes",
-        "href=\"/instrument/rec-global\"",
+        mirror["recognized"].as_str().unwrap().to_owned(),
+        format!("{} of {}", mirror["size"], mirror["remote"]),
+        "recognized by instrument rec-global: its audits, findings count here".to_owned(),
+        "Instances the regime recognizes".to_owned(),
+        "href=\"/instrument/rec-global\"".to_owned(),
     ] {
         assert!(
-            page.contains(needle),
+            page.contains(&needle),
             "`{needle}` not on /federation: {page}"
         );
     }
