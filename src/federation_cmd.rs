@@ -7,7 +7,7 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use accord_domain::State;
-use accord_federation::{Followed, Mirror, Recognized};
+use accord_federation::{recognitions_of, Followed, Mirror, Recognized};
 use accord_sequencer::Core;
 use accord_tlog::note::NoteVerifier;
 use anyhow::{bail, Context, Result};
@@ -162,11 +162,7 @@ pub fn run(command: FederationCommand) -> Result<ExitCode> {
             let dir = DataDir::at(&data);
             dir.require()?;
             let own = own_core(&dir)?;
-            let recognitions = own
-                .state()
-                .regime()
-                .map(|r| r.recognitions.clone())
-                .unwrap_or_default();
+            let recognitions = recognitions_of(own.state());
             let followed = match recognized {
                 Some(origin) => {
                     let Some(r) = recognitions.get(&origin).filter(|r| r.withdrawn.is_none())
@@ -247,11 +243,7 @@ pub fn run(command: FederationCommand) -> Result<ExitCode> {
             if config.followed.is_empty() {
                 println!("This instance follows no other instance.");
             }
-            let recognitions = own_core(&dir)?
-                .state()
-                .regime()
-                .map(|r| r.recognitions.clone())
-                .unwrap_or_default();
+            let recognitions = recognitions_of(own_core(&dir)?.state());
             for f in config.followed {
                 let mirror = Mirror::open(&mirrors_dir(&dir), f.clone())?;
                 println!(

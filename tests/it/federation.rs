@@ -54,13 +54,15 @@ fn follower_named(
 /// The size of `server`'s latest checkpoint: the second line of its note.
 fn latest_size(server: &Server) -> u64 {
     let (_, _, note) = get(&format!("{}/checkpoint", server.url));
-    String::from_utf8(note)
-        .unwrap()
-        .lines()
+    note_size(&String::from_utf8(note).unwrap())
+}
+
+/// The size a checkpoint note states (its second line).
+fn note_size(note: &str) -> u64 {
+    note.lines()
         .nth(1)
-        .unwrap()
-        .parse()
-        .unwrap()
+        .and_then(|l| l.trim().parse().ok())
+        .unwrap_or_else(|| panic!("not a checkpoint: {note}"))
 }
 
 /// A proxy on loopback: every GET is asked of `upstream()` (a server's URL, which may change
@@ -793,9 +795,5 @@ fn the_federated_demo_recognizes_witnesses_mirrors_and_catches_the_rogue() {
 
 /// The size of the latest checkpoint a stopped instance published (its note's second line).
 fn get_size(data: &Path) -> u64 {
-    let note = std::fs::read_to_string(data.join("published-checkpoint")).unwrap();
-    note.lines()
-        .nth(1)
-        .and_then(|l| l.trim().parse().ok())
-        .unwrap_or_else(|| panic!("no checkpoint: {note}"))
+    note_size(&std::fs::read_to_string(data.join("published-checkpoint")).unwrap())
 }

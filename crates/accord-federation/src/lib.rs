@@ -113,6 +113,15 @@ impl Recognized<'_> {
     }
 }
 
+/// The regime's recognitions of other instances, withdrawn ones included (none before a
+/// charter): what [`Followed::recognized`] reads.
+pub fn recognitions_of(state: &accord_domain::State) -> BTreeMap<String, RecognitionRecord> {
+    state
+        .regime()
+        .map(|r| r.recognitions.clone())
+        .unwrap_or_default()
+}
+
 impl Followed {
     /// The log's origin (the verifier key's name).
     pub fn origin(&self) -> &str {
@@ -329,10 +338,7 @@ impl Mirror {
         match &self.equivocation {
             None => Ok(()),
             Some(proof) => {
-                let finding = proof
-                    .verify(&self.verifier)
-                    .map_or_else(|e| e, |p| p.finding);
-                Err(self.equivocated(finding, proof.clone()))
+                Err(self.equivocated(finding_under(&self.verifier, proof), proof.clone()))
             }
         }
     }
@@ -614,13 +620,10 @@ impl Fetcher {
     }
 
     fn equivocation(&self, proof: Equivocation) -> MirrorError {
-        let finding = proof
-            .verify(&self.verifier)
-            .map_or_else(|e| e, |p| p.finding);
         MirrorError::Equivocated {
             name: self.followed.name.clone(),
             url: self.followed.url.clone(),
-            finding,
+            finding: finding_under(&self.verifier, &proof),
             kept: String::new(),
             proof: Box::new(proof),
         }
@@ -749,11 +752,15 @@ fn opened_checkpoint(note_text: &str, verifier: &NoteVerifier) -> Result<Checkpo
 
 /// What `proof` shows about `followed`, in words (or why it does not verify).
 fn finding(followed: &Followed, proof: &Equivocation) -> String {
-    followed
-        .check()
-        .map_err(|e| e.to_string())
-        .and_then(|v| proof.verify(&v).map(|p| p.finding))
-        .unwrap_or_else(|e| e)
+    match followed.check() {
+        Ok(verifier) => finding_under(&verifier, proof),
+        Err(e) => e.to_string(),
+    }
+}
+
+/// What `proof` shows about the log of `verifier`, in words (or why it does not verify).
+fn finding_under(verifier: &NoteVerifier, proof: &Equivocation) -> String {
+    proof.verify(verifier).map_or_else(|e| e, |p| p.finding)
 }
 
 fn equivocation_path(dir: &Path, name: &str) -> PathBuf {

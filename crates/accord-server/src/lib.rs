@@ -849,12 +849,7 @@ pub struct MirrorView {
 #[utoipa::path(get, path = "/federation/mirrors",
     responses((status = 200, body = [MirrorView])))]
 async fn federation_mirrors(State(app): State<AppState>) -> Response {
-    let recognitions = app.view(|state| {
-        state
-            .regime()
-            .map(|r| r.recognitions.clone())
-            .unwrap_or_default()
-    });
+    let recognitions = app.view(accord_federation::recognitions_of);
     let mirrors: Vec<MirrorView> = app
         .federation
         .as_ref()

@@ -95,12 +95,7 @@ pub async fn index(
     uri: Uri,
     Query(q): Query<PartyQuery>,
 ) -> Response {
-    let recognitions = app.view(|state| {
-        state
-            .regime()
-            .map(|r| r.recognitions.clone())
-            .unwrap_or_default()
-    });
+    let recognitions = app.view(accord_federation::recognitions_of);
     let rows = app.federation.as_ref().map(|f| {
         f.each(|followed, core, status| {
             let (size, root) = checkpoint_of(core);
