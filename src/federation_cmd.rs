@@ -117,7 +117,16 @@ pub fn load(
 }
 
 /// This instance's own log, replayed and verified.
-fn own_core(dir: &DataDir) -> Result<Core> {
+/// Every instance this one follows, with its mirror opened (each verified on opening).
+pub(crate) fn mirrors(dir: &DataDir) -> Result<Vec<Mirror>> {
+    read(dir)?
+        .followed
+        .into_iter()
+        .map(|f| Ok(Mirror::open(&mirrors_dir(dir), f)?))
+        .collect()
+}
+
+pub(crate) fn own_core(dir: &DataDir) -> Result<Core> {
     let config = dir.config()?;
     let verifier = NoteVerifier::parse(&config.verifier_key)?;
     let store = dir.open_store_read_only()?;

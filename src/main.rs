@@ -7,6 +7,7 @@ mod alerts;
 pub(crate) mod bench;
 mod case_cmd;
 mod client;
+mod credential_cmd;
 mod datadir;
 mod demo;
 mod equivocation_cmd;
@@ -121,6 +122,10 @@ enum Command {
     /// Audits and peer reviews: open, sign findings, attest.
     #[command(subcommand)]
     Audit(case_cmd::AuditCommand),
+    /// Portable certifications (W3C Verifiable Credentials): verify one offline, see a draft,
+    /// issue one as a council.
+    #[command(subcommand)]
+    Credential(credential_cmd::CredentialCommand),
     /// Confidential evidence: commit, upload, read (logged), grant access, erase.
     #[command(subcommand)]
     Evidence(evidence_cmd::EvidenceCommand),
@@ -192,6 +197,7 @@ fn main() -> ExitCode {
         Command::Evidence(cmd) => evidence_cmd::evidence(cmd),
         Command::Case(cmd) => case_cmd::case(cmd),
         Command::Audit(cmd) => case_cmd::audit(cmd),
+        Command::Credential(cmd) => credential_cmd::run(cmd),
         Command::Log(cmd) => client::log(cmd),
         Command::Receipt(cmd) => client::receipt(cmd),
         Command::Verify(args) => verify_cmd::run(args),

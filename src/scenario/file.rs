@@ -45,6 +45,8 @@ const EVIDENCE_READ: &str = "evidence.read";
 /// What the TAXII path does for a post and a delete.
 const INTEL_SHARE: &str = "intel.share";
 const INTEL_WITHDRAW: &str = "intel.withdraw";
+/// What a council's issuance adds: the credential the log supports, signed with its key.
+const CREDENTIAL_ISSUE: &str = "credential.issue";
 /// The media type of `content` unless the payload names one.
 const TEXT: &str = "text/plain; charset=utf-8";
 
@@ -286,6 +288,15 @@ pub enum Action {
         /// One version (`modified`), or every version.
         version: Option<String>,
     },
+    /// A council's issuance of a credential under `scheme` from `audit`: the credential the
+    /// log supports at the step's time (as `GET /credentials/draft` builds it), signed with
+    /// the council's key (a Data Integrity proof), in a `credential.issue` entry.
+    IssueCredential {
+        /// The scheme.
+        scheme: accord_domain::ids::SchemeId,
+        /// The audit.
+        audit: accord_domain::ids::AuditId,
+    },
 }
 
 impl Action {
@@ -297,6 +308,7 @@ impl Action {
             Action::ReadEvidence { .. } => EVIDENCE_READ,
             Action::Share { .. } => INTEL_SHARE,
             Action::Withdraw { .. } => INTEL_WITHDRAW,
+            Action::IssueCredential { .. } => CREDENTIAL_ISSUE,
         }
     }
 }
@@ -879,13 +891,26 @@ fn action(
 ) -> Result<Action, String> {
     let completes = accord_domain::payload::current_schema(entry_type).unwrap_or(1);
     if schema != completes
-        && [EVIDENCE_COMMIT, EVIDENCE_READ, INTEL_SHARE, INTEL_WITHDRAW].contains(&entry_type)
+        && [
+            EVIDENCE_COMMIT,
+            EVIDENCE_READ,
+            INTEL_SHARE,
+            INTEL_WITHDRAW,
+            CREDENTIAL_ISSUE,
+        ]
+        .contains(&entry_type)
     {
         return Err(format!(
             "`{entry_type}` steps are written at schema {completes}, the one the interpreter completes"
         ));
     }
-    if [EVIDENCE_COMMIT, EVIDENCE_READ, INTEL_WITHDRAW].contains(&entry_type)
+    if [
+        EVIDENCE_COMMIT,
+        EVIDENCE_READ,
+        INTEL_WITHDRAW,
+        CREDENTIAL_ISSUE,
+    ]
+    .contains(&entry_type)
         && !converted.derived.is_empty()
     {
         return Err(format!(
@@ -934,6 +959,19 @@ fn action(
             }
             let evidence = evidence.parse().map_err(|e| format!("payload/evidence: {e}"))?;
             Ok(Action::ReadEvidence { owner, evidence })
+        }
+        (CREDENTIAL_ISSUE, None) => {
+            let usage = "a `credential.issue` step's payload is { scheme = \"SCHEME\", audit = \"AUDIT\" }; `by` is the scheme's council, which signs the credential the log supports (GET /credentials/draft)";
+            let obj = payload.as_object().ok_or(usage)?;
+            let (Some(Value::String(scheme)), Some(Value::String(audit)), 2) =
+                (obj.get("scheme"), obj.get("audit"), obj.len())
+            else {
+                return Err(usage.to_owned());
+            };
+            Ok(Action::IssueCredential {
+                scheme: scheme.parse().map_err(|e| format!("payload/scheme: {e}"))?,
+                audit: audit.parse().map_err(|e| format!("payload/audit: {e}"))?,
+            })
         }
         (_, Some(_)) => Err(format!(
             "`content` belongs to `evidence.commit` steps only, not to `{entry_type}`"

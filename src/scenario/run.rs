@@ -304,6 +304,9 @@ impl Interpreter<'_> {
             Action::ReadEvidence { owner, evidence } => {
                 self.read(owner, evidence, &party, step.number)?
             }
+            Action::IssueCredential { scheme, audit } => {
+                self.issue_credential(scheme, audit, &party, &key)?
+            }
         };
         match (outcome, &step.expect) {
             (Ok(()), Expected::Accepted) => Ok(()),
@@ -524,6 +527,35 @@ impl Interpreter<'_> {
             }
             Appended::Refused(r) => bail!("the instance's record of {what} was refused: {r}"),
         }
+    }
+
+    /// A council's `credential.issue`: the draft the log supports now, signed with its key.
+    fn issue_credential(
+        &mut self,
+        scheme: &accord_domain::ids::SchemeId,
+        audit: &accord_domain::ids::AuditId,
+        party: &PartyId,
+        key: &KeyPair,
+    ) -> Result<Result<(), Refused>> {
+        let draft = {
+            let core = self.ledger.read();
+            let state = core.state();
+            let now = self.ledger.clock_now().max(state.last_at());
+            accord_domain::credentials::draft(state, scheme, audit, now)
+        };
+        let payload = match draft {
+            Ok((credential, at)) => {
+                accord_domain::credentials::sign(&credential, key.as_dalek(), at)?
+            }
+            Err(rejection) => return Ok(Err(Refused::from(rejection))),
+        };
+        self.submit(
+            accord_domain::payload::CREDENTIAL_ISSUE,
+            1,
+            payload,
+            party,
+            key,
+        )
     }
 
     /// `evidence.commit` of `content` under a salt derived from the seed; content and salt go

@@ -281,6 +281,12 @@ validated_string!(
 );
 
 validated_string!(
+    /// Id of a certification scheme, e.g. `baseline-cert`.
+    SchemeId,
+    |s| slug("scheme id", s)
+);
+
+validated_string!(
     /// Name of a regime parameter, e.g. `disclosure_window_days`.
     ParamName,
     |s| slug("parameter name", s)
@@ -371,6 +377,12 @@ string_schema!(
     64
 );
 string_schema!(AuditId, "An audit id (a-z, 0-9, '-', '_').", SLUG, 64);
+string_schema!(
+    SchemeId,
+    "A certification scheme id (a-z, 0-9, '-', '_').",
+    SLUG,
+    64
+);
 string_schema!(ExchangeId, "An exchange id (a-z, 0-9, '-', '_').", SLUG, 64);
 string_schema!(
     GroupId,

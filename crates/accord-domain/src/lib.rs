@@ -7,6 +7,7 @@
 pub mod admission;
 pub mod cbm;
 pub mod commitments;
+pub mod credentials;
 pub mod decision;
 pub mod enforcement;
 pub mod entry;

@@ -209,6 +209,8 @@ macro_rules! entry_table {
             IntelShare(Box<IntelShare>) = INTEL_SHARE: "intel.share", schema 2, in sharing;
             /// `intel.withdraw` v1.
             IntelWithdraw(IntelWithdraw) = INTEL_WITHDRAW: "intel.withdraw", schema 1, in sharing;
+            /// `credential.issue` v1.
+            CredentialIssue(Box<crate::credentials::CredentialIssue>) = CREDENTIAL_ISSUE: "credential.issue", schema 1, in credentials;
         }
     };
 }

@@ -62,6 +62,8 @@ pub struct State {
     audits: Audits,
     exchanges: Exchanges,
     sharing: crate::sharing::Sharing,
+    #[serde(default)]
+    credentials: crate::credentials::Credentials,
     size: u64,
     last_at: Timestamp,
     /// The highest schema version logged so far, per entry type: an entry never goes back
@@ -94,6 +96,7 @@ enum RecordKey {
     Exchange(crate::ids::ExchangeId),
     Group(crate::ids::GroupId),
     Intel(crate::ids::GroupId, String),
+    Credential(u64),
 }
 
 impl RecordKey {
@@ -110,6 +113,7 @@ impl RecordKey {
             RecordKey::Regime(Touched::Policy(v)) => format!("policy/{v}"),
             RecordKey::Regime(Touched::Accreditation(p)) => format!("accreditation/{p}"),
             RecordKey::Regime(Touched::Recognition(o)) => format!("recognition/{o}"),
+            RecordKey::Regime(Touched::Scheme(s)) => format!("scheme/{s}"),
             RecordKey::Commitment(p, n) => format!("commitment/{p}/{n}"),
             RecordKey::Incident(p, i) => format!("incident/{p}/{i}"),
             RecordKey::Remediation(p, i) => format!("remediation/{p}/{i}"),
@@ -126,6 +130,7 @@ impl RecordKey {
             RecordKey::Exchange(x) => format!("exchange/{x}"),
             RecordKey::Group(g) => format!("group/{g}"),
             RecordKey::Intel(c, id) => format!("intel/{c}/{id}"),
+            RecordKey::Credential(n) => format!("credential/{n}"),
         }
     }
 }
@@ -209,6 +214,31 @@ impl State {
     /// Confidential evidence items: commitments, grants, reads, erasures.
     pub fn evidence(&self) -> &Evidences {
         &self.evidence
+    }
+
+    /// Certification credentials issued.
+    pub fn credentials(&self) -> &crate::credentials::Credentials {
+        &self.credentials
+    }
+
+    /// The status of credential `number` at log time `at`, if it exists.
+    pub fn credential_status(
+        &self,
+        number: u64,
+        at: Timestamp,
+    ) -> Option<crate::credentials::Status> {
+        let c = self.credentials.get(number)?;
+        Some(crate::credentials::status(
+            c,
+            self.regime.as_ref()?,
+            &self.cases,
+            at,
+        ))
+    }
+
+    /// The suspension and revocation status lists at log time `at`.
+    pub fn status_lists(&self, at: Timestamp) -> [accord_vc::status::Bitstring; 2] {
+        crate::credentials::status_lists(&self.credentials, self.regime.as_ref(), &self.cases, at)
     }
 
     /// The registry as panel and audit draws read it.
@@ -451,6 +481,10 @@ impl State {
             at,
         };
         self.check_admitted(&payload, &by, &drawn)?;
+        if let Payload::CredentialIssue(issue) = &payload {
+            let key = self.signing_key(env)?;
+            crate::credentials::check_issue(self, issue, &by, &key)?;
+        }
         Ok(payload)
     }
 
@@ -529,6 +563,7 @@ impl State {
                 RecordKey::Assessment(p, n) => {
                     Some(canonical::to_canonical(self.assessments.of_norm(p, n)))
                 }
+                RecordKey::Credential(n) => self.credentials.get(*n).map(canonical::to_canonical),
             };
             // Records are plain structs of strings and safe integers; canonicalisation cannot
             // fail, and an absent record (never the case today) hashes as empty.
@@ -608,6 +643,7 @@ fn regime_record(r: &Regime, t: &Touched) -> Option<Result<Vec<u8>, canonical::C
             .map(canonical::to_canonical),
         Touched::Accreditation(p) => r.accreditations.get(p).map(canonical::to_canonical),
         Touched::Recognition(o) => r.recognitions.get(o).map(canonical::to_canonical),
+        Touched::Scheme(s) => r.schemes.get(s).map(canonical::to_canonical),
     }
 }
 
@@ -619,6 +655,12 @@ macro_rules! inputs {
     };
     (tokens, $state:ident, $drawn:ident) => {
         ()
+    };
+    (credentials, $state:ident, $drawn:ident) => {
+        crate::credentials::CredentialInputs {
+            regime: $state.regime.as_ref(),
+            audits: &$state.audits,
+        }
     };
     (regime, $state:ident, $drawn:ident) => {
         crate::norms::negotiation::RegimeInputs {
@@ -717,6 +759,9 @@ macro_rules! touched {
     };
     (tokens, $t:ident) => {
         RecordKey::Token($t)
+    };
+    (credentials, $t:ident) => {
+        RecordKey::Credential($t)
     };
     (regime, $t:ident) => {
         RecordKey::Regime($t)

@@ -581,6 +581,39 @@ impl Ledger {
         )?)
     }
 
+    /// The instance's Bitstring Status List credential of `purpose` (`suspension` or
+    /// `revocation`) as the log stands: the projection of every credential's status at the
+    /// last entry's time, signed with the instance key (Data Integrity `eddsa-rdfc-2022`, issuer
+    /// the key's `did:key`). Deterministic for a log size, so anyone who replays the log
+    /// recomputes the same list, and the same signature.
+    pub fn status_list(&self, purpose: &str) -> Option<serde_json::Value> {
+        let core = self.read();
+        self.status_list_of(core.state(), purpose)
+    }
+
+    /// [`Ledger::status_list`] of a state the caller already reads (no second lock).
+    pub fn status_list_of(&self, state: &State, purpose: &str) -> Option<serde_json::Value> {
+        let index = accord_domain::credentials::PURPOSES
+            .iter()
+            .position(|p| *p == purpose)?;
+        let at = state.last_at();
+        let lists = state.status_lists(at);
+        let unsigned = accord_domain::credentials::status_list_credential(
+            self.origin(),
+            purpose,
+            &lists[index],
+            &self.instance_pair.as_dalek().verifying_key(),
+            at,
+            state.size(),
+        );
+        accord_vc::proof::sign(
+            &unsigned,
+            self.instance_pair.as_dalek(),
+            &accord_domain::credentials::rfc3339(at),
+        )
+        .ok()
+    }
+
     /// A node's claim to the sequencer lease: the instance key's signature over the origin,
     /// the node's id and the URL where it takes writes (hex). Only the instance's own nodes
     /// hold that key, so whoever can merely write the database cannot make one.

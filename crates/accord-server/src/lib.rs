@@ -12,6 +12,7 @@ pub mod auth;
 pub mod cbm;
 pub mod cluster;
 pub mod connections;
+pub mod credentials;
 pub mod enforcement;
 pub mod evidence;
 pub mod hardening;
@@ -249,6 +250,19 @@ pub fn router(state: AppState) -> Router {
         .route("/cases/{id}", get(enforcement::case))
         .route("/audits", get(enforcement::audits))
         .route("/audits/schedule", get(enforcement::audit_schedule))
+        .route("/credentials", get(credentials::list))
+        .route("/credentials/draft", get(credentials::draft))
+        .route(
+            "/credentials/status/{purpose}",
+            get(credentials::status_list),
+        )
+        .route("/credentials/{number}", get(credentials::credential))
+        .route(
+            "/credentials/{number}/verification",
+            get(credentials::verify),
+        )
+        .route("/credential/{number}", get(pages::records::credential))
+        .route("/certifications", get(pages::records::certifications))
         .route("/parties/{id}/standing", get(enforcement::party_standing))
         .route("/parties/{id}/due", get(enforcement::party_due))
         .route("/review-calendar", get(regime::review_calendar))
@@ -375,6 +389,11 @@ pub async fn serve(
         enforcement::case,
         enforcement::audits,
         enforcement::audit_schedule,
+        credentials::list,
+        credentials::draft,
+        credentials::status_list,
+        credentials::credential,
+        credentials::verify,
         enforcement::party_standing,
         enforcement::party_due,
         auth::whoami,

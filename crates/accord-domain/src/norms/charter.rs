@@ -189,10 +189,14 @@ pub struct RulesOfProcedure {
     /// (recognizing another instance's record is a treaty-level act).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub recognition: Option<KindRules>,
+    /// Certification schemes; when absent, the rules for accreditations apply (both decide
+    /// what an audit is worth).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub certification_scheme: Option<KindRules>,
 }
 
 /// Every kind of instrument, in the order of [`RulesOfProcedure::kinds`].
-pub const INSTRUMENT_KINDS: [&str; 8] = [
+pub const INSTRUMENT_KINDS: [&str; 9] = [
     "norm",
     "norm_amendment",
     "regional_profile",
@@ -201,6 +205,7 @@ pub const INSTRUMENT_KINDS: [&str; 8] = [
     "enforcement_policy",
     "accreditation",
     "recognition",
+    "certification_scheme",
 ];
 
 /// An instrument kind, one of [`INSTRUMENT_KINDS`]. (An alias rather than `&'static str` in
@@ -220,8 +225,8 @@ pub(crate) fn instrument_kind<'de, D: serde::Deserializer<'de>>(
 
 impl RulesOfProcedure {
     /// Every kind with its rules, in a stable order.
-    pub fn kinds(&self) -> [(&'static str, &KindRules); 8] {
-        let [norm, amendment, profile, review, procedure, policy, accreditation, recognition] =
+    pub fn kinds(&self) -> [(&'static str, &KindRules); 9] {
+        let [norm, amendment, profile, review, procedure, policy, accreditation, recognition, scheme] =
             INSTRUMENT_KINDS;
         [
             (norm, &self.norm),
@@ -232,7 +237,15 @@ impl RulesOfProcedure {
             (policy, self.enforcement_policy_rules()),
             (accreditation, self.accreditation_rules()),
             (recognition, self.recognition_rules()),
+            (scheme, self.certification_scheme_rules()),
         ]
+    }
+
+    /// The rules for adopting a certification scheme.
+    pub fn certification_scheme_rules(&self) -> &KindRules {
+        self.certification_scheme
+            .as_ref()
+            .unwrap_or_else(|| self.accreditation_rules())
     }
 
     /// The rules for recognizing another instance.
@@ -566,6 +579,7 @@ pub fn default_procedure() -> RulesOfProcedure {
             signatories: vec![PartyKind::State],
         }),
         recognition: None,
+        certification_scheme: None,
     }
 }
 

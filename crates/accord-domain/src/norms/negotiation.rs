@@ -90,6 +90,13 @@ pub enum Draft {
         #[serde(default, skip_serializing_if = "Vec::is_empty")]
         withdraw: Vec<String>,
     },
+    /// A certification scheme: what a regional council certifies from audits, at which
+    /// thresholds, for how long, and which measures of the ladder suspend or revoke its
+    /// credentials (see `crate::credentials`).
+    CertificationScheme {
+        /// The scheme.
+        scheme: Box<crate::credentials::CertificationScheme>,
+    },
 }
 
 /// Another Accord instance as a recognition names it.
@@ -199,6 +206,7 @@ impl Draft {
             Draft::EnforcementPolicy { .. } => "enforcement_policy",
             Draft::Accreditation { .. } => "accreditation",
             Draft::Recognition { .. } => "recognition",
+            Draft::CertificationScheme { .. } => "certification_scheme",
         }
     }
 }
@@ -613,6 +621,9 @@ pub struct Regime {
     /// Every recognition of another instance ever adopted, by its log's origin (withdrawn
     /// ones included).
     pub recognitions: BTreeMap<String, RecognitionRecord>,
+    /// Certification schemes in force, by id (the latest adoption of each).
+    #[serde(default)]
+    pub schemes: BTreeMap<crate::ids::SchemeId, crate::credentials::SchemeRecord>,
 }
 
 /// Another instance's recognition as adopted.
@@ -695,6 +706,8 @@ pub enum Touched {
     Accreditation(PartyId),
     /// Another instance's recognition, by its log's origin.
     Recognition(String),
+    /// A certification scheme.
+    Scheme(crate::ids::SchemeId),
 }
 
 /// One step of a negotiation, typed.
@@ -773,6 +786,7 @@ impl Regime {
             accredited: Vec::new(),
             accreditations: BTreeMap::new(),
             recognitions: BTreeMap::new(),
+            schemes: BTreeMap::new(),
         };
         regime.new_catalog_version(here, "charter".into());
         regime
@@ -941,6 +955,9 @@ impl Regime {
                 recognize,
                 withdraw,
             } => self.check_recognition(recognize, withdraw, at),
+            Draft::CertificationScheme { scheme } => {
+                scheme.validate(self, parties, &format!("{at}/scheme"))
+            }
         }
     }
 
@@ -1400,6 +1417,7 @@ impl Regime {
             Draft::EnforcementPolicy { .. } => p.enforcement_policy_rules().clone(),
             Draft::Accreditation { .. } => p.accreditation_rules().clone(),
             Draft::Recognition { .. } => p.recognition_rules().clone(),
+            Draft::CertificationScheme { .. } => p.certification_scheme_rules().clone(),
         }
     }
 
@@ -1693,6 +1711,18 @@ impl Regime {
                     touched.push(Touched::Recognition(origin));
                 }
             }
+            Draft::CertificationScheme { scheme } => {
+                let sid = scheme.scheme.clone();
+                self.schemes.insert(
+                    sid.clone(),
+                    crate::credentials::SchemeRecord {
+                        scheme: *scheme,
+                        instrument: id.clone(),
+                        adopted: here,
+                    },
+                );
+                touched.push(Touched::Scheme(sid));
+            }
         }
         if catalog_changed {
             let n = self.new_catalog_version(here, id.to_string());
@@ -1754,6 +1784,9 @@ fn same_subject(current: &Draft, amended: &Draft) -> Result<(), Rejection> {
         | (Draft::EnforcementPolicy { .. }, Draft::EnforcementPolicy { .. })
         | (Draft::Accreditation { .. }, Draft::Accreditation { .. })
         | (Draft::Recognition { .. }, Draft::Recognition { .. }) => true,
+        (Draft::CertificationScheme { scheme: a }, Draft::CertificationScheme { scheme: b }) => {
+            a.scheme == b.scheme
+        }
         _ => false,
     };
     if same {

@@ -165,6 +165,7 @@ pub fn page(frame: &Frame, title: &str, body: Markup) -> String {
                         a href="/negotiations" { "Negotiations" }
                         a href="/regions" { "Regions" }
                         a href="/docket" { "Docket" }
+                        a href="/certifications" { "Certifications" }
                         a href="/intel" { "Sharing" }
                         a href="/calendar" { "Review calendar" }
                         a href="/overdue" { "Overdue" }

@@ -276,3 +276,154 @@ pub async fn audit(
         respond(&frame, page(&frame, &format!("Audit {}", a.audit), body))
     })
 }
+
+/// Every credential issued, with its status now.
+pub fn certifications_table(state: &Projection, now: Timestamp) -> Table {
+    let mut t = Table::new(
+        "certifications",
+        "Certifications issued",
+        &[
+            "credential",
+            "holder",
+            "scheme",
+            "issuer",
+            "valid until",
+            "status",
+            "issued",
+        ],
+    );
+    for c in state.credentials().all() {
+        let status = state
+            .credential_status(c.number, now)
+            .map_or("unknown", |s| s.state);
+        t.row(vec![
+            Cell::link(
+                format!("credential {}", c.number),
+                format!("/credential/{}", c.number),
+            ),
+            party(&c.holder),
+            c.scheme.to_string().into(),
+            party(&c.issuer),
+            day(c.valid_until).into(),
+            Cell::status(status),
+            entry(&c.entry),
+        ]);
+    }
+    t
+}
+
+/// `GET /certifications`: the credentials councils issued under the regime's schemes, with
+/// their status as the log stands.
+pub async fn certifications(
+    State(app): State<AppState>,
+    headers: HeaderMap,
+    uri: Uri,
+    Query(q): Query<PartyQuery>,
+) -> Response {
+    app.page(&headers, |frame, state| {
+        let now = state.last_at();
+        let table = certifications_table(state, now);
+        if let Some(res) = export(&frame, &[&table], q.format.as_deref(), q.table.as_deref()) {
+            return res;
+        }
+        let schemes: Vec<_> = state
+            .regime()
+            .map(|r| r.schemes.values().cloned().collect())
+            .unwrap_or_default();
+        let body = html! {
+            section {
+                h2 { "Certifications" }
+                p { "A regional council issues a W3C Verifiable Credential to a party whose closed audit meets a certification scheme the regime adopted. Each is signed with the council's own key, logged, and checkable offline with "
+                    code { "accord credential verify" } "; its status follows due process: a measure the scheme names suspends or revokes it, and it is valid again when the measure ends. Status lists: "
+                    a href="/credentials/status/suspension" { "suspension" } ", " a href="/credentials/status/revocation" { "revocation" } " · " a href="/credentials" { "JSON" } }
+                @if schemes.is_empty() {
+                    p { "The regime has adopted no certification scheme yet." }
+                } @else {
+                    ul {
+                        @for s in &schemes {
+                            li { strong { (s.scheme.title) } " (" code { (s.scheme.scheme) } "), issued by " a href={ "/party/" (s.scheme.issuer) } { (s.scheme.issuer) }
+                                " · adopted by " a href={ "/instrument/" (s.instrument) } { "instrument " (s.instrument) } }
+                        }
+                    }
+                }
+                (table.render(&uri))
+            }
+        };
+        respond(&frame, page(&frame, "Certifications", body))
+    })
+}
+
+/// `GET /credential/{number}`: one credential, what it certifies, and every check of it as
+/// `accord credential verify` makes them (the same report as
+/// `GET /credentials/{number}/verification`).
+pub async fn credential(
+    State(app): State<AppState>,
+    headers: HeaderMap,
+    uri: Uri,
+    Path(number): Path<String>,
+    Query(q): Query<PartyQuery>,
+) -> Response {
+    app.page(&headers, |frame, state| {
+        let Some(c) = number.parse().ok().and_then(|n| state.credentials().get(n)) else {
+            return missing(&frame, &format!("There is no credential `{number}`."));
+        };
+        let now = state.last_at();
+        let report = crate::credentials::verification(&app, state, &c.credential);
+        let status = state.credential_status(c.number, now);
+        let mut checks = Table::new("checks", "Verification", &["check", "outcome", "detail"]);
+        for check in &report.checks {
+            let outcome = match check.outcome {
+                accord_vc::verify::Outcome::Pass => "pass",
+                accord_vc::verify::Outcome::Fail => "fail",
+                accord_vc::verify::Outcome::Unknown => "unknown",
+            };
+            checks.row(vec![check.name.clone().into(), Cell::status(outcome), check.detail.clone().into()]);
+        }
+        let mut norms = Table::new("norms", "What it certifies", &["norm", "adherence (%)", "verified value"]);
+        let listed = c
+            .credential
+            .pointer("/credentialSubject/certification/norms")
+            .and_then(|v| v.as_array())
+            .cloned()
+            .unwrap_or_default();
+        for n in &listed {
+            let norm = n.get("norm").and_then(|v| v.as_str()).unwrap_or_default().to_owned();
+            norms.row(vec![
+                Cell::link(norm.clone(), format!("/norm/{norm}")),
+                n.get("adherence").map(|v| v.to_string()).unwrap_or_default().into(),
+                n.get("verifiedValue").map(|v| v.to_string()).unwrap_or_default().into(),
+            ]);
+        }
+        if let Some(res) = export(&frame, &[&checks, &norms], q.format.as_deref(), q.table.as_deref()) {
+            return res;
+        }
+        let pretty = serde_json::to_string_pretty(&c.credential).unwrap_or_default();
+        let verdict = if report.verified() { "verifies" } else { "does not verify" };
+        let body = html! {
+            section {
+                h2 { "Credential " (c.number) ": " (c.scheme) }
+                p.decision { strong {
+                    "Certifies " a href={ "/party/" (c.holder) } { (c.holder) } " under " (c.scheme)
+                    ", issued by " a href={ "/party/" (c.issuer) } { (c.issuer) } " on " (day(c.valid_from))
+                    ", valid until " (day(c.valid_until)) ". Status now: " (status.as_ref().map_or("unknown", |s| s.state))
+                    ". It " (verdict) " here."
+                } }
+                @if let Some(s) = &status {
+                    @if !s.causes.is_empty() {
+                        ul { @for cause in &s.causes { li { (cause) } } }
+                    }
+                }
+                p { "Rests on " a href={ "/audit/" (c.audit) } { "audit " (c.audit) } " · issued in " a href={ "/log/" (c.entry.index) } { "entry " (c.entry.index) }
+                    " · " a href={ "/credentials/" (c.number) } download={ "credential-" (c.number) ".json" } { "download (JSON-LD, application/vc)" }
+                    " · " a href={ "/credentials/" (c.number) "/verification" } { "verification as JSON" } }
+                (checks.render(&uri))
+                (norms.render(&uri))
+                details {
+                    summary { "The credential" }
+                    pre { code { (pretty) } }
+                }
+            }
+        };
+        respond(&frame, page(&frame, &format!("Credential {}", c.number), body))
+    })
+}

@@ -494,6 +494,37 @@ fn draft_text(d: &Draft) -> (String, String) {
             }
             ("Mutual recognition".into(), said.join(" "))
         }
+        Draft::CertificationScheme { scheme } => {
+            let measures = |ms: &[accord_domain::enforcement::Measure]| {
+                if ms.is_empty() {
+                    "none".to_owned()
+                } else {
+                    ms.iter()
+                        .map(|m| accord_domain::credentials::measure_name(*m))
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                }
+            };
+            (
+                format!("Certification scheme {}: {}", scheme.scheme, scheme.title),
+                format!(
+                    "{} issues W3C Verifiable Credentials to parties audited on {} when the audit closed within {} months with every finding at least {}, and adherence to each norm over the last 12 months is at least {} %. A credential is valid {} months; measures that suspend it: {}; that revoke it: {}.",
+                    scheme.issuer,
+                    scheme
+                        .norms
+                        .iter()
+                        .map(|n| n.to_string())
+                        .collect::<Vec<_>>()
+                        .join(", "),
+                    scheme.audit_within_months,
+                    scheme.min_verified_value,
+                    scheme.min_adherence,
+                    scheme.validity_months,
+                    measures(&scheme.suspend_on),
+                    measures(&scheme.revoke_on),
+                ),
+            )
+        }
     }
 }
 
