@@ -18,6 +18,7 @@ mod case_pages;
 mod cli;
 mod confidentiality;
 mod crash;
+mod credentials;
 mod dashboard_exports;
 mod demo_and_tamper;
 mod enforcement_api;

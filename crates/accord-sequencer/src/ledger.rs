@@ -588,15 +588,21 @@ impl Ledger {
     /// recomputes the same list, and the same signature.
     pub fn status_list(&self, purpose: &str) -> Option<serde_json::Value> {
         let core = self.read();
-        self.status_list_of(core.state(), purpose)
+        self.status_list_of(core.state(), purpose, None)
     }
 
-    /// [`Ledger::status_list`] of a state the caller already reads (no second lock).
-    pub fn status_list_of(&self, state: &State, purpose: &str) -> Option<serde_json::Value> {
+    /// [`Ledger::status_list`] of a state the caller already reads (no second lock), as of
+    /// log time `at` (at most the last entry's; default that).
+    pub fn status_list_of(
+        &self,
+        state: &State,
+        purpose: &str,
+        at: Option<Timestamp>,
+    ) -> Option<serde_json::Value> {
         let index = accord_domain::credentials::PURPOSES
             .iter()
             .position(|p| *p == purpose)?;
-        let at = state.last_at();
+        let at = at.map_or(state.last_at(), |t| t.min(state.last_at()));
         let lists = state.status_lists(at);
         let unsigned = accord_domain::credentials::status_list_credential(
             self.origin(),

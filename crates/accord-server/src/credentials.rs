@@ -101,20 +101,48 @@ pub async fn draft(
     })
 }
 
+/// A past log time to evaluate at.
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+pub struct AtQuery {
+    /// RFC 3339 log time, at most the last entry's (default: the last entry's).
+    at: Option<String>,
+}
+
 /// The instance's Bitstring Status List credential of `purpose` (`suspension` or
-/// `revocation`) as the log stands, signed with the instance key; anyone recomputes it from
-/// the log (`accord verify`).
+/// `revocation`) as the log stands (or as of a past log time, `?at=`), signed with the
+/// instance key; anyone recomputes it from the log.
 #[utoipa::path(get, path = "/credentials/status/{purpose}",
-    params(("purpose" = String, Path, description = "`suspension` or `revocation`")),
+    params(("purpose" = String, Path, description = "`suspension` or `revocation`"), AtQuery),
     responses((status = 200, body = Object, content_type = "application/vc", description = "A BitstringStatusListCredential"),
+              (status = 400, description = "`at` is not a time, or is after the last entry", body = Problem, content_type = PROBLEM_JSON),
               (status = 404, description = "No such status purpose", body = Problem, content_type = PROBLEM_JSON)))]
 pub async fn status_list(
     AxState(app): AxState<AppState>,
     Path(purpose): Path<String>,
+    Query(q): Query<AtQuery>,
 ) -> Result<Response, Problem> {
+    let at =
+        q.at.as_deref()
+            .map(|t| {
+                accord_domain::Timestamp::from_rfc3339(t).ok_or_else(|| {
+                    Problem::bad_request("at", format!("`at`: `{t}` is not an RFC 3339 time"))
+                })
+            })
+            .transpose()?;
     app.view(|state| {
+        if let Some(t) = at {
+            if t > state.last_at() {
+                return Err(Problem::bad_request(
+                    "at",
+                    format!(
+                        "`at` {t} is after the log's last entry ({}); the log says nothing of it yet",
+                        state.last_at()
+                    ),
+                ));
+            }
+        }
         app.ledger
-            .status_list_of(state, &purpose)
+            .status_list_of(state, &purpose, at)
             .map(vc_response)
             .ok_or_else(|| {
                 Problem::not_found(format!(
@@ -164,7 +192,7 @@ pub fn verification(app: &AppState, state: &State, credential: &Value) -> Report
         credentials::PURPOSES
             .iter()
             .find(|p| credentials::status_list_url(&origin, p) == url)
-            .and_then(|p| app.ledger.status_list_of(state, p))
+            .and_then(|p| app.ledger.status_list_of(state, p, None))
             .ok_or_else(|| "not a status list of this instance".to_owned())
     };
     let now = credentials::as_datetime(state.last_at());
