@@ -4,7 +4,7 @@
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
-use accord_domain::credentials::{self, Log};
+use accord_domain::certification::{self, Log};
 use accord_domain::Timestamp;
 use accord_vc::verify::{Outcome, Report};
 use anyhow::{Context, Result};
@@ -23,6 +23,13 @@ pub enum CredentialCommand {
     /// (its own log, or a log it follows that the regime recognizes for certifications) knows
     /// it. Exit status 0 when every check passes, 1 otherwise.
     Verify(VerifyArgs),
+    /// Print an issued credential (signed JSON-LD, as `GET /credentials/{number}` serves it).
+    Show {
+        /// Its number.
+        number: u64,
+        #[command(flatten)]
+        target: TargetArgs,
+    },
     /// The unsigned credential the log supports now under a scheme from an audit: what the
     /// scheme's council signs.
     Draft {
@@ -78,6 +85,30 @@ pub struct VerifyArgs {
 pub fn run(cmd: CredentialCommand) -> Result<ExitCode> {
     match cmd {
         CredentialCommand::Verify(args) => verify(args),
+        CredentialCommand::Show { number, target } => {
+            let credential = match &target.server {
+                Some(server) => crate::negotiate::fetch(server, &format!("/credentials/{number}"))?,
+                None => {
+                    let dir = DataDir::at(&target.data);
+                    dir.require()?;
+                    let core = crate::federation_cmd::own_core(&dir)?;
+                    let found = core
+                        .state()
+                        .credentials()
+                        .get(number)
+                        .map(|c| c.credential.clone());
+                    found.with_context(|| {
+                        format!(
+                            "no credential {number} in {}: {} were issued",
+                            dir.path().display(),
+                            core.state().credentials().all().len()
+                        )
+                    })?
+                }
+            };
+            println!("{}", serde_json::to_string_pretty(&credential)?);
+            Ok(ExitCode::SUCCESS)
+        }
         CredentialCommand::Draft {
             scheme,
             audit,
@@ -95,7 +126,7 @@ pub fn run(cmd: CredentialCommand) -> Result<ExitCode> {
         } => {
             let key = crate::client::load_key(&sign.key)?;
             let (draft, at) = draft(&scheme, &audit, &sign.target)?;
-            let payload = credentials::sign(&draft, key.key.as_dalek(), at)
+            let payload = certification::sign(&draft, key.key.as_dalek(), at)
                 .context("signing the credential")?;
             if let Some(path) = &out {
                 std::fs::write(path, serde_json::to_vec_pretty(&payload["credential"])?)
@@ -141,7 +172,7 @@ fn draft(scheme: &str, audit: &str, target: &TargetArgs) -> Result<(Value, Times
         .parse()
         .map_err(|e| anyhow::anyhow!("--scheme: {e}"))?;
     let audit = audit.parse().map_err(|e| anyhow::anyhow!("--audit: {e}"))?;
-    credentials::draft(state, &scheme, &audit, now)
+    certification::draft(state, &scheme, &audit, now)
         .map_err(|r| anyhow::anyhow!("the log does not support this credential: {r}"))
 }
 
@@ -259,7 +290,7 @@ fn trust(
             },
         });
     }
-    let found = credentials::provenance(&logs, credential, at);
+    let found = certification::provenance(&logs, credential, at);
     report.add(
         "recognized here",
         if found.recognized {

@@ -541,11 +541,11 @@ impl Interpreter<'_> {
             let core = self.ledger.read();
             let state = core.state();
             let now = self.ledger.clock_now().max(state.last_at());
-            accord_domain::credentials::draft(state, scheme, audit, now)
+            accord_domain::certification::draft(state, scheme, audit, now)
         };
         let payload = match draft {
             Ok((credential, at)) => {
-                accord_domain::credentials::sign(&credential, key.as_dalek(), at)?
+                accord_domain::certification::sign(&credential, key.as_dalek(), at)?
             }
             Err(rejection) => return Ok(Err(Refused::from(rejection))),
         };

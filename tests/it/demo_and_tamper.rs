@@ -271,9 +271,10 @@ fn the_demo_world_enforces_with_due_process_and_verify_recomputes_it() {
     assert_eq!(settled["rungs"][0]["outcome"], "overdue");
     assert_eq!(settled["rungs"][1]["outcome"], "on_time");
     assert_eq!(json("/exchanges/x-claim-b1")["open"], true);
-    // Audits: a scheduled one whose finding feeds the gap, and a peer review by other regions.
+    // Audits: two scheduled ones (Dunmore's baseline, certified; Northwind's, whose finding
+    // feeds the gap), and a peer review by other regions.
     let audits = json("/audits");
-    assert_eq!(audits["audits"].as_array().unwrap().len(), 2);
+    assert_eq!(audits["audits"].as_array().unwrap().len(), 3);
     let gap = json(
         "/parties/northwind-cloud/indicators/self_assessment_gap?norm=vulnerability-disclosure",
     );

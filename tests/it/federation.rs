@@ -781,6 +781,42 @@ fn the_federated_demo_recognizes_witnesses_mirrors_and_catches_the_rogue() {
             );
         }
     }
+    // A certification the global councils issued counts in both regions: each finds it in its
+    // verified mirror of the global log, which its recognition counts certifications of; the
+    // rogue, which follows no one, does not know it.
+    let credential = ok(&[
+        "credential",
+        "show",
+        "0",
+        "--data",
+        &root.join("global").to_string_lossy(),
+    ]);
+    let file = tmp.path().join("credential-0.json");
+    std::fs::write(&file, credential).unwrap();
+    for region in ["south", "north"] {
+        let out = ok(&[
+            "credential",
+            "verify",
+            &file.to_string_lossy(),
+            "--data",
+            &root.join(region).to_string_lossy(),
+        ]);
+        assert!(
+            out.contains(
+                "whose certifications this regime recognizes (instrument recognition-global"
+            ) && out.contains("recomputed from the log"),
+            "{region}: {out}"
+        );
+    }
+    let out = run(&[
+        "credential",
+        "verify",
+        &file.to_string_lossy(),
+        "--data",
+        &root.join("rogue").to_string_lossy(),
+    ]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&out.stdout).contains("FAIL  recognized here"));
     // A second run into the same directory is refused unless it replaces the demo there.
     let again = run(&[
         "demo",

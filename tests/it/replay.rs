@@ -16,9 +16,10 @@ use crate::common::*;
 /// verifies under the first rules to its unchanged values. And once more when
 /// `report.vulnerability_disclosure` moved to schema 2 (CSAF 6.1.11 and 6.1.12): the demo's
 /// advisories pass both, so only the envelopes' `schema` changed the root; the state digest
-/// stayed.
-pub const DEMO_ROOT: &str = "8292868d979e56d691b11115b9a3b8db05263962e018826b2bd7500e5b544813";
-pub const DEMO_DIGEST: &str = "2d6fbadb03a3ddd0ff775e2c52c99a147b3c1233f8fbf0599775320ef45b5c1f";
+/// stayed. And again when the world gained portable certifications: two certification schemes
+/// adopted, Dunmore's baseline audit, and two `credential.issue` entries (docs/credentials.md).
+pub const DEMO_ROOT: &str = "3ecaa9ab509cc0a63abf00fc91bb8dfed217b4e695932fb0ee74e97537b0b494";
+pub const DEMO_DIGEST: &str = "46c537a80a85af2f083344c7fdeec8ec4c5dd7953d2544f9b56151ac1c0ddd7b";
 
 /// The stored log of tests/data/log-2026-12-02 (the demo world of that day).
 const FIXTURE: &str = "tests/data/log-2026-12-02";

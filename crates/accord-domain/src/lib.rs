@@ -6,6 +6,7 @@
 
 pub mod admission;
 pub mod cbm;
+pub mod certification;
 pub mod commitments;
 pub mod credentials;
 pub mod decision;

@@ -483,7 +483,7 @@ impl State {
         self.check_admitted(&payload, &by, &drawn)?;
         if let Payload::CredentialIssue(issue) = &payload {
             let key = self.signing_key(env)?;
-            crate::credentials::check_issue(self, issue, &by, &key)?;
+            crate::certification::check_issue(self, issue, &by, &key)?;
         }
         Ok(payload)
     }

@@ -3,7 +3,8 @@
 //! Bitstring Status Lists, and each credential's verification as `accord credential verify`
 //! reports it. Issuing is an ordinary signed entry (`credential.issue`, `POST /entries`).
 
-use accord_domain::credentials::{self, Log};
+use accord_domain::certification::{self, Log};
+use accord_domain::credentials;
 use accord_domain::ids::{AuditId, SchemeId};
 use accord_domain::State;
 use accord_vc::verify::{Outcome, Report};
@@ -91,7 +92,7 @@ pub async fn draft(
     let now = app.ledger.clock_now();
     app.view(|state| {
         let (credential, at) =
-            credentials::draft(state, &scheme, &audit, now.max(state.last_at()))?;
+            certification::draft(state, &scheme, &audit, now.max(state.last_at()))?;
         Ok(Json(json!({
             "credential": credential,
             "sign_at": credentials::rfc3339(at),
@@ -195,9 +196,9 @@ pub fn verification(app: &AppState, state: &State, credential: &Value) -> Report
             .and_then(|p| app.ledger.status_list_of(state, p, None))
             .ok_or_else(|| "not a status list of this instance".to_owned())
     };
-    let now = credentials::as_datetime(state.last_at());
+    let now = certification::as_datetime(state.last_at());
     let (mut report, _) = accord_vc::verify::verify(credential, now, Some(&source));
-    let found = credentials::provenance(
+    let found = certification::provenance(
         &[Log {
             origin: &origin,
             state,

@@ -3,6 +3,7 @@
 
 pub mod charter;
 pub mod negotiation;
+pub mod schemes;
 
 pub use charter::{Charter, NormText, RulesOfProcedure};
 pub use negotiation::{Draft, InstrumentRecord, NormRecord, NormStatus, Regime, Step};

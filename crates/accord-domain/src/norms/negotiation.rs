@@ -95,7 +95,7 @@ pub enum Draft {
     /// credentials (see `crate::credentials`).
     CertificationScheme {
         /// The scheme.
-        scheme: Box<crate::credentials::CertificationScheme>,
+        scheme: Box<crate::norms::schemes::CertificationScheme>,
     },
 }
 
@@ -623,7 +623,7 @@ pub struct Regime {
     pub recognitions: BTreeMap<String, RecognitionRecord>,
     /// Certification schemes in force, by id (the latest adoption of each).
     #[serde(default)]
-    pub schemes: BTreeMap<crate::ids::SchemeId, crate::credentials::SchemeRecord>,
+    pub schemes: BTreeMap<crate::ids::SchemeId, crate::norms::schemes::SchemeRecord>,
 }
 
 /// Another instance's recognition as adopted.
@@ -955,9 +955,11 @@ impl Regime {
                 recognize,
                 withdraw,
             } => self.check_recognition(recognize, withdraw, at),
-            Draft::CertificationScheme { scheme } => {
-                scheme.validate(self, parties, &format!("{at}/scheme"))
-            }
+            Draft::CertificationScheme { scheme } => scheme.validate(
+                |n| self.norms.contains_key(n),
+                parties,
+                &format!("{at}/scheme"),
+            ),
         }
     }
 
@@ -1715,7 +1717,7 @@ impl Regime {
                 let sid = scheme.scheme.clone();
                 self.schemes.insert(
                     sid.clone(),
-                    crate::credentials::SchemeRecord {
+                    crate::norms::schemes::SchemeRecord {
                         scheme: *scheme,
                         instrument: id.clone(),
                         adopted: here,

@@ -500,7 +500,7 @@ fn draft_text(d: &Draft) -> (String, String) {
                     "none".to_owned()
                 } else {
                     ms.iter()
-                        .map(|m| accord_domain::credentials::measure_name(*m))
+                        .map(|m| accord_domain::norms::schemes::measure_name(*m))
                         .collect::<Vec<_>>()
                         .join(", ")
                 }
