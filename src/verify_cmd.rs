@@ -192,6 +192,27 @@ pub fn run(args: VerifyArgs) -> Result<ExitCode> {
         )),
         _ => None,
     };
+    // Over HTTP, the status lists the instance publishes must be the ones its log gives.
+    let published = match (&result, &args.url) {
+        (Ok(r), Some(url)) => Some(published_status_lists(
+            url,
+            &vkey,
+            &r.credentials,
+            r.entries,
+        )),
+        _ => None,
+    };
+    if let Some(Err(why)) = &published {
+        if args.json {
+            println!(
+                "{}",
+                serde_json::json!({"valid": false, "at": "status lists", "reason": why})
+            );
+        } else {
+            eprintln!("FAILED at the status lists: {why}");
+        }
+        return Ok(ExitCode::FAILURE);
+    }
     if let Some(Err(why)) = &witnessed {
         if args.json {
             println!(
@@ -217,6 +238,13 @@ pub fn run(args: VerifyArgs) -> Result<ExitCode> {
                         "root": hex::encode(r.root),
                         "state_digest": hex::encode(r.state_digest),
                         "parties": r.parties,
+                        "credentials": {
+                            "issued": r.credentials.issued,
+                            "suspended": r.credentials.suspended,
+                            "revoked": r.credentials.revoked,
+                            "at": r.credentials.at,
+                            "published_status_lists": published.as_ref().and_then(|p| p.as_ref().ok()),
+                        },
                         "seconds": r.elapsed.as_secs_f64(),
                         "entries_per_second": rate,
                         "witnessed": witnessed.as_ref().and_then(|w| w.as_ref().ok()).map(|(size, by)| serde_json::json!({
@@ -237,6 +265,17 @@ pub fn run(args: VerifyArgs) -> Result<ExitCode> {
                 println!("root          {}", hex::encode(r.root));
                 println!("state digest  {}", hex::encode(r.state_digest));
                 println!("parties       {}", r.parties);
+                println!(
+                    "credentials   {} issued; at {}: {} suspended, {} revoked (status lists recomputed{})",
+                    r.credentials.issued,
+                    r.credentials.at,
+                    r.credentials.suspended,
+                    r.credentials.revoked,
+                    match &published {
+                        Some(Ok(said)) => format!("; the published ones: {said}"),
+                        _ => String::new(),
+                    }
+                );
                 if let Some(Ok((size, cosigned))) = &witnessed {
                     let names: Vec<&str> = cosigned.iter().map(|(n, _)| n.as_str()).collect();
                     println!(
@@ -261,4 +300,85 @@ pub fn run(args: VerifyArgs) -> Result<ExitCode> {
             Ok(ExitCode::FAILURE)
         }
     }
+}
+
+/// Compares the status lists `url` publishes with the ones the verified log gives: each must be
+/// signed by the instance key (the one in the checkpoint verifier key) and, when it is of the
+/// verified log size, carry exactly the recomputed bits. What it found, or why it fails.
+fn published_status_lists(
+    url: &str,
+    vkey: &str,
+    recomputed: &accord_verify::Credentials,
+    verified_size: u64,
+) -> std::result::Result<String, String> {
+    use base64::Engine as _;
+    let instance_key = vkey
+        .splitn(3, '+')
+        .nth(2)
+        .and_then(|b| base64::engine::general_purpose::STANDARD.decode(b).ok())
+        .filter(|b| b.len() == 33 && b[0] == 0x01)
+        .and_then(|b| ed25519_dalek::VerifyingKey::from_bytes(&b[1..].try_into().ok()?).ok())
+        .ok_or("the verifier key holds no Ed25519 key")?;
+    let agent: ureq::Agent = ureq::Agent::config_builder()
+        .http_status_as_error(false)
+        .timeout_global(Some(std::time::Duration::from_secs(30)))
+        .build()
+        .into();
+    let mut said = Vec::new();
+    for (purpose, encoded) in &recomputed.lists {
+        let list_url = format!("{}/credentials/status/{purpose}", url.trim_end_matches('/'));
+        let mut res = agent
+            .get(&list_url)
+            .call()
+            .map_err(|e| format!("fetching {list_url}: {e}"))?;
+        if res.status().as_u16() == 404 && recomputed.issued == 0 {
+            said.push(format!("{purpose}: not published (no credential issued)"));
+            continue;
+        }
+        let bytes = res
+            .body_mut()
+            .read_to_vec()
+            .map_err(|e| format!("reading {list_url}: {e}"))?;
+        let list: serde_json::Value =
+            serde_json::from_slice(&bytes).map_err(|e| format!("{list_url} is not JSON: {e}"))?;
+        let (_, proof) = accord_vc::proof::verify(&list)
+            .map_err(|e| format!("{list_url} does not verify: {e}"))?;
+        if proof.key != instance_key {
+            return Err(format!(
+                "{list_url} is signed by {}, not by the instance key",
+                proof.verification_method
+            ));
+        }
+        let size = list
+            .pointer("/log/size")
+            .and_then(serde_json::Value::as_u64);
+        let published = list
+            .pointer("/credentialSubject/encodedList")
+            .and_then(serde_json::Value::as_str)
+            .map(accord_vc::status::Bitstring::decode)
+            .ok_or_else(|| format!("{list_url} has no encodedList"))?
+            .map_err(|e| format!("{list_url}: {e}"))?;
+        let expected = accord_vc::status::Bitstring::decode(encoded).map_err(|e| e.to_string())?;
+        match size {
+            Some(n) if n == verified_size => {}
+            other => {
+                said.push(format!(
+                    "{purpose}: of log size {}, not the verified one; not compared",
+                    other.map_or("?".into(), |n| n.to_string())
+                ));
+                continue;
+            }
+        }
+        let differing = (0..published.len().max(expected.len()))
+            .filter(|i| published.get(*i).unwrap_or(false) != expected.get(*i).unwrap_or(false))
+            .take(5)
+            .collect::<Vec<_>>();
+        if !differing.is_empty() {
+            return Err(format!(
+                "the {purpose} list {list_url} publishes is not the one the log gives: credentials {differing:?} differ"
+            ));
+        }
+        said.push(format!("{purpose}: as the log gives"));
+    }
+    Ok(said.join(", "))
 }

@@ -219,7 +219,7 @@ fn the_demos_credentials_verify_with_digital_bazaar_and_each_fault_fails_for_its
     .unwrap();
     std::fs::write(
         dir.join("tampered.json"),
-        serde_json::to_vec(&verdicts_input_tampered(&credentials[0])).unwrap(),
+        serde_json::to_vec(&with_longer_validity(&credentials[0])).unwrap(),
     )
     .unwrap();
     let d = data.to_string_lossy().into_owned();
@@ -310,9 +310,61 @@ fn the_demos_credentials_verify_with_digital_bazaar_and_each_fault_fails_for_its
         "{}",
         String::from_utf8_lossy(&with_list.stdout)
     );
+    // `accord verify --url` recomputes the status lists and holds the published ones to them.
+    let verifier_key = String::from_utf8(get(&format!("{url}/verifier-key")).2).unwrap();
+    let honest = ok(&[
+        "verify",
+        "--url",
+        url,
+        "--verifier-key",
+        verifier_key.trim(),
+    ]);
+    assert!(
+        honest.contains("2 issued")
+            && honest.contains("suspension: as the log gives, revocation: as the log gives"),
+        "{honest}"
+    );
+    // The secretariat, which holds the instance key, publishes a suspension list that suspends
+    // Northwind's credential, properly signed: the replay catches it.
+    let instance = accord_envelope::KeyFile::load(data.join("instance.key")).unwrap();
+    let upstream = url.clone();
+    let lying = proxy(
+        move || upstream.clone(),
+        move |path, body| {
+            if !path.starts_with("/credentials/status/suspension") {
+                return;
+            }
+            let mut list: Value = serde_json::from_slice(body).unwrap();
+            list.as_object_mut().unwrap().remove("proof");
+            let mut bits = accord_vc::status::Bitstring::decode(
+                list["credentialSubject"]["encodedList"].as_str().unwrap(),
+            )
+            .unwrap();
+            bits.set(1, true).unwrap();
+            list["credentialSubject"]["encodedList"] = json!(bits.encode());
+            let created = list["validFrom"].as_str().unwrap().to_owned();
+            let signed = accord_vc::proof::sign(&list, instance.key.as_dalek(), &created).unwrap();
+            *body = serde_json::to_vec(&signed).unwrap();
+        },
+    );
+    let out = run(&[
+        "verify",
+        "--url",
+        &lying,
+        "--verifier-key",
+        verifier_key.trim(),
+    ]);
+    assert!(!out.status.success());
+    let said = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        said.contains("FAILED at the status lists")
+            && said.contains("is not the one the log gives: credentials [1] differ"),
+        "{said}"
+    );
 }
 
-fn verdicts_input_tampered(credential: &Value) -> Value {
+/// The credential claiming a longer validity than it was signed with.
+fn with_longer_validity(credential: &Value) -> Value {
     let mut c = credential.clone();
     c["validUntil"] = json!("2030-01-01T00:00:00.000Z");
     c

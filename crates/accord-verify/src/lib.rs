@@ -93,6 +93,8 @@ pub struct Report {
     pub state_digest: StateDigest,
     /// Registered parties at the end.
     pub parties: usize,
+    /// The certification credentials and their status lists, recomputed from the log.
+    pub credentials: Credentials,
     /// Wall time taken.
     pub elapsed: Duration,
 }
@@ -213,8 +215,55 @@ pub fn verify_with(
         root: tree.root(),
         state_digest: digest,
         parties: state.parties().len(),
+        credentials: Credentials::of(&state),
         elapsed: started.elapsed(),
     })
+}
+
+/// The certification credentials a log holds and their status lists at its last entry,
+/// recomputed by the replay: what an instance's published `/credentials/status/{purpose}`
+/// lists must carry.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Credentials {
+    /// Credentials issued.
+    pub issued: usize,
+    /// Suspended at the last entry's time.
+    pub suspended: usize,
+    /// Revoked by then.
+    pub revoked: usize,
+    /// The log time the lists are of (RFC 3339).
+    pub at: String,
+    /// Each status purpose with its `encodedList` (in the order of
+    /// `accord_domain::credentials::PURPOSES`).
+    pub lists: Vec<(&'static str, String)>,
+}
+
+impl Credentials {
+    fn of(state: &State) -> Credentials {
+        let at = state.last_at();
+        let lists = state.status_lists(at);
+        let count = |i: usize| {
+            state
+                .credentials()
+                .all()
+                .iter()
+                .filter(|c| {
+                    usize::try_from(c.number).is_ok_and(|n| lists[i].get(n).unwrap_or(false))
+                })
+                .count()
+        };
+        Credentials {
+            issued: state.credentials().all().len(),
+            suspended: count(0),
+            revoked: count(1),
+            at: at.to_string(),
+            lists: accord_domain::credentials::PURPOSES
+                .iter()
+                .zip(&lists)
+                .map(|(p, l)| (*p, l.encode()))
+                .collect(),
+        }
+    }
 }
 
 /// Compares every hash tile the source holds with the tile recomputed from the entries.

@@ -409,3 +409,40 @@ pub fn webhook() -> (
     });
     (url, received)
 }
+
+/// A proxy on loopback: every GET is asked of `upstream()` (a server's URL, which may change
+/// while it runs), and its answer's body passes through `edit(path, body)` on the way back.
+pub fn proxy(
+    upstream: impl Fn() -> String + Send + 'static,
+    edit: impl Fn(&str, &mut Vec<u8>) + Send + 'static,
+) -> String {
+    use std::io::{Read, Write};
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let url = format!("http://{}", listener.local_addr().unwrap());
+    std::thread::spawn(move || {
+        for stream in listener.incoming() {
+            let Ok(mut stream) = stream else { return };
+            let mut request = Vec::new();
+            let mut buf = [0u8; 4096];
+            while !request.windows(4).any(|w| w == b"\r\n\r\n") {
+                match stream.read(&mut buf) {
+                    Ok(0) | Err(_) => break,
+                    Ok(n) => request.extend_from_slice(&buf[..n]),
+                }
+            }
+            let line = String::from_utf8_lossy(&request);
+            let Some(path) = line.split_whitespace().nth(1) else {
+                continue;
+            };
+            let (status, _, mut body) = get(&format!("{}{path}", upstream()));
+            edit(path, &mut body);
+            let head = format!(
+                "HTTP/1.1 {status} X\r\ncontent-length: {}\r\nconnection: close\r\n\r\n",
+                body.len()
+            );
+            let _ = stream.write_all(head.as_bytes());
+            let _ = stream.write_all(&body);
+        }
+    });
+    url
+}
