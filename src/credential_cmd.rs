@@ -291,15 +291,7 @@ fn trust(
         });
     }
     let found = certification::provenance(&logs, credential, at);
-    report.add(
-        "recognized here",
-        if found.recognized {
-            Outcome::Pass
-        } else {
-            Outcome::Fail
-        },
-        found.detail,
-    );
+    found.add_to(report);
     if recompute {
         match found.status {
             Some(s) => {

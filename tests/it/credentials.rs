@@ -8,42 +8,17 @@
 
 use std::collections::BTreeMap;
 use std::path::Path;
-use std::process::Command;
 
 use serde_json::{json, Value};
 
 use crate::common::*;
+use crate::digital_bazaar::verdicts as digital_bazaar;
 use crate::python;
 
 fn json_of(url: &str) -> (String, Value) {
     let (status, content_type, body) = get(url);
     assert_eq!(status, 200, "GET {url}: {}", String::from_utf8_lossy(&body));
     (content_type, serde_json::from_slice(&body).unwrap())
-}
-
-/// Each named credential's verdict by Digital Bazaar's libraries (tests/vc/verify.mjs).
-fn digital_bazaar(input: &Value) -> BTreeMap<String, Value> {
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/vc");
-    assert!(
-        dir.join("node_modules/@digitalbazaar/vc").is_dir(),
-        "Digital Bazaar's VC libraries are missing: run scripts/install-test-tools"
-    );
-    let tmp = tempdir();
-    let file = tmp.path().join("input.json");
-    std::fs::write(&file, serde_json::to_vec(input).unwrap()).unwrap();
-    let out = Command::new("node")
-        .arg(dir.join("verify.mjs"))
-        .arg(&file)
-        .output()
-        .unwrap_or_else(|e| panic!("cannot run node ({e}): run scripts/install-test-tools"));
-    assert!(
-        out.status.success(),
-        "verify.mjs ended with {}: {}\n{}",
-        out.status,
-        String::from_utf8_lossy(&out.stderr),
-        String::from_utf8_lossy(&out.stdout)
-    );
-    serde_json::from_slice(&out.stdout).unwrap()
 }
 
 /// The W3C VC 2.0 JSON Schema's errors for each document (Python's `jsonschema`).
@@ -377,64 +352,32 @@ fn a_council_issues_from_the_command_line_and_the_secretariat_cannot() {
     let d = data.to_string_lossy().into_owned();
     ok(&["demo", "--no-serve", "--data", &d]);
     let key = |party: &str| p(&data.join("keys"), &format!("{party}.key"));
+    // `accord credential issue` under `scheme` from Dunmore's peer review, as `party`; the
+    // answer and what it said on stderr.
+    let issue = |party: &str, scheme: &str, more: &[&str]| {
+        let (k, audit) = (key(party), "2026-peer-dunmore");
+        let mut args = vec!["credential", "issue", "--scheme", scheme, "--audit", audit];
+        args.extend(["--as", &k, "--data", &d]);
+        args.extend(more);
+        let out = run(&args);
+        let said = String::from_utf8_lossy(&out.stderr).into_owned();
+        (out, said)
+    };
 
     // The secretariat runs the instance but holds no council's key: it cannot issue.
-    let out = run(&[
-        "credential",
-        "issue",
-        "--scheme",
-        "africa-gge-c",
-        "--audit",
-        "2026-peer-dunmore",
-        "--as",
-        &key("secretariat"),
-        "--data",
-        &d,
-    ]);
-    assert_eq!(
-        out.status.code(),
-        Some(2),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    assert!(String::from_utf8_lossy(&out.stderr).contains("only by a regional_council party"));
+    let (out, said) = issue("secretariat", "africa-gge-c", &[]);
+    assert_eq!(out.status.code(), Some(2), "{said}");
+    assert!(said.contains("only by a regional_council party"));
     // Another council cannot issue under a scheme that is not its own.
-    let out = run(&[
-        "credential",
-        "issue",
-        "--scheme",
-        "africa-gge-c",
-        "--audit",
-        "2026-peer-dunmore",
-        "--as",
-        &key("council-europe"),
-        "--data",
-        &d,
-    ]);
+    let (out, said) = issue("council-europe", "africa-gge-c", &[]);
     assert_eq!(out.status.code(), Some(2));
-    assert!(
-        String::from_utf8_lossy(&out.stderr).contains("scheme-issuer"),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    assert!(said.contains("scheme-issuer"), "{said}");
     // Nothing is issued from an audit the scheme does not accept.
-    let out = run(&[
-        "credential",
-        "issue",
-        "--scheme",
-        "europe-cvd",
-        "--audit",
-        "2026-peer-dunmore",
-        "--as",
-        &key("council-europe"),
-        "--data",
-        &d,
-    ]);
+    let (out, said) = issue("council-europe", "europe-cvd", &[]);
     assert!(!out.status.success());
     assert!(
-        String::from_utf8_lossy(&out.stderr).contains("no finding on `vulnerability-disclosure`"),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
+        said.contains("no finding on `vulnerability-disclosure`"),
+        "{said}"
     );
 
     // A council that signs something other than what the log supports is refused: here a
@@ -478,21 +421,10 @@ fn a_council_issues_from_the_command_line_and_the_secretariat_cannot() {
     );
 
     // The council itself issues it: the credential verifies offline against this instance.
-    let out = ok(&[
-        "credential",
-        "issue",
-        "--scheme",
-        "africa-gge-c",
-        "--audit",
-        "2026-peer-dunmore",
-        "--as",
-        &key("council-africa"),
-        "--data",
-        &d,
-        "--out",
-        &p(tmp.path(), "issued.json"),
-    ]);
-    assert!(out.contains("Appended as entry"), "{out}");
+    let issued = p(tmp.path(), "issued.json");
+    let (out, said) = issue("council-africa", "africa-gge-c", &["--out", &issued]);
+    let out = String::from_utf8_lossy(&out.stdout);
+    assert!(out.contains("Appended as entry"), "{out}{said}");
     let out = ok(&[
         "credential",
         "verify",
@@ -505,20 +437,9 @@ fn a_council_issues_from_the_command_line_and_the_secretariat_cannot() {
         "{out}"
     );
     // Twice from one audit is refused.
-    let out = run(&[
-        "credential",
-        "issue",
-        "--scheme",
-        "africa-gge-c",
-        "--audit",
-        "2026-peer-dunmore",
-        "--as",
-        &key("council-africa"),
-        "--data",
-        &d,
-    ]);
+    let (out, said) = issue("council-africa", "africa-gge-c", &[]);
     assert!(!out.status.success());
-    assert!(String::from_utf8_lossy(&out.stderr).contains("issued from audit"));
+    assert!(said.contains("issued from audit"));
     // And the whole log, credentials included, replays.
     ok(&["verify", "--data", &d]);
 }

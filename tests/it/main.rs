@@ -4,6 +4,9 @@
 //! in-process instance on a simulated clock.
 
 mod common;
+/// Digital Bazaar's VC libraries as an independent verifier (shared with accord-vc's tests).
+#[path = "../support/digital_bazaar.rs"]
+mod digital_bazaar;
 mod live;
 /// Throwaway PostgreSQL clusters (shared with the store crate's tests).
 #[path = "../support/postgres.rs"]

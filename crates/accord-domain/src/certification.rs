@@ -46,6 +46,18 @@ pub struct Provenance {
     pub status: Option<Status>,
 }
 
+impl Provenance {
+    /// Adds the trust question's answer to a verification report, as `recognized here`.
+    pub fn add_to(&self, report: &mut accord_vc::verify::Report) {
+        let outcome = if self.recognized {
+            accord_vc::verify::Outcome::Pass
+        } else {
+            accord_vc::verify::Outcome::Fail
+        };
+        report.add("recognized here", outcome, self.detail.clone());
+    }
+}
+
 /// The trust question for `credential` against `logs`, its status as of `at` (or, when the
 /// log ends before `at`, as of its last entry: as far as that log knows).
 pub fn provenance(logs: &[Log<'_>], credential: &Value, at: Timestamp) -> Provenance {

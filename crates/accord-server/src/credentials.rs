@@ -7,7 +7,7 @@ use accord_domain::certification::{self, Log};
 use accord_domain::credentials;
 use accord_domain::ids::{AuditId, SchemeId};
 use accord_domain::State;
-use accord_vc::verify::{Outcome, Report};
+use accord_vc::verify::Report;
 use axum::extract::{Path, Query, State as AxState};
 use axum::http::header;
 use axum::response::{IntoResponse, Response};
@@ -198,7 +198,7 @@ pub fn verification(app: &AppState, state: &State, credential: &Value) -> Report
     };
     let now = certification::as_datetime(state.last_at());
     let (mut report, _) = accord_vc::verify::verify(credential, now, Some(&source));
-    let found = certification::provenance(
+    certification::provenance(
         &[Log {
             origin: &origin,
             state,
@@ -207,16 +207,8 @@ pub fn verification(app: &AppState, state: &State, credential: &Value) -> Report
         }],
         credential,
         state.last_at(),
-    );
-    report.add(
-        "recognized here",
-        if found.recognized {
-            Outcome::Pass
-        } else {
-            Outcome::Fail
-        },
-        found.detail,
-    );
+    )
+    .add_to(&mut report);
     report
 }
 

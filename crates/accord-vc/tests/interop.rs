@@ -3,46 +3,13 @@
 //! tampered credential, one signed by a key that is not its issuer's, an expired one and a
 //! suspended one, each for that reason.
 
-use std::collections::BTreeMap;
-use std::path::{Path, PathBuf};
-use std::process::Command;
-
 use accord_vc::{did, proof, status::Bitstring};
 use ed25519_dalek::SigningKey;
 use serde_json::{json, Value};
 
-fn root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
-}
-
-/// Each named credential's verdict by Digital Bazaar's libraries.
-fn digital_bazaar(input: &Value) -> BTreeMap<String, Value> {
-    let dir = root().join("tests/vc");
-    assert!(
-        dir.join("node_modules/@digitalbazaar/vc").is_dir(),
-        "Digital Bazaar's VC libraries are missing: run scripts/install-test-tools"
-    );
-    let file = tempfile_path();
-    std::fs::write(&file, serde_json::to_vec(input).unwrap()).unwrap();
-    let out = Command::new("node")
-        .arg(dir.join("verify.mjs"))
-        .arg(&file)
-        .output()
-        .unwrap_or_else(|e| panic!("cannot run node ({e}): run scripts/install-test-tools"));
-    let _ = std::fs::remove_file(&file);
-    assert!(
-        out.status.success(),
-        "verify.mjs ended with {}: {}\n{}",
-        out.status,
-        String::from_utf8_lossy(&out.stderr),
-        String::from_utf8_lossy(&out.stdout)
-    );
-    serde_json::from_slice(&out.stdout).unwrap()
-}
-
-fn tempfile_path() -> PathBuf {
-    std::env::temp_dir().join(format!("accord-vc-interop-{}.json", std::process::id()))
-}
+#[path = "../../../tests/support/digital_bazaar.rs"]
+mod digital_bazaar;
+use digital_bazaar::verdicts as digital_bazaar;
 
 fn key(seed: u8) -> SigningKey {
     SigningKey::from_bytes(&[seed; 32])
