@@ -100,6 +100,8 @@ try {
     ["/region/europe/report", "region-report"],
     ["/docket", "docket"],
     ["/docket/2026-002", "case"],
+    ["/certifications", "certifications"],
+    ["/credential/0", "credential"],
     ["/intel", "sharing"],
     ["/login", "login"],
   ]) {

@@ -46,7 +46,7 @@ fn the_dashboard_verifies_in_chromium_and_passes_axe() {
     for p in r["pages"].as_array().unwrap() {
         assert_eq!(p["status"], 200, "{p}");
     }
-    assert_eq!(r["pages"].as_array().unwrap().len(), 16, "{r:#}");
+    assert_eq!(r["pages"].as_array().unwrap().len(), 18, "{r:#}");
     // Every page is sent its Content-Security-Policy, and none breaks it.
     for p in r["pages"].as_array().unwrap() {
         assert!(

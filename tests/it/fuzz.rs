@@ -26,6 +26,7 @@ const TARGETS: &[(&str, usize)] = &[
     ("receipt", 8192),
     ("witness_request", 4096),
     ("equivocation_proof", 8192),
+    ("credential", 8192),
 ];
 
 fn cargo_fuzz() -> Command {

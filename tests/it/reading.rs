@@ -71,6 +71,8 @@ fn every_page_fits_from_360_to_1400_px_with_legible_charts() {
         ("/docket/2026-002", "case", true),
         ("/exchange/x-scan-0927", "exchange", false),
         ("/audit/2026-peer-dunmore", "audit", false),
+        ("/certifications", "certifications", false),
+        ("/credential/0", "credential", false),
         ("/intel", "sharing", true),
         ("/login", "login", false),
     ]
