@@ -257,12 +257,10 @@ impl Admit for CredentialIssue {
         here: EntryRef,
     ) -> Vec<u64> {
         // check_issue admitted it: its parameters read back, its scheme and audit exist.
-        let (Ok((number, request)), Some(audit)) = (
-            request_of(&self.credential),
-            request_of(&self.credential)
-                .ok()
-                .and_then(|(_, r)| inputs.audits.get(&r.audit)),
-        ) else {
+        let Ok((number, request)) = request_of(&self.credential) else {
+            return Vec::new();
+        };
+        let Some(audit) = inputs.audits.get(&request.audit) else {
             return Vec::new();
         };
         let scheme = inputs.regime.and_then(|r| r.schemes.get(&request.scheme));

@@ -25,12 +25,8 @@ fn is_url(s: &str) -> bool {
             .all(|c| c.is_ascii_alphanumeric() || "+-.".contains(c))
 }
 
-/// Whether `s` is an XML Schema `dateTimeStamp` (RFC 3339 with a time zone).
-fn is_date_time_stamp(s: &str) -> bool {
-    time::OffsetDateTime::parse(s, &time::format_description::well_known::Rfc3339).is_ok()
-}
-
-fn one_or_many(v: &Value) -> Vec<&Value> {
+/// One value or each of an array's (a JSON-LD property may hold either).
+pub(crate) fn one_or_many(v: &Value) -> Vec<&Value> {
     match v {
         Value::Array(items) => items.iter().collect(),
         other => vec![other],
@@ -96,13 +92,11 @@ pub fn problems(credential: &Value) -> Vec<String> {
         }
         None => out.push("credentialSubject is required".into()),
     }
-    let mut times = Vec::new();
     for name in ["validFrom", "validUntil"] {
-        if let Some(v) = c.get(name) {
-            match v.as_str() {
-                Some(s) if is_date_time_stamp(s) => times.push(s),
-                _ => out.push(format!("{name} must be an XML Schema dateTimeStamp")),
-            }
+        if c.get(name)
+            .is_some_and(|v| v.as_str().and_then(parse).is_none())
+        {
+            out.push(format!("{name} must be an XML Schema dateTimeStamp"));
         }
     }
     if let (Some(from), Some(until)) = (
@@ -149,7 +143,8 @@ pub fn problems(credential: &Value) -> Vec<String> {
     out
 }
 
-fn parse(s: &str) -> Option<time::OffsetDateTime> {
+/// An XML Schema `dateTimeStamp` (RFC 3339 with a time zone), if `s` is one.
+pub(crate) fn parse(s: &str) -> Option<time::OffsetDateTime> {
     time::OffsetDateTime::parse(s, &time::format_description::well_known::Rfc3339).ok()
 }
 

@@ -65,7 +65,7 @@ impl Report {
 pub type StatusSource<'a> = &'a dyn Fn(&str) -> Result<Value, String>;
 
 fn time_of(v: Option<&Value>) -> Option<OffsetDateTime> {
-    OffsetDateTime::parse(v?.as_str()?, &time::format_description::well_known::Rfc3339).ok()
+    model::parse(v?.as_str()?)
 }
 
 /// Verifies `credential` at `now`, reading status lists from `status` (with none, its status
@@ -159,19 +159,15 @@ pub fn verify(
             ),
         ),
     }
-    let entries: Vec<&Value> = match credential.get("credentialStatus") {
-        Some(Value::Array(a)) => a.iter().collect(),
-        Some(v) => vec![v],
-        None => Vec::new(),
-    };
-    for entry in entries.into_iter().filter(|_| status.is_some()) {
-        let purpose = entry
-            .get("statusPurpose")
-            .and_then(Value::as_str)
-            .unwrap_or("status");
-        let Some(source) = status else { break };
-        let (outcome, detail) = check_status(entry, purpose, now, source);
-        report.add(format!("status: {purpose}"), outcome, detail);
+    if let (Some(source), Some(entries)) = (status, credential.get("credentialStatus")) {
+        for entry in model::one_or_many(entries) {
+            let purpose = entry
+                .get("statusPurpose")
+                .and_then(Value::as_str)
+                .unwrap_or("status");
+            let (outcome, detail) = check_status(entry, purpose, now, source);
+            report.add(format!("status: {purpose}"), outcome, detail);
+        }
     }
     (report, verified)
 }
